@@ -1,0 +1,40 @@
+# balance: two commands on a fresh machine
+#   make demo   set up .venv and evaluate the (synthetic) sample county
+#   make test   set up .venv and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test lab sample bench clean
+.DEFAULT_GOAL := demo
+
+setup: $(STAMP)
+
+# Re-install only when the project's dependency list changes; quick when already done.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,notebooks]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name balance --display-name "balance (.venv)" >/dev/null
+	@touch $(STAMP)
+
+demo: setup
+	$(BIN)/balance validate data/sample
+	$(BIN)/balance evaluate data/sample --year 2025
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+sample: setup
+	$(BIN)/python -m balance_lib.sample data/sample
+
+bench: setup
+	$(BIN)/python benchmarks/engine.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
+	find . -name __pycache__ -prune -exec rm -rf {} +
