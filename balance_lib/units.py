@@ -1,0 +1,148 @@
+"""Evaluation units: schools split into a 小学 unit and/or a 初中 unit (contract §1, rules §3).
+
+A unit carries its students and the raw numerators of B1–B7:
+
+* teachers (B1–B3) are taken per level as reported (任教学段), never split;
+* facilities (B4 B5 B6, and B7 unless ``b7_allocation`` names a level) of 九年一贯制,
+  十二年一贯制 and 完全中学 schools are split by weighted students, share of level *l* =
+  w_l·P_l / Σ w_k·P_k with weights 小:初:高 = 1 : 1.1 : 1.32 (完全中学 初:高 = 1 : 1.2); the
+  senior part is dropped;
+* scope: special schools are excluded; teaching points below ``teaching_point_min_students`` are
+  excluded, the others are their own unit, merged into their parent's 小学 unit, or excluded;
+  private schools in or out.
+
+Everything is vectorised over all counties and years at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .columns import LEVELS
+from .settings import Settings
+
+#: Raw numerator columns of a unit, in B1…B7 order.
+NUMERATORS = (
+    "qualified_teachers",
+    "backbone_teachers",
+    "pe_art_teachers",
+    "teaching_area_m2",
+    "sports_area_m2",
+    "equipment_yuan",
+    "multimedia_classrooms",
+)
+UNIT_KEY = ["county_id", "year", "school_id", "level"]
+_DEFAULT_WEIGHTS = {"primary": 1.0, "junior": 1.1, "senior": 1.32}
+_STUDENTS = {"primary": "students_primary", "junior": "students_junior", "senior": "students_senior"}
+
+
+def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Column as float64 with missing values (or a missing column) as 0."""
+    if column not in frame:
+        return np.zeros(len(frame))
+    return pd.to_numeric(frame[column], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+
+
+def level_shares(schools: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """Share of the whole-school facilities that belongs to each level, per school row.
+
+    Returns a frame aligned with ``schools`` with columns ``primary``, ``junior``, ``senior``
+    (rows sum to 1, or 0 for a school without students).
+
+    >>> s = pd.DataFrame({"school_type": ["nine_year"], "students_primary": [166],
+    ...                   "students_junior": [210], "students_senior": [0]})
+    >>> shares = level_shares(s, Settings())
+    >>> round(23226 * shares.primary.item(), 1), round(23226 * shares.junior.item(), 1)
+    (9711.6, 13514.4)
+    """
+    types = schools["school_type"].astype(str).to_numpy()
+    weighted = {}
+    for level, col in _STUDENTS.items():
+        w = np.full(len(schools), _DEFAULT_WEIGHTS[level])
+        for school_type, weights in settings.split_weights.items():
+            w[types == school_type] = weights.get(level, 0.0)
+        weighted[level] = w * _num(schools, col)
+    total = sum(weighted.values())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = {lv: np.where(total > 0, x / np.where(total > 0, total, 1), 0.0)
+                  for lv, x in weighted.items()}
+    return pd.DataFrame(shares, index=schools.index)
+
+
+def build_units(schools: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """One row per evaluated (county, year, school, level) with students and B1–B7 numerators.
+
+    Columns: ``county_id year school_id school_name school_type area_type is_private level
+    students`` + :data:`NUMERATORS`. Sorted by county, year, school, level.
+    """
+    s = schools.reset_index(drop=True)
+    if "county_id" not in s:
+        s = s.assign(county_id="")
+    shares = level_shares(s, settings)
+    types = s["school_type"].astype(str)
+
+    aux = _num(s, "teaching_aux_area_m2")
+    indoor = _num(s, "indoor_sports_area_m2")
+    teaching_area = aux - indoor if settings.b4_indoor_sports == "subtract" else aux
+    sports_area = indoor + _num(s, "sports_ground_area_m2")
+    equipment = _num(s, "equipment_value_10k_yuan") * 10000.0
+    multimedia = _num(s, "multimedia_classrooms")
+
+    keep = (types != "special").to_numpy()
+    if settings.private_schools == "exclude" and "is_private" in s:
+        keep = keep & (~s["is_private"].fillna(False).astype(bool).to_numpy())
+    is_point = (types == "teaching_point").to_numpy()
+    point_students = _num(s, "students_primary")
+    small_point = is_point & (point_students < settings.teaching_point_min_students)
+    keep = keep & (~small_point)
+    if settings.teaching_points == "exclude":
+        keep = keep & (~is_point)
+    merge_points = is_point & keep & (settings.teaching_points == "merge")
+
+    info = ["county_id", "year", "school_id", "school_name", "school_type", "area_type", "is_private"]
+    info = [c for c in info if c in s]
+    parts = []
+    for level in LEVELS:
+        students = _num(s, _STUDENTS[level])
+        share = shares[level].to_numpy()
+        if settings.b7_allocation == "split":
+            mm = multimedia * share
+        else:
+            # whole count to the stated level; a school without that level splits as usual
+            has_target = _num(s, _STUDENTS[settings.b7_allocation]) > 0
+            mm = np.where(has_target, multimedia * (level == settings.b7_allocation),
+                          multimedia * share)
+        part = s[info].copy()
+        part["level"] = level
+        part["students"] = students
+        part["qualified_teachers"] = _num(s, f"qualified_teachers_{level}")
+        part["backbone_teachers"] = _num(s, f"backbone_teachers_{level}")
+        part["pe_art_teachers"] = _num(s, f"pe_art_teachers_{level}")
+        part["teaching_area_m2"] = teaching_area * share
+        part["sports_area_m2"] = sports_area * share
+        part["equipment_yuan"] = equipment * share
+        part["multimedia_classrooms"] = mm
+        part["_merge"] = merge_points
+        part["_parent"] = s["parent_school_id"] if "parent_school_id" in s else ""
+        parts.append(part[keep & (students > 0)])
+    units = pd.concat(parts, ignore_index=True)
+
+    if merge_points.any():
+        units = _merge_teaching_points(units)
+    units = units.drop(columns=["_merge", "_parent"])
+    return units.sort_values(UNIT_KEY, kind="stable").reset_index(drop=True)
+
+
+def _merge_teaching_points(units: pd.DataFrame) -> pd.DataFrame:
+    """Add each merged teaching point's students and numerators to its parent's 小学 unit."""
+    points = units[units["_merge"]]
+    rest = units[~units["_merge"]].set_index(UNIT_KEY)
+    as_parent = points.assign(school_id=points["_parent"].astype(str), level="primary")
+    sums = ["students", *NUMERATORS]
+    add = as_parent.groupby(UNIT_KEY, sort=False)[sums].sum()
+    matched = add.index.intersection(rest.index)
+    rest.loc[matched, sums] = rest.loc[matched, sums].to_numpy() + add.loc[matched, sums].to_numpy()
+    # a parent without a 小学 unit in scope: the point stays a unit of its own
+    orphans = points[~pd.MultiIndex.from_frame(as_parent[UNIT_KEY]).isin(matched)]
+    return pd.concat([rest.reset_index(), orphans], ignore_index=True)
