@@ -1,0 +1,952 @@
+"""The synthetic sample county of ``data/sample`` (contract §4), made by a seeded generator.
+
+The county is invented. Its scale follows 昌吉市 (a prefecture seat in 新疆, about 600,000
+residents): 28 小学 (城区, 镇区, 乡村), 8 初中, 5 九年一贯制 (one of them 民办), one 完全中学,
+one 十二年一贯制, 5 教学点 (two below 50 students) and one 特殊教育学校, for the school years
+2022–2025. School names combine real township names with invented schools; every number is
+drawn by this module. The county starts below the 优质均衡 standard in 2022 and improves
+(teachers recruited, backbone teachers trained in town and village schools, sports halls and
+classrooms built, equipment bought, 大班额 reduced), without reaching it everywhere by 2025.
+
+:func:`generate` returns the six input tables of contract §2 in the canonical vocabulary of
+:mod:`balance_lib.columns` (without ``county_id``: one county). :func:`write_sample` writes them as
+CSV files and as one workbook, byte for byte the same on every run with the same seed::
+
+    python -m balance_lib.sample [OUT_DIR]      # default: data/sample of the project
+
+>>> tables = generate()
+>>> sorted(tables)
+['classes', 'county', 'judgements', 'quality', 'schools', 'survey']
+>>> sorted(tables["schools"].year.unique().tolist())
+[2022, 2023, 2024, 2025]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import math
+import re
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .columns import TABLES, table_columns
+from .paths import SAMPLE_DIR
+
+#: Shown by every report made from the sample (contract §4).
+SYNTHETIC_NOTE = (
+    "模拟数据：本样例县由程序（balance_lib.sample）按固定随机种子生成，学校名称与全部数字均为虚构，"
+    "非昌吉市真实数据。"
+    " SYNTHETIC data: the sample county is made by a seeded generator (balance_lib.sample); "
+    "schools and numbers are invented, not real statistics of 昌吉市 (Changji)."
+)
+
+DEFAULT_SEED = 2029
+YEARS = (2022, 2023, 2024, 2025)
+COUNTY_CODE = "652301"
+GENERATOR = "balance_lib.sample"
+SHEET_NOTES = "说明"
+CSV_FILES = tuple(f"{t}.csv" for t in TABLES)
+WORKBOOK_FILE = "sample_county.xlsx"
+README_FILE = "README.md"
+#: every file :func:`write_sample` writes, in order
+SAMPLE_FILES = (*CSV_FILES, WORKBOOK_FILE, README_FILE)
+#: first line of the README written next to the tables (how :func:`is_sample` recognises them)
+README_TITLE = "# Sample county — SYNTHETIC (模拟数据，非真实学校)"
+
+#: constant time stamp of the workbook (document properties and zip entries)
+_STAMP = dt.datetime(2025, 9, 1, 0, 0, 0)
+
+# B1–B7 thresholds (rules §1.2), used only to shape the generated numbers.
+_T = {
+    "primary": {"B4": 4.5, "B5": 7.5, "B6": 2000.0},
+    "junior": {"B4": 5.8, "B5": 10.2, "B6": 2500.0},
+}
+_FUNDING_NORM = {"primary": 650.0, "junior": 850.0, "senior": 1200.0}
+
+
+# ---------------------------------------------------------------------------------------------
+# The roster: who the schools are (fixed), how many pupils they had in 2022 (approximately).
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _School:
+    serial: int
+    name: str
+    school_type: str
+    area_type: str
+    primary: int  # students around 2022
+    junior: int = 0
+    senior: int = 0
+    built: int = 1990
+    #: ``crowded`` (big urban school, few m² per pupil, large classes), ``flagship`` (many backbone
+    #: teachers), ``new`` (recently built, well equipped), ``lagging`` (old equipment, few
+    #: specialist teachers); several tags separated by spaces
+    tags: str = ""
+    private: bool = False
+    boarding: bool = False
+    parent: int | None = None
+
+    @property
+    def school_id(self) -> str:
+        return f"{COUNTY_CODE}{self.serial:04d}"
+
+    def has(self, tag: str) -> bool:
+        return tag in self.tags.split()
+
+
+_P, _J, _N, _T12, _C, _TP, _SP = (
+    "primary", "junior", "nine_year", "twelve_year", "complete_secondary", "teaching_point",
+    "special",
+)
+
+ROSTER: tuple[_School, ...] = (
+    # 城区小学
+    _School(1, "昌吉市第一小学", _P, "urban", 2150, built=1952, tags="crowded flagship"),
+    _School(2, "昌吉市第二小学", _P, "urban", 1680, built=1958, tags="flagship"),
+    _School(3, "昌吉市第三小学", _P, "urban", 1420, built=1965),
+    _School(4, "昌吉市第四小学", _P, "urban", 1720, built=1978, tags="crowded"),
+    _School(5, "昌吉市第五小学", _P, "urban", 1210, built=1983),
+    _School(6, "昌吉市第六小学", _P, "urban", 1560, built=1988, tags="crowded"),
+    _School(7, "昌吉市第七小学", _P, "urban", 960, built=1992, tags="lagging"),
+    _School(8, "昌吉市第八小学", _P, "urban", 1310, built=1999),
+    _School(9, "昌吉市第九小学", _P, "urban", 1720, built=2018, tags="new"),
+    _School(10, "昌吉市第十小学", _P, "urban", 1090, built=2012),
+    # 镇区小学
+    _School(11, "榆树沟镇中心小学", _P, "town", 820, built=1986),
+    _School(12, "三工镇中心小学", _P, "town", 910, built=1990),
+    _School(13, "六工镇中心小学", _P, "town", 760, built=1984, tags="lagging"),
+    _School(14, "二六工镇中心小学", _P, "town", 980, built=2009),
+    _School(15, "大西渠镇中心小学", _P, "town", 640, built=1981),
+    _School(16, "佃坝镇中心小学", _P, "town", 560, built=1995),
+    _School(17, "滨湖镇中心小学", _P, "town", 700, built=2004),
+    _School(18, "硫磺沟镇中心小学", _P, "town", 380, built=1979, tags="lagging"),
+    # 乡村小学
+    _School(19, "榆树沟镇园林村小学", _P, "rural", 260, built=1976),
+    _School(20, "三工镇头工村小学", _P, "rural", 420, built=1980),
+    _School(21, "三工镇下营盘村小学", _P, "rural", 310, built=1983, tags="lagging"),
+    _School(22, "六工镇十三户村小学", _P, "rural", 560, built=1987),
+    _School(23, "二六工镇八户村小学", _P, "rural", 480, built=1991),
+    _School(24, "大西渠镇龙河村小学", _P, "rural", 230, built=1974),
+    _School(25, "佃坝镇二畦村小学", _P, "rural", 180, built=1978, tags="lagging"),
+    _School(26, "滨湖镇新渠村小学", _P, "rural", 340, built=1993),
+    _School(27, "庙尔沟乡中心小学", _P, "rural", 150, built=1972, boarding=True),
+    _School(28, "硫磺沟镇联合村小学", _P, "rural", 125, built=1970, tags="lagging"),
+    # 初中
+    _School(29, "昌吉市第二中学", _J, "urban", 0, 1480, built=1956, tags="crowded flagship"),
+    _School(30, "昌吉市第三中学", _J, "urban", 0, 1150, built=1969),
+    _School(31, "昌吉市第四中学", _J, "urban", 0, 1290, built=1976),
+    _School(32, "昌吉市第五中学", _J, "urban", 0, 930, built=1985, tags="lagging"),
+    _School(33, "昌吉市第七中学", _J, "urban", 0, 1360, built=2015, tags="new"),
+    _School(34, "榆树沟镇中学", _J, "town", 0, 610, built=1982, boarding=True),
+    _School(35, "三工镇中学", _J, "town", 0, 540, built=1988, boarding=True),
+    _School(36, "六工镇中学", _J, "town", 0, 470, built=1979, boarding=True, tags="lagging"),
+    # 九年一贯制 (one 民办)
+    _School(37, "昌吉市实验学校", _N, "urban", 1310, 660, built=2006, tags="flagship"),
+    _School(38, "昌吉市育才学校", _N, "urban", 860, 420, built=2011, private=True,
+            tags="lagging"),
+    _School(39, "滨湖镇第二学校", _N, "town", 610, 380, built=1998),
+    _School(40, "大西渠镇第二学校", _N, "town", 450, 300, built=1996, boarding=True),
+    _School(41, "阿什里哈萨克民族乡学校", _N, "rural", 260, 150, built=1989, boarding=True,
+            tags="lagging"),
+    # 完全中学, 十二年一贯制
+    _School(42, "昌吉市第一中学", _C, "urban", 0, 1450, 1900, built=1950, boarding=True,
+            tags="crowded flagship"),
+    _School(43, "昌吉市新城学校", _T12, "urban", 900, 520, 480, built=2016, tags="new"),
+    # 教学点 (parent: a 乡村小学)
+    _School(44, "庙尔沟乡东沟教学点", _TP, "rural", 28, built=1975, parent=27),
+    _School(45, "硫磺沟镇南山教学点", _TP, "rural", 41, built=1977, parent=28),
+    _School(46, "三工镇教学点", _TP, "rural", 86, built=1981, parent=20),
+    _School(47, "榆树沟镇西湾教学点", _TP, "rural", 64, built=1979, parent=19),
+    _School(48, "大西渠镇五畦教学点", _TP, "rural", 112, built=1984, parent=24),
+    # 特殊教育学校
+    _School(49, "昌吉市特殊教育学校", _SP, "urban", 38, 22, built=2010, boarding=True),
+)
+
+_BY_SERIAL = {s.serial: s for s in ROSTER}
+
+#: yearly growth of enrolment by area (urban schools grow, village schools shrink)
+_GROWTH = {"urban": 0.028, "town": 0.0, "rural": -0.04}
+
+# Facility quantities per weighted pupil in 2022 by area, on the 小学 scale for schools with a
+# 小学 part and on the 初中 scale for 初中 and 完全中学: B4 m² (teaching rooms without the hall),
+# B5 m² (hall + ground), B6 元. Tags and noise modify them per school.
+_FACILITY = {
+    ("primary", "urban"): {"B4": 5.1, "B5": 8.2, "B6": 2300.0},
+    ("primary", "town"): {"B4": 5.6, "B5": 10.5, "B6": 2200.0},
+    ("primary", "rural"): {"B4": 7.0, "B5": 21.0, "B6": 2150.0},
+    ("junior", "urban"): {"B4": 6.5, "B5": 11.2, "B6": 2900.0},
+    ("junior", "town"): {"B4": 7.2, "B5": 14.5, "B6": 2800.0},
+}
+_TAG_FACILITY = {
+    "crowded": {"B4": 0.8, "B5": 0.4, "B6": 0.95},
+    "new": {"B4": 1.12, "B5": 1.2, "B6": 3.2},
+    "lagging": {"B4": 0.97, "B5": 0.95, "B6": 0.76},
+    "flagship": {"B4": 1.0, "B5": 1.0, "B6": 1.75},
+}
+
+# Teachers: pupils per teacher, and shares of the teachers that are qualified above the
+# statutory level, backbone, PE/music/art; by level and area in 2022.
+_PUPILS_PER_TEACHER = {
+    ("primary", "urban"): 18.5, ("primary", "town"): 15.0, ("primary", "rural"): 11.0,
+    ("junior", "urban"): 12.5, ("junior", "town"): 10.5, ("junior", "rural"): 9.5,
+}
+_QUALIFIED = {("primary", "urban"): 0.97, ("primary", "town"): 0.93, ("primary", "rural"): 0.88,
+              ("junior", "urban"): 0.90, ("junior", "town"): 0.84, ("junior", "rural"): 0.78}
+_BACKBONE = {("primary", "urban"): 0.22, ("primary", "town"): 0.17, ("primary", "rural"): 0.135,
+             ("junior", "urban"): 0.145, ("junior", "town"): 0.125, ("junior", "rural"): 0.11}
+_PE_ART = {("primary", "urban"): 0.19, ("primary", "town"): 0.16, ("primary", "rural"): 0.125,
+           ("junior", "urban"): 0.13, ("junior", "town"): 0.115, ("junior", "rural"): 0.105}
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _split_exact(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to ``weights`` that sum exactly to ``total`` (largest remainder)."""
+    weights = np.asarray(weights, dtype=float)
+    raw = total * weights / weights.sum()
+    out = np.floor(raw).astype(int)
+    rest = total - out.sum()
+    order = np.argsort(-(raw - out), kind="stable")
+    out[order[:rest]] += 1
+    return out
+
+
+def _levels_of(s: _School) -> tuple[str, ...]:
+    return tuple(lv for lv in ("primary", "junior") if getattr(s, lv) > 0)
+
+
+def _weighted_pupils(s: _School, students: dict[str, int]) -> float:
+    """Pupils weighted as in the facility split (rules §3)."""
+    if s.school_type == _C:
+        return students["junior"] + 1.2 * students["senior"]
+    return students["primary"] + 1.1 * students["junior"] + 1.32 * students["senior"]
+
+
+def _scale_level(s: _School) -> str:
+    """The level whose thresholds shape a school's facilities."""
+    return "junior" if s.school_type in (_J, _C) else "primary"
+
+
+# ---------------------------------------------------------------------------------------------
+# Students and classes
+# ---------------------------------------------------------------------------------------------
+
+
+def _students(rng: np.random.Generator) -> dict[tuple[int, int], dict[str, int]]:
+    """Students by level for every (serial, year)."""
+    out = {}
+    for s in ROSTER:
+        growth = _GROWTH[s.area_type]
+        if s.private:
+            growth = 0.02
+        if s.school_type == _TP:
+            growth = -0.05
+        if s.school_type == _SP:
+            growth = 0.03
+        jitter = rng.normal(0.0, 0.015, size=(len(YEARS), 3))
+        for k, year in enumerate(YEARS):
+            factor = (1.0 + growth) ** (year - YEARS[0])
+            counts = {}
+            for j, level in enumerate(("primary", "junior", "senior")):
+                base = getattr(s, level)
+                # junior cohorts grow a little more (larger birth cohorts reach grade 7)
+                lv_factor = factor * (1.012 ** (year - YEARS[0]) if level == "junior" else 1.0)
+                counts[level] = int(round(base * lv_factor * (1.0 + jitter[k, j]))) if base else 0
+            out[(s.serial, year)] = counts
+    return out
+
+
+def _class_size_target(s: _School, level: str, year: int) -> float:
+    """Typical class size a school aims at (the crowded urban ones reduce it year by year)."""
+    t = year - YEARS[0]
+    if s.school_type == _SP:
+        return 8.0
+    if s.school_type == _TP:
+        return 30.0
+    if s.has("crowded"):
+        return (49.0 if level == "primary" else 53.0) - 1.9 * t
+    if s.area_type == "urban":
+        return (43.0 if level == "primary" else 47.0) - 0.3 * t
+    if s.area_type == "town":
+        return 38.0 if level == "primary" else 44.0
+    return 32.0 if level == "primary" else 40.0
+
+
+def _big_classes(s: _School, year: int) -> list[int]:
+    """Sizes of the few 大班额 (56–65) and 超大班额 (≥ 66) classes a crowded school still has."""
+    plan = {
+        1: {2022: [67, 61, 58], 2023: [60, 57], 2024: [57], 2025: []},
+        4: {2022: [59, 56], 2023: [58], 2024: [], 2025: []},
+        29: {2022: [63, 58], 2023: [59, 56], 2024: [56], 2025: [56]},
+        42: {2022: [60], 2023: [], 2024: [], 2025: []},
+    }
+    return plan.get(s.serial, {}).get(year, [])
+
+
+def _grades(s: _School, level: str, students: int) -> list[int]:
+    if level == "junior":
+        return [7, 8, 9]
+    if s.school_type == _TP:
+        return [1, 2, 3, 4] if students >= 60 else [1, 2, 3]
+    return [1, 2, 3, 4, 5, 6]
+
+
+def _classes_of(
+    s: _School, level: str, year: int, students: int, rng: np.random.Generator
+) -> list[tuple[int, int]]:
+    """(grade, students) of every class of one school, level and year; sizes sum to ``students``."""
+    grades = _grades(s, level, students)
+    # growing urban schools have larger lower grades, shrinking village schools smaller ones
+    tilt = {"urban": 0.10, "town": 0.0, "rural": -0.12}[s.area_type]
+    pos = (np.arange(len(grades)) - (len(grades) - 1) / 2) / max(len(grades) - 1, 1)
+    weights = (1.0 - tilt * pos) * rng.uniform(0.95, 1.05, len(grades))
+    per_grade = _split_exact(students, weights)
+    target = _class_size_target(s, level, year)
+    classes: list[tuple[int, int]] = []
+    bigs = list(_big_classes(s, year)) if level == _levels_of(s)[0] else []
+    for grade, n_grade in zip(grades, per_grade, strict=True):
+        # crowded schools round the number of classes (some classes end up above the target),
+        # the others open a class more rather than exceed it
+        ratio = n_grade / target
+        if s.has("crowded"):
+            n_classes = max(1, int(round(ratio + 0.15 * (year - YEARS[0]))))
+        else:
+            n_classes = max(1, math.ceil(ratio - 0.08))
+        sizes = _split_exact(int(n_grade), rng.uniform(0.96, 1.04, n_classes))
+        if bigs and n_classes >= 4 and grade in (2, 4, 5, 7, 8):
+            big = bigs.pop(0)
+            # one class made big, the students taken from its sister classes
+            need = big - sizes[0]
+            if need > 0:
+                take = _split_exact(need, np.ones(n_classes - 1))
+                sizes[1:] -= take
+                sizes[0] = big
+        classes.extend((grade, int(n)) for n in sizes)
+    return classes
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables
+# ---------------------------------------------------------------------------------------------
+
+
+def _class_table(students, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per class; class ids are ``<school_id>-<grade><number>``."""
+    rows = []
+    for year in YEARS:
+        for s in ROSTER:
+            counts = students[(s.serial, year)]
+            for level in ("primary", "junior"):
+                if counts[level] == 0:
+                    continue
+                per_grade: dict[int, int] = {}
+                for grade, n in _classes_of(s, level, year, counts[level], rng):
+                    per_grade[grade] = per_grade.get(grade, 0) + 1
+                    class_id = f"{s.school_id}-{grade}{per_grade[grade]:02d}"
+                    rows.append((year, s.school_id, level, grade, class_id, n))
+    return pd.DataFrame(rows, columns=["year", "school_id", "level", "grade", "class_id",
+                                       "students"])
+
+
+def _school_table(students, classes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """One row per school and year: students, classes, teachers, facilities, rooms, money."""
+    n_classes = classes.groupby(["year", "school_id", "level"]).size()
+    # static per-school draws: facility levels in 2022, teacher profile noise
+    noise = {s.serial: rng.lognormal(0.0, 0.10, size=8) for s in ROSTER}
+    project_year = {s.serial: int(rng.choice([2023, 2024, 2025])) for s in ROSTER}
+    rows = []
+    state: dict[int, dict[str, float]] = {}
+    for year in YEARS:
+        t = year - YEARS[0]
+        for s in ROSTER:
+            counts = students[(s.serial, year)]
+            nz = noise[s.serial]
+            row: dict[str, object] = {
+                "year": year,
+                "school_id": s.school_id,
+                "school_name": s.name,
+                "school_type": s.school_type,
+                "parent_school_id": _BY_SERIAL[s.parent].school_id if s.parent else None,
+                "area_type": s.area_type,
+                "is_private": s.private,
+                "is_boarding": s.boarding,
+                "year_built": s.built,
+                "students_primary": counts["primary"],
+                "students_junior": counts["junior"],
+                "students_senior": counts["senior"],
+            }
+            ncls = {lv: int(n_classes.get((year, s.school_id, lv), 0)) for lv in ("primary",
+                                                                                   "junior")}
+            row["classes_primary"] = ncls["primary"]
+            row["classes_junior"] = ncls["junior"]
+            _teachers(s, row, counts, t, nz)
+            _facilities(s, row, counts, ncls, year, t, nz, project_year[s.serial], state)
+            _rooms_and_money(s, row, counts, ncls, year, t, nz)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _teachers(s: _School, row: dict, counts: dict[str, int], t: int, nz: np.ndarray) -> None:
+    """Teachers per level (任教学段) and their qualified / backbone / PE-art subsets."""
+    total = 0
+    for level in ("primary", "junior"):
+        p = counts[level]
+        cols = [f"{c}_{level}" for c in ("teachers", "qualified_teachers", "backbone_teachers",
+                                         "pe_art_teachers")]
+        if p == 0:
+            for c in cols:
+                row[c] = 0
+            continue
+        area = "rural" if s.school_type == _TP else s.area_type
+        key = (level, area)
+        if s.school_type == _SP:
+            teachers = int(round(p / 3.2))
+            qualified, backbone, pe_art = teachers - 1, 1, 1
+        else:
+            ratio = _PUPILS_PER_TEACHER[key] * nz[0] ** 0.5
+            if s.has("crowded"):
+                ratio *= 1.12
+            if s.school_type == _TP:
+                ratio = 9.0
+            # recruitment: urban ratios fall ~2 % a year
+            if area == "urban":
+                ratio *= 0.98**t
+            teachers = max(3, int(round(p / ratio)))
+            q = min(1.0, _QUALIFIED[key] * nz[1] ** 0.3 + 0.012 * t)
+            b = _BACKBONE[key] * nz[2] ** 0.5
+            if s.has("flagship"):
+                b *= 1.6
+            if s.private:
+                b *= 0.45 + 0.12 * t
+            # the backbone-teacher programme reaches town and village schools first
+            b += {"urban": 0.004, "town": 0.012, "rural": 0.015}[area] * t
+            a = _PE_ART[key] * nz[3] ** 0.5 + 0.005 * t
+            if s.has("lagging"):
+                # few specialist and backbone teachers at first; 走教 and training close the gap
+                a *= min(1.0, 0.82 + 0.07 * t)
+                b *= min(1.0, 0.76 + 0.09 * t)
+            qualified = min(teachers, int(round(teachers * q)))
+            backbone = min(teachers, int(round(teachers * b)))
+            pe_art = min(teachers, int(round(teachers * a)))
+            if s.school_type == _TP:
+                # from 2024 a backbone and a PE/art teacher of the 中心校 teach there (走教)
+                backbone = 1 if t >= 2 else 0
+                pe_art = 1 if t >= 2 else 0
+        row[cols[0]], row[cols[1]], row[cols[2]], row[cols[3]] = (
+            teachers, qualified, backbone, pe_art)
+        total += teachers
+    # 持证上岗: a few uncertified teachers in the private and two village schools in 2022–2024
+    uncertified = 0
+    if s.private:
+        uncertified = (6, 3, 1, 0)[t]
+    elif s.serial in (21, 25):
+        uncertified = (1, 1, 0, 0)[t]
+    row["certified_teachers"] = max(0, total - uncertified)
+
+
+def _facilities(s, row, counts, ncls, year, t, nz, project_year, state) -> None:
+    """Whole-school areas, equipment and multimedia rooms; they only grow (projects, purchases)."""
+    weighted = _weighted_pupils(s, counts)
+    scale = _scale_level(s)
+    thr = _T[scale]
+    if s.school_type == _SP:
+        row.update(teaching_aux_area_m2=2150.0, indoor_sports_area_m2=320.0,
+                   sports_ground_area_m2=1800.0,
+                   equipment_value_10k_yuan=round(186.0 + 12.0 * t, 2),
+                   multimedia_classrooms=ncls["primary"] + ncls["junior"] + 2)
+        return
+    if s.serial not in state:
+        base = dict(_FACILITY[(scale, s.area_type)])
+        if s.school_type in (_N, _T12):
+            # 一贯制 schools are built for their 初中 part too
+            base = {k: v * 1.12 for k, v in base.items()}
+        for tag in s.tags.split():
+            for k, f in _TAG_FACILITY.get(tag, {}).items():
+                base[k] *= f
+        if s.school_type == _TP:
+            base = {"B4": 6.0, "B5": 11.0, "B6": 1500.0}
+        aux = base["B4"] * nz[4] * weighted
+        sports = base["B5"] * nz[5] * weighted
+        has_hall = s.area_type == "urban" or s.school_type in (_J, _N, _C, _T12)
+        indoor = (0.09 + 0.04 * nz[6]) * sports if has_hall else 0.0
+        state[s.serial] = {
+            "b4": aux, "indoor": indoor, "ground": sports - indoor,
+            "equip": base["B6"] * nz[7] * weighted / 10000.0,
+        }
+    st = state[s.serial]
+    # building projects: schools short of B4/B5 add a teaching block, a hall or a ground
+    if year == project_year or (s.has("crowded") and year in (2023, 2024, 2025)):
+        need_b5 = 0.97 * thr["B5"] * weighted - (st["indoor"] + st["ground"])
+        if need_b5 > 0 and (s.area_type != "urban" or s.has("crowded") or s.has("lagging")):
+            share = 0.5 if s.has("crowded") else 0.8
+            hall = min(need_b5 * share, 1600.0)
+            st["indoor"] += hall
+            st["ground"] += need_b5 * share - hall
+        need_b4 = 1.02 * thr["B4"] * weighted - st["b4"]
+        if need_b4 > 0:
+            st["b4"] += need_b4 * (0.5 if s.has("crowded") else 0.9)
+    # equipment: schools below the threshold catch up by 2025, the others buy ~3 % a year
+    if year > YEARS[0]:
+        per = st["equip"] * 10000.0 / weighted
+        goal = 1.06 * thr["B6"]
+        if per < goal:
+            # share of the remaining gap bought each year (the programme gathers pace)
+            step = {2023: 0.25, 2024: 0.5, 2025: 0.9}[year]
+            st["equip"] += (goal - per) * weighted / 10000.0 * step
+        elif per < 2.0 * thr["B6"]:
+            st["equip"] *= 1.03
+    senior_classes = math.ceil(counts["senior"] / 50) if counts["senior"] else 0
+    classrooms = ncls["primary"] + ncls["junior"] + senior_classes
+    # 班班通 coverage rises to every classroom; labs and computer rooms add a few more
+    coverage = min(1.0, (0.86 if s.area_type != "urban" else 0.95) + 0.05 * t)
+    if s.has("lagging"):
+        coverage = min(coverage, 0.8 + 0.06 * t)
+    extra = (2 if s.school_type == _TP else 3 + classrooms // 12) + (1 if t >= 2 else 0)
+    row["teaching_aux_area_m2"] = round(st["b4"] + st["indoor"], 1)
+    row["indoor_sports_area_m2"] = round(st["indoor"], 1)
+    row["sports_ground_area_m2"] = round(st["ground"], 1)
+    row["equipment_value_10k_yuan"] = round(st["equip"], 2)
+    row["multimedia_classrooms"] = int(math.floor(classrooms * coverage)) + extra
+
+
+def _rooms_and_money(s, row, counts, ncls, year, t, nz) -> None:
+    """Music/art rooms (B10), funding (B13, B14, B26), charter and information system (B25)."""
+    classrooms = ncls["primary"] + ncls["junior"]
+    if s.school_type == _TP:
+        row.update(music_rooms=0, music_room_min_area_m2=None, art_rooms=0,
+                   art_room_min_area_m2=None)
+    else:
+        need = max(1, math.ceil(classrooms / 12))
+        short = 1 if (s.has("crowded") and year < 2024 and need > 2) else 0
+        old_small = s.built < 1985 and s.school_type != _SP and year < 2025
+        row["music_rooms"] = need - short
+        row["music_room_min_area_m2"] = 84.0 if old_small else 96.0 + float(s.serial % 4) * 6
+        row["art_rooms"] = need
+        row["art_room_min_area_m2"] = 80.0 if old_small else 90.0 + float(s.serial % 3) * 5
+    if s.school_type == _SP:
+        per_pupil = 5200.0 if year == 2022 else 6400.0
+        funding = per_pupil * (counts["primary"] + counts["junior"])
+    else:
+        funding = 0.0
+        for level in ("primary", "junior", "senior"):
+            p = counts[level]
+            if p == 0:
+                continue
+            # small schools funded as if they had 100 pupils (B13) from 2023 on
+            if level == "primary" and s.area_type == "rural" and year > 2022:
+                p = max(p, 100)
+            funding += _FUNDING_NORM[level] * p
+        funding *= 1.0 + 0.04 * nz[0] + 0.01 * t
+    share = 0.055 + 0.01 * (nz[1] - 0.9)
+    if year < 2024 and s.serial in (7, 13, 25, 36):
+        share = 0.036 if year == 2022 else 0.046
+    row["public_funding_yuan"] = round(funding, -2)
+    row["teacher_training_funding_yuan"] = round(row["public_funding_yuan"] * share, -2)
+    row["has_charter"] = True
+    row["has_info_management"] = not (year == 2022 and s.serial in (27, 41, 44, 45))
+
+
+def _county_table() -> pd.DataFrame:
+    """County-level quantities; several items miss their target in 2022 and meet it later."""
+    rows = []
+    for year in YEARS:
+        t = year - YEARS[0]
+        eligible_rot = 1180 + 25 * t
+        rotated = int(round(eligible_rot * (0.08, 0.095, 0.11, 0.12)[t]))
+        cohort = 3390 + 60 * t
+        rows.append(
+            {
+                "year": year,
+                "resident_population": 598400 + 2900 * t,
+                "teacher_avg_salary_yuan": (98600.0, 104300.0, 107900.0, 111200.0)[t],
+                "civil_servant_avg_salary_yuan": (101200.0, 103900.0, 106800.0, 109500.0)[t],
+                "training_360h_completed": (1562, 1704, 1851, 1912)[t],
+                "training_360h_eligible": (1614, 1738, 1851, 1912)[t],
+                "rotation_eligible_teachers": eligible_rot,
+                "rotated_teachers": rotated,
+                "rotated_backbone_teachers": int(round(rotated * (0.15, 0.18, 0.21, 0.22)[t])),
+                "nearby_enrolment_rate_primary": (0.985, 0.993, 1.0, 1.0)[t],
+                "nearby_enrolment_rate_junior": (0.934, 0.951, 0.962, 0.968)[t],
+                "quota_allocation_rate": (0.45, 0.5, 0.52, 0.55)[t],
+                "migrant_children_eligible": 6820 + 140 * t,
+                "migrant_children_public_or_purchased": int(
+                    round((6820 + 140 * t) * (0.83, 0.86, 0.88, 0.9)[t])),
+                "junior_cohort_start": cohort,
+                "junior_cohort_graduated": cohort - (118, 96, 84, 71)[t] + (42, 38, 40, 36)[t],
+                "junior_transfers_in": (42, 38, 40, 36)[t],
+                "junior_transfers_out": (51, 47, 44, 40)[t],
+                "junior_deaths": (2, 1, 2, 1)[t],
+                "disabled_children": (412, 418, 425, 431)[t],
+                "disabled_children_enrolled": (384, 398, 409, 418)[t],
+                "public_funding_norm_primary_yuan": 650.0,
+                "public_funding_norm_junior_yuan": 850.0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+_EVIDENCE: dict[str, tuple[str, str]] = {
+    # item: (evidence when met, evidence when not met)
+    "B8": ("《昌吉市义务教育学校布局专项规划（2021—2030年）》经市人民政府批准实施，"
+           "学校布点与人口分布相适应。",
+           "布局规划尚未完成修编。"),
+    "B9": ("城乡学校建设标准、教师编制标准、生均公用经费基准定额、基本装备配置标准已全面统一。",
+           "乡村学校基本装备配置标准尚未与城区统一，“四统一”未全部落实。"),
+    "B17": ("市教育局在核定编制总额和岗位总量内统筹分配各校编制和岗位，按年度动态调整。",
+            "编制和岗位统筹分配机制尚未建立。"),
+    "B22": ("建立留守儿童关爱服务体系，建档立卡、结对帮扶全覆盖。",
+            "留守儿童关爱体系不健全。"),
+    "B25": ("所有学校制定章程，管理与教学信息化平台覆盖全部学校。",
+            "所有学校已制定章程，但2所乡村学校及2个教学点尚未实现管理与教学信息化。"),
+    "B27": ("教师能熟练运用信息化手段组织教学，设施设备使用记录完整、利用率较高。",
+            "部分教师信息化教学能力不足。"),
+    "B28": ("各校德育工作和校园文化建设经督导评估均达到良好以上。",
+            "个别学校德育工作未达到良好。"),
+    "B29": ("国家课程开齐开足，教学秩序规范，综合实践活动有效开展。",
+            "部分学校综合实践活动课时不足。"),
+    "B30": ("落实“双减”，作业总量和时长得到有效控制，无过重课业负担。",
+            "存在过重课业负担。"),
+    "V1": ("义务教育学校均免试就近入学，未发现以考试方式招生。", "发现以考试方式招生。"),
+    "V2": ("严格执行招生入学政策，未发现违规择校行为。", "存在违规择校行为。"),
+    "V3": ("未设置重点学校，各校均衡编班，未设重点班。", "存在重点学校或重点班。"),
+    "V5": ("按规定及时补充教师，不存在有编不补或长期聘用编外教师情况。",
+           "存在有编不补或长期聘用编外教师情况。"),
+    "V6": ("教育系统未发生重大安全责任事故和严重违纪违规事件。",
+           "发生重大安全责任事故或严重违纪违规事件。"),
+    "V7": ("评估材料经核查真实，未发现弄虚作假行为。", "发现弄虚作假行为。"),
+}
+
+
+def _judgement_table() -> pd.DataFrame:
+    """Qualitative items and vetoes: B9 unmet 2022–2023, B25 unmet 2022, no B27 row in 2022."""
+    unmet = {("B9", 2022), ("B9", 2023), ("B25", 2022)}
+    by = {"B17": "市委机构编制委员会办公室、市教育局", "B22": "市民政局、市教育局",
+          "V6": "市教育局、市应急管理局"}
+    rows = []
+    for year in YEARS:
+        for item, (yes, no) in _EVIDENCE.items():
+            if item == "B27" and year == 2022:
+                continue  # not assessed that year
+            met = (item, year) not in unmet
+            rows.append({"year": year, "item_id": item, "met": met,
+                         "evidence": f"{year}年：{yes if met else no}",
+                         "assessed_by": by.get(item, "市人民政府教育督导室")})
+    return pd.DataFrame(rows)
+
+
+def _survey_table(rng: np.random.Generator) -> pd.DataFrame:
+    """Satisfaction survey: too small a sample in 2022 (not assessed), then ≥ 1.5‰."""
+    groups = ("parent", "teacher", "principal", "student", "deputy", "other")
+    area_share = np.array([0.6, 0.24, 0.16])
+    totals = {2022: 760, 2023: 936, 2024: 968, 2025: 1012}
+    rate = {2022: 0.82, 2023: 0.86, 2024: 0.88, 2025: 0.90}
+    # parents 52 %; principals and deputies fewer; the rest about equal
+    group_share = np.array([0.52, 0.12, 0.04, 0.18, 0.04, 0.10])
+    group_shift = np.array([0.0, 0.02, 0.04, 0.03, 0.03, -0.03])
+    area_shift = np.array([0.01, 0.0, -0.03])
+    rows = []
+    for year in YEARS:
+        per_group = _split_exact(totals[year], group_share)
+        for g, group in enumerate(groups):
+            per_area = _split_exact(int(per_group[g]), area_share)
+            for a, area in enumerate(("urban", "town", "rural")):
+                n = int(per_area[a])
+                p = min(0.99, rate[year] + group_shift[g] + area_shift[a] + rng.normal(0, 0.01))
+                rows.append({"year": year, "respondent_group": group, "area_type": area,
+                             "respondents": n, "satisfied": int(round(n * p))})
+    return pd.DataFrame(rows)
+
+
+def _quality_table(schools: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """质量监测 2023 and 2025: school means around 500, share at level Ⅲ or above."""
+    subjects = ("语文", "数学", "科学")
+    area_effect = {"urban": 12.0, "town": -4.0, "rural": -16.0}
+    effect = {s.serial: rng.normal(0.0, 14.0) + (10.0 if s.has("flagship") else 0.0)
+              for s in ROSTER}
+    rows = []
+    for year in (2023, 2025):
+        frame = schools[schools.year == year].set_index("school_id")
+        for s in ROSTER:
+            if s.school_type == _SP:
+                continue
+            for level in ("primary", "junior"):
+                p = int(frame.at[s.school_id, f"students_{level}"])
+                if p == 0 or (s.school_type == _TP and p < 50):
+                    continue
+                for subject in subjects:
+                    gain = 6.0 if year == 2025 else 0.0
+                    mean = 500.0 + area_effect[s.area_type] + effect[s.serial] + gain + rng.normal(
+                        0.0, 6.0)
+                    share = float(np.clip(0.82 + (mean - 500.0) / 250.0 + rng.normal(0, 0.015),
+                                          0.7, 0.95))
+                    rows.append({"year": year, "school_id": s.school_id, "subject": subject,
+                                 "level": level, "mean_score": round(mean, 1),
+                                 "share_level3_or_above": round(share, 3)})
+    return pd.DataFrame(rows)
+
+
+def _canonical(table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The canonical columns of ``table`` in contract order (no ``county_id``: one county)."""
+    cols = [c.name for c in table_columns(table) if c.name != "county_id"]
+    return frame[cols].reset_index(drop=True)
+
+
+def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
+    """The six input tables of the synthetic sample county, 2022–2025.
+
+    Parameters
+    ----------
+    seed
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same tables.
+
+    Returns
+    -------
+    dict
+        ``schools``, ``classes``, ``county``, ``judgements``, ``survey``, ``quality``: each a
+        frame with the canonical columns of :mod:`balance_lib.columns` in contract order, without
+        ``county_id`` (one county). Areas in m², equipment in 万元, money in 元, rates as 0–1.
+
+    Notes
+    -----
+    The data are synthetic (:data:`SYNTHETIC_NOTE`). Each table draws from its own child stream
+    of the seed, so changing one table's recipe leaves the others' numbers unchanged.
+    """
+    rng_students, rng_classes, rng_schools, rng_survey, rng_quality = np.random.default_rng(
+        seed).spawn(5)
+    students = _students(rng_students)
+    classes = _class_table(students, rng_classes)
+    schools = _school_table(students, classes, rng_schools)
+    county = _county_table()
+    tables = {
+        "schools": schools,
+        "classes": classes,
+        "county": county,
+        "judgements": _judgement_table(),
+        "survey": _survey_table(rng_survey),
+        "quality": _quality_table(schools, rng_quality),
+    }
+    return {name: _canonical(name, tables[name]) for name in TABLES}
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing: CSV files and one workbook, reproducible byte for byte
+# ---------------------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    """CSV text of one value: true/false, integers as such, floats rounded to ≤ 4 decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        text = f"{float(value):.4f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    """RFC-4180-style CSV with LF line ends (only fields with , " or newlines are quoted)."""
+
+    def quote(text: str) -> str:
+        if any(ch in text for ch in ',"\n\r'):
+            return '"' + text.replace('"', '""') + '"'
+        return text
+
+    lines = [",".join(quote(c) for c in frame.columns)]
+    for row in frame.itertuples(index=False, name=None):
+        lines.append(",".join(quote(_cell_text(v)) for v in row))
+    return "\n".join(lines) + "\n"
+
+
+def _cell_value(value: object) -> object:
+    """Workbook value: native bool/int/float, ``None`` for missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _notes_rows(seed: int) -> list[tuple[str, str]]:
+    return [
+        ("说明 / Notes", "SYNTHETIC — 模拟数据，非真实学校"),
+        ("数据性质", "本数据为程序生成的模拟数据（synthetic），非昌吉市真实数据；"
+                     "学校名称与数字均为虚构。"),
+        ("Nature", "Synthetic data: invented schools and numbers, not real statistics of 昌吉市."),
+        ("生成程序 / generator", f"{GENERATOR}（python -m {GENERATOR}）"),
+        ("随机种子 / seed", str(seed)),
+        ("学年 / years", f"{YEARS[0]}–{YEARS[-1]}"),
+        ("工作表 / sheets", "、".join(TABLES)),
+        ("列名 / headers", "canonical names of balance_lib/columns.py; see data/README.md"),
+        ("提示 / note", SYNTHETIC_NOTE),
+    ]
+
+
+def _workbook_bytes(tables: dict[str, pd.DataFrame], seed: int) -> bytes:
+    """The workbook: sheet 说明, then one sheet per table; constant time stamps everywhere."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb = Workbook()
+    notes = wb.active
+    notes.title = SHEET_NOTES
+    for row in _notes_rows(seed):
+        notes.append(row)
+    notes.column_dimensions["A"].width = 22
+    notes.column_dimensions["B"].width = 100
+    for name in TABLES:
+        frame = tables[name]
+        ws = wb.create_sheet(name)
+        ws.append(list(frame.columns))
+        for row in frame.itertuples(index=False, name=None):
+            ws.append([_cell_value(v) for v in row])
+        ws.freeze_panes = "A2"
+    props = wb.properties
+    props.creator = GENERATOR
+    props.lastModifiedBy = GENERATOR
+    props.title = "样例县（模拟数据）sample county (synthetic)"
+    props.description = SYNTHETIC_NOTE
+    props.created = _STAMP
+    props.modified = _STAMP
+
+    raw = io.BytesIO()
+    # ExcelWriter directly: openpyxl's save_workbook would stamp ``modified`` with the clock
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return _repack(raw.getvalue())
+
+
+def _repack(data: bytes) -> bytes:
+    """Rewrite a zip with constant entry times, attributes and compression, in the same order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/app.xml":
+                # drop the openpyxl version from the application name (stable across releases)
+                content = re.sub(rb"<Application>[^<]*</Application>",
+                                 b"<Application>Microsoft Excel Compatible / balance_lib.sample"
+                                 b"</Application>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=_STAMP.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 3
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, content, compresslevel=6)
+    return out.getvalue()
+
+
+def _readme_text(seed: int, tables: dict[str, pd.DataFrame]) -> str:
+    schools = tables["schools"]
+    first = schools[schools.year == YEARS[0]]
+    by_type = first.school_type.value_counts()
+    order = ("primary", "junior", "nine_year", "complete_secondary", "twelve_year",
+             "teaching_point", "special")
+    counts = ", ".join(f"{t} {int(by_type.get(t, 0))}" for t in order)
+    rows = "\n".join(f"| `{name}.csv` | {len(tables[name])} |" for name in TABLES)
+    return f"""{README_TITLE}
+
+本目录为程序生成的**模拟数据**（synthetic），非昌吉市真实数据。学校名称与全部数字均为虚构，
+仅用于演示和测试 `balance`。
+
+These files are made by `python -m {GENERATOR}` (seed {seed}), years {YEARS[0]}–{YEARS[-1]}.
+Do not edit them by hand: change the generator and run `make sample`; the test
+`tests/test_sample.py` checks that the generator reproduces every file here byte for byte.
+
+* Schools ({len(first)}): {counts}.
+* `{WORKBOOK_FILE}`: the same six tables as sheets, after a first sheet `{SHEET_NOTES}` (notes).
+
+| file | rows |
+|---|---|
+{rows}
+
+See `../README.md` for how the sample is made and how to bring your own data.
+"""
+
+
+def write_sample(out_dir: str | Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the sample county into ``out_dir``: six CSV files, one workbook and a README.
+
+    CSV files are UTF-8 with canonical headers and LF line ends; the workbook
+    (``sample_county.xlsx``) has a first sheet ``说明`` and then one sheet per table. Both are
+    reproducible byte for byte for a given seed. Returns the paths written, in
+    :data:`SAMPLE_FILES` order.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tables = generate(seed)
+    written = []
+    for name in TABLES:
+        path = out / f"{name}.csv"
+        path.write_bytes(_csv_text(tables[name]).encode("utf-8"))
+        written.append(path)
+    path = out / WORKBOOK_FILE
+    path.write_bytes(_workbook_bytes(tables, seed))
+    written.append(path)
+    path = out / README_FILE
+    path.write_bytes(_readme_text(seed, tables).encode("utf-8"))
+    written.append(path)
+    return written
+
+
+def is_sample(path: str | Path) -> bool:
+    """Whether ``path`` (a data folder, one of its files, or a workbook) was written here.
+
+    Reports use it to print :data:`SYNTHETIC_NOTE`: a folder is recognised by the README that
+    :func:`write_sample` puts next to the tables, a workbook by its document properties
+    (creator ``balance_lib.sample``), so copies of the sample are recognised too.
+
+    >>> from balance_lib.paths import SAMPLE_DIR
+    >>> is_sample(SAMPLE_DIR), is_sample(SAMPLE_DIR / "schools.csv"), is_sample("/nonexistent")
+    (True, True, False)
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx" and path.is_file():
+        try:
+            with zipfile.ZipFile(path) as z:
+                core = z.read("docProps/core.xml").decode("utf-8", "replace")
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return False
+        return f"<dc:creator>{GENERATOR}</dc:creator>" in core
+    folder = path if path.is_dir() else path.parent
+    readme = folder / README_FILE
+    try:
+        with readme.open(encoding="utf-8") as f:
+            return f.readline().rstrip("\n") == README_TITLE
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {GENERATOR}",
+        description="Write the synthetic sample county (模拟数据) as CSV files and a workbook.",
+    )
+    parser.add_argument("out_dir", nargs="?", default=str(SAMPLE_DIR),
+                        help=f"output folder (default: {SAMPLE_DIR})")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed")
+    args = parser.parse_args(argv)
+    for path in write_sample(args.out_dir, args.seed):
+        print(f"{path}  {path.stat().st_size:,} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
