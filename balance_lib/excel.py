@@ -1,0 +1,609 @@
+"""Ledger files: the 问题台账 as an ``.xlsx`` workbook or one ``.csv`` — the only writer of them.
+
+:func:`write_ledger` renders :class:`balance_lib.ledger.LedgerFrames` for people: Chinese
+headers (:data:`HEADERS_ZH`), statuses as "未销号" / "2024年已销号", indicator names from the
+registry.
+
+``.xlsx`` (recommended)
+    Sheets: ``汇总（按责任单位）`` (open shortfalls per 责任单位 in the last year, then counts per
+    year), one sheet per year (``"2022"`` …), ``未评估`` (items that could not be assessed, with
+    the reason) and ``说明`` (range, data note, rules of the ledger, settings). Every table sheet
+    has its header row frozen (``A2``) and an auto filter over its data; numbers are numbers with
+    a number format (thousands separators; ratios and CVs ``0.000``); column widths follow the
+    text (CJK characters count double, capped at 60). Every text cell is stored as text (inline
+    string), never as a formula, even when it begins with ``=``, ``+``, ``-`` or ``@`` (gap texts
+    such as "+3 名…" do).
+``.csv``
+    One table, UTF-8 with BOM (Excel opens the Chinese correctly), Chinese headers, all years:
+    the shortfalls, then per year the not-assessed items (状态 "未评估"). When a data note is
+    given it fills a last column "数据说明" on every row, so that any excerpt carries it. CSV has
+    no cell types: text is written unchanged, and a spreadsheet program may read a cell that
+    begins with "+", "-", "=" or "@" (e.g. "+3 名…") as a formula. Use ``.xlsx`` for people.
+
+Files are written atomically (a temporary file in the same folder, then :func:`os.replace`;
+nothing is left behind on error; missing folders are created) and deterministically: the same
+frames give the same bytes (document properties and zip entry times are fixed to 1 September of
+the last year of the ledger).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .ledger import OPEN, LedgerFrames
+from .registry import Registry, load_registry
+
+SHEET_SUMMARY = {"zh": "汇总（按责任单位）", "en": "Summary by department"}
+SHEET_NOT_ASSESSED = {"zh": "未评估", "en": "Not assessed"}
+SHEET_NOTES = {"zh": "说明", "en": "Notes"}
+
+#: Canonical column -> Chinese header (the render edge; frames keep the canonical names).
+HEADERS_ZH = {
+    "county_id": "县区代码",
+    "year": "学年",
+    "indicator": "指标",
+    "indicator_name": "指标名称",
+    "scope": "范围",
+    "school_id": "学校代码",
+    "school_name": "学校名称",
+    "level": "学段",
+    "value": "当前值",
+    "threshold": "标准值",
+    "gap_text": "差距",
+    "responsible": "责任单位",
+    "first_seen": "首次发现",
+    "status": "状态",
+    "note": "备注",
+    "detail": "说明",
+    "data_note": "数据说明",
+    # summary by department
+    "department": "责任单位",
+    "open_shortfalls": "未销号问题数",
+    "indicators": "涉及指标",
+    "open_without_record": "未销号但当年无记录",
+    "closed_in_range": "期间已销号",
+    # counts per year
+    "shortfalls": "问题数",
+    "opened": "新发现",
+    "carried_over": "上年延续",
+    "closed": "当年销号",
+    "not_assessed": "未评估项",
+}
+HEADERS_EN = {
+    "county_id": "County",
+    "year": "Year",
+    "indicator": "Indicator",
+    "indicator_name": "Indicator name",
+    "scope": "Scope",
+    "school_id": "School id",
+    "school_name": "School",
+    "level": "Level",
+    "value": "Value",
+    "threshold": "Standard",
+    "gap_text": "Gap",
+    "responsible": "Responsible units",
+    "first_seen": "First seen",
+    "status": "Status",
+    "note": "Note",
+    "detail": "Detail",
+    "data_note": "Data note",
+    "department": "Department",
+    "open_shortfalls": "Open shortfalls",
+    "indicators": "Indicators",
+    "open_without_record": "Open, no record this year",
+    "closed_in_range": "Closed in the period",
+    "shortfalls": "Shortfalls",
+    "opened": "Opened",
+    "carried_over": "Carried over",
+    "closed": "Closed",
+    "not_assessed": "Not assessed",
+}
+HEADERS = {"zh": HEADERS_ZH, "en": HEADERS_EN}
+
+SCOPE_LABELS = {
+    "zh": {"unit": "学校（学段）", "variation": "校际差异系数", "school": "学校", "county": "县域",
+           "veto": "一票否决"},
+    "en": {"unit": "school level", "variation": "inter-school CV", "school": "school",
+           "county": "county", "veto": "veto"},
+}
+LEVEL_LABELS = {"zh": {"primary": "小学", "junior": "初中"},
+                "en": {"primary": "primary", "junior": "junior"}}
+NOT_ASSESSED_LABEL = {"zh": "未评估", "en": "not assessed"}
+
+#: Columns of a year sheet and of the CSV (``county_id`` only when a county is named).
+LEDGER_SHEET_COLUMNS = ["county_id", "year", "indicator", "indicator_name", "scope", "school_id",
+                        "school_name", "level", "value", "threshold", "gap_text", "responsible",
+                        "first_seen", "status", "note", "detail"]
+NOT_ASSESSED_SHEET_COLUMNS = ["county_id", "year", "indicator", "indicator_name", "scope",
+                              "school_id", "school_name", "level", "responsible", "detail"]
+
+FMT_INT = "#,##0"
+FMT_DEC = "#,##0.00"
+FMT_RATIO = "0.000"
+FMT_YEAR = "0"
+_RATIO_UNITS = {"%", "倍", "差异率"}
+_INT_UNITS = {"元/生", "人", "人/班", "间"}
+MAX_WIDTH = 60
+MIN_WIDTH = 6
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in HEADERS:
+        raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
+    return lang
+
+
+def status_label(status: str, lang: str = "zh") -> str:
+    """``"open"`` -> 未销号, ``"closed in 2024"`` -> 2024年已销号 (``lang="en"``: unchanged).
+
+    >>> status_label("closed in 2024"), status_label("open")
+    ('2024年已销号', '未销号')
+    """
+    if lang != "zh":
+        return status
+    if status == OPEN:
+        return "未销号"
+    m = re.fullmatch(r"closed in (\d+)", status)
+    return f"{m.group(1)}年已销号" if m else status
+
+
+def _indicator_name(indicator: str, scope: str, registry: Registry, lang: str) -> str:
+    if indicator.startswith("V"):
+        return registry.veto(indicator).label(lang)
+    name = registry.indicator(indicator).label(lang)
+    if scope == "variation":
+        name += "（校际差异系数）" if lang == "zh" else " (inter-school CV)"
+    return name
+
+
+def value_format(indicator: str, scope: str, registry: Registry) -> str:
+    """Number format of the value and standard of one row."""
+    if scope == "variation":
+        return FMT_RATIO
+    if indicator.startswith("V"):
+        return "General"
+    unit = registry.indicator(indicator).unit_zh
+    if unit in _RATIO_UNITS:
+        return FMT_RATIO
+    if unit in _INT_UNITS:
+        return FMT_INT
+    return FMT_DEC
+
+
+def _render(frame: pd.DataFrame, columns: list[str], registry: Registry, lang: str,
+            with_county: bool) -> pd.DataFrame:
+    """Canonical rows -> display rows (labels in ``lang``; numbers stay numbers)."""
+    out = frame.reset_index(drop=True).copy()
+    out["indicator_name"] = [_indicator_name(i, s, registry, lang)
+                             for i, s in zip(out["indicator"], out["scope"], strict=True)]
+    out["_format"] = [value_format(i, s, registry)
+                      for i, s in zip(out["indicator"], out["scope"], strict=True)]
+    out["scope"] = out["scope"].map(SCOPE_LABELS[lang]).fillna(out["scope"])
+    out["level"] = out["level"].map(LEVEL_LABELS[lang]).fillna(out["level"])
+    if "status" in columns and "status" in out:
+        out["status"] = out["status"].map(lambda s: status_label(s, lang))
+    for col in columns:
+        if col not in out:
+            out[col] = ""
+    cols = [c for c in columns if with_county or c != "county_id"]
+    return out[[*cols, "_format"]]
+
+
+def ledger_table(frames: LedgerFrames, *, lang: str = "zh", registry: Registry | None = None,
+                 include_not_assessed: bool = False) -> pd.DataFrame:
+    """The ledger as people read it (canonical column names; see :data:`HEADERS_ZH`).
+
+    With ``include_not_assessed`` the not-assessed items follow each year's shortfalls with
+    状态 "未评估" (what the CSV holds). A column ``_format`` gives the number format of
+    ``value``/``threshold``.
+    """
+    lang = _check_lang(lang)
+    registry = registry or load_registry()
+    with_county = _with_county(frames)
+    table = _render(frames.ledger, LEDGER_SHEET_COLUMNS, registry, lang, with_county)
+    if include_not_assessed and len(frames.not_assessed):
+        na = frames.not_assessed.assign(status="", first_seen=pd.NA, note="")
+        na = _render(na, LEDGER_SHEET_COLUMNS, registry, lang, with_county)
+        na["status"] = NOT_ASSESSED_LABEL[lang]
+        table = table.assign(_part=0)
+        na = na.assign(_part=1)
+        parts = [p for p in (table, na) if len(p)]
+        table = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        table = table.sort_values(["year", "_part"], kind="stable").drop(columns="_part")
+        table = table.reset_index(drop=True)
+    return table
+
+
+def _with_county(frames: LedgerFrames) -> bool:
+    ids = pd.concat([frames.ledger["county_id"], frames.not_assessed["county_id"]])
+    return bool((ids.astype(str) != "").any())
+
+
+# ---------------------------------------------------------------------------------------------
+# cells
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, (float, np.floating)) and math.isnan(value)
+
+
+def _clean_text(text: str) -> str:
+    """Text without the control characters a worksheet cannot hold."""
+    return _ILLEGAL.sub("", text)
+
+
+def _put(ws, row: int, col: int, value: Any, number_format: str | None = None) -> None:
+    """One cell: numbers as numbers (with ``number_format``), any text as text, never a formula."""
+    if _missing(value) or (isinstance(value, str) and value == ""):
+        return
+    cell = ws.cell(row=row, column=col)
+    if isinstance(value, (bool, np.bool_)):
+        cell.value = bool(value)
+    elif isinstance(value, (int, np.integer)):
+        cell.value = int(value)
+        if number_format:
+            cell.number_format = number_format
+    elif isinstance(value, (float, np.floating)):
+        cell.value = float(value)
+        if number_format:
+            cell.number_format = number_format
+    else:
+        text = _clean_text(str(value))
+        if text == "":
+            return
+        cell.value = text
+        cell.data_type = "s"  # "=…" would otherwise become a formula
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _shown(value: Any, number_format: str | None) -> str:
+    if _missing(value):
+        return ""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        if number_format == FMT_RATIO:
+            return f"{float(value):.3f}"
+        if number_format == FMT_INT:
+            return f"{float(value):,.0f}"
+        if number_format == FMT_YEAR:
+            return f"{float(value):.0f}"
+        return f"{float(value):,.2f}"
+    return str(value)
+
+
+def _write_table(ws, frame: pd.DataFrame, headers: dict[str, str], start_row: int = 1,
+                 formats: dict[str, str] | None = None, widths: dict[int, int] | None = None,
+                 ) -> tuple[int, int]:
+    """Header and rows from ``start_row``; returns (last row, number of columns)."""
+    from openpyxl.styles import Font, PatternFill
+
+    formats = formats or {}
+    widths = widths if widths is not None else {}
+    columns = [c for c in frame.columns if c != "_format"]
+    row_formats = frame["_format"].tolist() if "_format" in frame else None
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+    for j, col in enumerate(columns, start=1):
+        label = headers.get(col, col)
+        _put(ws, start_row, j, label)
+        cell = ws.cell(row=start_row, column=j)
+        cell.font, cell.fill = bold, fill
+        widths[j] = max(widths.get(j, 0), _text_width(label))
+    values = frame[columns].to_numpy(dtype=object)
+    for i, row in enumerate(values):
+        r = start_row + 1 + i
+        for j, (col, value) in enumerate(zip(columns, row, strict=True), start=1):
+            fmt = formats.get(col)
+            if col in ("value", "threshold") and row_formats is not None:
+                fmt = row_formats[i]
+            _put(ws, r, j, value, fmt)
+            widths[j] = max(widths.get(j, 0), _text_width(_shown(value, fmt)))
+    return start_row + len(values), len(columns)
+
+
+def _finish(ws, widths: dict[int, int], filter_rows: tuple[int, int] | None, n_cols: int) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for j, w in widths.items():
+        ws.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, max(MIN_WIDTH, w + 2))
+    ws.freeze_panes = "A2"
+    if filter_rows is not None and n_cols:
+        first, last = filter_rows
+        ws.auto_filter.ref = f"A{first}:{get_column_letter(n_cols)}{last}"
+
+
+_TABLE_FORMATS = {"year": FMT_YEAR, "first_seen": FMT_YEAR, "open_shortfalls": FMT_INT,
+                  "open_without_record": FMT_INT, "closed_in_range": FMT_INT,
+                  "shortfalls": FMT_INT, "opened": FMT_INT, "carried_over": FMT_INT,
+                  "closed": FMT_INT, "not_assessed": FMT_INT}
+
+
+# ---------------------------------------------------------------------------------------------
+# the 说明 sheet
+
+
+def _setting_text(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{k}: {_setting_text(v)}" for k, v in value.items()) + "}"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _notes_rows(frames: LedgerFrames, lang: str, note: str | None,
+                generated_at: dt.datetime | None) -> list[tuple[str, str]]:
+    a, b = frames.year_from, frames.year_to
+    scope = ("B1–B7（每个学校学段）、校际差异系数、B8–B32、一票否决 V1–V8"
+             if frames.includes_indicators else "仅 B1–B7（每个学校学段）与校际差异系数")
+    rows: list[tuple[str, str]] = [
+        ("问题台账", "义务教育优质均衡发展问题台账（整改台账，实行销号管理）"),
+        ("学年范围", f"{a}–{b}"),
+    ]
+    if note:
+        rows.append(("数据说明", note))
+    rows += [
+        ("评估项目", scope),
+        ("工作表", f"{SHEET_SUMMARY[lang]}：{b} 年各责任单位未销号问题及各学年统计；"
+                   f"{a}…{b}：各学年未达标项目；"
+                   f"{SHEET_NOT_ASSESSED[lang]}：无法评估的项目及原因"),
+        ("首次发现", "该问题本轮连续未达标的第一个学年（仅计范围内学年）；"
+                     "未评估或无记录的学年不中断，达标即中断；"
+                     "达标后再次未达标记为新问题，备注注明"),
+        ("销号", "此后第一个评估且达标的学年即销号（“YYYY年已销号”），"
+                 "该问题各学年的行均标注；未评估不销号"),
+        ("无记录", "学校撤并、学段停办或数据缺失而此后无记录的问题不自动销号，"
+                   "保持“未销号”，备注注明"),
+        ("未评估", "缺少数据表、列或数值而无法评估的项目不计为问题，列于“未评估”工作表"),
+        ("责任单位", "取自昌市政办发〔2022〕21号附件2（指标注册表 indicators.yaml）；"
+                     "一个问题有多个责任单位时，汇总中每个单位各计一次；"
+                     "一票否决项（V4 除外，取 B32）附件2未列责任单位"),
+        ("差距", "B1–B7：达到标准尚需的数量（教师人数、平方米、元、间，向上取整）；"
+                 "学校项：缺口数量；差异系数：当前值与限值；县域项：当前值与标准"),
+        ("数值格式", "当前值、标准值为数值；比例、差异系数保留三位小数"),
+    ]
+    if generated_at is not None:
+        rows.append(("生成时间", generated_at.strftime("%Y-%m-%d %H:%M")))
+    else:
+        rows.append(("生成时间", "未记录（同一输入生成相同文件；文件属性时间固定为 "
+                                 f"{b}-09-01）"))
+    s = frames.settings
+    if s is not None:
+        rows.append(("设置来源", str(getattr(s, "source", ""))))
+        for field in s.__dataclass_fields__:
+            if field == "source":
+                continue
+            rows.append((f"设置 {field}", _setting_text(getattr(s, field))))
+    else:
+        rows.append(("设置", "未提供"))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# workbook and CSV bytes
+
+
+def _stamp(frames: LedgerFrames) -> dt.datetime:
+    return dt.datetime(int(frames.year_to), 9, 1, 0, 0, 0)
+
+
+def workbook_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None = None,
+                   registry: Registry | None = None,
+                   generated_at: dt.datetime | None = None) -> bytes:
+    """The ``.xlsx`` file as bytes (see the module docstring for its sheets)."""
+    from openpyxl import Workbook
+    from openpyxl.writer.excel import ExcelWriter
+
+    lang = _check_lang(lang)
+    registry = registry or load_registry()
+    headers = HEADERS[lang]
+    with_county = _with_county(frames)
+    wb = Workbook()
+
+    # 汇总（按责任单位）
+    ws = wb.active
+    ws.title = SHEET_SUMMARY[lang]
+    dept_headers = dict(headers)
+    dept_headers["open_shortfalls"] = (f"{frames.year_to}年{headers['open_shortfalls']}"
+                                       if lang == "zh"
+                                       else f"{headers['open_shortfalls']} {frames.year_to}")
+    widths: dict[int, int] = {}
+    last, n_cols = _write_table(ws, frames.by_department, dept_headers, 1, _TABLE_FORMATS,
+                                widths)
+    filter_rows = (1, max(last, 1))
+    row = last + 2
+    _put(ws, row, 1, f"各学年统计（{frames.year_from}–{frames.year_to}）" if lang == "zh"
+         else f"Per year ({frames.year_from}–{frames.year_to})")
+    last, _ = _write_table(ws, frames.by_year, headers, row + 1, _TABLE_FORMATS, widths)
+    if note:
+        _put(ws, last + 2, 1, headers["data_note"])
+        _put(ws, last + 2, 2, note)
+    _finish(ws, widths, filter_rows, n_cols)
+
+    # one sheet per year
+    table = ledger_table(frames, lang=lang, registry=registry)
+    for year in range(frames.year_from, frames.year_to + 1):
+        ws = wb.create_sheet(str(year))
+        part = table[table["year"] == year]
+        widths = {}
+        last, n_cols = _write_table(ws, part, headers, 1, _TABLE_FORMATS, widths)
+        _finish(ws, widths, (1, max(last, 1)), n_cols)
+
+    # 未评估
+    ws = wb.create_sheet(SHEET_NOT_ASSESSED[lang])
+    na = _render(frames.not_assessed, NOT_ASSESSED_SHEET_COLUMNS, registry, lang, with_county)
+    widths = {}
+    last, n_cols = _write_table(ws, na, headers, 1, _TABLE_FORMATS, widths)
+    _finish(ws, widths, (1, max(last, 1)), n_cols)
+
+    # 说明
+    ws = wb.create_sheet(SHEET_NOTES[lang])
+    rows = _notes_rows(frames, lang, note, generated_at)
+    from openpyxl.styles import Alignment, Font
+
+    key_width = 0
+    for i, (key, text) in enumerate(rows, start=1):
+        _put(ws, i, 1, key)
+        _put(ws, i, 2, text)
+        ws.cell(row=i, column=1).font = Font(bold=True)
+        ws.cell(row=i, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+        key_width = max(key_width, _text_width(key))
+    ws.column_dimensions["A"].width = min(MAX_WIDTH, key_width + 2)
+    ws.column_dimensions["B"].width = 100
+
+    props = wb.properties
+    stamp = _stamp(frames)
+    props.creator = "balance_lib.excel"
+    props.lastModifiedBy = "balance_lib.excel"
+    props.title = f"问题台账 {frames.year_from}–{frames.year_to}"
+    props.description = note or ""
+    props.created = stamp
+    props.modified = stamp
+    raw = io.BytesIO()
+    # ExcelWriter directly: openpyxl's save_workbook stamps ``modified`` with the clock
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).save()
+    return _repack(raw.getvalue(), stamp)
+
+
+def _repack(data: bytes, stamp: dt.datetime) -> bytes:
+    """The zip again with constant entry times and attributes, in the same order."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/app.xml":  # no library version in the file
+                content = re.sub(rb"<Application>[^<]*</Application>",
+                                 b"<Application>balance_lib.excel</Application>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 3
+            entry.external_attr = 0o600 << 16
+            dst.writestr(entry, content, compresslevel=6)
+    return out.getvalue()
+
+
+def _csv_value(value: Any) -> str:
+    if _missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if float(value).is_integer():
+            return str(int(value))
+        text = f"{float(value):.6f}".rstrip("0").rstrip(".")
+        return "0" if text == "-0" else text
+    return str(value)
+
+
+def csv_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None = None,
+              registry: Registry | None = None) -> bytes:
+    """The ``.csv`` file as bytes: UTF-8 with BOM, CRLF line ends, text written unchanged."""
+    lang = _check_lang(lang)
+    table = ledger_table(frames, lang=lang, registry=registry, include_not_assessed=True)
+    table = table.drop(columns="_format")
+    if note:
+        table["data_note"] = note
+    headers = HEADERS[lang]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow([headers.get(c, c) for c in table.columns])
+    for row in table.itertuples(index=False, name=None):
+        writer.writerow([_csv_value(v) for v in row])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------------------------------------
+# writing
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.
+
+    Missing folders are created. On any error the temporary file is removed and ``path`` is
+    left as it was (absent, or its previous content).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_ledger(ledger_frames: LedgerFrames, path: str | Path, *, lang: str = "zh",
+                 note: str | None = None, registry: Registry | None = None,
+                 generated_at: dt.datetime | None = None) -> Path:
+    """Write the ledger to ``path`` (``.xlsx`` or ``.csv``, by its suffix); returns the path.
+
+    Parameters
+    ----------
+    ledger_frames
+        :func:`balance_lib.ledger.make_ledger` output.
+    path
+        Ends with ``.xlsx`` (workbook, recommended) or ``.csv`` (one table). Missing folders are
+        created; the file appears complete or not at all.
+    lang
+        ``"zh"`` (default) or ``"en"``: headers, sheet names and statuses. Gap texts, details
+        and 责任单位 are Chinese in both.
+    note
+        Data note shown in the 说明 sheet, under the summary and in the document properties (in
+        a CSV: a last column "数据说明"); for the sample county the synthetic-data note.
+    generated_at
+        When given, written in the 说明 sheet (the file then differs from run to run).
+
+    Raises
+    ------
+    ValueError
+        Another suffix, or an unknown ``lang``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        data = workbook_bytes(ledger_frames, lang=lang, note=note, registry=registry,
+                              generated_at=generated_at)
+    elif suffix == ".csv":
+        data = csv_bytes(ledger_frames, lang=lang, note=note, registry=registry)
+    else:
+        raise ValueError(f"{path.name}: the ledger is written as .xlsx or .csv")
+    return atomic_write_bytes(path, data)
+
+
+__all__ = [
+    "HEADERS_EN",
+    "HEADERS_ZH",
+    "atomic_write_bytes",
+    "csv_bytes",
+    "ledger_table",
+    "status_label",
+    "workbook_bytes",
+    "write_ledger",
+]

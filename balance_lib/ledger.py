@@ -1,0 +1,757 @@
+"""问题台账 (shortfall ledger) with 销号 across years: frames in, frames out.
+
+The county plan asks to "建立整改台账，实行销号管理": every shortfall found in a year is
+entered with its 责任单位 (附件2, via the registry) and stays on the ledger until a later
+evaluation shows it met; then it is 销号 ("closed in YEAR"). This module is pure: it turns
+the results of :func:`balance_lib.engine.evaluate_resources` and
+:func:`balance_lib.indicators.assess_indicators` into tidy frames. :mod:`balance_lib.excel`
+is the only writer of ledger files.
+
+Entry point (what ``balance ledger DATA --from 2022 --to 2025 --output …`` calls)::
+
+    frames = make_ledger(tables, settings, registry, year_from=2022, year_to=2025)
+    balance_lib.excel.write_ledger(frames, "ledger.xlsx", note=...)
+
+Steps, each usable on its own:
+
+1. :func:`assessment_items` — one row per assessable item per year, met or not, with a stable
+   ``item_key`` so that the same item can be followed from year to year.
+2. :func:`build_ledger` — one row per *not met* item per year, with ``first_seen`` and
+   ``status`` ("open" or "closed in YEAR"); :func:`not_assessed_items` lists what could not be
+   assessed (not a shortfall, but never silently dropped).
+3. :func:`summarize_by_department` and :func:`summarize_by_year`.
+
+Item identity
+-------------
+``item_key`` = ``county_id|indicator|school_id|level|part`` (the five fields joined by ``|``):
+
+=========  =====================================  =========  ===========  ======
+scope      rows                                   school_id  level        part
+=========  =====================================  =========  ===========  ======
+unit       B1–B7 value of every school level      school     primary/...  ""
+variation  差异系数 per level and indicator B1–B7  ""         primary/...  "cv"
+school     B10 B11 B12 B13 B14 B19 B26 per school  school     ""           ""
+county     county and judgement items B8–B32 (*)  ""         ""           ""
+veto       V1–V8                                  ""         ""           ""
+=========  =====================================  =========  ===========  ======
+
+(*) A school-scope indicator enters as a county row only when it has no school rows for that
+county and year (e.g. ``classes.csv`` missing, so B12 is ``not_assessed``); otherwise its schools
+carry it and a county row would count the same shortfall twice.
+
+Decisions
+---------
+* ``first_seen``: the first year, within ``[year_from, year_to]``, of the uninterrupted run of
+  not-met years that the row belongs to. A year in which the item is not assessed (or has no row)
+  does not interrupt the run; only a *met* year ends it. An item that is met and later fails
+  again starts a new run (new ``first_seen``; ``note`` says when it had been closed). Years
+  before ``year_from`` are not looked at.
+* 销号: a run is ``"closed in YEAR"`` where YEAR is the first later year in the range in which the
+  same ``item_key`` is assessed **and met**. Every row of the run carries the same status. Not
+  assessed never closes.
+* A unit that disappears (school closed or merged, a level no longer taught, data not reported)
+  does not close silently: the run stays ``"open"`` and ``note`` says which later years were not
+  assessed or had no record. :func:`summarize_by_department` counts such runs separately
+  (``open_without_record``), since they have no row in the last year.
+* ``not_assessed`` rows (missing table, column or value; a disabled veto) are not shortfalls;
+  :func:`not_assessed_items` lists them per year with the reason in ``detail``.
+* Vetoes have no 责任单位 in 附件2: V4 (computed from B32) takes B32's; the others have none and
+  are counted under :data:`UNASSIGNED` in the department summary.
+
+>>> item_key("", "B1", "S1", "primary")
+'|B1|S1|primary|'
+>>> closed_status(2024)
+'closed in 2024'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .columns import VALUE_LABELS
+from .engine import ResourceResult, evaluate_resources
+from .registry import Registry, load_registry
+from .settings import Settings
+
+MET, NOT_MET, NOT_ASSESSED = "met", "not_met", "not_assessed"
+OPEN = "open"
+SCOPES = ("unit", "variation", "school", "county", "veto")
+#: Department label for items without a 责任单位 (vetoes other than V4).
+UNASSIGNED = "（未指定责任单位）"
+
+ITEM_COLUMNS = ["county_id", "year", "item_key", "indicator", "scope", "school_id",
+                "school_name", "level", "status", "value", "threshold", "gap", "gap_text",
+                "responsible", "detail"]
+LEDGER_COLUMNS = ["county_id", "year", "item_key", "indicator", "scope", "school_id",
+                  "school_name", "level", "value", "threshold", "gap", "gap_text", "responsible",
+                  "first_seen", "status", "closed_in", "note", "detail"]
+DEPARTMENT_COLUMNS = ["department", "open_shortfalls", "indicators", "open_without_record",
+                      "closed_in_range"]
+YEAR_COLUMNS = ["year", "shortfalls", "opened", "carried_over", "closed", "not_assessed"]
+
+_EPS = 1e-9
+_LEVEL_RANK = {"": 0, "primary": 1, "junior": 2}
+_SCHOOL_SCOPE = "school"
+
+
+class LedgerError(ValueError):
+    """A year range the ledger cannot be built for (empty, reversed, or without data)."""
+
+
+def item_key(county_id: str, indicator: str, school_id: str = "", level: str = "",
+             part: str = "") -> str:
+    """The stable identity of an item across years (see the module docstring)."""
+    return "|".join((str(county_id), indicator, str(school_id), level, part))
+
+
+def closed_status(year: int) -> str:
+    """Ledger status of a shortfall closed (销号) in ``year``."""
+    return f"closed in {int(year)}"
+
+
+def responsible_units(indicator_id: str, registry: Registry) -> tuple[str, ...]:
+    """The 责任单位 of an indicator (B…) or veto (V…: those computed from an indicator inherit)."""
+    if indicator_id.startswith("V"):
+        veto = registry.veto(indicator_id)
+        return responsible_units(veto.computed_from, registry) if veto.computed_from else ()
+    return tuple(registry.indicator(indicator_id).responsible_units)
+
+
+def indicator_order(registry: Registry) -> dict[str, int]:
+    """Sort rank of every id: B1…B32, then V1…V8."""
+    ids = [i.id for i in registry.indicators] + [v.id for v in registry.vetoes]
+    return {i: k for k, i in enumerate(ids)}
+
+
+# ---------------------------------------------------------------------------------------------
+# number texts
+
+
+def _num_text(x: float, digits: int = 2) -> str:
+    """Up to ``digits`` decimals with thousands separators, trailing zeros dropped."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    text = f"{float(x):,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _count_text(x: float) -> str:
+    """A shortfall as a whole number (rounded up: the amount needed), thousands separated."""
+    return f"{math.ceil(float(x) - _EPS):,}"
+
+
+def _texts(values: Iterable[Any], fmt) -> np.ndarray:
+    return np.array([fmt(v) for v in values], dtype=object)
+
+
+def _level_zh(level: str) -> str:
+    return VALUE_LABELS[level][0] if level in VALUE_LABELS else ""
+
+
+def _obj(values: Any, n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(values, dtype=object), (n,)).copy()
+
+
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    out = pd.DataFrame(columns)
+    for col in ("value", "threshold", "gap"):
+        out[col] = out[col].astype(float)
+    return out[ITEM_COLUMNS]
+
+
+def _empty_items() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=object) for c in ITEM_COLUMNS})
+    frame["year"] = frame["year"].astype("int64")
+    for col in ("value", "threshold", "gap"):
+        frame[col] = frame[col].astype(float)
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. assessment items
+
+
+def _unit_items(resource: ResourceResult, registry: Registry) -> list[pd.DataFrame]:
+    u = resource.units.reset_index(drop=True)
+    n = len(u)
+    if n == 0:
+        return []
+    county = u["county_id"].astype(str)
+    school = u["school_id"].astype(str)
+    level = u["level"].astype(str)
+    level_zh = level.map(_level_zh)
+    students = u["students"].to_numpy(float)
+    n_ind = len(registry.resource_indicators)
+    met_count = u["met_count"].to_numpy()
+    passes = u["passes"].to_numpy(bool)
+    rule = pd.Series(
+        [f"该学段 {int(m)}/{n_ind} 项达标，" + ("通过" if p else "未通过") + "校级评估"
+         for m, p in zip(met_count, passes, strict=True)], dtype=object)
+    head = level_zh + "在校生 " + pd.Series(_texts(students, lambda x: _num_text(x, 0))) + " 人；"
+    frames = []
+    for ind in registry.resource_indicators:
+        i = ind.id
+        value = u[f"value_{i}"].to_numpy(float)
+        thr = u[f"threshold_{i}"].to_numpy(float)
+        met = u[f"met_{i}"].to_numpy(bool)
+        floor_met = u[f"floor_met_{i}"].to_numpy(bool)
+        ratio = ind.floor_ratio or registry.floor_ratio
+        status = np.where(np.isnan(value), NOT_ASSESSED, np.where(met, MET, NOT_MET))
+        short = u[f"shortfall_{i}"].to_numpy(float)
+        gap = np.where(status == NOT_MET, short, np.nan)
+        gap_text = np.where(status == NOT_MET,
+                            "+" + pd.Series(_texts(np.nan_to_num(short), _count_text)) + " "
+                            + ind.shortfall_zh, "")
+        digits = 0 if thr.size and np.nanmin(thr) >= 100 else 2
+        v_txt = pd.Series(_texts(value, lambda x, d=digits: _num_text(x, d)))
+        t_txt = pd.Series(_texts(thr, lambda x: _num_text(x, 2)))
+        f_txt = pd.Series(_texts(thr * ratio, lambda x, d=digits: _num_text(x, d)))
+        floor_note = np.where(floor_met, "", "，低于底线")
+        detail = (head + v_txt + " " + ind.unit_zh + "，标准 ≥ " + t_txt + "（"
+                  + f"{ratio:.0%}".replace("%", "% ") + "底线 " + f_txt + floor_note + "）；"
+                  + rule)
+        detail = np.where(status == NOT_ASSESSED, head + "在校生为 0，无法计算", detail)
+        frames.append(_frame({
+            "county_id": county, "year": u["year"].to_numpy(), "item_key":
+                county + "|" + i + "|" + school + "|" + level + "|",
+            "indicator": i, "scope": "unit", "school_id": school,
+            "school_name": u["school_name"].astype(object).where(u["school_name"].notna(), ""),
+            "level": level, "status": status, "value": value, "threshold": thr, "gap": gap,
+            "gap_text": gap_text, "responsible": "、".join(ind.responsible_units),
+            "detail": detail,
+        }))
+    return frames
+
+
+def _variation_items(resource: ResourceResult, registry: Registry) -> list[pd.DataFrame]:
+    v = resource.variation.reset_index(drop=True)
+    if v.empty:
+        return []
+    n = len(v)
+    county = v["county_id"].astype(str)
+    level = v["level"].astype(str)
+    ind_id = v["indicator"].astype(str)
+    cv = v["cv"].to_numpy(float)
+    limit = v["limit"].to_numpy(float)
+    met = v["met"].to_numpy(bool)
+    status = np.where(np.isnan(cv), NOT_ASSESSED, np.where(met, MET, NOT_MET))
+    cv_txt = pd.Series(_texts(cv, lambda x: "—" if math.isnan(x) else f"{x:.3f}"))
+    lim_txt = pd.Series(_texts(limit, lambda x: f"{x:.2f}"))
+    gap = np.where(status == NOT_MET, cv - limit, np.nan)
+    gap_text = np.where(status == NOT_MET,
+                        "差异系数 " + cv_txt + "，需降至 " + lim_txt + " 以下", "")
+    names = ind_id.map(lambda i: registry.indicator(i).zh)
+    units = ind_id.map(lambda i: registry.indicator(i).unit_zh)
+    resp = ind_id.map(lambda i: "、".join(registry.indicator(i).responsible_units))
+    cvalue = pd.Series(_texts(v["county_value"].to_numpy(float), lambda x: _num_text(x, 2)))
+    n_units = pd.Series(_texts(v["n_units"].to_numpy(float), lambda x: _num_text(x, 0)))
+    detail = (level.map(_level_zh) + names + "校际差异系数 " + cv_txt
+              + np.where(met, " ≤ ", " > ") + lim_txt + "；县域值 " + cvalue + " " + units
+              + "，参评 " + n_units + " 个学校（学段）")
+    detail = np.where(status == NOT_ASSESSED, level.map(_level_zh) + names
+                      + "校际差异系数无法计算（无在校生或县域值为 0）", detail)
+    return [_frame({
+        "county_id": county, "year": v["year"].to_numpy(),
+        "item_key": county + "|" + ind_id + "||" + level + "|cv",
+        "indicator": ind_id, "scope": "variation", "school_id": "", "school_name": "",
+        "level": level, "status": status, "value": cv, "threshold": limit, "gap": gap,
+        "gap_text": gap_text, "responsible": resp, "detail": _obj(detail, n),
+    })]
+
+
+def _school_items(school_items: pd.DataFrame, registry: Registry) -> list[pd.DataFrame]:
+    s = school_items.reset_index(drop=True)
+    if s.empty:
+        return []
+    county = s["county_id"].astype(str)
+    school = s["school_id"].astype(str)
+    ind_id = s["id"].astype(str)
+    met = pd.array(s["met"], dtype="boolean")
+    known = ~np.asarray(pd.isna(met))
+    met_np = np.asarray(met.fillna(False), dtype=bool)
+    status = np.where(~known, NOT_ASSESSED, np.where(met_np, MET, NOT_MET))
+    raw_gap = s["gap"].to_numpy(float)
+    gap = np.where(status == NOT_MET, raw_gap, np.nan)
+    count = pd.Series(_texts(np.nan_to_num(raw_gap), _count_text))
+    unit = s["gap_unit_zh"].astype(object).where(s["gap_unit_zh"].notna(), "").astype(str)
+    text = np.where(ind_id == "B11", "超出 " + count + " 人", count + " " + unit)
+    gap_text = np.where(status == NOT_MET, text, "")
+    resp = ind_id.map(lambda i: "、".join(responsible_units(i, registry)))
+    name = s["school_name"].astype(object).where(s["school_name"].notna(), "")
+    return [_frame({
+        "county_id": county, "year": s["year"].to_numpy(),
+        "item_key": county + "|" + ind_id + "|" + school + "||",
+        "indicator": ind_id, "scope": "school", "school_id": school, "school_name": name,
+        "level": "", "status": status, "value": s["value"].to_numpy(float),
+        "threshold": s["threshold"].to_numpy(float), "gap": gap, "gap_text": gap_text,
+        "responsible": resp, "detail": s["detail_zh"].astype(object).fillna(""),
+    })]
+
+
+def _county_gap(ind_ids: pd.Series, value: np.ndarray, thr: np.ndarray, status: np.ndarray,
+                registry: Registry) -> tuple[np.ndarray, np.ndarray]:
+    """Gap (natural units) and its text for county rows that are not met."""
+    n = len(ind_ids)
+    gap = np.full(n, np.nan)
+    text = np.full(n, "", dtype=object)
+    for k, (i, x, t, st) in enumerate(zip(ind_ids, value, thr, status, strict=True)):
+        if st != NOT_MET:
+            continue
+        ind = registry.indicator(i)
+        if ind.direction == "bool":
+            text[k] = "评定未达标"
+            continue
+        if math.isnan(x) or math.isnan(t):
+            text[k] = "未达标（见说明）"
+            continue
+        d = t - x if ind.direction == "ge" else x - t
+        if d < 0 or (d == 0 and ind.direction != "lt"):
+            text[k] = "其他分项未达标（见说明）"
+            continue
+        sym = {"ge": "≥", "le": "≤", "lt": "<"}[ind.direction]
+        gap[k] = d
+        if ind.unit_zh == "%":
+            text[k] = (f"当前 {x * 100:.1f}%，需 {sym} {_num_text(t * 100, 1)}%"
+                       f"（差 {d * 100:.1f} 个百分点）")
+        elif ind.scope == _SCHOOL_SCOPE:
+            text[k] = f"当前 {_num_text(x, 2)} {ind.unit_zh}，需 {sym} {_num_text(t, 2)}"
+        else:
+            text[k] = f"当前 {x:.3f}，需 {sym} {_num_text(t, 3)}（差 {d:.3f}）"
+    return gap, text
+
+
+def _county_items(ind_result: Any, registry: Registry) -> list[pd.DataFrame]:
+    items = ind_result.items.reset_index(drop=True)
+    if items.empty:
+        return []
+    scope = items["id"].map(lambda i: registry.indicator(i).scope)
+    keep = scope.isin(["county", "judgement"]).to_numpy()
+    school_rows = ind_result.school_items
+    if len(school_rows):
+        have = school_rows[["county_id", "year", "id"]].drop_duplicates().assign(_have=True)
+        flag = items[["county_id", "year", "id"]].merge(have, how="left",
+                                                        on=["county_id", "year", "id"])
+        no_schools = flag["_have"].isna().to_numpy()
+    else:
+        no_schools = np.ones(len(items), dtype=bool)
+    keep = keep | ((scope == _SCHOOL_SCOPE).to_numpy() & no_schools)
+    c = items[keep].reset_index(drop=True)
+    if c.empty:
+        return []
+    county = c["county_id"].astype(str)
+    ind_id = c["id"].astype(str)
+    status = c["status"].astype(str).to_numpy()
+    value, thr = c["value"].to_numpy(float), c["threshold"].to_numpy(float)
+    gap, gap_text = _county_gap(ind_id, value, thr, status, registry)
+    resp = ind_id.map(lambda i: "、".join(responsible_units(i, registry)))
+    return [_frame({
+        "county_id": county, "year": c["year"].to_numpy(),
+        "item_key": county + "|" + ind_id + "|||",
+        "indicator": ind_id, "scope": "county", "school_id": "", "school_name": "",
+        "level": "", "status": status, "value": value, "threshold": thr, "gap": gap,
+        "gap_text": gap_text, "responsible": resp,
+        "detail": c["detail_zh"].astype(object).fillna(""),
+    })]
+
+
+def _veto_items(vetoes: pd.DataFrame, registry: Registry) -> list[pd.DataFrame]:
+    v = vetoes.reset_index(drop=True)
+    if v.empty:
+        return []
+    county = v["county_id"].astype(str)
+    vid = v["id"].astype(str)
+    raw = v["status"].astype(str).to_numpy()
+    status = np.select([raw == "triggered", raw == "not_triggered"], [NOT_MET, MET],
+                       NOT_ASSESSED).astype(object)
+    names = vid.map(lambda i: registry.veto(i).zh)
+    evidence = v["evidence"].astype(object).where(v["evidence"].notna(), "").astype(str)
+    verdict = np.select([status == NOT_MET, status == MET], ["触发", "未触发"], "未评估")
+    return [_frame({
+        "county_id": county, "year": v["year"].to_numpy(),
+        "item_key": county + "|" + vid + "|||",
+        "indicator": vid, "scope": "veto", "school_id": "", "school_name": "", "level": "",
+        "status": status, "value": np.nan, "threshold": np.nan, "gap": np.nan,
+        "gap_text": np.where(status == NOT_MET, "触发一票否决", ""),
+        "responsible": vid.map(lambda i: "、".join(responsible_units(i, registry))),
+        "detail": "一票否决（" + names + "）" + verdict + "：" + evidence,
+    })]
+
+
+def sort_rows(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Rows in ledger order: year, county, indicator (B1…B32, V1…V8), school_id, level."""
+    order = indicator_order(registry)
+    rank = frame["indicator"].map(order).fillna(len(order)).astype(int)
+    lvl = frame["level"].map(_LEVEL_RANK).fillna(len(_LEVEL_RANK)).astype(int)
+    keyed = frame.assign(_rank=rank.to_numpy(), _lvl=lvl.to_numpy())
+    keyed = keyed.sort_values(["year", "county_id", "_rank", "school_id", "_lvl", "item_key"],
+                              kind="stable")
+    return keyed.drop(columns=["_rank", "_lvl"]).reset_index(drop=True)
+
+
+def assessment_items(resource: ResourceResult, indicators: Any | None,
+                     registry: Registry | None = None) -> pd.DataFrame:
+    """Every assessable item per year, met or not (:data:`ITEM_COLUMNS`).
+
+    Parameters
+    ----------
+    resource
+        :func:`balance_lib.engine.evaluate_resources` output (B1–B7 per unit and the CVs).
+    indicators
+        :func:`balance_lib.indicators.assess_indicators` output, or ``None`` for a ledger of
+        B1–B7 and the CVs only.
+    registry
+        Labels, shortfall units and 责任单位.
+
+    Returns
+    -------
+    DataFrame
+        ``county_id, year, item_key, indicator, scope, school_id, school_name, level, status``
+        (met | not_met | not_assessed), ``value, threshold, gap`` (natural units: teachers, m²,
+        元, rooms, students, classes; CV minus limit; percentage points as a fraction; NaN
+        unless not met), ``gap_text`` (Chinese, e.g. ``"+3 名高于规定学历专任教师"``,
+        ``"2 个班超 45 人"``, ``"超出 302 人"``), ``responsible`` (departments joined by "、")
+        and ``detail`` (Chinese). Sorted by :func:`sort_rows`.
+    """
+    registry = registry or load_registry()
+    frames = _unit_items(resource, registry) + _variation_items(resource, registry)
+    if indicators is not None:
+        frames += _school_items(indicators.school_items, registry)
+        frames += _county_items(indicators, registry)
+        frames += _veto_items(indicators.vetoes, registry)
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return _empty_items()
+    items = pd.concat(frames, ignore_index=True)
+    items["year"] = items["year"].astype("int64")
+    for col in ("county_id", "school_id", "school_name", "level", "gap_text", "responsible",
+                "detail"):
+        items[col] = items[col].astype(object).where(items[col].notna(), "").astype(str)
+    return sort_rows(items, registry)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. the ledger
+
+
+def _check_range(year_from: int, year_to: int) -> tuple[int, int]:
+    try:
+        a, b = int(year_from), int(year_to)
+    except (TypeError, ValueError) as exc:
+        raise LedgerError(f"years must be integers, got {year_from!r} and {year_to!r}") from exc
+    if a > b:
+        raise LedgerError(f"--from {a} is after --to {b}")
+    return a, b
+
+
+def _in_range(items: pd.DataFrame, year_from: int, year_to: int) -> pd.DataFrame:
+    r = items[(items["year"] >= year_from) & (items["year"] <= year_to)]
+    dup = r.duplicated(["item_key", "year"], keep=False)
+    if dup.any():
+        first = r[dup].iloc[0]
+        raise LedgerError(f"item {first['item_key']!r} appears more than once in {first['year']}")
+    return r.reset_index(drop=True)
+
+
+_CODES = {NOT_ASSESSED: 1, NOT_MET: 2, MET: 3}  # 0: no row
+
+
+def _years_text(years: list[int]) -> str:
+    return "、".join(str(y) for y in years)
+
+
+def _stale_notes(codes: np.ndarray, county_has: np.ndarray, years: list[int],
+                 open_keys: np.ndarray, last_nm: np.ndarray) -> dict[int, str]:
+    """Note per open key whose run has later years without a not-met row."""
+    notes = {}
+    for k in open_keys:
+        later = range(int(last_nm[k]) + 1, len(years))
+        na = [years[j] for j in later if codes[k, j] == _CODES[NOT_ASSESSED]]
+        gone = [years[j] for j in later if codes[k, j] == 0 and county_has[k, j]]
+        nodata = [years[j] for j in later if codes[k, j] == 0 and not county_has[k, j]]
+        parts = []
+        if na:
+            parts.append(f"{_years_text(na)} 年未评估")
+        if gone:
+            parts.append(f"{_years_text(gone)} 年无该项记录（学校撤并、学段停办或数据缺失）")
+        if nodata:
+            parts.append(f"{_years_text(nodata)} 年无数据")
+        if parts:
+            notes[int(k)] = "后续" + "；".join(parts) + "：不予销号，保持未销号"
+    return notes
+
+
+def build_ledger(items: pd.DataFrame, year_from: int, year_to: int,
+                 registry: Registry | None = None) -> pd.DataFrame:
+    """One row per not-met item per year in ``[year_from, year_to]`` (:data:`LEDGER_COLUMNS`).
+
+    ``first_seen`` is the first year of the row's uninterrupted not-met run (not-assessed or
+    missing years do not interrupt it, a met year ends it); ``status`` is ``"open"`` or
+    ``"closed in YEAR"`` (YEAR: the first later year in the range in which the item is assessed
+    and met; also in ``closed_in``, NA when open); ``note`` explains reopened items and open
+    items without later rows. See the module docstring for the reasons.
+
+    >>> items = pd.DataFrame({"county_id": "", "year": [2022, 2023, 2024],
+    ...     "item_key": "|B1|S1|primary|", "indicator": "B1", "scope": "unit",
+    ...     "school_id": "S1", "school_name": "一小", "level": "primary",
+    ...     "status": ["not_met", "not_met", "met"], "value": [3.9, 4.0, 4.3],
+    ...     "threshold": 4.2, "gap": [2.0, 1.0, float("nan")], "gap_text": "",
+    ...     "responsible": "", "detail": ""})
+    >>> build_ledger(items, 2022, 2024)[["year", "first_seen", "status"]].values.tolist()
+    [[2022, 2022, 'closed in 2024'], [2023, 2022, 'closed in 2024']]
+    """
+    registry = registry or load_registry()
+    year_from, year_to = _check_range(year_from, year_to)
+    r = _in_range(items, year_from, year_to)
+    years = list(range(year_from, year_to + 1))
+    keys = pd.Index(sorted(r["item_key"].unique()))
+    nk, ny = len(keys), len(years)
+    ki = keys.get_indexer(r["item_key"])
+    yi = r["year"].to_numpy(int) - year_from
+    codes = np.zeros((nk, ny), dtype=np.int8)
+    codes[ki, yi] = r["status"].map(_CODES).fillna(_CODES[NOT_ASSESSED]).to_numpy(np.int8)
+
+    # which counties have any row in which year (to tell "no record" from "no data")
+    counties = pd.Index(sorted(r["county_id"].astype(str).unique()))
+    ci = counties.get_indexer(r["county_id"].astype(str))
+    has = np.zeros((len(counties), ny), dtype=bool)
+    has[ci, yi] = True
+    key_county = np.zeros(nk, dtype=int)
+    key_county[ki] = ci
+    county_has = has[key_county]
+
+    nm, mt = codes == _CODES[NOT_MET], codes == _CODES[MET]
+    first_seen = np.full((nk, ny), np.nan)
+    reopened = np.full((nk, ny), np.nan)
+    start = np.full(nk, np.nan)
+    run_reopen = np.full(nk, np.nan)
+    last_close = np.full(nk, np.nan)
+    for j, year in enumerate(years):
+        new = nm[:, j] & np.isnan(start)
+        run_reopen = np.where(new, last_close, run_reopen)
+        start = np.where(new, year, start)
+        first_seen[:, j] = np.where(nm[:, j], start, np.nan)
+        reopened[:, j] = np.where(nm[:, j], run_reopen, np.nan)
+        last_close = np.where(mt[:, j] & ~np.isnan(start), year, last_close)
+        start = np.where(mt[:, j], np.nan, start)
+        run_reopen = np.where(mt[:, j], np.nan, run_reopen)
+    closed = np.full((nk, ny), np.nan)
+    next_met = np.full(nk, np.nan)
+    for j in range(ny - 1, -1, -1):
+        closed[:, j] = np.where(nm[:, j], next_met, np.nan)
+        next_met = np.where(mt[:, j], years[j], next_met)
+
+    # open runs: the last not-met year of the key, and what follows it
+    open_run = ~np.isnan(start)
+    last_nm = np.where(nm.any(axis=1), ny - 1 - np.argmax(nm[:, ::-1], axis=1), -1)
+    stale = np.flatnonzero(open_run & (last_nm < ny - 1))
+    notes = _stale_notes(codes, county_has, years, stale, last_nm)
+
+    rows = r[r["status"] == NOT_MET]
+    rk = keys.get_indexer(rows["item_key"])
+    ry = rows["year"].to_numpy(int) - year_from
+    fs = first_seen[rk, ry]
+    cl = closed[rk, ry]
+    ro = reopened[rk, ry]
+    status = np.array([OPEN if math.isnan(c) else closed_status(c) for c in cl], dtype=object)
+    note = np.array([f"{int(o)} 年曾销号，{int(f)} 年再次出现" if not math.isnan(o) else ""
+                     for o, f in zip(ro, fs, strict=True)], dtype=object)
+    stale_note = np.array([notes.get(int(k), "") if math.isnan(c) else ""
+                           for k, c in zip(rk, cl, strict=True)], dtype=object)
+    note = np.array([a + ("；" if a and b else "") + b
+                     for a, b in zip(note, stale_note, strict=True)], dtype=object)
+    out = rows.drop(columns="status").assign(
+        first_seen=fs.astype("int64"), status=status,
+        closed_in=pd.array([pd.NA if math.isnan(c) else int(c) for c in cl], dtype="Int64"),
+        note=note)
+    out = out[LEDGER_COLUMNS]
+    return sort_rows(out, registry)
+
+
+def not_assessed_items(items: pd.DataFrame, year_from: int, year_to: int,
+                       registry: Registry | None = None) -> pd.DataFrame:
+    """The ``not_assessed`` items in the range (:data:`ITEM_COLUMNS`; the reason in ``detail``)."""
+    registry = registry or load_registry()
+    year_from, year_to = _check_range(year_from, year_to)
+    r = _in_range(items, year_from, year_to)
+    return sort_rows(r[r["status"] == NOT_ASSESSED][ITEM_COLUMNS], registry)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. summaries
+
+
+def departments(registry: Registry) -> list[str]:
+    """Every 责任单位 of the registry, in order of first appearance (B1 … B32)."""
+    seen: dict[str, None] = {}
+    for ind in registry.indicators:
+        for d in ind.responsible_units:
+            seen.setdefault(d, None)
+    return list(seen)
+
+
+def _department_pairs(indicators: Iterable[str], registry: Registry) -> pd.DataFrame:
+    rows = []
+    for i in indicators:
+        units = responsible_units(i, registry) or (UNASSIGNED,)
+        rows += [(i, d) for d in units]
+    return pd.DataFrame(rows, columns=["indicator", "department"])
+
+
+def summarize_by_department(ledger: pd.DataFrame, registry: Registry, year: int) -> pd.DataFrame:
+    """Open shortfalls per 责任单位 in ``year`` (the last year of the ledger).
+
+    An item with several departments counts once for each. Columns
+    (:data:`DEPARTMENT_COLUMNS`): ``open_shortfalls`` (not-met rows of ``year``), ``indicators``
+    (their ids joined by "、", B1…B32, V… order), ``open_without_record`` (runs still open but
+    with no not-met row in ``year``: not assessed or disappeared since), ``closed_in_range``
+    (runs closed within the ledger's range). Every department of the registry is listed (0 when
+    it has nothing open), :data:`UNASSIGNED` only when it has something. Sorted by open
+    shortfalls (descending), then the registry's order.
+    """
+    order = indicator_order(registry)
+    depts = departments(registry)
+    runs = ledger.groupby(["item_key", "first_seen"], sort=False).agg(
+        indicator=("indicator", "first"), status=("status", "first"), last=("year", "max"),
+        closed_in=("closed_in", "first")).reset_index()
+    current = ledger[ledger["year"] == year]
+    ids = sorted(set(ledger["indicator"]), key=lambda i: order.get(i, len(order)))
+    pairs = _department_pairs(ids, registry)
+
+    def count(frame: pd.DataFrame, name: str) -> pd.Series:
+        m = frame[["indicator"]].merge(pairs, on="indicator")
+        return m.groupby("department").size().rename(name)
+
+    open_now = count(current, "open_shortfalls")
+    stale = count(runs[(runs["status"] == OPEN) & (runs["last"] < year)], "open_without_record")
+    closed = count(runs[runs["closed_in"].notna()], "closed_in_range")
+    now = current[["indicator"]].drop_duplicates().merge(pairs, on="indicator")
+    now = now.assign(_r=now["indicator"].map(order)).sort_values("_r", kind="stable")
+    inds = now.groupby("department")["indicator"].agg("、".join).rename("indicators")
+
+    names = depts + ([UNASSIGNED] if UNASSIGNED in set(pairs["department"]) else [])
+    out = pd.DataFrame({"department": names})
+    for series in (open_now, inds, stale, closed):
+        out = out.merge(series, left_on="department", right_index=True, how="left")
+    for col in ("open_shortfalls", "open_without_record", "closed_in_range"):
+        out[col] = out[col].fillna(0).astype("int64")
+    out["indicators"] = out["indicators"].fillna("")
+    busy = (out[["open_shortfalls", "open_without_record", "closed_in_range"]].sum(axis=1) > 0)
+    out = out[(out["department"] != UNASSIGNED) | busy]
+    out = out.assign(_o=np.arange(len(out))).sort_values(["open_shortfalls", "_o"],
+                                                         ascending=[False, True], kind="stable")
+    return out[DEPARTMENT_COLUMNS].reset_index(drop=True)
+
+
+def summarize_by_year(ledger: pd.DataFrame, not_assessed: pd.DataFrame, year_from: int,
+                      year_to: int) -> pd.DataFrame:
+    """Per year: ``shortfalls`` (not-met rows), ``opened`` (runs first seen that year; in the
+    first year every shortfall), ``carried_over`` (the rest), ``closed`` (runs 销号 that year)
+    and ``not_assessed`` (rows)."""
+    years = np.arange(int(year_from), int(year_to) + 1)
+    runs = ledger.drop_duplicates(["item_key", "first_seen"])
+    shortfalls = ledger.groupby("year").size()
+    opened = ledger[ledger["year"] == ledger["first_seen"]].groupby("year").size()
+    closed = runs.dropna(subset=["closed_in"]).groupby("closed_in").size()
+    closed.index = closed.index.astype(int)
+    na = not_assessed.groupby("year").size()
+    out = pd.DataFrame({"year": years})
+    for name, s in (("shortfalls", shortfalls), ("opened", opened), ("closed", closed),
+                    ("not_assessed", na)):
+        out[name] = s.reindex(years).fillna(0).astype("int64").to_numpy()
+    out["carried_over"] = out["shortfalls"] - out["opened"]
+    return out[YEAR_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# entry point
+
+
+@dataclass(frozen=True)
+class LedgerFrames:
+    """Everything :func:`balance_lib.excel.write_ledger` renders.
+
+    ``ledger`` (:data:`LEDGER_COLUMNS`), ``not_assessed`` (:data:`ITEM_COLUMNS`),
+    ``by_department`` (:data:`DEPARTMENT_COLUMNS`), ``by_year`` (:data:`YEAR_COLUMNS`),
+    ``items`` (every assessment item of the range), the range, and the settings used.
+    """
+
+    ledger: pd.DataFrame
+    not_assessed: pd.DataFrame
+    by_department: pd.DataFrame
+    by_year: pd.DataFrame
+    items: pd.DataFrame
+    year_from: int
+    year_to: int
+    settings: Settings | None = None
+    includes_indicators: bool = True
+
+
+def ledger_frames(items: pd.DataFrame, registry: Registry, year_from: int, year_to: int,
+                  settings: Settings | None = None,
+                  includes_indicators: bool = True) -> LedgerFrames:
+    """Ledger, not-assessed list and both summaries from :func:`assessment_items` output."""
+    year_from, year_to = _check_range(year_from, year_to)
+    ledger = build_ledger(items, year_from, year_to, registry)
+    na = not_assessed_items(items, year_from, year_to, registry)
+    return LedgerFrames(
+        ledger=ledger,
+        not_assessed=na,
+        by_department=summarize_by_department(ledger, registry, year_to),
+        by_year=summarize_by_year(ledger, na, year_from, year_to),
+        items=_in_range(items, year_from, year_to),
+        year_from=year_from,
+        year_to=year_to,
+        settings=settings,
+        includes_indicators=includes_indicators,
+    )
+
+
+def make_ledger(tables: Mapping[str, pd.DataFrame], settings: Settings | None = None,
+                registry: Registry | None = None, *, year_from: int | None = None,
+                year_to: int | None = None, with_indicators: bool = True) -> LedgerFrames:
+    """The single entry point: canonical input tables in, :class:`LedgerFrames` out.
+
+    Parameters
+    ----------
+    tables
+        Canonical frames by table name (``schools`` required; ``classes``, ``county``,
+        ``judgements``, ``survey``, ``quality`` optional). A table without ``county_id`` is one
+        county (``county_id = ""``), as the loader does.
+    settings, registry
+        Defaults: ``Settings()`` and the packaged registry.
+    year_from, year_to
+        The range (inclusive); defaults: the first and last year of ``schools``. Raises
+        :class:`LedgerError` when the range is reversed or ``schools`` has no year in it.
+    with_indicators
+        ``False``: B1–B7 and the CVs only.
+    """
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    tables = {name: (t if "county_id" in t else t.assign(county_id=""))
+              for name, t in tables.items() if t is not None}
+    schools = tables["schools"]
+    years = sorted(int(y) for y in pd.unique(schools["year"]))
+    if not years:
+        raise LedgerError("schools has no rows")
+    year_from = years[0] if year_from is None else year_from
+    year_to = years[-1] if year_to is None else year_to
+    year_from, year_to = _check_range(year_from, year_to)
+    if not any(year_from <= y <= year_to for y in years):
+        raise LedgerError(f"no school data for {year_from}–{year_to} "
+                          f"(data cover {_years_text(years)})")
+    resource = evaluate_resources(schools, settings, registry)
+    indicators = None
+    if with_indicators:
+        from .indicators import assess_indicators
+
+        indicators = assess_indicators(tables, settings, registry)
+    items = assessment_items(resource, indicators, registry)
+    return ledger_frames(items, registry, year_from, year_to, settings, with_indicators)
