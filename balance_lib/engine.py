@@ -21,7 +21,7 @@ import pandas as pd
 
 from .registry import Registry, load_registry
 from .settings import Settings
-from .units import NUMERATORS, UNIT_KEY, build_units
+from .units import NUMERATORS, UNIT_KEY, build_units, sort_units
 from .variation import grouped_weighted_cv
 
 _EPS = 1e-9
@@ -115,13 +115,9 @@ def variation_table(units: pd.DataFrame, settings: Settings, registry: Registry)
     stats["met"] = cv <= stats["limit"].to_numpy()
     cols = ["county_id", "year", "level", "indicator", "n_units", "students", "county_value",
             "threshold", "cv", "limit", "met", "cv_unweighted", "cv_sample"]
-    order = {i: n for n, i in enumerate(ids)}
-    stats = stats.sort_values(
-        ["county_id", "year", "level", "indicator"],
-        key=lambda c: c.map(order) if c.name == "indicator" else c,
-        kind="stable",
-    )
-    return stats[cols].reset_index(drop=True)
+    stats["_order"] = stats["indicator"].map({i: n for n, i in enumerate(ids)})
+    stats = sort_units(stats, ["county_id", "year", "level", "_order"])
+    return stats[cols]
 
 
 def evaluate_resources(

@@ -131,7 +131,15 @@ def build_units(schools: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     if merge_points.any():
         units = _merge_teaching_points(units)
     units = units.drop(columns=["_merge", "_parent"])
-    return units.sort_values(UNIT_KEY, kind="stable").reset_index(drop=True)
+    return sort_units(units)
+
+
+def sort_units(frame: pd.DataFrame, keys: list[str] = UNIT_KEY) -> pd.DataFrame:
+    """Sort by ``keys`` with levels in teaching order (小学 before 初中), not alphabetically."""
+    order = {lv: k for k, lv in enumerate(LEVELS)}
+    return frame.sort_values(
+        keys, key=lambda c: c.map(order) if c.name == "level" else c, kind="stable"
+    ).reset_index(drop=True)
 
 
 def _merge_teaching_points(units: pd.DataFrame) -> pd.DataFrame:

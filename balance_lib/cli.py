@@ -1,0 +1,187 @@
+"""The ``balance`` command line.
+
+Exit status: 0 done; 1 an unexpected error (a bug: please report it); 2 bad input (data,
+settings or arguments), with every problem listed and nothing written.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="县域义务教育优质均衡发展评估 — county evaluation of high-quality balanced compulsory education.",
+)
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    typer.echo(message.rstrip("\n"), err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def to_json(obj: Any) -> bytes:
+    """Deterministic, indented UTF-8 JSON (orjson: a nation's result in about a second)."""
+    import orjson
+
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(data: Path, lang: str):
+    from .io import DataError, load_county
+    from .schemas import format_report
+
+    try:
+        return load_county(data)
+    except DataError as exc:
+        _fail(format_report(exc.problems, lang=lang))
+
+
+def _settings(params: Path | None):
+    from .settings import SettingsError, load_settings
+
+    try:
+        return load_settings(params)
+    except SettingsError as exc:
+        _fail("\n".join(exc.problems))
+
+
+def dataset_info(data: Path) -> dict[str, Any]:
+    """Where the data came from, and whether they are the synthetic sample (contract §4)."""
+    from .sample import SYNTHETIC_NOTE, is_sample
+
+    info: dict[str, Any] = {"name": Path(data).name, "synthetic": is_sample(data)}
+    if info["synthetic"]:
+        info["note"] = SYNTHETIC_NOTE
+    return info
+
+
+def _check_lang(lang: str) -> str:
+    if lang not in ("zh", "en"):
+        _fail(f"--lang must be zh or en, got {lang!r}")
+    return lang
+
+
+@app.command()
+def validate(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """Check a county's data and list every problem (file, row, school, year, column)."""
+    _check_lang(lang)
+    county = _load(data, lang)
+    n = {t: len(f) for t, f in county.tables.items()}
+    summary = "，".join(f"{t} {k} 行" for t, k in n.items()) if lang == "zh" else ", ".join(
+        f"{t}: {k} rows" for t, k in n.items())
+    typer.echo(("数据检查通过: " if lang == "zh" else "Data are valid: ") + summary)
+
+
+@app.command()
+def evaluate(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    year: int = typer.Option(..., "--year", help="School year (start), e.g. 2024"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+    output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """Evaluate one year: B1–B7 per school unit, 差异系数, B8–B32, vetoes and the verdict."""
+    from .engine import evaluate_resources
+    from .indicators import assess_indicators
+    from .registry import load_registry
+    from .results import build_evaluation
+    from .textout import render_evaluation
+
+    _check_lang(lang)
+    if fmt not in ("table", "json"):
+        _fail(f"--format must be table or json, got {fmt!r}")
+    settings = _settings(params)
+    county = _load(data, lang)
+    schools = county.schools
+    years = sorted(int(y) for y in schools["year"].unique())
+    if year not in years:
+        _fail(
+            f"{data}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
+            if lang == "zh" else f"{data}: no data for year {year} (years present: {', '.join(map(str, years))})"
+        )
+    registry = load_registry()
+    result = evaluate_resources(schools[schools["year"] == year], settings, registry)
+    # all years go in: B31 falls back on the latest earlier monitoring year
+    indicators = assess_indicators(county.tables, settings, registry)
+    evaluation = build_evaluation(result, year, settings, registry, lang=lang,
+                                  dataset=dataset_info(data), indicators=indicators)
+    if fmt == "json":
+        text = to_json(evaluation)
+    else:
+        text = render_evaluation(evaluation, registry, lang=lang).encode("utf-8")
+    if output is None:
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, text)
+        typer.echo(f"→ {output}", err=True)
+
+
+@app.command()
+def ledger(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    year_from: int | None = typer.Option(None, "--from", help="First school year (default: first in data)"),
+    year_to: int | None = typer.Option(None, "--to", help="Last school year (default: last in data)"),
+    output: Path = typer.Option(..., "--output", help="ledger.xlsx (recommended) or ledger.csv"),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status."""
+    from .excel import write_ledger
+    from .ledger import LedgerError, make_ledger
+    from .registry import load_registry
+
+    _check_lang(lang)
+    if output.suffix.lower() not in (".xlsx", ".csv"):
+        _fail(f"--output must end with .xlsx or .csv, got {output.name!r}")
+    settings = _settings(params)
+    county = _load(data, lang)
+    registry = load_registry()
+    try:
+        frames = make_ledger(county.tables, settings, registry, year_from=year_from, year_to=year_to)
+    except LedgerError as exc:
+        _fail(f"{data}: {exc}")
+    info = dataset_info(data)
+    write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry)
+    n_open = int((frames.ledger["status"] == "open").sum()) if len(frames.ledger) else 0
+    typer.echo(
+        (f"问题台账 {frames.year_from}–{frames.year_to}: {len(frames.ledger)} 条，"
+         f"其中 {n_open} 条未销号 → {output}") if lang == "zh" else
+        f"Ledger {frames.year_from}–{frames.year_to}: {len(frames.ledger)} rows, {n_open} open → {output}"
+    )
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point."""
+    return app(args=argv, prog_name="balance")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
