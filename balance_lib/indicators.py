@@ -162,9 +162,10 @@ def _fmt(x: Any, digits: int = 2, pct: bool = False) -> str:
 
 def _fs(values: Any, index: pd.Index, digits: int = 2, pct: bool = False) -> pd.Series:
     """Vector of numbers as detail strings, aligned with ``index``."""
-    arr = np.asarray(
-        pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce"), dtype=float
-    ).reshape(-1)
+    series = pd.Series(values).reset_index(drop=True)
+    if series.dtype == object:
+        series = pd.to_numeric(series, errors="coerce")
+    arr = series.to_numpy(dtype=float, na_value=np.nan).reshape(-1)
     if pct:
         arr = arr * 100
     finite = np.isfinite(arr)
