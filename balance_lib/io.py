@@ -413,7 +413,7 @@ def _table_from_grid(
     problems: list[Problem] = []
     grid = grid.reset_index(drop=True)
     grid.columns = range(grid.shape[1])
-    grid = grid.apply(lambda col: col.astype(str).str.strip())
+    grid = grid.apply(_strip)
     if grid.empty:
         return None, [_unreadable(label, ValueError("文件为空 / the file is empty"))], []
 
@@ -477,6 +477,19 @@ def _table_from_grid(
     return frame, problems, ignored
 
 
+_EDGE_SPACE = re.compile(r"\s\x00|\x00\s")
+
+
+def _strip(col: pd.Series) -> pd.Series:
+    """Text of a column with surrounding spaces removed; skips the per-cell loop when no cell
+    has any (checked with one regular-expression scan over the joined column)."""
+    col = col.astype(str)
+    joined = "\x00" + "\x00".join(col.tolist()) + "\x00"
+    if not _EDGE_SPACE.search(joined):
+        return col
+    return col.str.strip()
+
+
 def _as_values(v: object) -> object:
     if isinstance(v, pd.Series):
         return v.reset_index(drop=True)
@@ -535,8 +548,12 @@ def _coerce(
 
     if kind == "category":
         lookup = _category_lookup(spec)
-        key = text.str.lower().str.replace(r"[\s\-]+", "_", regex=True)
-        mapped = key.map(lookup)
+        lower = text.str.lower()
+        mapped = lower.map(lookup)
+        retry = (mapped.isna() & ~pd.Series(empty, index=text.index)).to_numpy()
+        if retry.any():  # spellings with spaces or hyphens, only where the plain one failed
+            key = lower[retry].str.replace(r"[\s\-]+", "_", regex=True)
+            mapped[retry] = key.map(lookup)
         bad = ~empty & mapped.isna().to_numpy()
         allowed_zh = "、".join(
             f"{v}（{VALUE_LABELS[v][0]}）" if v in VALUE_LABELS else v for v in spec.values)
@@ -548,7 +565,10 @@ def _coerce(
     if kind == "id":
         t = text.copy()
         sci = np.zeros(len(t), dtype=bool)
-        odd = (~empty & ~text.str.isdigit()).to_numpy(dtype=bool)
+        odd = (~empty & ~text.str.isdigit()
+               & (text.str.contains(".", regex=False) | text.str.contains("+", regex=False)
+                  | text.str.contains("e", case=False, regex=False))
+               ).to_numpy(dtype=bool)
         if odd.any():  # regular expressions only for ids that are not plain digits
             sub = text[odd].str.replace(_FLOAT_ID, r"\1", regex=True)
             t[odd] = sub
