@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/balance validate data/sample
 	$(BIN)/balance evaluate data/sample --year 2025
+	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx
 
 test: setup
 	$(BIN)/python -m pytest -q
