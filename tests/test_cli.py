@@ -158,3 +158,40 @@ def test_console_script_help():
     proc = subprocess.run([BALANCE, "--help"], capture_output=True, text=True)
     assert proc.returncode == 0
     assert "evaluate" in proc.stdout and "validate" in proc.stdout
+
+
+def test_ledger_command_writes_a_workbook(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "ledger.xlsx"
+    res = run("ledger", SAMPLE_DIR, "--from", "2022", "--to", "2025", "--output", out)
+    assert res.exit_code == 0, res.output
+    assert "问题台账 2022–2025" in res.output
+    wb = openpyxl.load_workbook(out)
+    assert {"2022", "2023", "2024", "2025"} <= set(wb.sheetnames)
+    assert wb["2025"].freeze_panes == "A2"
+    csv = tmp_path / "ledger.csv"
+    assert run("ledger", SAMPLE_DIR, "--output", csv).exit_code == 0
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM so Excel reads Chinese
+
+
+def test_ledger_bad_arguments_exit_2(tmp_path):
+    assert run("ledger", SAMPLE_DIR, "--output", tmp_path / "l.txt").exit_code == 2
+    res = run("ledger", SAMPLE_DIR, "--from", "2025", "--to", "2022", "--output", tmp_path / "l.xlsx")
+    assert res.exit_code == 2
+    assert not (tmp_path / "l.xlsx").exists()
+
+
+def test_bad_cells_in_the_other_tables_are_located(tmp_path):
+    folder = tmp_path / "bad"
+    shutil.copytree(SAMPLE_DIR, folder, ignore=shutil.ignore_patterns("*.xlsx"))
+    county = pd.read_csv(folder / "county.csv", dtype=str, keep_default_na=False)
+    county.loc[0, "rotated_teachers"] = "-5"
+    county.to_csv(folder / "county.csv", index=False)
+    judgements = pd.read_csv(folder / "judgements.csv", dtype=str, keep_default_na=False)
+    judgements.loc[3, "met"] = "maybe"
+    judgements.to_csv(folder / "judgements.csv", index=False)
+    res = run("evaluate", folder, "--year", "2025", "--lang", "en")
+    assert res.exit_code == 2
+    assert "county.csv row 2" in res.output and "rotated_teachers" in res.output
+    assert "judgements.csv row 5" in res.output and "met" in res.output
