@@ -181,6 +181,56 @@ def ledger(
     )
 
 
+@app.command()
+def report(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    years: str | None = typer.Option(None, "--years", help="2022-2025, 2024 or 2022,2024 (default: all)"),
+    schools: str = typer.Option("all", "--schools", help="all | none | ID,ID,…"),
+    out: Path = typer.Option(Path("outputs"), "--out", help="Output folder (index.html, manifest.json)"),
+    jobs: int | None = typer.Option(None, "--jobs", min=1, help="Parallel reports (default: cores)"),
+    force: bool = typer.Option(False, "--force", help="Rebuild reports whose inputs are unchanged"),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
+    lang: str = typer.Option("zh", "--lang", help="zh (reports are in Chinese)"),
+) -> None:
+    """Render the notebook reports (per year, per school, trend) to offline HTML with an index."""
+    from .render import data_hash, parse_years, plan_jobs, render_batch
+    from .report import ReportParamError, check_params, school_ids_of
+
+    _check_lang(lang)
+    _settings(params)
+    county = _load(data, lang)
+    available = sorted(int(y) for y in county.schools["year"].unique())
+    try:
+        chosen = parse_years(years, available)
+    except ValueError:
+        _fail(f"--years: expected e.g. 2022-2025, got {years!r}")
+    if schools == "all":
+        ids = school_ids_of(county)
+    elif schools == "none":
+        ids = []
+    else:
+        ids = [s.strip() for s in schools.split(",") if s.strip()]
+    try:
+        for y in chosen:
+            check_params(county, year=y)
+        for s in ids:
+            check_params(county, school_id=s)
+    except ReportParamError as exc:
+        _fail(f"{data}: {exc}")
+    s = county.schools
+    names = dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))
+    plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend)
+    info = dataset_info(data)
+    batch = render_batch(plan, out, base_hash=data_hash(data, params), n_jobs=jobs, force=force,
+                         note=info.get("note"), title=f"{Path(data).name} 优质均衡发展报告")
+    for o in batch.failed:
+        typer.echo(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
+    typer.echo(f"{batch.summary()} → {Path(out) / 'index.html'}")
+    if batch.failed:
+        raise typer.Exit(1)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point."""
     return app(args=argv, prog_name="balance")

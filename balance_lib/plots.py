@@ -1,0 +1,252 @@
+"""Charts for the reports: tidy frames in, :class:`matplotlib.figure.Figure` out.
+
+Chinese labels must render on a fresh machine without system fonts, so :func:`setup_fonts`
+registers the Noto Sans SC font shipped by the PyPI package ``pylopdf-fonts-zh-cn`` (a
+single-face OTF: matplotlib sees the family "Noto Sans SC"; a ``.ttc`` would expose only its
+first face) with ``fontManager.addfont``, and falls back on CJK families already installed
+(WenQuanYi, Noto Sans CJK). Only families actually found are put in ``font.family``, so there is
+no ``findfont`` noise, and the setup is applied *after* the seaborn theme, which would otherwise
+reset ``font.family`` (seaborn #592). The palette is Okabe–Ito (colour-blind safe).
+
+Every chart has a Chinese title and the unit on its value axis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+import matplotlib.dates as mdates
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .columns import VALUE_LABELS
+from .registry import Registry
+
+#: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
+PALETTE: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+)
+MET_COLOUR, FAIL_COLOUR, FLOOR_COLOUR = "#0072B2", "#D55E00", "#CC79A7"
+
+#: CJK families to use when already installed (checked in this order after the shipped font).
+SYSTEM_CJK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei", "Noto Sans CJK JP", "Droid Sans Fallback", "SimHei", "Microsoft YaHei",
+)
+
+#: The seed's timeline for the county (创建 → 自治区 self-evaluation → national evaluation).
+TIMELINE: tuple[tuple[dt.date, str], ...] = (
+    (dt.date(2027, 8, 31), "创建完成 2027.8"),
+    (dt.date(2028, 12, 31), "自治区评估 2028.12"),
+    (dt.date(2029, 9, 30), "国家评估认定 2029.9"),
+)
+
+
+def shipped_font() -> Path | None:
+    """Path of the Noto Sans SC OTF from ``pylopdf-fonts-zh-cn``, or None if not installed."""
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError:
+        return None
+    path = Path(pylopdf_fonts_zh_cn.sans_path())
+    return path if path.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def cjk_families() -> tuple[str, ...]:
+    """Register the shipped font and return the CJK families matplotlib can actually use."""
+    found: list[str] = []
+    path = shipped_font()
+    if path is not None:
+        font_manager.fontManager.addfont(str(path))
+        found.append(font_manager.FontProperties(fname=str(path)).get_name())
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found += [f for f in SYSTEM_CJK_FAMILIES if f in installed and f not in found]
+    return tuple(found)
+
+
+def setup_fonts() -> tuple[str, ...]:
+    """Put the detected CJK family first in ``font.family`` (DejaVu Sans as glyph fallback).
+
+    Call it after any seaborn theme. Returns the families set. Raises RuntimeError when no CJK
+    font is available (install the project's dependencies: ``pylopdf-fonts-zh-cn``).
+    """
+    families = cjk_families()
+    if not families:
+        raise RuntimeError(
+            "no CJK font found for the charts: install pylopdf-fonts-zh-cn "
+            "(pip install -e .) or apt-get install fonts-wqy-microhei"
+        )
+    chosen = [families[0], "DejaVu Sans"]
+    matplotlib.rcParams["font.family"] = chosen
+    matplotlib.rcParams["font.sans-serif"] = chosen
+    matplotlib.rcParams["axes.unicode_minus"] = False
+    return tuple(chosen)
+
+
+def apply_style() -> tuple[str, ...]:
+    """Seaborn whitegrid theme with the colour-blind palette, then the CJK fonts on top."""
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", palette=list(PALETTE))
+    families = setup_fonts()  # after the theme: set_theme resets font.family
+    matplotlib.rcParams["figure.dpi"] = 100
+    matplotlib.rcParams["savefig.dpi"] = 100
+    return families
+
+
+def _level(level: str) -> str:
+    return VALUE_LABELS[level][0] if level in VALUE_LABELS else level
+
+
+def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
+    apply_style()
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def school_values(
+    values: pd.DataFrame, indicator: str, level: str, registry: Registry, *, year: int | None = None
+) -> Figure:
+    """Per-unit values of one of B1–B7, sorted, against the threshold and the 85 % floor.
+
+    ``values`` is :func:`balance_lib.engine.long_values` output (one row per unit and indicator).
+    Bars below the threshold are vermilion; names come from ``school_name``.
+    """
+    ind = registry.indicator(indicator)
+    f = values[(values["indicator"] == indicator) & (values["level"] == level)]
+    if year is not None:
+        f = f[f["year"] == year]
+    f = f.sort_values("value")
+    threshold = ind.threshold(level)
+    floor = threshold * (ind.floor_ratio or registry.floor_ratio)
+    fig, ax = _new_figure(8, max(3.0, 0.22 * len(f) + 1.5))
+    colours = [MET_COLOUR if m else FAIL_COLOUR for m in f["met"].astype(bool)]
+    ax.barh(f["school_name"].astype(str), f["value"], color=colours)
+    ax.axvline(threshold, color="#000000", linestyle="--", linewidth=1.2, label=f"标准 {threshold:g}")
+    ax.axvline(floor, color=FLOOR_COLOUR, linestyle=":", linewidth=1.5, label=f"85% 底线 {floor:g}")
+    ax.set_xlabel(f"{ind.label('zh')}（{ind.unit('zh')}）")
+    ax.set_ylabel("学校")
+    when = f"{year}学年 " if year is not None else ""
+    ax.set_title(f"{when}{_level(level)} {ind.id} {ind.label('zh')}：各校数值")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    return fig
+
+
+def cv_by_indicator(variation: pd.DataFrame, registry: Registry, *, year: int | None = None) -> Figure:
+    """差异系数 of B1–B7 per level against the level's limit (0.50 小学, 0.45 初中)."""
+    f = variation if year is None else variation[variation["year"] == year]
+    levels = [lv for lv in ("primary", "junior") if lv in set(f["level"])]
+    fig, ax = _new_figure(8, 4)
+    ids = sorted(f["indicator"].unique(), key=lambda s: int(s[1:]))
+    width = 0.8 / max(len(levels), 1)
+    for k, level in enumerate(levels):
+        g = f[f["level"] == level].set_index("indicator").reindex(ids)
+        xs = [i + (k - (len(levels) - 1) / 2) * width for i in range(len(ids))]
+        ax.bar(xs, g["cv"], width=width, color=PALETTE[k], label=_level(level))
+        limit = registry.cv_limit(level)
+        ax.axhline(limit, color=PALETTE[k], linestyle="--", linewidth=1.2,
+                   label=f"{_level(level)}限值 {limit:.2f}")
+    ax.set_xticks(range(len(ids)), [f"{i}\n{registry.indicator(i).label('zh')[:8]}" for i in ids],
+                  fontsize=7)
+    ax.set_ylabel("差异系数（无量纲）")
+    ax.set_xlabel("指标")
+    when = f"{year}学年 " if year is not None else ""
+    ax.set_title(f"{when}校际差异系数与限值")
+    ax.legend(fontsize=8, ncol=2)
+    return fig
+
+
+def _school_year_date(year: int) -> dt.date:
+    return dt.date(int(year), 9, 1)
+
+
+def _timeline(ax: Axes) -> None:
+    for k, (when, label) in enumerate(TIMELINE):
+        ax.axvline(when, color="#555555", linestyle="-.", linewidth=1)
+        ax.annotate(label, (mdates.date2num(when), 1 - 0.07 * k), xycoords=("data", "axes fraction"),
+                    ha="right", va="top", fontsize=8, rotation=0,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
+
+
+def cv_trend(
+    variation: pd.DataFrame, registry: Registry, *, indicators: Sequence[str] | None = None
+) -> Figure:
+    """差异系数 per indicator over school years, one panel per level, limits and timeline marked.
+
+    A school year ``y`` is drawn at 1 September ``y``; the timeline dates are calendar dates.
+    """
+    ids = list(indicators) if indicators else sorted(variation["indicator"].unique(),
+                                                     key=lambda s: int(s[1:]))
+    levels = [lv for lv in ("primary", "junior") if lv in set(variation["level"])]
+    apply_style()
+    fig = Figure(figsize=(9, 3.6 * max(len(levels), 1)), layout="constrained")
+    axes = fig.subplots(max(len(levels), 1), 1, squeeze=False)[:, 0]
+    for ax, level in zip(axes, levels):
+        g = variation[variation["level"] == level]
+        for k, ind in enumerate(ids):
+            s = g[g["indicator"] == ind].sort_values("year")
+            ax.plot([_school_year_date(y) for y in s["year"]], s["cv"], marker="o",
+                    color=PALETTE[k % len(PALETTE)], label=ind)
+        limit = registry.cv_limit(level)
+        ax.axhline(limit, color="#000000", linestyle="--", linewidth=1.2, label=f"限值 {limit:.2f}")
+        _timeline(ax)
+        ax.set_xlim(_school_year_date(int(variation["year"].min())) - dt.timedelta(days=120),
+                    dt.date(2029, 12, 31))
+        first = int(variation["year"].min())
+        ax.set_xticks([_school_year_date(y) for y in range(first, 2030)],
+                      [f"{y}学年" for y in range(first, 2030)], fontsize=8)
+        ax.set_ylabel("差异系数（无量纲）")
+        ax.set_xlabel("学年（刻度为 9 月 1 日开学）与时间节点")
+        ax.set_title(f"{_level(level)}校际差异系数趋势与创建时间节点")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig
+
+
+def school_trend(values: pd.DataFrame, school_id: str, registry: Registry) -> Figure:
+    """One school's B1–B7 over the years as % of the threshold (100 % = standard, 85 % = floor)."""
+    f = values[values["school_id"].astype(str) == str(school_id)].copy()
+    f["pct"] = 100 * f["value"] / f["threshold"]
+    levels = [lv for lv in ("primary", "junior") if lv in set(f["level"])]
+    apply_style()
+    fig = Figure(figsize=(8, 3.4 * max(len(levels), 1)), layout="constrained")
+    axes = fig.subplots(max(len(levels), 1), 1, squeeze=False)[:, 0]
+    name = str(f["school_name"].iloc[0]) if len(f) else str(school_id)
+    for ax, level in zip(axes, levels):
+        g = f[f["level"] == level]
+        for k, ind in enumerate(sorted(g["indicator"].unique(), key=lambda s: int(s[1:]))):
+            s = g[g["indicator"] == ind].sort_values("year")
+            ax.plot(s["year"].astype(int), s["pct"], marker="o", color=PALETTE[k % len(PALETTE)],
+                    label=f"{ind} {registry.indicator(ind).label('zh')[:10]}")
+        ax.axhline(100, color="#000000", linestyle="--", linewidth=1.2, label="标准 100%")
+        ax.axhline(100 * registry.floor_ratio, color=FLOOR_COLOUR, linestyle=":", linewidth=1.5,
+                   label=f"底线 {100 * registry.floor_ratio:.0f}%")
+        ax.set_xticks(sorted(g["year"].astype(int).unique()))
+        ax.set_xlabel("学年")
+        ax.set_ylabel("达到标准的程度（%，数值/标准）")
+        ax.set_title(f"{name}（{_level(level)}）B1–B7 逐年达标程度")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return fig
+
+
+def to_png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (embedded in reports; does not depend on a pyplot backend)."""
+    from io import BytesIO
+
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def show(fig: Figure) -> None:
+    """Display ``fig`` in a notebook as an embedded PNG (works without ``%matplotlib inline``)."""
+    from IPython.display import Image, display
+
+    display(Image(data=to_png(fig), format="png"))

@@ -1,0 +1,145 @@
+"""Report templates, the batch runner and ``balance report`` on the tiny fixture county.
+
+One batch renders two real reports plus one that must fail (about 10 s: one kernel each); the
+other tests reuse its output folder or run without kernels.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from typer.testing import CliRunner
+
+from balance_lib import render, report
+from balance_lib.cli import app
+from balance_lib.paths import PROJECT_ROOT
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+SCHOOL = "6523010029"
+REMOTE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    jobs = render.plan_jobs(TINY, [2025], [SCHOOL], trend=False)
+    # a school the data do not have: the notebook's own check fails it, the others go on
+    jobs.append(render.Job("school", "school/nope", "一校一册 nope", {**jobs[-1].parameters,
+                                                                    "school_id": "nope"}))
+    result = render.render_batch(jobs, out, base_hash=render.data_hash(TINY, None), n_jobs=2,
+                                 note="模拟数据", progress=False)
+    return out, result
+
+
+def html_of(out: Path, stem: str) -> str:
+    return (out / f"{stem}.html").read_text(encoding="utf-8")
+
+
+def test_reports_render_to_offline_html_without_code(batch):
+    out, result = batch
+    status = {o.stem: o.status for o in result.outcomes}
+    assert status == {"county-year/2025": "ok", f"school/{SCHOOL}": "ok", "school/nope": "failed"}
+    for stem, title in [("county-year/2025", "2025学年 义务教育优质均衡发展评估报告"),
+                        (f"school/{SCHOOL}", "一校一册：昌吉市第二中学")]:
+        page = html_of(out, stem)
+        assert title in page
+        assert "模拟数据" in page  # synthetic-data note
+        assert "参数设置" in page  # the settings in force
+        assert not REMOTE.findall(page), REMOTE.findall(page)
+        assert "mathjax/" not in page.lower() and "require.min.js" not in page and "mermaid.esm" not in page and "cdnjs" not in page
+        assert "data:image/png;base64" in page  # charts embedded
+        nb = nbformat.read(out / f"{stem}.ipynb", as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                for line in cell.source.splitlines():
+                    if len(line.strip()) > 12:
+                        assert line.strip() not in page, f"code in HTML: {line!r}"
+        assert "jp-InputPrompt" not in page or "In&nbsp;[" not in page
+
+
+def test_a_failing_report_is_recorded_and_keeps_its_partial_notebook(batch):
+    out, result = batch
+    bad = next(o for o in result.outcomes if o.stem == "school/nope")
+    assert "ReportParamError" in bad.error and "未找到学校 nope" in bad.error
+    assert (out / "school" / "nope.ipynb").is_file() and not (out / "school" / "nope.html").exists()
+    assert [o.stem for o in result.failed] == ["school/nope"]
+
+
+def test_index_and_manifest(batch):
+    out, _ = batch
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["reports"]["county-year/2025"]
+    assert entry["status"] == "ok" and entry["parameters"]["year"] == 2025
+    assert Path(entry["parameters"]["data"]).is_absolute()
+    assert len(entry["input_hash"]) == 64 and entry["duration_s"] > 0 and entry["error"] is None
+    assert manifest["reports"]["school/nope"]["status"] == "failed"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="county-year/2025.html"' in index and f'href="school/{SCHOOL}.html"' in index
+    assert 'href="school/nope.ipynb"' in index and "失败" in index
+    assert not list(out.rglob("*.tmp"))  # atomic writes leave no temporary files
+
+
+def test_second_run_skips_unchanged_reports(batch):
+    out, _ = batch
+    page = out / "county-year" / "2025.html"
+    before = page.stat().st_mtime_ns
+    res = runner.invoke(app, ["report", str(TINY), "--years", "2025", "--schools", SCHOOL,
+                              "--no-trend", "--out", str(out), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    assert "未变化跳过 2" in res.output
+    assert page.stat().st_mtime_ns == before
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reports"]["county-year/2025"]["status"] == "skipped"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--schools", "999"], "未找到学校 999"),
+    (["--years", "2030", "--schools", "none"], "没有 2030 学年的数据"),
+])
+def test_unknown_school_or_year_is_bad_input(tmp_path, args, message):
+    res = runner.invoke(app, ["report", str(TINY), "--out", str(tmp_path), *args])
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_make_offline_strips_the_lab_template_cdns():
+    from nbconvert import HTMLExporter
+
+    page, _ = HTMLExporter(template_name="lab").from_notebook_node(nbformat.v4.new_notebook())
+    assert REMOTE.search(page)
+    clean = render.make_offline(page)
+    assert not REMOTE.findall(clean) and render.external_refs(clean) == []
+    assert "cdnjs" not in clean.split("<style")[0] + "".join(re.findall(r"<script.*?</script>", clean, re.S))
+
+
+def test_check_params_and_paths():
+    d = report.load("tests/fixtures/tiny")  # relative to the project root, not the cwd
+    assert d.path == PROJECT_ROOT / "tests" / "fixtures" / "tiny" and d.synthetic
+    report.check_params(d, year=2024, school_id=SCHOOL)
+    with pytest.raises(report.ReportParamError, match="没有 2020 学年"):
+        report.check_params(d, year=2020)
+    with pytest.raises(report.ReportParamError, match="unknown school id x"):
+        report.check_params(d, school_id="x")
+
+
+@pytest.mark.parametrize("template", sorted(render.TEMPLATES.values()), ids=lambda p: p.stem)
+def test_templates_are_thin_and_stripped(template):
+    nb = nbformat.read(template, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for stmt in ast.parse(tagged[0].source).body:  # literals only
+        assert isinstance(stmt, ast.AnnAssign | ast.Assign)
+        ast.literal_eval(stmt.value)
+    for c in code:
+        assert not c.outputs and c.execution_count is None
+        tree = ast.parse(c.source)
+        assert not [n for n in ast.walk(tree)
+                    if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
