@@ -149,11 +149,14 @@ def test_required_school_types_are_present(tables):
     assert 0 < special.students_primary + special.students_junior < 100
 
 
-def test_one_urban_primary_school_above_2000_students(tables):
+def test_one_urban_primary_school_above_2000_students_until_2024(tables):
     s = tables["schools"]
     big = s[(s.school_type == "primary") & (s.students_primary > 2000)]
     assert big.school_id.nunique() == 1
-    assert (big.area_type == "urban").all() and set(big.year) == {2022, 2023, 2024, 2025}
+    # relieved in 2025: part of its pupils move to another school (B11 closed)
+    assert (big.area_type == "urban").all() and set(big.year) == {2022, 2023, 2024}
+    one = s[s.school_id == big.school_id.iloc[0]].set_index("year").students_primary
+    assert one[2025] < one[2024]
 
 
 def test_every_teaching_point_has_an_existing_rural_parent(tables):
@@ -307,6 +310,44 @@ def test_resource_picture_starts_below_the_standard_and_improves(tables):
     assert ("primary", "B5") in first or ("junior", "B5") in first
     assert len({ind for _, ind in first}) >= 2
     assert len(above.get(2025, set())) < len(first)
+
+
+def test_indicator_story_2025_passes_b8_to_b32_and_2022_does_not(tables):
+    from balance_lib.indicators import assess_indicators
+    from balance_lib.registry import load_registry
+    from balance_lib.settings import Settings
+
+    with_id = {name: frame.assign(county_id="") for name, frame in tables.items()}
+    result = assess_indicators(with_id, Settings(), load_registry())
+    items = result.items.set_index(["year", "id"]).status
+    ids = [f"B{k}" for k in range(8, 33)]
+    assert sorted(items.loc[2025].index, key=lambda i: int(i[1:])) == ids
+
+    # 2025: every item B8–B32 met, no veto triggered (V8 disabled by default)
+    assert (items.loc[2025] == "met").all(), items.loc[2025][items.loc[2025] != "met"].to_dict()
+    vetoes = result.vetoes.set_index(["year", "id"]).status
+    expected = {f"V{k}": "not_triggered" for k in range(1, 8)} | {"V8": "disabled"}
+    assert vetoes.loc[2025].to_dict() == expected
+    for year in (2022, 2023, 2024):
+        assert "triggered" not in set(vetoes.loc[year])  # no veto in any year
+
+    # 2022: several items not met, some not assessed (B27 judgement, B31 quality, B32 survey)
+    y22 = items.loc[2022]
+    assert (y22 == "not_met").sum() >= 3
+    assert (y22 == "not_assessed").sum() >= 1
+    assert {"B27", "B32"} <= set(y22[y22 == "not_assessed"].index)
+    assert y22["B11"] == "not_met" and y22["B12"] == "not_met"
+
+    # shortfalls closed between years: B11 and B12 fail until 2024, B31 in 2023
+    for year in (2022, 2023, 2024):
+        assert items.loc[(year, "B11")] == "not_met" and items.loc[(year, "B12")] == "not_met"
+    assert items.loc[(2023, "B31")] == "not_met"
+    q = tables["quality"]
+    low = q[q.share_level3_or_above < 0.8].groupby("year").school_id.nunique()
+    assert low.get(2023, 0) >= 3 and low.get(2025, 0) == 0
+    c = tables["classes"]
+    over = c.students > np.where(c.level == "primary", 45, 50)
+    assert over[c.year == 2024].any() and not over[c.year == 2025].any()
 
 
 # ---- (3) labelled synthetic ----------------------------------------------------------------------
