@@ -411,7 +411,6 @@ def workbook_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None =
                    generated_at: dt.datetime | None = None) -> bytes:
     """The ``.xlsx`` file as bytes (see the module docstring for its sheets)."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
 
     lang = _check_lang(lang)
     registry = registry or load_registry()
@@ -476,24 +475,31 @@ def workbook_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None =
     props.lastModifiedBy = "balance_lib.excel"
     props.title = f"问题台账 {frames.year_from}–{frames.year_to}"
     props.description = note or ""
-    props.created = stamp
-    props.modified = stamp
+    return stable_workbook_bytes(wb, stamp, "balance_lib.excel")
+
+
+def stable_workbook_bytes(wb: Any, stamp: dt.datetime, application: str) -> bytes:
+    """The bytes of an openpyxl workbook, identical for identical content.
+
+    Document properties and every zip entry get ``stamp`` instead of the clock, entries keep
+    their order, attributes and compression are fixed, and the library version in
+    ``docProps/app.xml`` is replaced by ``application``.
+    """
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
     raw = io.BytesIO()
     # ExcelWriter directly: openpyxl's save_workbook stamps ``modified`` with the clock
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
-    return _repack(raw.getvalue(), stamp)
-
-
-def _repack(data: bytes, stamp: dt.datetime) -> bytes:
-    """The zip again with constant entry times and attributes, in the same order."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+    app = f"<Application>{application}</Application>".encode()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/app.xml":  # no library version in the file
-                content = re.sub(rb"<Application>[^<]*</Application>",
-                                 b"<Application>balance_lib.excel</Application>", content)
+                content = re.sub(rb"<Application>[^<]*</Application>", app, content)
             entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.create_system = 3

@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import io
 import math
-import re
 import sys
 import zipfile
 from dataclasses import dataclass
@@ -834,7 +832,8 @@ def _notes_rows(seed: int) -> list[tuple[str, str]]:
 def _workbook_bytes(tables: dict[str, pd.DataFrame], seed: int) -> bytes:
     """The workbook: sheet 说明, then one sheet per table; constant time stamps everywhere."""
     from openpyxl import Workbook
-    from openpyxl.writer.excel import ExcelWriter
+
+    from .excel import stable_workbook_bytes
 
     wb = Workbook()
     notes = wb.active
@@ -855,33 +854,7 @@ def _workbook_bytes(tables: dict[str, pd.DataFrame], seed: int) -> bytes:
     props.lastModifiedBy = GENERATOR
     props.title = "样例县（模拟数据）sample county (synthetic)"
     props.description = SYNTHETIC_NOTE
-    props.created = _STAMP
-    props.modified = _STAMP
-
-    raw = io.BytesIO()
-    # ExcelWriter directly: openpyxl's save_workbook would stamp ``modified`` with the clock
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).save()
-    return _repack(raw.getvalue())
-
-
-def _repack(data: bytes) -> bytes:
-    """Rewrite a zip with constant entry times, attributes and compression, in the same order."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/app.xml":
-                # drop the openpyxl version from the application name (stable across releases)
-                content = re.sub(rb"<Application>[^<]*</Application>",
-                                 b"<Application>Microsoft Excel Compatible / balance_lib.sample"
-                                 b"</Application>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=_STAMP.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3
-            entry.external_attr = 0o600 << 16
-            dst.writestr(entry, content, compresslevel=6)
-    return out.getvalue()
+    return stable_workbook_bytes(wb, _STAMP, "Microsoft Excel Compatible / balance_lib.sample")
 
 
 def _readme_text(seed: int, tables: dict[str, pd.DataFrame]) -> str:
