@@ -36,7 +36,7 @@ def subset_font(chars: str) -> bytes | None:
     data = _font_bytes()
     if data is None or not chars:
         return None
-    font = TTFont(io.BytesIO(data))
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False)  # deterministic bytes
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"]
