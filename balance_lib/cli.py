@@ -192,12 +192,28 @@ def report(
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
     lang: str = typer.Option("zh", "--lang", help="zh (reports are in Chinese)"),
+    executor: str = typer.Option("local", "--executor",
+                                 help="local (process pool, one kept kernel per worker) | dask"),
+    scheduler: str | None = typer.Option(None, "--scheduler",
+                                         help="Dask scheduler address, e.g. tcp://host:8786 "
+                                              "(with --executor dask; shared file system)"),
 ) -> None:
     """Render the notebook reports (per year, per school, trend) to offline HTML with an index."""
     from .render import data_hash, parse_years, plan_jobs, render_batch
     from .report import ReportParamError, check_params, school_ids_of
 
     _check_lang(lang)
+    if executor not in ("local", "dask"):
+        _fail(f"--executor must be local or dask, got {executor!r}")
+    if executor == "dask":
+        if not scheduler:
+            _fail("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            _fail("--executor dask needs the distributed package: pip install 'balance[dask]'")
+    elif scheduler:
+        _fail("--scheduler is only used with --executor dask")
     _settings(params)
     county = _load(data, lang)
     available = sorted(int(y) for y in county.schools["year"].unique())
@@ -223,7 +239,8 @@ def report(
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend)
     info = dataset_info(data)
     batch = render_batch(plan, out, base_hash=data_hash(data, params), n_jobs=jobs, force=force,
-                         note=info.get("note"), title=f"{Path(data).name} 优质均衡发展报告")
+                         note=info.get("note"), title=f"{Path(data).name} 优质均衡发展报告",
+                         executor=executor, scheduler=scheduler)
     for o in batch.failed:
         typer.echo(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
     typer.echo(f"{batch.summary()} → {Path(out) / 'index.html'}")

@@ -14,8 +14,17 @@ that fails keeps its partial notebook and its error in ``manifest.json`` while t
 package version + parameters), status, duration and error; an unchanged hash skips the report
 unless ``force``.
 
-Kernels are not reused: each report pays one kernel start (about 2–4 s on 2 cores); see
-issue 5 for the kernel-reuse engine still to come.
+Kernels are reused (papermill #326, #583; Prove-It's reset kernel): each worker (a process of
+the pool, or a Dask worker thread with ``executor="dask"``) keeps ONE kernel alive and runs its
+reports one after another in it through a papermill engine that hands papermill the worker's
+kernel manager and client, so parameter injection and the output notebook's papermill metadata
+are unchanged. Before each report the namespace is reset (``InteractiveShell.reset``: variables
+gone, execution count back to 1, new history session); the notebook's own import cell then runs
+against modules already in ``sys.modules`` (balance_lib, pandas, matplotlib stay warm). A report
+that fails, or a kernel that dies, gets the worker a fresh kernel for its next report. Kernels
+talk over ``ipc`` sockets in a private temporary folder: no TCP port races (#511) and no
+"running over TCP without encryption" warning. Each worker also keeps one ``HTMLExporter``.
+``runner=run_job`` keeps the old one-kernel-per-report path.
 """
 
 from __future__ import annotations
@@ -25,7 +34,9 @@ import html
 import json
 import os
 import re
+import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -203,17 +214,8 @@ def external_refs(page: str) -> list[str]:
 def to_html(notebook_path: Path) -> str:
     """Notebook → HTML without code cells or prompts, offline (checked)."""
     import nbformat
-    from nbconvert import HTMLExporter
 
-    nb = nbformat.read(notebook_path, as_version=4)
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    page, _ = exporter.from_notebook_node(nb)
-    page = make_offline(page)
-    left = external_refs(page)
-    if left:
-        raise RuntimeError(f"HTML still references remote resources: {left[:3]}")
-    return page
+    return html_page(nbformat.read(notebook_path, as_version=4))
 
 
 def _is_kernel_start_failure(exc: BaseException) -> bool:
@@ -269,6 +271,248 @@ def run_job(job: Job, out_dir: str, kernel_name: str = KERNEL_NAME,
         result["duration_s"] = round(time.perf_counter() - t0, 3)
 
 
+# --- kernel reuse -------------------------------------------------------------------------------
+
+_RESET_CODE = "get_ipython().reset(new_session=True)"  # namespace, execution count, history
+_KERNEL_ARGS = ["--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
+
+
+def _html_exporter() -> Any:
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
+
+
+def html_page(nb: Any, exporter: Any = None) -> str:
+    """An executed notebook node → offline HTML without code (checked); reuse ``exporter``.
+
+    The page carries the subset of the Chinese font it uses (:mod:`balance_lib.htmlfont`), so
+    it reads correctly on machines without a CJK font.
+    """
+    from .htmlfont import embed_cjk_font
+
+    page, _ = (exporter or _html_exporter()).from_notebook_node(nb)
+    page = embed_cjk_font(make_offline(page))
+    left = external_refs(page)
+    if left:
+        raise RuntimeError(f"HTML still references remote resources: {left[:3]}")
+    return page
+
+
+def _warm_engine() -> str:
+    """Register (once) the papermill engine that runs a notebook in a :class:`WarmKernel`."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    name = "balance-warm"
+    if name in papermill_engines._engines:
+        return name
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, warm=None, **kwargs):
+            import logging
+
+            client = PapermillNotebookClient(
+                nb_man, km=warm.km, kernel_name=kernel_name, timeout=execution_timeout,
+                startup_timeout=start_timeout, log=logging.getLogger("papermill"),
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
+            client.kc = warm.kc  # the worker's client: no new channels per report
+            return client.execute()
+
+    papermill_engines.register(name, WarmEngine)
+    return name
+
+
+class WarmKernel:
+    """One kernel kept alive for many reports (one per worker), reset between reports.
+
+    ``run(job, out_dir)`` has the contract of :func:`run_job`. The kernel starts on first use
+    (retried on start failures, papermill #239/#511) and is replaced after a failed report.
+    """
+
+    def __init__(self, kernel_name: str = KERNEL_NAME, start_timeout: int = START_TIMEOUT,
+                 retries: int = KERNEL_START_RETRIES) -> None:
+        self.kernel_name = kernel_name
+        self.start_timeout = start_timeout
+        self.retries = retries
+        self.km: Any = None
+        self.kc: Any = None
+        self.runs = 0  # reports run in the current kernel
+        self.starts = 0  # kernels started by this worker
+        self._dirty = False
+        self._exporter: Any = None
+        self._ipc_dir: str | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.km is not None and self.km.has_kernel
+
+    def _start_once(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self._ipc_dir = tempfile.mkdtemp(prefix="balance-kernel-")
+        km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                ip=os.path.join(self._ipc_dir, "k"))
+        env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        self.km = km
+        run_sync(km.start_kernel)(extra_arguments=_KERNEL_ARGS, env=env)
+        kc = km.client()
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=self.start_timeout)
+        kc.allow_stdin = False
+        self.kc = kc
+        self.runs = 0
+        self.starts += 1
+        self._dirty = False
+
+    def start(self) -> int:
+        """Start the kernel if needed; returns the attempts used (0 when already running)."""
+        if self.alive and not self._dirty:
+            return 0
+        self.shutdown()
+        for attempt in range(1, self.retries + 1):
+            try:
+                self._start_once()
+                return attempt
+            except Exception as exc:  # noqa: BLE001 - start races: retry, then raise
+                self.shutdown()
+                if not _is_kernel_start_failure(exc) or attempt == self.retries:
+                    raise
+                time.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def execute(self, code: str, timeout: float = 60) -> dict[str, Any]:
+        """Run ``code`` in the kernel without touching the history; returns the reply content."""
+        from jupyter_core.utils import run_sync
+
+        reply = run_sync(self.kc.execute_interactive)(code, store_history=False, timeout=timeout,
+                                                      output_hook=lambda msg: None)
+        return reply["content"]
+
+    def reset(self) -> None:
+        """Clear the namespace between reports (modules stay imported)."""
+        if self.runs:
+            content = self.execute(_RESET_CODE)
+            if content.get("status") != "ok":
+                raise RuntimeError(f"kernel reset failed: {content.get('evalue')}")
+
+    def shutdown(self) -> None:
+        """Kill the kernel (no event loop needed: callable from any thread, and at exit)."""
+        kc, km, self.kc, self.km = self.kc, self.km, None, None
+        try:
+            if kc is not None:
+                kc.stop_channels()
+            proc = getattr(getattr(km, "provisioner", None), "process", None)
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+            if km is not None and km.connection_file:
+                Path(km.connection_file).unlink(missing_ok=True)
+        except Exception:  # noqa: BLE001 - best effort: the kernel may already be gone
+            pass
+        finally:
+            if self._ipc_dir:
+                shutil.rmtree(self._ipc_dir, ignore_errors=True)
+                self._ipc_dir = None
+
+    def run(self, job: Job, out_dir: str) -> dict[str, Any]:
+        """Execute one report in this kernel and convert it. Never raises."""
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        out = Path(out_dir)
+        nb_path = out / f"{job.stem}.ipynb"
+        html_path = out / f"{job.stem}.html"
+        nb_path.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        result: dict[str, Any] = {"status": "failed", "error": None, "attempts": 0,
+                                  "notebook": str(nb_path.relative_to(out)), "html": None}
+        fd, tmp_nb = tempfile.mkstemp(prefix=f".{nb_path.name}.", suffix=".ipynb",
+                                      dir=nb_path.parent)
+        os.close(fd)
+        try:
+            try:
+                result["attempts"] = max(1, self.start())
+                result["kernel_reused"] = self.runs > 0
+                self.reset()
+            except Exception as exc:  # noqa: BLE001 - no kernel: this report fails, next retries
+                self._dirty = True
+                result["error"] = f"{type(exc).__name__}: {exc}"
+                return result
+            try:
+                self.runs += 1
+                nb = pm.execute_notebook(str(job.template), tmp_nb, parameters=job.parameters,
+                                         engine_name=_warm_engine(), kernel_name=self.kernel_name,
+                                         start_timeout=self.start_timeout, progress_bar=False,
+                                         log_output=False, warm=self)
+            except PapermillExecutionError as exc:
+                self._dirty = True  # isolation: the next report gets a fresh kernel
+                result["error"] = f"{exc.ename}: {exc.evalue}"
+                return result
+            except Exception as exc:  # noqa: BLE001 - dead kernel, timeout: recorded, restart
+                self._dirty = True
+                result["error"] = f"{type(exc).__name__}: {exc}"
+                return result
+            if self._exporter is None:
+                self._exporter = _html_exporter()
+            page = html_page(nb, self._exporter)
+            write_atomic(html_path, page.encode("utf-8"))
+            result.update(status="ok", error=None, html=str(html_path.relative_to(out)))
+            return result
+        except Exception as exc:  # noqa: BLE001 - conversion errors are recorded, not fatal
+            result["error"] = f"{type(exc).__name__}: {exc}"
+            return result
+        finally:
+            if Path(tmp_nb).exists():
+                if Path(tmp_nb).stat().st_size:
+                    os.replace(tmp_nb, nb_path)  # keep the (partial) executed notebook
+                else:
+                    Path(tmp_nb).unlink()
+            result["duration_s"] = round(time.perf_counter() - t0, 3)
+
+
+_LOCAL = threading.local()
+_ALL_WARM: list[WarmKernel] = []
+_ALL_LOCK = threading.Lock()
+
+
+def shutdown_warm_kernels() -> int:
+    """Shut down every kernel kept by this process (pool and Dask workers call it at exit)."""
+    with _ALL_LOCK:
+        kernels = list(_ALL_WARM)
+        _ALL_WARM.clear()
+    for k in kernels:
+        k.shutdown()
+    _LOCAL.__dict__.pop("warm", None)
+    return len(kernels)
+
+
+def _warm_kernel() -> WarmKernel:
+    warm = getattr(_LOCAL, "warm", None)
+    if warm is None:
+        warm = _LOCAL.warm = WarmKernel()
+        with _ALL_LOCK:
+            first = not _ALL_WARM
+            _ALL_WARM.append(warm)
+        if first:
+            import atexit
+            from multiprocessing import util
+
+            atexit.register(shutdown_warm_kernels)
+            util.Finalize(None, shutdown_warm_kernels, exitpriority=10)  # pool workers os._exit
+    return warm
+
+
+def run_job_warm(job: Job, out_dir: str) -> dict[str, Any]:
+    """:func:`run_job` in the calling worker's kept kernel (started on first use)."""
+    return _warm_kernel().run(job, out_dir)
+
+
 def load_manifest(out_dir: Path) -> dict[str, Any]:
     path = Path(out_dir) / "manifest.json"
     try:
@@ -318,10 +562,62 @@ class BatchResult:
                 f"失败 {n['failed']}；用时 {self.duration_s:.1f} s")
 
 
+def _run_local(todo: list[tuple[Job, str]], out_dir: Path, workers: int,
+               runner: Callable[..., dict[str, Any]]) -> Iterable[tuple[Job, str, dict[str, Any]]]:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(runner, job, str(out_dir)): (job, digest) for job, digest in todo}
+        for fut in as_completed(futures):
+            job, digest = futures[fut]
+            try:
+                r = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a dead worker fails one report only
+                r = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+            yield job, digest, r
+
+
+def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., dict[str, Any]],
+              scheduler: Any, keep_kernels: bool) -> Iterable[tuple[Job, str, dict[str, Any]]]:
+    """The same jobs on a Dask cluster (``client.submit``): each worker thread keeps a kernel.
+
+    ``scheduler``: an address (``tcp://host:8786``) or a ``distributed.Client``. Workers must
+    see the data and ``out_dir`` at the same absolute paths (a shared file system).
+    """
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    own = not isinstance(scheduler, Client)
+    client = Client(scheduler) if own else scheduler
+    try:
+        futures = {client.submit(runner, job, str(out_dir), pure=False,
+                                 key=f"balance-report-{safe_name(job.stem)}-{digest[:12]}-"
+                                     f"{os.urandom(4).hex()}"): (job, digest)
+                   for job, digest in todo}
+        for fut in dask_completed(futures):
+            job, digest = futures[fut]
+            try:
+                r = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails one report only
+                r = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+            yield job, digest, r
+        if not keep_kernels:
+            client.run(shutdown_warm_kernels)
+    finally:
+        if own:
+            client.close()
+
+
 def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: int | None = None,
                  force: bool = False, note: str | None = None, title: str = "报告索引",
-                 progress: bool = True, runner: Callable[..., dict[str, Any]] = run_job) -> BatchResult:
-    """Run ``jobs`` in a bounded process pool, then write ``manifest.json`` and ``index.html``."""
+                 progress: bool = True, runner: Callable[..., dict[str, Any]] = run_job_warm,
+                 executor: str = "local", scheduler: Any = None,
+                 keep_kernels: bool = False) -> BatchResult:
+    """Run ``jobs`` in a bounded process pool (or on Dask), then write the manifest and index.
+
+    ``executor="local"``: ``n_jobs`` worker processes (default: cores), each keeping one kernel
+    for its reports (``runner=run_job`` starts one kernel per report instead).
+    ``executor="dask"``: ``client.submit`` to ``scheduler`` (address or ``distributed.Client``);
+    the workers' kernels are shut down at the end unless ``keep_kernels``.
+    """
     from tqdm import tqdm
 
     out_dir = Path(out_dir).resolve()
@@ -340,22 +636,19 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
                                          "skipped", 0.0, None, old["html"], old.get("notebook"))
         else:
             todo.append((job, digest))
+    if executor not in ("local", "dask"):
+        raise ValueError(f"executor must be local or dask, got {executor!r}")
     workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = tqdm(total=len(todo), desc="报告", unit="份", disable=not progress or not todo)
     if todo:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(runner, job, str(out_dir)): (job, digest) for job, digest in todo}
-            for fut in as_completed(futures):
-                job, digest = futures[fut]
-                try:
-                    r = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a dead worker fails one report only
-                    r = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-                outcomes[job.stem] = Outcome(job.stem, job.kind, job.title, job.parameters, digest,
-                                             r.get("status", "failed"), r.get("duration_s", 0.0),
-                                             r.get("error"), r.get("html"), r.get("notebook"),
-                                             r.get("attempts", 0))
-                bar.update(1)
+        results = (_run_dask(todo, out_dir, runner, scheduler, keep_kernels) if executor == "dask"
+                   else _run_local(todo, out_dir, workers, runner))
+        for job, digest, r in results:
+            outcomes[job.stem] = Outcome(job.stem, job.kind, job.title, job.parameters, digest,
+                                         r.get("status", "failed"), r.get("duration_s", 0.0),
+                                         r.get("error"), r.get("html"), r.get("notebook"),
+                                         r.get("attempts", 0))
+            bar.update(1)
     bar.close()
     ordered = [outcomes[j.stem] for j in jobs]
     manifest = {

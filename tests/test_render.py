@@ -1,7 +1,8 @@
 """Report templates, the batch runner and ``balance report`` on the tiny fixture county.
 
-One batch renders two real reports plus one that must fail (about 10 s: one kernel each); the
-other tests reuse its output folder or run without kernels.
+One batch renders two real reports plus one that must fail (two workers, one kept kernel each);
+the other tests reuse its output folder or run without kernels, except the kept-kernel tests
+(one kernel each) and the Dask test (a one-worker ``LocalCluster``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def test_reports_render_to_offline_html_without_code(batch):
         assert not REMOTE.findall(page), REMOTE.findall(page)
         assert "mathjax/" not in page.lower() and "require.min.js" not in page and "mermaid.esm" not in page and "cdnjs" not in page
         assert "data:image/png;base64" in page  # charts embedded
+        assert "data:font/woff;base64" in page  # Chinese font subset: no boxes without a CJK font
         nb = nbformat.read(out / f"{stem}.ipynb", as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -143,3 +145,79 @@ def test_templates_are_thin_and_stripped(template):
         tree = ast.parse(c.source)
         assert not [n for n in ast.walk(tree)
                     if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
+
+
+def test_kept_kernel_is_reset_between_reports_and_replaced_after_a_failure(tmp_path):
+    """One kernel runs several reports (namespace reset, counts from 1, papermill parameters
+    recorded); a failing report gets the next one a fresh kernel."""
+    job = render.plan_jobs(TINY, [], [SCHOOL], trend=False)[0]
+    bad = render.Job("school", "school/nope", "nope", {**job.parameters, "school_id": "nope"})
+    again = render.Job("school", "school/again", "again", job.parameters)
+    warm = render.WarmKernel()
+    try:
+        first = warm.run(job, str(tmp_path))
+        assert first["status"] == "ok" and not first["kernel_reused"] and warm.starts == 1
+        seen = warm.kc  # same client until a failure
+        failed = warm.run(bad, str(tmp_path))
+        assert failed["status"] == "failed" and failed["kernel_reused"] and warm.kc is seen
+        assert "未找到学校 nope" in failed["error"]
+        ok = warm.run(again, str(tmp_path))
+        assert ok["status"] == "ok" and warm.starts == 2  # fresh kernel after the failure
+    finally:
+        warm.shutdown()
+    assert warm.km is None
+    nb = nbformat.read(tmp_path / "school" / "nope.ipynb", as_version=4)
+    assert nb.metadata.papermill.parameters["school_id"] == "nope"
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code" and c.execution_count]
+    assert counts[0] == 1  # the reset restarts the count: the notebook reads as a fresh run
+    page = (tmp_path / "school" / "again.html").read_text(encoding="utf-8")
+    assert "一校一册：昌吉市第二中学" in page and not REMOTE.findall(page)
+
+
+def test_reset_clears_the_namespace_but_keeps_modules():
+    warm = render.WarmKernel()
+    try:
+        warm.start()
+        warm.runs = 1  # as after a report
+        assert warm.execute("import balance_lib.report\nd = 1")["status"] == "ok"
+        warm.reset()
+        reply = warm.execute("import sys\nassert 'd' not in globals()\n"
+                             "assert 'balance_lib.report' in sys.modules")
+        assert reply["status"] == "ok", reply
+    finally:
+        warm.shutdown()
+
+
+def test_dask_executor_gives_the_same_reports(batch, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    out, result = batch
+    jobs = render.plan_jobs(TINY, [2025], [SCHOOL], trend=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as client:
+        res = render.render_batch(jobs, tmp_path, base_hash=render.data_hash(TINY, None),
+                                  executor="dask", scheduler=client, progress=False)
+        assert sum(client.run(render.shutdown_warm_kernels).values()) == 0  # already shut down
+    assert {o.stem: o.status for o in res.outcomes} == {
+        o.stem: o.status for o in result.outcomes if o.stem != "school/nope"}
+    html = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.html"))
+    assert html == sorted(p.relative_to(out) for p in out.rglob("*.html")
+                          if p.name != "nope.html")
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert {k: v["status"] for k, v in manifest["reports"].items()} == {
+        "county-year/2025": "ok", f"school/{SCHOOL}": "ok"}
+    for stem in ("county-year/2025", f"school/{SCHOOL}"):
+        assert html_of(tmp_path, stem).count("data:image/png;base64") == \
+            html_of(out, stem).count("data:image/png;base64")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--executor", "dask"], "--scheduler"),
+    (["--executor", "ray"], "local or dask"),
+    (["--scheduler", "tcp://x:8786"], "only used with --executor dask"),
+])
+def test_executor_options_are_checked(tmp_path, args, message):
+    res = runner.invoke(app, ["report", str(TINY), "--out", str(tmp_path), *args])
+    assert res.exit_code == 2, res.output
+    assert message in res.output
