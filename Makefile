@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lab sample bench clean
+.PHONY: setup demo test lab sample bench report clean
 .DEFAULT_GOAL := demo
 
 setup: $(STAMP)
@@ -23,6 +23,7 @@ demo: setup
 	$(BIN)/balance validate data/sample
 	$(BIN)/balance evaluate data/sample --year 2025
 	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx
+	$(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -35,6 +36,10 @@ sample: setup
 
 bench: setup
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/reports.py
+
+report: setup
+	$(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -46,6 +46,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from .htmlfont import embed_cjk_font
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -290,8 +291,6 @@ def html_page(nb: Any, exporter: Any = None) -> str:
     The page carries the subset of the Chinese font it uses (:mod:`balance_lib.htmlfont`), so
     it reads correctly on machines without a CJK font.
     """
-    from .htmlfont import embed_cjk_font
-
     page, _ = (exporter or _html_exporter()).from_notebook_node(nb)
     page = embed_cjk_font(make_offline(page))
     left = external_refs(page)
@@ -658,5 +657,6 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
     }
     write_atomic(out_dir / "manifest.json",
                  json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
-    write_atomic(out_dir / "index.html", index_page(ordered, title, note).encode("utf-8"))
+    page = embed_cjk_font(index_page(ordered, title, note))
+    write_atomic(out_dir / "index.html", page.encode("utf-8"))
     return BatchResult(ordered, time.perf_counter() - t0)

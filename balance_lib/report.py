@@ -133,7 +133,8 @@ def source_note(data: ReportData) -> str:
     lines.append(
         f"参数设置 / settings: {s.source}；教学点 {s.teaching_points}（< {s.teaching_point_min_students} 人），"
         f"民办学校 {s.private_schools}，B4 室内体育用房 {s.b4_indoor_sports}，"
-        f"B7 分摊 {s.b7_allocation}，差异系数取舍 {s.cv_rounding}"
+        f"B7 分摊 {s.b7_allocation}，差异系数比较 "
+        + ("用原值（不取舍）" if s.cv_rounding is None else f"先保留 {s.cv_rounding} 位小数")
     )
     return "\n".join(lines)
 
