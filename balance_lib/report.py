@@ -237,6 +237,28 @@ def other_items(yr: YearResult) -> pd.DataFrame:
     })
 
 
+def ledger_table(data: ReportData, year: int) -> pd.DataFrame:
+    """问题台账 of ``year``: every shortfall with its gap, 责任单位, first year and 销号 status.
+
+    The ledger runs from the first year of the data to ``year``, so "first seen" looks back
+    over every earlier year; a shortfall of ``year`` itself is open by construction.
+    """
+    from .ledger import make_ledger
+
+    first = min(years_of(data.county))
+    frames = make_ledger(data.county.tables, data.settings, data.registry,
+                         year_from=first, year_to=year)
+    rows = frames.ledger[frames.ledger["year"] == year]
+    return pd.DataFrame({
+        "指标": rows["indicator"].to_numpy(),
+        "学校": [n if isinstance(n, str) and n else "（全县）" for n in rows["school_name"]],
+        "学段": [_level(lv) if lv in VALUE_LABELS else "" for lv in rows["level"]],
+        "差距": rows["gap_text"].fillna("").to_numpy(),
+        "责任单位": rows["responsible"].fillna("").to_numpy(),
+        "首次发现": rows["first_seen"].astype("Int64").to_numpy(),
+    })
+
+
 def veto_table(yr: YearResult, registry: Registry) -> pd.DataFrame:
     rows = yr.evaluation["vetoes"]
     return pd.DataFrame({
