@@ -264,12 +264,18 @@ def run_job(job: Job, out_dir: str, kernel_name: str = KERNEL_NAME,
         result["error"] = f"{type(exc).__name__}: {exc}"
         return result
     finally:
-        if Path(tmp_nb).exists():
-            if Path(tmp_nb).stat().st_size:
-                os.replace(tmp_nb, nb_path)  # keep the (partial) executed notebook
-            else:
-                Path(tmp_nb).unlink()
+        _keep_notebook(tmp_nb, nb_path)
         result["duration_s"] = round(time.perf_counter() - t0, 3)
+
+
+def _keep_notebook(tmp_nb: str | Path, nb_path: Path) -> None:
+    """Move the (possibly partial) executed notebook into place; drop an empty temporary."""
+    tmp = Path(tmp_nb)
+    if tmp.exists():
+        if tmp.stat().st_size:
+            os.replace(tmp, nb_path)
+        else:
+            tmp.unlink()
 
 
 # --- kernel reuse -------------------------------------------------------------------------------
@@ -467,11 +473,7 @@ class WarmKernel:
             result["error"] = f"{type(exc).__name__}: {exc}"
             return result
         finally:
-            if Path(tmp_nb).exists():
-                if Path(tmp_nb).stat().st_size:
-                    os.replace(tmp_nb, nb_path)  # keep the (partial) executed notebook
-                else:
-                    Path(tmp_nb).unlink()
+            _keep_notebook(tmp_nb, nb_path)
             result["duration_s"] = round(time.perf_counter() - t0, 3)
 
 
