@@ -256,16 +256,20 @@ def run_job(job: Job, out_dir: str, kernel_name: str = KERNEL_NAME,
                 if not _is_kernel_start_failure(exc) or attempt == retries:
                     return result
                 time.sleep(0.5 * attempt)
-        page = to_html(Path(tmp_nb))
-        write_atomic(html_path, page.encode("utf-8"))
-        result.update(status="ok", error=None, html=str(html_path.relative_to(out)))
-        return result
+        return _publish(to_html(Path(tmp_nb)), html_path, out, result)
     except Exception as exc:  # noqa: BLE001 - conversion errors are recorded, not fatal
         result["error"] = f"{type(exc).__name__}: {exc}"
         return result
     finally:
         _keep_notebook(tmp_nb, nb_path)
         result["duration_s"] = round(time.perf_counter() - t0, 3)
+
+
+def _publish(page: str, html_path: Path, out: Path, result: dict[str, Any]) -> dict[str, Any]:
+    """Write a finished report's HTML atomically and mark its result ``ok``."""
+    write_atomic(html_path, page.encode("utf-8"))
+    result.update(status="ok", error=None, html=str(html_path.relative_to(out)))
+    return result
 
 
 def _keep_notebook(tmp_nb: str | Path, nb_path: Path) -> None:
@@ -465,10 +469,7 @@ class WarmKernel:
                 return result
             if self._exporter is None:
                 self._exporter = _html_exporter()
-            page = html_page(nb, self._exporter)
-            write_atomic(html_path, page.encode("utf-8"))
-            result.update(status="ok", error=None, html=str(html_path.relative_to(out)))
-            return result
+            return _publish(html_page(nb, self._exporter), html_path, out, result)
         except Exception as exc:  # noqa: BLE001 - conversion errors are recorded, not fatal
             result["error"] = f"{type(exc).__name__}: {exc}"
             return result
