@@ -231,15 +231,8 @@ def run_job(job: Job, out_dir: str, kernel_name: str = KERNEL_NAME,
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    out = Path(out_dir)
-    nb_path = out / f"{job.stem}.ipynb"
-    html_path = out / f"{job.stem}.html"
-    nb_path.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    result: dict[str, Any] = {"status": "failed", "error": None, "attempts": 0,
-                              "notebook": str(nb_path.relative_to(out)), "html": None}
-    fd, tmp_nb = tempfile.mkstemp(prefix=f".{nb_path.name}.", suffix=".ipynb", dir=nb_path.parent)
-    os.close(fd)
+    out, nb_path, html_path, tmp_nb, result = _prepare(job, out_dir)
     try:
         for attempt in range(1, retries + 1):
             result["attempts"] = attempt
@@ -263,6 +256,20 @@ def run_job(job: Job, out_dir: str, kernel_name: str = KERNEL_NAME,
     finally:
         _keep_notebook(tmp_nb, nb_path)
         result["duration_s"] = round(time.perf_counter() - t0, 3)
+
+
+def _prepare(job: Job, out_dir: str) -> tuple[Path, Path, Path, str, dict[str, Any]]:
+    """Paths of a report, a temporary notebook beside its final place, and a failed result
+    to be filled in (a report counts as failed until its HTML is written)."""
+    out = Path(out_dir)
+    nb_path = out / f"{job.stem}.ipynb"
+    html_path = out / f"{job.stem}.html"
+    nb_path.parent.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"status": "failed", "error": None, "attempts": 0,
+                              "notebook": str(nb_path.relative_to(out)), "html": None}
+    fd, tmp_nb = tempfile.mkstemp(prefix=f".{nb_path.name}.", suffix=".ipynb", dir=nb_path.parent)
+    os.close(fd)
+    return out, nb_path, html_path, tmp_nb, result
 
 
 def _publish(page: str, html_path: Path, out: Path, result: dict[str, Any]) -> dict[str, Any]:
@@ -434,16 +441,8 @@ class WarmKernel:
         import papermill as pm
         from papermill.exceptions import PapermillExecutionError
 
-        out = Path(out_dir)
-        nb_path = out / f"{job.stem}.ipynb"
-        html_path = out / f"{job.stem}.html"
-        nb_path.parent.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        result: dict[str, Any] = {"status": "failed", "error": None, "attempts": 0,
-                                  "notebook": str(nb_path.relative_to(out)), "html": None}
-        fd, tmp_nb = tempfile.mkstemp(prefix=f".{nb_path.name}.", suffix=".ipynb",
-                                      dir=nb_path.parent)
-        os.close(fd)
+        out, nb_path, html_path, tmp_nb, result = _prepare(job, out_dir)
         try:
             try:
                 result["attempts"] = max(1, self.start())
