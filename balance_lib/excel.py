@@ -32,9 +32,7 @@ import csv
 import datetime as dt
 import io
 import math
-import os
 import re
-import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Mapping
@@ -44,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .atomic import write_atomic
 from .ledger import OPEN, LedgerFrames
 from .registry import Registry, load_registry
 
@@ -544,27 +543,6 @@ def csv_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None = None
 # writing
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.
-
-    Missing folders are created. On any error the temporary file is removed and ``path`` is
-    left as it was (absent, or its previous content).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_ledger(ledger_frames: LedgerFrames, path: str | Path, *, lang: str = "zh",
                  note: str | None = None, registry: Registry | None = None,
                  generated_at: dt.datetime | None = None) -> Path:
@@ -600,13 +578,12 @@ def write_ledger(ledger_frames: LedgerFrames, path: str | Path, *, lang: str = "
         data = csv_bytes(ledger_frames, lang=lang, note=note, registry=registry)
     else:
         raise ValueError(f"{path.name}: the ledger is written as .xlsx or .csv")
-    return atomic_write_bytes(path, data)
+    return write_atomic(path, data)
 
 
 __all__ = [
     "HEADERS_EN",
     "HEADERS_ZH",
-    "atomic_write_bytes",
     "csv_bytes",
     "ledger_table",
     "status_label",

@@ -46,6 +46,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_atomic
 from .htmlfont import embed_cjk_font
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 
@@ -175,20 +176,6 @@ def input_hash(job: Job, base: str) -> str:
     h.update(package_version().encode())
     h.update(json.dumps(job.parameters, sort_keys=True).encode())
     return h.hexdigest()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temporary file in the same folder, then ``os.replace``: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def make_offline(page: str) -> str:

@@ -496,7 +496,9 @@ def test_failed_write_leaves_no_file(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(excel.os, "replace", boom)
+    import balance_lib.atomic as atomic
+
+    monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         write_ledger(injection_frames(), target)
     assert not target.exists()
