@@ -256,6 +256,19 @@ VALUE_LABELS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
 )
 
 
+def value_label(value: object, lang: str = "zh", default: object = None) -> object:
+    """Human label of a category value (``"primary"`` → ``"小学"``); unknown values come back
+    as ``default``, or unchanged when no default is given.
+
+    >>> value_label("junior"), value_label("junior", "en"), value_label("x"), value_label("", default="")
+    ('初中', 'junior', 'x', '')
+    """
+    labels = VALUE_LABELS.get(value) if isinstance(value, str) else None
+    if labels is None:
+        return value if default is None else default
+    return labels[0] if lang == "zh" else labels[1]
+
+
 def table_columns(table: str) -> tuple[ColumnSpec, ...]:
     """Column specs of one table, in contract order."""
     return tuple(c for c in COLUMNS if c.table == table)

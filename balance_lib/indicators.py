@@ -50,7 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import VALUE_LABELS
+from .columns import value_label
 from .registry import Indicator, Registry
 from .settings import Settings
 from .variation import grouped_weighted_cv
@@ -243,7 +243,7 @@ def _missing_names(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
 
 
 def _level_zh(level: str) -> str:
-    return VALUE_LABELS[level][0]
+    return value_label(level)
 
 
 def _relaxed(ind: Indicator) -> Mapping[str, Any]:

@@ -74,7 +74,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import VALUE_LABELS
+from .columns import value_label
 from .engine import ResourceResult, evaluate_resources
 from .registry import Registry, load_registry
 from .settings import Settings
@@ -153,7 +153,7 @@ def _texts(values: Iterable[Any], fmt) -> np.ndarray:
 
 
 def _level_zh(level: str) -> str:
-    return VALUE_LABELS[level][0] if level in VALUE_LABELS else ""
+    return value_label(level, default="")
 
 
 def _obj(values: Any, n: int) -> np.ndarray:

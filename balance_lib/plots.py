@@ -25,7 +25,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .columns import VALUE_LABELS
+from .columns import value_label
 from .registry import Registry
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
@@ -102,7 +102,7 @@ def apply_style() -> tuple[str, ...]:
 
 
 def _level(level: str) -> str:
-    return VALUE_LABELS[level][0] if level in VALUE_LABELS else level
+    return value_label(level)
 
 
 def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:

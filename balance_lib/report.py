@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .columns import VALUE_LABELS
+from .columns import VALUE_LABELS, value_label
 from .engine import ResourceResult, evaluate_resources, long_values
 from .indicators import IndicatorResult, assess_indicators
 from .io import CountyData, load_county
@@ -140,7 +140,7 @@ def source_note(data: ReportData) -> str:
 
 
 def _level(level: str) -> str:
-    return VALUE_LABELS[level][0] if level in VALUE_LABELS else level
+    return value_label(level)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import VALUE_LABELS
+from .columns import value_label
 from .engine import ResourceResult
 from .registry import Registry
 from .settings import Settings
@@ -27,8 +27,7 @@ DIGITS = 6
 
 
 def level_label(level: str, lang: str = "zh") -> str:
-    zh, en = VALUE_LABELS[level]
-    return zh if lang == "zh" else en
+    return value_label(level, lang)
 
 
 def json_list(values: Any, digits: int = DIGITS) -> list:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from .columns import VALUE_LABELS
+from .columns import value_label
 from .registry import Registry
 
 _STATUS = {
@@ -76,8 +76,7 @@ def fmt(value: float | None, decimals: int = 2) -> str:
 
 
 def _lv(level: str, lang: str) -> str:
-    zh, en = VALUE_LABELS[level]
-    return zh if lang == "zh" else en
+    return value_label(level, lang)
 
 
 def render_evaluation(ev: dict[str, Any], registry: Registry, lang: str = "zh") -> str:
