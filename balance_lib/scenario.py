@@ -1,0 +1,583 @@
+"""Scenario explorer: a baseline projection and a scenario side by side, through the same engine.
+
+:func:`run_scenario` projects enrolment per school and grade from the last observed year to the
+target year (:mod:`balance_lib.projection`), applies the scenario's dated changes
+(:mod:`balance_lib.scenario_spec`) to a copy of the projection and of the schools table, forms
+classes, and then evaluates both cases with the ordinary engine: B1–B7 per unit and the CVs
+(:func:`balance_lib.engine.evaluate_resources`), school size B11 and class sizes B12 with the
+大班额 bands (:func:`balance_lib.indicators.assess_indicators`). There is no second
+implementation of any indicator: the two cases are two "counties" (``county_id`` = ``baseline``
+/ ``scenario``) of one evaluation pass.
+
+How changes act (in year order, then file order):
+
+* moving students redistributes the baseline projection: a share of the students of a cohort at
+  one school is given to another, and that share of the cohort stays there as it moves up. The
+  county's total per grade and year never changes, and moved students keep the progression of
+  the school they came from (they are the same children);
+* facilities and teachers change only as the scenario says (``expand_school``,
+  ``hire_teachers``, ``new_school``, ``merge_school``); a school that loses students keeps its
+  teachers and buildings, which is how a new school raises its neighbours' per-student values;
+* classes follow the projection's class policy; a new school opens ``entry_classes`` per intake
+  (or as many as its first cohorts need within the class-size limit). In the scenario an
+  existing school never has fewer classes in a grade than in the baseline (its rooms and
+  teachers are there), so relieving a school never makes its classes larger.
+
+The last observed year appears in the results as observed (the same in both cases); projected
+years spread each grade evenly over its classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .columns import TYPE_LEVELS
+from .engine import evaluate_resources
+from .indicators import assess_indicators
+from .projection import (
+    ENTRY,
+    LEVEL_OF_GRADE,
+    backtest,
+    backtest_summary,
+    class_limits,
+    cohorts_from_classes,
+    even_class_rows,
+    fit_rates,
+    project_classes,
+    project_students,
+)
+from .registry import Registry, load_registry
+from .scenario_spec import (
+    EMPTY,
+    SCHOOL_AMOUNTS,
+    Change,
+    Scenario,
+    ScenarioError,
+    ScenarioProblem,
+    SchoolFacts,
+)
+from .settings import Settings
+from .units import sort_units
+
+CASES = ("baseline", "scenario")
+SCHOOL_COLUMNS = ["year", "case", "school_id", "school_name", "level", "students", "classes",
+                  "mean_class_size", "max_class_size", "classes_over_limit", "large_classes",
+                  "super_large_classes", "observed"]
+TARGETS = ("cv", "units", "school_size", "class_size", "large_classes")
+TARGET_ZH = {"cv": "B1–B7 差异系数全部达标", "units": "所有学校 B1–B7 达标",
+             "school_size": "学校规模（B11）全部达标", "class_size": "班额（B12）全部达标",
+             "large_classes": "无大班额、超大班额"}
+TARGET_EN = {"cv": "every B1–B7 CV within its limit", "units": "every unit passes B1–B7",
+             "school_size": "every school within the size limit (B11)",
+             "class_size": "every class within 45/50 (B12)",
+             "large_classes": "no large (56+) or super-large (66+) class"}
+_EPS = 1e-9
+
+
+class ScenarioDataError(ValueError):
+    """The data cannot carry a projection (no classes.csv, several counties, …)."""
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Baseline and scenario, per year from the last observed year to the target.
+
+    ``schools``: :data:`SCHOOL_COLUMNS` per (year, case, school, level). ``school_size``: B11
+    per (year, case, school): ``students``, ``limit``, ``met``. ``units``: B1–B7 per (year, case,
+    school, level): ``value_B1`` …, ``met_count``, ``passes``. ``variation``: per (year, case,
+    level, indicator): ``county_value``, ``cv``, ``limit``, ``met``. ``classrooms``: per (year,
+    case, school) ``classes``, ``classrooms`` (last observed classes + added), ``short``.
+    ``backtest``: :func:`balance_lib.projection.backtest`. ``summary``: see
+    :func:`summarise`.
+    """
+
+    scenario: Scenario
+    years: list[int]
+    last_observed: int
+    schools: pd.DataFrame
+    school_size: pd.DataFrame
+    units: pd.DataFrame
+    variation: pd.DataFrame
+    classrooms: pd.DataFrame
+    backtest: pd.DataFrame
+    summary: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+
+def school_facts(tables: Mapping[str, pd.DataFrame]) -> SchoolFacts:
+    """The last observed year and the levels each school of that year teaches."""
+    schools, classes = _inputs(tables)
+    last = int(classes["year"].max())
+    rows = schools[schools["year"].astype(int) == last]
+    levels = {str(s): TYPE_LEVELS.get(str(t), ())
+              for s, t in zip(rows["school_id"], rows["school_type"], strict=True)}
+    return SchoolFacts(last, levels)
+
+
+def _inputs(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    schools, classes = tables.get("schools"), tables.get("classes")
+    if classes is None or classes.empty:
+        raise ScenarioDataError("预测需要 classes.csv（各校各年级班级与学生数）/ "
+                                "the projection needs classes.csv (classes and students per grade)")
+    if "county_id" in schools and schools["county_id"].nunique(dropna=False) > 1:
+        raise ScenarioDataError("情景分析一次只针对一个县区：请只给出一个县区的数据 / "
+                                "a scenario covers one county: give one county's data")
+    last = int(classes["year"].max())
+    if last not in set(schools["year"].astype(int)):
+        raise ScenarioDataError(f"schools.csv 没有 {last} 年（classes.csv 的最近年份）/ "
+                                f"schools.csv has no year {last} (the last year of classes.csv)")
+    return schools, classes
+
+
+# ---------------------------------------------------------------------------------------------
+# applying changes to the projected students
+
+
+def _cohort_mask(years: np.ndarray, g0: int, start: int, catchment: bool) -> np.ndarray:
+    """Cells ``[year, grade]`` of the cohorts that are in grade ``g0`` in ``start`` (``once``)
+    or enter grade ``g0`` in ``start`` or later (``catchment``), as they move up their level."""
+    yy = years[:, None]
+    gg = np.arange(1, 10)[None, :]
+    end = 6 if g0 <= 6 else 9
+    within = (gg >= g0) & (gg <= end)
+    entered = yy - (gg - g0)
+    return within & ((entered >= start) if catchment else (entered == start))
+
+
+def _entry_index(years: np.ndarray, g0: int) -> np.ndarray:
+    """For every cell ``[year, grade]``: the index in ``years`` of the year its cohort was in
+    grade ``g0`` (clipped; only meaningful inside a cohort mask)."""
+    entered = years[:, None] - (np.arange(1, 10)[None, :] - g0)
+    return np.clip(entered - years[0], 0, len(years) - 1)
+
+
+def _apply_moves(st: np.ndarray, years: np.ndarray, changes: list[Change],
+                 index: Mapping[str, int], file: str) -> list[str]:
+    """Move students in ``st`` ``[year, school, grade]`` in place; returns warnings."""
+    moved = np.zeros(st.shape)  # fraction of each cell's pre-move students moved out
+    problems: list[ScenarioProblem] = []
+    warnings: list[str] = []
+    for ch in changes:
+        if ch.type == "move_students":
+            a, b = index[ch.fields["from"]], index[ch.fields["to"]]
+            for g0 in ch.fields["grades"]:
+                catchment = g0 in (1, 7)
+                mask = _cohort_mask(years, g0, ch.year, catchment)
+                cur = st[:, a, :]
+                if "share" in ch.fields:
+                    p = ch.fields["share"]
+                    if np.any(mask & (moved[:, a, :] + p > 1 + _EPS)):
+                        problems.append(ScenarioProblem(
+                            file, ch.index, ch.type, "share",
+                            f"从学校 {ch.fields['from']} 的 {g0} 年级迁出的比例合计超过 1（不可能）",
+                            f"shares moved out of school {ch.fields['from']}, grade {g0}, "
+                            "add up to more than 1 (impossible)"))
+                        continue
+                    left = np.maximum(1 - moved[:, a, :], _EPS)
+                    eff = np.where(mask, np.minimum(p / left, 1.0), 0.0)
+                    moved[:, a, :] += np.where(mask, p, 0.0)
+                else:
+                    n = ch.fields["count"]
+                    gi = g0 - 1
+                    avail = cur[:, gi]
+                    start = np.flatnonzero(years >= ch.year)
+                    first = start[:1] if not catchment else start
+                    p_entry = np.zeros(len(years))
+                    p_entry[first] = np.where(avail[first] > 0,
+                                              np.minimum(n, avail[first]) / np.maximum(avail[first], _EPS), 0)
+                    short = [int(years[k]) for k in first if np.rint(avail[k]) < n]
+                    if short:
+                        warnings.append(
+                            f"第 {ch.index} 项变更: 学校 {ch.fields['from']} {g0} 年级在 "
+                            f"{', '.join(map(str, short))} 年不足 {n} 人，已全部迁出 / change "
+                            f"{ch.index}: school {ch.fields['from']} has fewer than {n} in grade "
+                            f"{g0} in {', '.join(map(str, short))}; all of them moved")
+                    eff = np.where(mask, p_entry[_entry_index(years, g0)], 0.0)
+                    moved[:, a, :] += eff * (1 - moved[:, a, :])
+                amount = eff * cur
+                st[:, a, :] -= amount
+                st[:, b, :] += amount
+        elif ch.type in ("close_school", "merge_school"):
+            a = index[ch.fields["school_id"]]
+            mask = (years >= ch.year)[:, None] & np.ones(9, dtype=bool)[None, :]
+            amount = np.where(mask, st[:, a, :], 0.0)
+            for sid, share in ch.fields["into"].items():
+                st[:, index[sid], :] += amount * share
+            st[:, a, :] -= amount
+            moved[:, a, :] = np.where(mask, 1.0, moved[:, a, :])
+    if problems:
+        raise ScenarioError(problems)
+    return warnings
+
+
+def _entry_classes(base: np.ndarray, years: np.ndarray, changes: list[Change],
+                   index: Mapping[str, int], n_schools: int) -> np.ndarray:
+    """Classes opened per intake ``[year, school, grade]`` (entering grades only)."""
+    ent = np.zeros((len(years), n_schools, 9), dtype=int)
+    for e in ENTRY.values():
+        ent[:, : base.shape[0], e] = base[None, :, e]
+    for ch in changes:
+        if ch.type in ("new_school", "expand_school"):
+            s = index[ch.fields["school_id"]]
+            for lv, n in ch.fields.get("entry_classes", {}).items():
+                ent[years >= ch.year, s, ENTRY[lv]] += n
+        elif ch.type == "merge_school":
+            s = index[ch.fields["school_id"]]
+            (t,) = (index[k] for k in ch.fields["into"])
+            later = years >= ch.year
+            ent[later, t, :] += ent[later, s, :]
+            ent[later, s, :] = 0
+    return ent
+
+
+# ---------------------------------------------------------------------------------------------
+# the schools table of every projected year
+
+
+def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.ndarray,
+                 ids: np.ndarray, changes: list[Change], case: str) -> pd.DataFrame:
+    """One row per (projected year, school) with projected students/classes and the changes."""
+    rows = base
+    new = [ch for ch in changes if ch.type == "new_school"]
+    if new:
+        add = pd.DataFrame([{
+            "school_id": ch.fields["school_id"], "school_name": ch.fields["school_name"],
+            "school_type": ch.fields["school_type"], "area_type": ch.fields["area_type"],
+            "is_private": bool(ch.fields.get("is_private", False)),
+            "is_boarding": bool(ch.fields.get("is_boarding", False)),
+            "year_built": ch.year, "parent_school_id": None,
+            **{k: ch.fields.get(k, 0.0) for k in SCHOOL_AMOUNTS if k in base.columns},
+        } for ch in new])
+        rows = pd.concat([base, add], ignore_index=True)
+    n = len(rows)
+    out = rows.iloc[np.tile(np.arange(n), len(years))].reset_index(drop=True)
+    out["year"] = np.repeat(years, n)
+    out["county_id"] = case
+    out["students_primary"] = st[:, :, :6].sum(axis=2).ravel()
+    out["students_junior"] = st[:, :, 6:].sum(axis=2).ravel()
+    out["classes_primary"] = cls[:, :, :6].sum(axis=2).ravel()
+    out["classes_junior"] = cls[:, :, 6:].sum(axis=2).ravel()
+    for c in ("students_primary", "students_junior"):
+        out[c] = np.rint(out[c])
+    yr = out["year"].to_numpy()
+    sid = out["school_id"].astype(str).to_numpy()
+    keep = np.ones(len(out), dtype=bool)
+    for ch in changes:
+        later = yr >= ch.year
+        if ch.type == "new_school":
+            keep &= ~((sid == ch.fields["school_id"]) & ~later)
+        elif ch.type in ("expand_school", "hire_teachers"):
+            hit = later & (sid == ch.fields["school_id"])
+            for k, v in ch.fields.items():
+                if k in SCHOOL_AMOUNTS and k in out.columns:
+                    out.loc[hit, k] = pd.to_numeric(out.loc[hit, k]).fillna(0.0) + v
+        elif ch.type in ("close_school", "merge_school"):
+            gone = later & (sid == ch.fields["school_id"])
+            if ch.type == "merge_school":
+                (target,) = ch.fields["into"]
+                to = later & (sid == target)
+                for k in SCHOOL_AMOUNTS:
+                    if k in out.columns:
+                        src = pd.to_numeric(out.loc[gone, k]).fillna(0.0).to_numpy()
+                        out.loc[to, k] = pd.to_numeric(out.loc[to, k]).fillna(0.0).to_numpy() + src
+            keep &= ~gone
+    return out[keep].reset_index(drop=True)
+
+
+def _class_rows(years: np.ndarray, ids: np.ndarray, st: np.ndarray, cls: np.ndarray,
+                case: str, present: pd.DataFrame) -> pd.DataFrame:
+    """One row per projected class (sizes even within a grade), for the B12 engine."""
+    cell, size = even_class_rows(st, cls)
+    y, s, g = np.unravel_index(cell, st.shape)
+    frame = pd.DataFrame({"county_id": case, "year": years[y], "school_id": ids[s],
+                          "level": LEVEL_OF_GRADE[g], "grade": g + 1,
+                          "class_id": np.arange(len(cell)).astype(str),
+                          "students": size.astype(float)})
+    keys = present[["year", "school_id"]].drop_duplicates()
+    return frame.merge(keys, on=["year", "school_id"], how="inner")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Projected:
+    """Students and classes ``[year, school, grade]`` of both cases (before any indicator).
+
+    ``ids``: the schools of the last observed year, then the scenario's new schools;
+    ``baseline`` arrays cover the first ``len(base_ids)`` schools only.
+    """
+
+    years: np.ndarray
+    ids: np.ndarray
+    base_ids: np.ndarray
+    students_baseline: np.ndarray
+    students_scenario: np.ndarray
+    classes_baseline: np.ndarray
+    classes_scenario: np.ndarray
+    history: Any  # projection.Cohorts
+    warnings: list[str]
+
+
+def project(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
+            registry: Registry | None = None) -> Projected:
+    """Project both cases to the scenario's target year (students and classes only)."""
+    registry = registry or load_registry()
+    ps = scenario.settings
+    schools, classes = _inputs(tables)
+    last = int(classes["year"].max())
+    sch = schools.assign(school_id=schools["school_id"].astype(str))
+    ids = np.sort(sch.loc[sch["year"].astype(int) == last, "school_id"].unique()).astype(str)
+    cl = classes.assign(school_id=classes["school_id"].astype(str))
+    h = cohorts_from_classes(cl[cl["school_id"].isin(ids)], ids)
+    years = np.arange(last + 1, ps.target_year + 1)
+    st_base = project_students(h, fit_rates(h), years, ps)
+
+    changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
+    new_ids = [c.fields["school_id"] for c in changes if c.type == "new_school"]
+    all_ids = np.array([*ids, *new_ids], dtype=object).astype(str)
+    index = {s: k for k, s in enumerate(all_ids)}
+    st_scn = np.zeros((len(years), len(all_ids), 9))
+    st_scn[:, : len(ids)] = st_base
+    warnings = _apply_moves(st_scn, years, changes, index, scenario.source or "scenario.yaml")
+
+    limits = class_limits(registry)
+    base_cls = np.zeros((len(all_ids), 9), dtype=int)
+    base_cls[: len(ids)] = h.classes[h.year_index(last)]
+    ent_b = _entry_classes(base_cls[: len(ids)], years, [], index, len(ids))
+    ent_s = _entry_classes(base_cls[: len(ids)], years, changes, index, len(all_ids))
+    cls_b = project_classes(st_base, base_cls[: len(ids)], ent_b, limits, ps.class_policy)
+    cls_s = project_classes(st_scn, base_cls, ent_s, limits, ps.class_policy)
+    # an existing school keeps at least the classes it has in the baseline (its rooms and
+    # teachers are there): relieving a school never makes its classes larger
+    n = len(ids)
+    cls_s[:, :n] = np.where(np.rint(st_scn[:, :n]) > 0, np.maximum(cls_s[:, :n], cls_b), 0)
+    return Projected(years, all_ids, ids, st_base, st_scn, cls_b, cls_s, h, warnings)
+
+
+def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
+                 settings: Settings | None = None, registry: Registry | None = None,
+                 ) -> ScenarioResult:
+    """Project to the scenario's target year and evaluate the baseline and the scenario."""
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    p = project(tables, scenario, registry)
+    schools, classes = _inputs(tables)
+    last = int(p.history.years[-1])
+    sch = schools.assign(school_id=schools["school_id"].astype(str))
+    base = sch[sch["year"].astype(int) == last].sort_values("school_id").reset_index(drop=True)
+    cl = classes.assign(school_id=classes["school_id"].astype(str))
+    changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
+    years, ids, all_ids = p.years, p.base_ids, p.ids
+    st_base, st_scn, cls_b, cls_s = (p.students_baseline, p.students_scenario,
+                                     p.classes_baseline, p.classes_scenario)
+    warnings = p.warnings
+    h = p.history
+    index = {s: k for k, s in enumerate(all_ids)}
+    base_cls = np.zeros((len(all_ids), 9), dtype=int)
+    base_cls[: len(ids)] = h.classes[h.year_index(last)]
+    ps = scenario.settings
+
+    observed = base.assign(county_id="")
+    rows = [observed.assign(county_id=c) for c in CASES]
+    rows.append(_school_rows(base, years, st_base, cls_b, ids, [], "baseline"))
+    rows.append(_school_rows(base, years, st_scn, cls_s, all_ids, changes, "scenario"))
+    all_rows = pd.concat(rows, ignore_index=True)
+    obs_classes = cl[cl["year"].astype(int) == last]
+    class_frames = [obs_classes.assign(county_id=c) for c in CASES]
+    class_frames.append(_class_rows(years, ids, st_base, cls_b, "baseline", all_rows[
+        all_rows.county_id == "baseline"]))
+    class_frames.append(_class_rows(years, all_ids, st_scn, cls_s, "scenario", all_rows[
+        all_rows.county_id == "scenario"]))
+    class_rows = pd.concat(class_frames, ignore_index=True)
+
+    resources = evaluate_resources(all_rows, settings, registry)
+    items = assess_indicators({"schools": all_rows, "classes": class_rows}, settings, registry)
+
+    names = dict(zip(all_rows["school_id"].astype(str), all_rows["school_name"].astype(str),
+                     strict=True))
+    out_schools = _school_table(items.class_sizes, names, last)
+    size = items.school_items[items.school_items["id"] == "B11"]
+    school_size = pd.DataFrame({
+        "year": size["year"].astype(int).to_numpy(), "case": size["county_id"].to_numpy(),
+        "school_id": size["school_id"].astype(str).to_numpy(),
+        "school_name": size["school_name"].to_numpy(),
+        "students": size["value"].to_numpy(), "limit": size["threshold"].to_numpy(),
+        "met": size["met"].to_numpy(dtype=object)})
+    school_size = _order(school_size, ["year", "case", "school_id"])
+    ind_ids = [i.id for i in registry.resource_indicators]
+    u = resources.units
+    units = u[["year", "county_id", "school_id", "school_name", "level", "students",
+               *[f"value_{i}" for i in ind_ids], "met_count", "passes"]].rename(
+        columns={"county_id": "case"})
+    units = _order(units, ["year", "case", "school_id", "level"])
+    v = resources.variation.rename(columns={"county_id": "case"})
+    variation = _order(v[["year", "case", "level", "indicator", "n_units", "county_value",
+                          "threshold", "cv", "limit", "met"]], ["year", "case", "level"])
+    classrooms = _classrooms(all_ids, years, last, cls_b, cls_s, base_cls, changes, index, ids)
+    bt = backtest(h, ps)
+    result = ScenarioResult(scenario, [last, *map(int, years)], last, out_schools, school_size,
+                            units, variation, classrooms, bt, {}, warnings)
+    summary = summarise(result, registry)
+    return ScenarioResult(**{**result.__dict__, "summary": summary})
+
+
+def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    case = {c: k for k, c in enumerate(CASES)}
+    frame = frame.assign(_case=frame["case"].map(case))
+    keys = ["_case" if k == "case" else k for k in keys]
+    keys = [k for k in keys if k != "level"] + (["level"] if "level" in frame else [])
+    out = sort_units(frame, [k for k in keys]) if "level" in frame else frame.sort_values(
+        keys, kind="stable")
+    return out.drop(columns="_case").reset_index(drop=True)
+
+
+def _school_table(sizes: pd.DataFrame, names: Mapping[str, str], last: int) -> pd.DataFrame:
+    s = sizes.rename(columns={"county_id": "case"}).copy()
+    s["school_id"] = s["school_id"].astype(str)
+    s["school_name"] = s["school_id"].map(names)
+    s["year"] = s["year"].astype(int)
+    s["observed"] = s["year"] == last
+    for c in ("students", "classes", "max_class_size", "classes_over_limit", "large_classes",
+              "super_large_classes"):
+        s[c] = s[c].astype(float).round().astype(int)
+    s["mean_class_size"] = s["students"] / s["classes"].where(s["classes"] > 0)
+    return _order(s[SCHOOL_COLUMNS], ["year", "case", "school_id", "level"])
+
+
+def _classrooms(all_ids, years, last, cls_b, cls_s, base_cls, changes, index, ids) -> pd.DataFrame:
+    cap = np.zeros(len(all_ids))
+    cap[: len(ids)] = base_cls[: len(ids)].sum(axis=1)
+    added = np.zeros((len(years), len(all_ids)))
+    for ch in changes:
+        if ch.type in ("new_school", "expand_school") and "classrooms" in ch.fields:
+            added[years >= ch.year, index[ch.fields["school_id"]]] += ch.fields["classrooms"]
+    frames = []
+    for case, cls, n in (("baseline", cls_b, len(ids)), ("scenario", cls_s, len(all_ids))):
+        total = cls.sum(axis=2)[:, :n]
+        rooms = cap[None, :n] + added[:, :n]
+        frames.append(pd.DataFrame({
+            "year": np.repeat(years, n), "case": case, "school_id": np.tile(all_ids[:n], len(years)),
+            "classes": total.ravel(), "classrooms": rooms.ravel(),
+            "short": np.maximum(total - rooms, 0).ravel()}))
+    out = pd.concat(frames, ignore_index=True)
+    return out[out["classes"] > 0].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# summary
+
+
+def _target_table(r: ScenarioResult) -> pd.DataFrame:
+    """Per (case, year): is each target met?"""
+    keys = pd.MultiIndex.from_product([CASES, r.years], names=["case", "year"])
+    t = pd.DataFrame(index=keys)
+    t["cv"] = r.variation.groupby(["case", "year"])["met"].all()
+    t["units"] = r.units.groupby(["case", "year"])["passes"].all()
+    size_met = r.school_size["met"].map(lambda x: bool(x) if pd.notna(x) else True)
+    t["school_size"] = size_met.groupby([r.school_size["case"], r.school_size["year"]]).all()
+    s = r.schools
+    t["class_size"] = (s["classes_over_limit"] == 0).groupby([s["case"], s["year"]]).all()
+    t["large_classes"] = ((s["large_classes"] + s["super_large_classes"]) == 0).groupby(
+        [s["case"], s["year"]]).all()
+    return t.fillna(True).astype(bool)
+
+
+def _met_from(series: pd.Series) -> int | None:
+    """First year from which the target holds through the last year (None if not in the last)."""
+    met = series.to_numpy()
+    if not met[-1]:
+        return None
+    k = len(met) - 1
+    while k > 0 and met[k - 1]:
+        k -= 1
+    return int(series.index[k])
+
+
+def failing(r: ScenarioResult, case: str, year: int, registry: Registry) -> list[dict[str, Any]]:
+    """What fails in ``year`` for ``case``: one record per target with the schools or CVs."""
+    out: list[dict[str, Any]] = []
+    v = r.variation[(r.variation.case == case) & (r.variation.year == year) & ~r.variation.met]
+    for row in v.itertuples():
+        out.append({"target": "cv", "level": row.level, "indicator": row.indicator,
+                    "cv": float(row.cv), "limit": float(row.limit)})
+    u = r.units[(r.units.case == case) & (r.units.year == year) & ~r.units.passes]
+    for row in u.itertuples():
+        out.append({"target": "units", "school_id": row.school_id, "school_name": row.school_name,
+                    "level": row.level, "met_count": int(row.met_count)})
+    z = r.school_size[(r.school_size.case == case) & (r.school_size.year == year)]
+    for row in z[z["met"].map(lambda x: x is False or x is np.False_)].itertuples():
+        out.append({"target": "school_size", "school_id": row.school_id,
+                    "school_name": row.school_name, "students": int(row.students),
+                    "limit": int(row.limit)})
+    s = r.schools[(r.schools.case == case) & (r.schools.year == year)]
+    for row in s[s.classes_over_limit > 0].itertuples():
+        out.append({"target": "class_size", "school_id": row.school_id,
+                    "school_name": row.school_name, "level": row.level,
+                    "classes_over_limit": int(row.classes_over_limit),
+                    "max_class_size": int(row.max_class_size)})
+    for row in s[(s.large_classes + s.super_large_classes) > 0].itertuples():
+        out.append({"target": "large_classes", "school_id": row.school_id,
+                    "school_name": row.school_name, "level": row.level,
+                    "large_classes": int(row.large_classes),
+                    "super_large_classes": int(row.super_large_classes)})
+    return out
+
+
+def summarise(r: ScenarioResult, registry: Registry) -> dict[str, Any]:
+    """The first year each target holds (through the target year) and what still fails."""
+    t = _target_table(r)
+    target_year = r.years[-1]
+    per_case = {}
+    for case in CASES:
+        tc = t.loc[case]
+        per_case[case] = {
+            "targets": {k: {"met_from": _met_from(tc[k]), "met_in_target_year": bool(tc[k].iloc[-1])}
+                        for k in TARGETS},
+            "failing_in_target_year": failing(r, case, target_year, registry),
+            "large_classes": {str(y): int(g) for y, g in r.schools[r.schools.case == case].assign(
+                n=lambda f: f.large_classes + f.super_large_classes).groupby("year")["n"].sum()
+                .items()},
+            "classes_over_limit": {str(y): int(g) for y, g in r.schools[
+                r.schools.case == case].groupby("year")["classes_over_limit"].sum().items()},
+        }
+    return {
+        "target_year": target_year,
+        "last_observed_year": r.last_observed,
+        "projection": {"entry": r.scenario.settings.entry,
+                       "class_policy": r.scenario.settings.class_policy},
+        "schools_changed": r.scenario.school_ids,
+        "backtest": backtest_summary(r.backtest),
+        "warnings": list(r.warnings),
+        **per_case,
+    }
+
+
+def to_json(r: ScenarioResult) -> dict[str, Any]:
+    """The JSON of ``balance scenario --format json`` (shape fixed by the issue)."""
+    s = r.schools
+    schools = [{"year": int(x.year), "school_id": x.school_id, "level": x.level, "case": x.case,
+                "students": int(x.students), "classes": int(x.classes),
+                "mean_class_size": None if pd.isna(x.mean_class_size) else round(
+                    float(x.mean_class_size), 2),
+                "max_class_size": int(x.max_class_size),
+                "classes_over_limit": int(x.classes_over_limit),
+                "large_classes": int(x.large_classes),
+                "super_large_classes": int(x.super_large_classes)} for x in s.itertuples()]
+    vcols = [c for c in r.units.columns if c.startswith("value_")]
+    vals = r.units[vcols].to_numpy(dtype=float)
+    units = [{"year": int(x.year), "case": x.case, "school_id": x.school_id, "level": x.level,
+              "values": {c[6:]: (None if not np.isfinite(vals[k, j]) else float(vals[k, j]))
+                         for j, c in enumerate(vcols)},
+              "passes": bool(x.passes)} for k, x in enumerate(r.units.itertuples())]
+    variation = [{"year": int(x.year), "case": x.case, "level": x.level,
+                  "indicator": x.indicator,
+                  "cv": None if pd.isna(x.cv) else float(x.cv), "met": bool(x.met)}
+                 for x in r.variation.itertuples()]
+    return {"scenario": r.scenario.name, "years": list(r.years), "schools": schools,
+            "units": units, "variation": variation, "summary": r.summary}

@@ -1,0 +1,217 @@
+"""Terminal tables of a scenario: baseline → scenario, year by year (``balance scenario``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .columns import value_label
+from .registry import Registry
+from .scenario import CASES, TARGET_EN, TARGET_ZH, ScenarioResult
+from .textout import text_table
+
+_L = {
+    "zh": {
+        "title": "情景", "data": "数据", "years": "最近观测 {last} 学年，预测至 {to} 学年；"
+        "入学预测: {entry}；班级: {policy}",
+        "policy": {"keep": "各年级保持现有班数（班额随人数变化）",
+                   "open": "超过 45/50 人即增开班级（需要教室）"},
+        "entry": {"trend": "一年级按线性趋势", "mean": "一年级按历年平均", "births": "一年级按出生人口"},
+        "backtest": "回测（用此前各年预测 {year} 学年）：全县在校生误差 {county}，"
+                    "各校平均绝对误差 {mape}，最大 {max}",
+        "no_backtest": "回测：观测年份不足三年，未做",
+        "classes": "一、涉及学校的班额（基准 → 情景）",
+        "county": "二、全县逐年（基准 → 情景）",
+        "cv": "三、B1–B7 差异系数（基准 → 情景；* 超过限值）",
+        "targets": "四、目标达成（自该年起至目标年持续达标）",
+        "failing": "{year} 学年情景下仍未达标",
+        "none_failing": "{year} 学年情景下全部目标达标",
+        "warnings": "提示",
+        "h_classes": ["学年", "学校", "学段", "学生", "班数", "平均班额", "最大班额", "超标班",
+                      "大班额+超大"],
+        "h_county": ["学年", "学生", "超 45/50 人班", "大班额", "超大班额", "超规模学校",
+                     "B1–B7 未达标单位", "超限差异系数"],
+        "h_targets": ["目标", "基准", "情景"],
+        "never": "至目标年未达标", "observed": "（观测）",
+        "f_cv": "{level} {indicator} 差异系数 {cv:.3f} > {limit:.2f}",
+        "f_units": "{name}（{level}）B1–B7 达标 {met}/7",
+        "f_size": "{name} 在校生 {students} 人 > {limit} 人",
+        "f_class": "{name}（{level}）{n} 个班超过限额，最大 {max} 人",
+        "f_large": "{name}（{level}）大班额 {large} 个、超大班额 {super} 个",
+    },
+    "en": {
+        "title": "Scenario", "data": "Data", "years": "last observed {last}, projected to {to}; "
+        "entry: {entry}; classes: {policy}",
+        "policy": {"keep": "keep each cohort's classes (sizes follow enrolment)",
+                   "open": "open classes above 45/50 (needs classrooms)"},
+        "entry": {"trend": "grade 1 by linear trend", "mean": "grade 1 at the mean",
+                  "births": "grade 1 from births"},
+        "backtest": "Back-test (projecting {year} from the years before): county error {county}, "
+                    "mean absolute school error {mape}, largest {max}",
+        "no_backtest": "Back-test: fewer than three observed years, not done",
+        "classes": "1. Class sizes of the schools the scenario touches (baseline → scenario)",
+        "county": "2. County, year by year (baseline → scenario)",
+        "cv": "3. B1–B7 CVs (baseline → scenario; * over the limit)",
+        "targets": "4. Targets (met from that year through the target year)",
+        "failing": "Still failing in {year} under the scenario",
+        "none_failing": "Every target met in {year} under the scenario",
+        "warnings": "Notes",
+        "h_classes": ["year", "school", "level", "students", "classes", "mean size", "max size",
+                      "over limit", "large+super"],
+        "h_county": ["year", "students", "classes > 45/50", "large", "super-large",
+                     "schools over size", "units failing B1–B7", "CVs over limit"],
+        "h_targets": ["target", "baseline", "scenario"],
+        "never": "not met by the target year", "observed": " (observed)",
+        "f_cv": "{level} {indicator} CV {cv:.3f} > {limit:.2f}",
+        "f_units": "{name} ({level}) meets {met}/7 of B1–B7",
+        "f_size": "{name}: {students} students > {limit}",
+        "f_class": "{name} ({level}): {n} classes over the limit, largest {max}",
+        "f_large": "{name} ({level}): {large} large and {super} super-large classes",
+    },
+}
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:+.1%}"
+
+
+def _arrow(a: Any, b: Any, fmt: str = "{:.0f}") -> str:
+    fa = "—" if a is None or pd.isna(a) else fmt.format(a)
+    fb = "—" if b is None or pd.isna(b) else fmt.format(b)
+    return fa if fa == fb else f"{fa} → {fb}"
+
+
+def _pair(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Baseline and scenario side by side (suffixes _b and _s) on ``keys``."""
+    b = frame[frame.case == "baseline"].drop(columns="case")
+    s = frame[frame.case == "scenario"].drop(columns="case")
+    return b.merge(s, on=keys, how="outer", suffixes=("_b", "_s"), sort=False)
+
+
+def render_scenario(r: ScenarioResult, registry: Registry, lang: str = "zh",
+                    data_name: str = "", note: str | None = None) -> str:
+    """The whole terminal report of a scenario."""
+    lab = _L[lang]
+    sm = r.summary
+    ps = r.scenario.settings
+    out = [f"{lab['title']}: {r.scenario.name}"]
+    if r.scenario.description:
+        out.append(r.scenario.description)
+    if data_name:
+        out.append(f"{lab['data']}: {data_name}" + (f"（{note}）" if note and lang == "zh" else
+                                                   f" ({note})" if note else ""))
+    out.append(lab["years"].format(last=r.last_observed, to=r.years[-1],
+                                 entry=lab["entry"][ps.entry], policy=lab["policy"][ps.class_policy]))
+    bt = sm["backtest"]
+    out.append(lab["no_backtest"] if bt["county_pct_error"] is None else lab["backtest"].format(
+        year=r.last_observed, county=_pct(bt["county_pct_error"]),
+        mape=f"{bt['school_mape']:.1%}", max=f"{bt['school_max_ape']:.1%}"))
+    out += ["", lab["classes"], _classes_table(r, lang), "", lab["county"], _county_table(r, lang),
+            "", lab["cv"], _cv_table(r, lang), "", lab["targets"], _targets_table(r, lang), ""]
+    fails = sm["scenario"]["failing_in_target_year"]
+    if fails:
+        out.append(lab["failing"].format(year=r.years[-1]) + ":")
+        out += ["  " + line for line in failing_lines(fails, lang)]
+    else:
+        out.append(lab["none_failing"].format(year=r.years[-1]))
+    if sm["warnings"]:
+        out += ["", lab["warnings"] + ":", *("  " + w for w in sm["warnings"])]
+    return "\n".join(out) + "\n"
+
+
+def failing_lines(fails: list[dict[str, Any]], lang: str = "zh") -> list[str]:
+    """One readable line per failing record of the summary."""
+    lab = _L[lang]
+    lines = []
+    for f in fails:
+        lv = value_label(f.get("level", ""), lang) if f.get("level") else ""
+        name = f.get("school_name") or f.get("school_id", "")
+        if f["target"] == "cv":
+            lines.append(lab["f_cv"].format(level=lv, indicator=f["indicator"], cv=f["cv"],
+                                          limit=f["limit"]))
+        elif f["target"] == "units":
+            lines.append(lab["f_units"].format(name=name, level=lv, met=f["met_count"]))
+        elif f["target"] == "school_size":
+            lines.append(lab["f_size"].format(name=name, students=f["students"], limit=f["limit"]))
+        elif f["target"] == "class_size":
+            lines.append(lab["f_class"].format(name=name, level=lv, n=f["classes_over_limit"],
+                                             max=f["max_class_size"]))
+        else:
+            lines.append(lab["f_large"].format(name=name, level=lv, large=f["large_classes"],
+                                             super=f["super_large_classes"]))
+    return lines
+
+
+def _classes_table(r: ScenarioResult, lang: str) -> str:
+    lab = _L[lang]
+    ids = r.summary["schools_changed"]
+    s = r.schools[r.schools.school_id.isin(ids)].copy()
+    s["big"] = s["large_classes"] + s["super_large_classes"]
+    cols = ["year", "case", "school_id", "school_name", "level", "students", "classes",
+            "mean_class_size", "max_class_size", "classes_over_limit", "big"]
+    p = _pair(s[cols], ["year", "school_id", "school_name", "level"])
+    order = {sid: k for k, sid in enumerate(ids)}
+    p = p.sort_values(["school_id", "level", "year"], key=lambda c: c.map(order)
+                      if c.name == "school_id" else c, kind="stable")
+    rows = [[f"{int(x.year)}" + (lab["observed"] if x.year == r.last_observed else ""),
+             f"{x.school_name}", value_label(x.level, lang),
+             _arrow(x.students_b, x.students_s), _arrow(x.classes_b, x.classes_s),
+             _arrow(x.mean_class_size_b, x.mean_class_size_s, "{:.1f}"),
+             _arrow(x.max_class_size_b, x.max_class_size_s),
+             _arrow(x.classes_over_limit_b, x.classes_over_limit_s), _arrow(x.big_b, x.big_s)]
+            for x in p.itertuples()]
+    return text_table(lab["h_classes"], rows, right={3, 4, 5, 6, 7, 8})
+
+
+def _county_table(r: ScenarioResult, lang: str) -> str:
+    lab = _L[lang]
+    rows = []
+    for y in r.years:
+        vals = {}
+        for case in CASES:
+            s = r.schools[(r.schools.case == case) & (r.schools.year == y)]
+            z = r.school_size[(r.school_size.case == case) & (r.school_size.year == y)]
+            u = r.units[(r.units.case == case) & (r.units.year == y)]
+            v = r.variation[(r.variation.case == case) & (r.variation.year == y)]
+            vals[case] = [s.students.sum(), s.classes_over_limit.sum(), s.large_classes.sum(),
+                          s.super_large_classes.sum(), int((z["met"] == False).sum()),  # noqa: E712
+                          int((~u.passes).sum()), int((~v.met).sum())]
+        rows.append([f"{y}" + (lab["observed"] if y == r.last_observed else "")] + [
+            _arrow(a, b) for a, b in zip(vals["baseline"], vals["scenario"], strict=True)])
+    return text_table(lab["h_county"], rows, right=set(range(1, 8)))
+
+
+def _cv_table(r: ScenarioResult, lang: str) -> str:
+    v = r.variation
+    rows = []
+    for level in ("primary", "junior"):
+        for ind in sorted(v[v.level == level].indicator.unique()):
+            cells = []
+            for y in r.years:
+                pair = []
+                for case in CASES:
+                    row = v[(v.case == case) & (v.year == y) & (v.level == level)
+                            & (v.indicator == ind)]
+                    if row.empty or pd.isna(row.cv.iloc[0]):
+                        pair.append("—")
+                    else:
+                        pair.append(f"{row.cv.iloc[0]:.3f}" + ("" if row.met.iloc[0] else "*"))
+                cells.append(pair[0] if pair[0] == pair[1] else f"{pair[0]}→{pair[1]}")
+            limit = v[(v.level == level) & (v.indicator == ind)].limit.iloc[0]
+            rows.append([value_label(level, lang), ind, f"{limit:.2f}", *cells])
+    head = (["学段", "指标", "限值"] if lang == "zh" else ["level", "indicator", "limit"])
+    return text_table(head + [str(y) for y in r.years], rows, right=set(range(2, 3 + len(r.years))))
+
+
+def _targets_table(r: ScenarioResult, lang: str) -> str:
+    lab = _L[lang]
+    names = TARGET_ZH if lang == "zh" else TARGET_EN
+    rows = []
+    for k, label in names.items():
+        row = [label]
+        for case in CASES:
+            y = r.summary[case]["targets"][k]["met_from"]
+            row.append(lab["never"] if y is None else str(y))
+        rows.append(row)
+    return text_table(lab["h_targets"], rows)

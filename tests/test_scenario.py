@@ -1,0 +1,320 @@
+"""Scenarios: invariants, hand cases, the located errors of bad files, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from balance_lib.cli import app
+from balance_lib.io import load_county
+from balance_lib.paths import PROJECT_ROOT, SAMPLE_DIR
+from balance_lib.scenario import project, run_scenario, school_facts, to_json
+from balance_lib.scenario_spec import EMPTY, ScenarioError, parse_scenario
+
+runner = CliRunner()
+SCENARIOS = PROJECT_ROOT / "params" / "scenarios"
+NEW = "6523010050"
+URBAN_1, URBAN_4, JUNIOR_2 = "6523010001", "6523010004", "6523010029"
+
+
+@pytest.fixture(scope="module")
+def county():
+    return load_county(SAMPLE_DIR)
+
+
+@pytest.fixture(scope="module")
+def facts(county):
+    return school_facts(county.tables)
+
+
+def new_school(year: int = 2026, **extra) -> dict:
+    return {"type": "new_school", "year": year, "school_id": NEW, "school_name": "新区学校",
+            "school_type": "nine_year", "area_type": "urban",
+            "entry_classes": {"primary": 4, "junior": 4}, "teaching_aux_area_m2": 9000,
+            "indoor_sports_area_m2": 1200, "sports_ground_area_m2": 14000,
+            "equipment_value_10k_yuan": 400, "multimedia_classrooms": 36,
+            "teachers_primary": 20, "qualified_teachers_primary": 20, **extra}
+
+
+def move(frm: str, to: str, year: int = 2026, **how) -> dict:
+    return {"type": "move_students", "year": year, "from": frm, "to": to, **how}
+
+
+def scenario(facts, *changes: dict, **projection):
+    raw = {"name": "测试情景", "changes": list(changes)}
+    if projection:
+        raw["projection"] = projection
+    return parse_scenario(raw, facts, "test.yaml")
+
+
+@pytest.fixture(scope="module")
+def relief(county, facts):
+    sc = scenario(facts, new_school(), move(URBAN_1, NEW, share=0.35),
+                  move(URBAN_4, NEW, share=0.3), move(JUNIOR_2, NEW, share=0.3, grades=[7]))
+    return run_scenario(county.tables, sc)
+
+
+# ---------------------------------------------------------------------------------------------
+# invariants
+
+
+def test_empty_scenario_equals_the_baseline(county):
+    r = run_scenario(county.tables, EMPTY)
+    assert r.years == [2025, 2026, 2027, 2028, 2029]
+    for frame in (r.schools, r.units, r.variation, r.school_size):
+        b = frame[frame.case == "baseline"].drop(columns="case").reset_index(drop=True)
+        s = frame[frame.case == "scenario"].drop(columns="case").reset_index(drop=True)
+        assert len(b) > 0
+        assert b.equals(s)
+    assert r.summary["baseline"] == r.summary["scenario"]
+
+
+def test_moving_students_conserves_the_county_per_grade_and_year(county, facts):
+    sc = scenario(facts, new_school(), move(URBAN_1, NEW, share=0.35, grades=[1, 2, 3]),
+                  move(URBAN_4, NEW, count=40), move(JUNIOR_2, NEW, share=0.5, grades=[7, 8]),
+                  {"type": "close_school", "year": 2027, "school_id": "6523010025",
+                   "into": {"6523010016": 0.5, "6523010015": 0.5}})
+    p = project(county.tables, sc)
+    np.testing.assert_allclose(p.students_baseline.sum(axis=1), p.students_scenario.sum(axis=1))
+    # and the students did move
+    k = list(p.ids).index(NEW)
+    assert p.students_scenario[-1, k].sum() > 500
+    closed = list(p.ids).index("6523010025")
+    assert p.students_scenario[1:, closed].sum() == 0  # 2027 on
+    assert p.students_scenario[0, closed].sum() > 0  # 2026
+
+
+@pytest.mark.parametrize("how", [{"share": 0.1}, {"share": 0.5}, {"share": 1.0}, {"count": 60},
+                                 {"share": 0.3, "grades": [1, 2, 3, 4, 5, 6]}])
+@pytest.mark.parametrize("policy", ["keep", "open"])
+def test_relieving_a_crowded_school_never_raises_its_class_sizes(county, facts, how, policy):
+    sc = scenario(facts, new_school(), move(URBAN_1, NEW, **how), class_policy=policy)
+    r = run_scenario(county.tables, sc)
+    s = r.schools[r.schools.school_id == URBAN_1].pivot_table(
+        index="year", columns="case", values=["max_class_size", "classes_over_limit",
+                                               "students"])
+    for col in ("max_class_size", "classes_over_limit", "students"):
+        assert (s[(col, "scenario")] <= s[(col, "baseline")]).all(), col
+    if policy == "keep":
+        m = r.schools[r.schools.school_id == URBAN_1].pivot_table(
+            index="year", columns="case", values="mean_class_size")
+        assert (m["scenario"] <= m["baseline"] + 1e-9).all()
+
+
+def test_the_relieved_schools_fall_below_the_limits(relief):
+    s = relief.schools
+    base = s[(s.case == "baseline") & (s.year == 2029)].set_index("school_id")
+    scn = s[(s.case == "scenario") & (s.year == 2029)].set_index("school_id")
+    assert base.loc[URBAN_1, "classes_over_limit"] > 0
+    assert scn.loc[URBAN_1, "classes_over_limit"] == 0
+    assert scn.loc[URBAN_1, "max_class_size"] < base.loc[URBAN_1, "max_class_size"]
+    size = relief.school_size.set_index(["case", "year", "school_id"])
+    assert not size.loc[("baseline", 2029, URBAN_1), "met"]
+    assert size.loc[("scenario", 2029, URBAN_1), "met"]
+    # the new school fills up one intake a year, four classes per intake
+    new = s[(s.case == "scenario") & (s.school_id == NEW)]
+    assert new[new.level == "primary"].classes.tolist() == [4, 8, 12, 16]
+    assert new[new.level == "junior"].classes.tolist() == [4, 8, 12, 12]
+    assert NEW not in set(s[s.case == "baseline"].school_id)
+
+
+def test_facilities_and_teachers_change_only_as_the_scenario_says(county, facts):
+    sc = scenario(facts, {"type": "expand_school", "year": 2027, "school_id": URBAN_4,
+                          "sports_ground_area_m2": 5000, "equipment_value_10k_yuan": 100},
+                  {"type": "hire_teachers", "year": 2028, "school_id": URBAN_4,
+                   "qualified_teachers_primary": 10})
+    r = run_scenario(county.tables, sc)
+    u = r.units[(r.units.school_id == URBAN_4)].pivot_table(index="year", columns="case",
+                                                            values=["value_B5", "value_B6",
+                                                                    "value_B1"])
+    assert (u.loc[[2025, 2026], ("value_B5", "scenario")] == u.loc[[2025, 2026],
+            ("value_B5", "baseline")]).all()
+    students = r.units[(r.units.school_id == URBAN_4) & (r.units.year == 2027)
+                       & (r.units.case == "scenario")].students.iloc[0]
+    gain = u.loc[2027, ("value_B5", "scenario")] - u.loc[2027, ("value_B5", "baseline")]
+    assert gain == pytest.approx(5000 / students)
+    gain6 = u.loc[2027, ("value_B6", "scenario")] - u.loc[2027, ("value_B6", "baseline")]
+    assert gain6 == pytest.approx(1_000_000 / students)
+    assert u.loc[2027, ("value_B1", "scenario")] == u.loc[2027, ("value_B1", "baseline")]
+    assert u.loc[2028, ("value_B1", "scenario")] > u.loc[2028, ("value_B1", "baseline")]
+
+
+def test_merge_adds_the_absorbed_school_to_its_target(county, facts):
+    a, b = "6523010025", "6523010016"
+    sc = scenario(facts, {"type": "merge_school", "year": 2027, "school_id": a, "into": b})
+    r = run_scenario(county.tables, sc)
+    assert a not in set(r.units[(r.units.case == "scenario") & (r.units.year >= 2027)].school_id)
+    st = r.schools.pivot_table(index=["year", "school_id"], columns="case", values="students")
+    assert st.loc[(2027, b), "scenario"] == pytest.approx(
+        st.loc[(2027, b), "baseline"] + st.loc[(2027, a), "baseline"], abs=3)
+
+
+def test_counts_move_whole_students_and_warn_when_short(county, facts):
+    sc = scenario(facts, new_school(), move("6523010028", NEW, count=500, grades=[1]))
+    r = run_scenario(county.tables, sc)
+    assert r.warnings and "6523010028" in r.warnings[0]
+    s = r.schools[(r.schools.school_id == "6523010028") & (r.schools.case == "scenario")]
+    assert s.set_index("year").loc[2029, "students"] < s.set_index("year").loc[2025, "students"]
+
+
+def test_order_of_schools_in_the_data_is_irrelevant(county, facts):
+    tables = dict(county.tables)
+    tables["schools"] = tables["schools"].iloc[::-1].reset_index(drop=True)
+    tables["classes"] = tables["classes"].sample(frac=1.0, random_state=3).reset_index(drop=True)
+    sc = scenario(facts, new_school(), move(URBAN_1, NEW, share=0.35))
+    a = to_json(run_scenario(county.tables, sc))
+    b = to_json(run_scenario(tables, sc))
+    assert a == b
+
+
+# ---------------------------------------------------------------------------------------------
+# bad scenario files: every problem located
+
+
+def problems_of(facts, raw) -> list[tuple]:
+    with pytest.raises(ScenarioError) as exc:
+        parse_scenario(raw, facts, "bad.yaml")
+    return [(p.change, p.field) for p in exc.value.problems]
+
+
+def test_every_problem_of_a_bad_file_is_located(facts):
+    raw = {"name": "坏文件", "colour": "red", "projection": {"target_year": 2020, "entry": "magic"},
+           "changes": [
+               new_school(),
+               move("9999999999", NEW, share=0.3),  # unknown school
+               move(URBAN_1, NEW, share=1.3),  # impossible share
+               {"type": "build_bridge", "year": 2026},  # unknown type
+               move(URBAN_1, NEW, year=2024, share=0.2),  # before the last observed year
+               move(URBAN_1, NEW, share=0.2, grades=[7]),  # URBAN_1 has no grade 7
+               {"type": "hire_teachers", "year": 2027, "school_id": URBAN_1, "teachers": 3},
+               {"type": "close_school", "year": 2027, "school_id": URBAN_4,
+                "into": {URBAN_1: 0.5, "6523010002": 0.4}},
+               move(URBAN_4, NEW, share=0.5, grades=[1]),
+               move(URBAN_4, NEW, share=0.3, year=2027, grades=[1]),  # closed in 2027
+               {"type": "expand_school", "year": 2027, "school_id": URBAN_1,
+                "sports_ground_area_m2": -5},
+           ]}
+    got = problems_of(facts, raw)
+    assert (None, "colour") in got
+    assert (None, "projection.target_year") in got
+    assert (None, "projection.entry") in got
+    assert (2, "from") in got
+    assert (3, "share") in got
+    assert (4, "type") in got
+    assert (5, "year") in got
+    assert (6, "grades") in got
+    assert (7, "teachers") in got  # not a field
+    assert (8, "into") in got  # shares sum to 0.9
+    assert (10, "from") in got  # URBAN_4 closed from 2027
+    assert (11, "sports_ground_area_m2") in got
+
+
+def test_a_school_used_before_it_opens_or_created_twice(facts):
+    got = problems_of(facts, {"name": "x", "changes": [
+        new_school(year=2027), move(URBAN_1, NEW, year=2026, share=0.2), new_school(year=2028),
+        {"type": "new_school", "year": 2026, "school_id": URBAN_1, "school_name": "重名",
+         "school_type": "primary", "area_type": "urban"}]})
+    assert (2, "to") in got
+    assert (3, "school_id") in got
+    assert (4, "school_id") in got
+
+
+def test_shares_out_of_one_school_add_up(facts):
+    got = problems_of(facts, {"name": "x", "changes": [
+        new_school(), move(URBAN_1, NEW, share=0.6),
+        move(URBAN_1, "6523010002", share=0.5, year=2027)]})
+    assert got == [(3, "share")]
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path, facts):
+    from balance_lib.scenario_spec import load_scenario
+
+    f = tmp_path / "broken.yaml"
+    f.write_text("name: x\nchanges:\n  - type: new_school\n    year: [2026\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(f, facts)
+    assert "第 4 行" in str(exc.value) or "第 5 行" in str(exc.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line
+
+
+def write(tmp_path: Path, raw: dict) -> Path:
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return f
+
+
+def test_cli_table_shows_the_relief(tmp_path):
+    f = write(tmp_path, {"name": "城区新校", "changes": [
+        new_school(), move(URBAN_1, NEW, share=0.35), move(URBAN_4, NEW, share=0.3)]})
+    res = runner.invoke(app, ["scenario", str(SAMPLE_DIR), "--scenario", str(f), "--format",
+                              "table"])
+    assert res.exit_code == 0, res.output
+    out = res.stdout
+    assert "情景: 城区新校" in out
+    assert "模拟数据" in out
+    assert "昌吉市第一小学" in out and "新区学校" in out
+    assert "2029" in out and "→" in out
+    assert "回测" in out
+
+
+def test_cli_json_shape(tmp_path):
+    f = write(tmp_path, {"name": "城区新校", "changes": [new_school(), move(URBAN_1, NEW, share=0.3)]})
+    out = tmp_path / "r.json"
+    res = runner.invoke(app, ["scenario", str(SAMPLE_DIR), "--scenario", str(f), "--to", "2028",
+                              "--format", "json", "--output", str(out)])
+    assert res.exit_code == 0, res.output
+    j = json.loads(out.read_text(encoding="utf-8"))
+    assert j["scenario"] == "城区新校"
+    assert j["years"] == [2025, 2026, 2027, 2028]
+    assert set(j["schools"][0]) == {"year", "school_id", "level", "case", "students", "classes",
+                                    "mean_class_size", "max_class_size", "classes_over_limit",
+                                    "large_classes", "super_large_classes"}
+    assert set(j["units"][0]) == {"year", "case", "school_id", "level", "values", "passes"}
+    assert set(j["units"][0]["values"]) == {f"B{k}" for k in range(1, 8)}
+    assert set(j["variation"][0]) == {"year", "case", "level", "indicator", "cv", "met"}
+    assert {"baseline", "scenario", "target_year", "backtest"} <= set(j["summary"])
+    assert j["summary"]["target_year"] == 2028
+    again = tmp_path / "r2.json"
+    runner.invoke(app, ["scenario", str(SAMPLE_DIR), "--scenario", str(f), "--to", "2028",
+                        "--format", "json", "--output", str(again)])
+    assert again.read_bytes() == out.read_bytes()
+
+
+def test_cli_bad_file_exits_2_listing_every_problem(tmp_path):
+    f = write(tmp_path, {"name": "坏", "changes": [move("9999999999", URBAN_1, share=2)]})
+    out = tmp_path / "never.json"
+    res = runner.invoke(app, ["scenario", str(SAMPLE_DIR), "--scenario", str(f), "--format",
+                              "json", "--output", str(out)])
+    assert res.exit_code == 2
+    assert "s.yaml 第 1 项变更（move_students） 字段 from" in res.stderr
+    assert "字段 share" in res.stderr
+    assert "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_cli_without_classes_exits_2(tmp_path):
+    import shutil
+
+    d = tmp_path / "county"
+    shutil.copytree(SAMPLE_DIR, d)
+    (d / "classes.csv").unlink()
+    (d / "sample_county.xlsx").unlink()
+    res = runner.invoke(app, ["scenario", str(d)])
+    assert res.exit_code == 2
+    assert "classes.csv" in res.stderr
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.name)
+def test_sample_scenarios_are_valid(path, facts):
+    from balance_lib.scenario_spec import load_scenario
+
+    sc = load_scenario(path, facts)
+    assert sc.name and sc.changes
