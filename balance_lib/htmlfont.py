@@ -5,6 +5,12 @@ intranet PC) would render every Chinese character as a box. :func:`embed_cjk_fon
 the Noto Sans SC font that :mod:`balance_lib.plots` ships to exactly the characters the page
 uses (a few hundred glyphs, typically 100–300 kB as WOFF) and adds it as a base64
 ``@font-face`` rule: no external file, no network. fontTools comes with matplotlib.
+
+In tables and headings the embedded family comes *first* (it holds only Chinese glyphs, so
+Latin letters and digits still come from the fonts after it): listed after a local font,
+Chromium drew the first cells of a page's first table as boxes (the web font was not consulted
+in time for them); :data:`balance_lib.report.TABLE_CSS` follows the same rule. Printed text
+(``pre``) keeps the monospace font first: its line boxes are sized for it.
 """
 
 from __future__ import annotations
@@ -72,8 +78,10 @@ def embed_cjk_font(html: str) -> str:
         f"<style>{_MARK}\n"
         f"@font-face {{ font-family: '{FAMILY}'; "
         f"src: url(data:font/woff;base64,{b64}) format('woff'); }}\n"
-        f"body, .jp-RenderedHTMLCommon, .jp-RenderedText pre, pre, table, td, th "
+        f"body, .jp-RenderedHTMLCommon, .jp-RenderedText pre, pre "
         f"{{ font-family: 'DejaVu Sans Mono', Menlo, Consolas, '{FAMILY}', "
+        f"'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif; }}\n"
+        f"table, td, th {{ font-family: '{FAMILY}', 'DejaVu Sans', Arial, "
         f"'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif; }}\n"
         f"h1, h2, h3, h4, p, li {{ font-family: '{FAMILY}', 'Microsoft YaHei', "
         f"'PingFang SC', sans-serif; }}\n"

@@ -78,7 +78,8 @@ from .columns import (
 )
 from .schemas import Problem, format_report, sort_problems, validate
 
-__all__ = ["CountyData", "DataError", "load_county", "read_county", "BOOKKEEPING_COLUMNS"]
+__all__ = ["CountyData", "DataError", "load_county", "load_county_excluding", "read_county",
+           "BOOKKEEPING_COLUMNS"]
 
 #: Columns every frame carries besides the canonical ones.
 BOOKKEEPING_COLUMNS = ("source_file", "source_row")
@@ -114,6 +115,9 @@ class CountyData:
         reports nothing more about those cells.
     ignored_columns
         Table name -> headers that matched no column and were left out.
+    excluded_names
+        School id -> name of the schools :func:`load_county_excluding` set aside (their rows
+        are no longer in :attr:`tables`); empty otherwise.
     """
 
     source: Path
@@ -121,6 +125,7 @@ class CountyData:
     files: dict[str, str]
     parse_problems: list[Problem] = field(default_factory=list)
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
+    excluded_names: dict[str, str] = field(default_factory=dict)
 
     def get(self, table: str) -> pd.DataFrame | None:
         """The frame of ``table``, or None when the county did not provide it."""
@@ -163,6 +168,81 @@ def load_county(path: str | Path) -> CountyData:
     if problems:
         raise DataError(problems)
     return data
+
+
+def load_county_excluding(path: str | Path) -> tuple[CountyData, dict[str, list[Problem]]]:
+    """Read and validate a county, setting aside the schools whose rows have problems.
+
+    The lenient loader of ``balance report``: one corrupted school must not stop a county's
+    reports. When *every* problem is tied to a school (its row has a ``school_id``), the rows
+    of those schools are dropped from every table and every year, and the rest is validated
+    again; dropping can create new problems (a teaching point whose parent school was dropped),
+    so this repeats until no problem is left.
+
+    Parameters
+    ----------
+    path
+        A county folder or one ``.xlsx`` workbook.
+
+    Returns
+    -------
+    (CountyData, dict)
+        The data without the excluded schools (their names in
+        :attr:`CountyData.excluded_names`), and school id -> the located problems that excluded
+        it (sorted; empty dict when the data are clean, then this equals :func:`load_county`).
+
+    Raises
+    ------
+    DataError
+        When any problem is not tied to a school (a missing table or column, an unreadable
+        file, a ``county.csv`` or ``survey.csv`` cell, a row without ``school_id``), or when no
+        school would be left; it lists every problem found, as :func:`load_county` does.
+
+    Notes
+    -----
+    Schools are matched by ``school_id`` alone: in a file of several counties, a school id
+    that appears in two counties is dropped from both.
+    """
+    data, problems = read_county(path)
+    problems = sort_problems([*problems, *validate(data)])
+    excluded: dict[str, list[Problem]] = {}
+    while problems:
+        bad = {p.school_id for p in problems}
+        if None in bad or not bad.isdisjoint(excluded):  # unlocated, or dropping did not help
+            raise DataError(sort_problems(
+                [*problems, *(p for ps in excluded.values() for p in ps)]))
+        for p in problems:
+            excluded.setdefault(str(p.school_id), []).append(p)
+        data = _drop_schools(data, bad)
+        problems = validate(data)
+    if excluded and ("schools" not in data.tables or data.tables["schools"].empty):
+        raise DataError(sort_problems(p for ps in excluded.values() for p in ps))
+    return data, {sid: sort_problems(ps) for sid, ps in sorted(excluded.items())}
+
+
+def _drop_schools(data: CountyData, school_ids: set[str]) -> CountyData:
+    """A copy of ``data`` without the rows of ``school_ids`` in any table (names kept aside)."""
+    names = dict(data.excluded_names)
+    schools = data.tables.get("schools")
+    if schools is not None and "school_name" in schools:
+        hit = schools[schools["school_id"].astype(str).isin(school_ids)]
+        if "year" in hit:
+            hit = hit.sort_values("year", kind="stable", na_position="first")
+        for sid, name in zip(hit["school_id"].astype(str), hit["school_name"].astype(str),
+                             strict=True):
+            names[sid] = name  # the last year's name wins
+    for sid in school_ids:
+        names.setdefault(sid, sid)
+    tables = {}
+    for t, f in data.tables.items():
+        if "school_id" in f:
+            f = f[~f["school_id"].astype(str).isin(school_ids)].reset_index(drop=True)
+            if "year" in f and f["year"].dtype == "Int64" and not f["year"].isna().any():
+                f = f.assign(year=f["year"].astype("int64"))  # the bad-year rows are gone
+        tables[t] = f
+    return CountyData(source=data.source, tables=tables, files=dict(data.files),
+                      parse_problems=list(data.parse_problems),
+                      ignored_columns=dict(data.ignored_columns), excluded_names=names)
 
 
 def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:

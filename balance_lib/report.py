@@ -5,12 +5,28 @@ module and :mod:`balance_lib.plots`). Tables come back as DataFrames with Chines
 and rounded numbers; :func:`text` turns one into deterministic plain text for printing.
 Relative data paths are resolved against :data:`balance_lib.paths.PROJECT_ROOT`, never the
 working directory (a papermill kernel starts wherever it is started).
+
+Caching
+-------
+A batch runs many reports of one county in each kept kernel (:mod:`balance_lib.render`), where
+this module stays imported between reports. :func:`load`, :func:`evaluate_all` and
+:func:`evaluate_year` therefore remember their last results in-process (a few counties, least
+recently used first out), keyed by the resolved data path, the settings file and a SHA-256 of
+the *contents* of everything a load reads (the data files, the settings files, the indicator
+registry): an edited file is a new key, whatever its modification time. A hit returns the
+very same objects, so they are shared by every report of the kernel and must be treated as
+read-only; every helper here and in :mod:`balance_lib.plots` works on copies or filtered
+views (``tests/test_report.py`` checks it). :func:`clear_cache` empties the caches.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +35,12 @@ import pandas as pd
 from .columns import VALUE_LABELS, value_label
 from .engine import ResourceResult, evaluate_resources, long_values
 from .indicators import IndicatorResult, assess_indicators
-from .io import CountyData, load_county
-from .paths import PROJECT_ROOT
-from .registry import Registry, load_registry
+from .io import CountyData, load_county_excluding
+from .paths import PROJECT_ROOT, STANDARDS_FILE
+from .registry import REGISTRY_FILE, Registry, load_registry
 from .results import build_evaluation
 from .sample import SYNTHETIC_NOTE, is_sample
+from .schemas import Problem
 from .settings import Settings, load_settings
 
 DIGITS = 3
@@ -31,7 +48,7 @@ DIGITS = 3
 STATUS_ZH = {
     "met": "达标", "not_met": "未达标", "not_assessed": "未评估", "meets": "达到优质均衡标准",
     "does_not_meet": "未达到优质均衡标准", "incomplete": "评估不完整",
-    "triggered": "触发", "not_triggered": "未触发",
+    "triggered": "触发", "not_triggered": "未触发", "disabled": "未启用",
 }
 
 
@@ -41,13 +58,21 @@ class ReportParamError(ValueError):
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything a report needs, loaded once: the county, settings and registry."""
+    """Everything a report needs, loaded once: the county, settings and registry.
+
+    ``excluded``: school id -> the located problems of the schools set aside by
+    :func:`balance_lib.io.load_county_excluding` (not in ``county``; county values and CVs are
+    computed without them).
+    """
 
     path: Path
     county: CountyData
     settings: Settings
     registry: Registry
     synthetic: bool
+    excluded: dict[str, list[Problem]] = field(default_factory=dict)
+    #: the content key of :func:`load` ("" for data built by hand: never cached)
+    cache_key: str = field(default="", compare=False)
 
     @property
     def years(self) -> list[int]:
@@ -80,6 +105,15 @@ def check_params(data: CountyData | ReportData, year: int | None = None,
     default county's report.
     """
     county = data.county if isinstance(data, ReportData) else data
+    excluded = data.excluded if isinstance(data, ReportData) else {}
+    if school_id is not None and str(school_id) in excluded:
+        sid = str(school_id)
+        problems = excluded[sid]
+        raise ReportParamError(
+            f"学校 {sid}（{county.excluded_names.get(sid, sid)}）的数据有 {len(problems)} 个问题，"
+            f"已排除，未生成一校一册 / school {sid} is excluded: its data have "
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''}:\n"
+            + "\n".join(p.format("zh") for p in problems))
     years = years_of(county)
     if year is not None and int(year) not in years:
         raise ReportParamError(
@@ -96,20 +130,102 @@ def check_params(data: CountyData | ReportData, year: int | None = None,
             )
 
 
+#: Counties kept by :func:`load` in one process (each with its evaluations).
+CACHE_SIZE = 4
+
+
+class _Lru:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()  # outside the lock: a slow load does not block other keys
+        with self._lock:
+            value = self._items.setdefault(key, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_LOADED = _Lru(CACHE_SIZE)
+_EVALUATED = _Lru(CACHE_SIZE * 8)  # per county: all years, and a few single years
+
+
+def clear_cache() -> None:
+    """Forget every county loaded and evaluated by this process."""
+    _LOADED.clear()
+    _EVALUATED.clear()
+
+
+def _input_files(path: Path) -> list[Path]:
+    """What a load reads: a folder's files (not its subfolders or hidden and lock files), or
+    the one workbook."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir()
+                      if p.is_file() and not p.name.startswith((".", "~$")))
+    return [path]
+
+
+def content_digest(path: Path, params: Path | None = None) -> str:
+    """SHA-256 of the contents of everything :func:`load` reads for ``path`` and ``params``:
+    the data files, ``params/standards.yaml``, ``params`` and the indicator registry."""
+    h = hashlib.sha256()
+    for part in (path, STANDARDS_FILE, params, REGISTRY_FILE):
+        if part is None:
+            continue
+        for f in _input_files(Path(part)) if Path(part).exists() else []:
+            h.update(f"{f.name}\0{f.stat().st_size}\0".encode())
+            h.update(f.read_bytes())
+        h.update(b"\1")
+    return h.hexdigest()
+
+
 def load(data: str | Path, params: str | Path | None = None) -> ReportData:
-    """Load the county at ``data`` (relative to the project root) with the settings in force."""
+    """Load the county at ``data`` (relative to the project root) with the settings in force.
+
+    Cached per content (see the module notes): the same files give the same object.
+    """
     path = resolve_path(data)
     if not path.exists():
         raise ReportParamError(f"数据不存在 / data not found: {path}")
-    settings = load_settings(resolve_path(params) if params else None)
-    return ReportData(path=path, county=load_county(path), settings=settings,
-                      registry=load_registry(), synthetic=is_sample(path))
+    settings_path = resolve_path(params) if params else None
+    key = hashlib.sha256("\0".join(
+        [str(path), str(settings_path or ""), content_digest(path, settings_path)]).encode()
+    ).hexdigest()
+
+    def make() -> ReportData:
+        settings = load_settings(settings_path)
+        county, excluded = load_county_excluding(path)
+        return ReportData(path=path, county=county, settings=settings, registry=load_registry(),
+                          synthetic=is_sample(path), excluded=excluded, cache_key=key)
+
+    return _LOADED.get_or_make(key, make)
+
+
+def _cached(data: ReportData, what: Hashable, make: Callable[[], Any]) -> Any:
+    return _EVALUATED.get_or_make((data.cache_key, what), make) if data.cache_key else make()
 
 
 def text(frame: pd.DataFrame, digits: int = DIGITS) -> str:
     """Deterministic, rounded plain text of a table (for printed output and nbval)."""
     if frame.empty:
-        return "（无）"
+        return EMPTY_TABLE
     f = frame.copy()
     for c in f.columns:
         if pd.api.types.is_float_dtype(f[c]):
@@ -119,13 +235,184 @@ def text(frame: pd.DataFrame, digits: int = DIGITS) -> str:
         return f.to_string(index=False)
 
 
+#: Style of :func:`table_html`, scoped to its wrapper so the notebook theme (JupyterLab's
+#: right-aligned, fixed-layout tables) does not override it. The embedded report font
+#: (``balance-cjk``, :mod:`balance_lib.htmlfont`, listed first: see there why) draws the
+#: Chinese; Latin letters and digits come from the sans fonts after it, with tabular digits.
+TABLE_CSS = (
+    ".balance-table-wrap{overflow-x:auto;margin:.3em 0 1em}"
+    ".balance-table-wrap table.balance-table{border-collapse:collapse;border-spacing:0;"
+    "margin:0;table-layout:auto;width:auto;font-size:13px;line-height:1.45;color:#1f2328}"
+    ".balance-table-wrap table.balance-table th,.balance-table-wrap table.balance-table td{"
+    "font-family:'balance-cjk','DejaVu Sans','Helvetica Neue',Arial,'Noto Sans CJK SC',"
+    "'Noto Sans SC','Microsoft YaHei','PingFang SC',sans-serif;"
+    "font-variant-numeric:tabular-nums;"
+    "padding:4px 12px;border:none;border-bottom:1px solid #e1e4e8;text-align:left;"
+    "vertical-align:top;white-space:normal;max-width:36em}"
+    ".balance-table-wrap table.balance-table th{background:#f1f4f8;"
+    "border-bottom:2px solid #9aa7b4;font-weight:600;white-space:nowrap}"
+    ".balance-table-wrap table.balance-table .num{text-align:right;white-space:nowrap}"
+    ".balance-table-wrap table.balance-table tbody tr:nth-child(even){background:#f8f9fb}"
+    ".balance-table-wrap table.balance-table tbody tr:nth-child(odd){background:#fff}"
+)
+EMPTY_TABLE = "（无）"
+
+
+def _is_number_column(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _formatted(column: pd.Series, digits: int) -> list[str]:
+    """Cells of one column as text: floats rounded to ``digits`` and shown with the same
+    number of decimals down the column (the fewest that show every rounded value), integers
+    as they are, missing values as "—"."""
+    values = column.astype(object).where(column.notna(), None).tolist()
+    if pd.api.types.is_float_dtype(column):
+        shown = [f"{round(float(v), digits):.{digits}f}" for v in values if v is not None]
+        decimals = max((len(t.rstrip("0").split(".")[1]) for t in shown), default=0)
+        decimals = max(decimals, 1) if digits else 0
+        return ["—" if v is None else f"{round(float(v), digits):.{decimals}f}" for v in values]
+    if _is_number_column(column):
+        return ["—" if v is None else str(int(v)) for v in values]
+    return ["—" if v is None else str(v) for v in values]
+
+
+def table_html(frame: pd.DataFrame, digits: int = DIGITS) -> str:
+    """A deterministic, escaped HTML ``<table>`` of ``frame`` (no index, no ids).
+
+    Numbers are rounded as in :func:`text` and right-aligned; every header and cell is
+    HTML-escaped (school names come from the data).
+
+    >>> page = table_html(pd.DataFrame({"学校": ["A<b>"], "值": [0.5]}))
+    >>> print(page.split("</style>")[1].strip())
+    <table class="balance-table"><thead><tr><th>学校</th><th class="num">值</th></tr></thead>
+    <tbody><tr><td>A&lt;b&gt;</td><td class="num">0.5</td></tr></tbody></table></div>
+    """
+    style = f'<div class="balance-table-wrap"><style>{TABLE_CSS}</style>'
+    if frame.empty:
+        return f'{style}<p class="balance-table-empty">{html.escape(EMPTY_TABLE)}</p></div>'
+    numeric = [_is_number_column(frame[c]) for c in frame.columns]
+    cells = [_formatted(frame[c], digits) for c in frame.columns]
+
+    def cls(k: int) -> str:
+        return ' class="num"' if numeric[k] else ""
+
+    head = "".join(f"<th{cls(k)}>{html.escape(str(c))}</th>" for k, c in enumerate(frame.columns))
+    rows = "".join(
+        "<tr>" + "".join(f"<td{cls(k)}>{html.escape(col[i])}</td>" for k, col in enumerate(cells))
+        + "</tr>" for i in range(len(frame)))
+    return (f'{style}\n<table class="balance-table"><thead><tr>{head}</tr></thead>\n'
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+class Table:
+    """A table for ``display()``: HTML in the report, the rounded :func:`text` as plain text.
+
+    ``_repr_html_`` is :func:`table_html` (what the HTML report shows, aligned whatever the
+    glyph widths); ``repr()`` is :func:`text` (what a terminal and the nbval references see).
+    """
+
+    def __init__(self, frame: pd.DataFrame, digits: int = DIGITS) -> None:
+        self.frame = frame
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return text(self.frame, self.digits)
+
+    def _repr_html_(self) -> str:
+        return table_html(self.frame, self.digits)
+
+
+def table(frame: pd.DataFrame, digits: int = DIGITS) -> Table:
+    """``display(rp.table(df))`` shows ``df`` as an HTML table in reports (text in terminals).
+
+    >>> t = table(pd.DataFrame({"指标": ["B1"], "差异系数": [0.51234]}))
+    >>> repr(t) == text(t.frame)
+    True
+    >>> print(t)
+    指标  差异系数
+      B1     0.512
+    """
+    return Table(frame, digits)
+
+
+def level_label(level: str) -> str:
+    """``"primary"`` → ``"小学"`` (for the heading above a level's table)."""
+    return _level(level)
+
+
+def bullets(items: list[str], empty: str = "无") -> str:
+    """An HTML list of ``items`` (escaped: they may hold names from the data) for
+    ``display(Markdown(...))``; ``empty`` when there is none.
+
+    >>> bullets(["a < b", "c"]), bullets([])
+    ('<ul><li>a &lt; b</li><li>c</li></ul>', '无')
+    """
+    if not items:
+        return html.escape(empty)
+    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+
+
 def heading(title: str, level: int = 1) -> str:
     """A Markdown heading with the text HTML-escaped (names come from the data)."""
     return "#" * level + " " + html.escape(title)
 
 
+def exclusion_note(data: ReportData) -> str:
+    """A warning naming the schools set aside for bad data ("" when none was).
+
+    >>> exclusion_note(load("tests/fixtures/tiny"))
+    ''
+    """
+    if not data.excluded:
+        return ""
+    names = data.county.excluded_names
+    shown = "、".join(f"{names.get(s, s)}（{s}）" for s in data.excluded)
+    return (f"⚠ 注意：{len(data.excluded)} 所学校的数据有问题，已排除：{shown}。本报告的县域值、"
+            f"差异系数和结论均未计入这些学校；问题清单见其一校一册（标记为失败）。"
+            f" / WARNING: {len(data.excluded)} school(s) excluded for data problems "
+            f"({', '.join(data.excluded)}); county values and CVs are computed without them.")
+
+
+NOTE_CSS = (
+    ".balance-note{margin:.2em 0 1em}"
+    ".balance-note p,.balance-note div{font-family:'balance-cjk','DejaVu Sans',Arial,"
+    "'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;font-size:12.5px;"
+    "line-height:1.55;margin:0;color:#555}"
+    ".balance-note div.balance-warning{background:#fff4ce;border-left:4px solid #d55e00;"
+    "padding:6px 10px;margin:0 0 .5em;color:#1f2328;font-weight:600}"
+)
+
+
+class Note:
+    """The source note for ``display()``: a highlighted warning (if any) above grey lines in
+    the HTML report; ``repr()`` is the plain text of :func:`source_note`."""
+
+    def __init__(self, lines: list[str], warning: str = "") -> None:
+        self.lines = list(lines)
+        self.warning = warning
+
+    def __repr__(self) -> str:
+        return "\n".join([self.warning, *self.lines] if self.warning else self.lines)
+
+    def _repr_html_(self) -> str:
+        warning = (f'<div class="balance-warning">{html.escape(self.warning)}</div>'
+                   if self.warning else "")
+        lines = "".join(f"<p>{html.escape(line)}</p>" for line in self.lines)
+        return f'<div class="balance-note"><style>{NOTE_CSS}</style>{warning}{lines}</div>'
+
+
+def note(data: ReportData) -> Note:
+    """``display(rp.note(d))``: :func:`source_note` with the exclusion warning highlighted."""
+    return Note(_source_lines(data), exclusion_note(data))
+
+
 def source_note(data: ReportData) -> str:
-    """Data source, synthetic-data note and the settings in force, as plain text."""
+    """Exclusion warning (if any), data source, synthetic-data note and the settings in force."""
+    return repr(note(data))
+
+
+def _source_lines(data: ReportData) -> list[str]:
     lines = [f"数据来源 / data: {data.path.name}（{data.path}）"]
     if data.synthetic:
         lines.append(SYNTHETIC_NOTE)
@@ -136,11 +423,16 @@ def source_note(data: ReportData) -> str:
         f"B7 分摊 {s.b7_allocation}，差异系数比较 "
         + ("用原值（不取舍）" if s.cv_rounding is None else f"先保留 {s.cv_rounding} 位小数")
     )
-    return "\n".join(lines)
+    return lines
 
 
 def _level(level: str) -> str:
     return value_label(level)
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, with "…" when something was cut."""
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -153,20 +445,29 @@ class YearResult:
 
 
 def evaluate_year(data: ReportData, year: int) -> YearResult:
-    """The engine's result for one year (B1–B7 units and CVs, B8–B32, vetoes, verdict)."""
+    """The engine's result for one year (B1–B7 units and CVs, B8–B32, vetoes, verdict).
+
+    Cached with ``data`` (read-only: see the module notes).
+    """
     check_params(data, year=year)
-    schools = data.county.schools
-    res = evaluate_resources(schools[schools["year"] == int(year)], data.settings, data.registry)
-    ind = assess_indicators(data.county.tables, data.settings, data.registry)
-    info = {"name": data.path.name, "synthetic": data.synthetic}
-    ev = build_evaluation(res, int(year), data.settings, data.registry, lang="zh",
-                          dataset=info, indicators=ind)
-    return YearResult(int(year), res, long_values(res), ind, ev)
+
+    def make() -> YearResult:
+        schools = data.county.schools
+        res = evaluate_resources(schools[schools["year"] == int(year)], data.settings,
+                                 data.registry)
+        ind = assess_indicators(data.county.tables, data.settings, data.registry)
+        info = {"name": data.path.name, "synthetic": data.synthetic}
+        ev = build_evaluation(res, int(year), data.settings, data.registry, lang="zh",
+                              dataset=info, indicators=ind)
+        return YearResult(int(year), res, long_values(res), ind, ev)
+
+    return _cached(data, ("year", int(year)), make)
 
 
 def evaluate_all(data: ReportData) -> ResourceResult:
-    """B1–B7 for every year (trend and school profile)."""
-    return evaluate_resources(data.county.schools, data.settings, data.registry)
+    """B1–B7 for every year (trend and school profile); cached with ``data`` (read-only)."""
+    return _cached(data, "all", lambda: evaluate_resources(data.county.schools, data.settings,
+                                                           data.registry))
 
 
 def county_summary(yr: YearResult) -> pd.DataFrame:
@@ -233,7 +534,7 @@ def other_items(yr: YearResult) -> pd.DataFrame:
     return pd.DataFrame({
         "指标": [r["id"] for r in rows],
         "状态": [STATUS_ZH.get(r["status"], r["status"]) for r in rows],
-        "说明": [str(r.get("detail", ""))[:70] for r in rows],
+        "说明": [_cut(str(r.get("detail", "")), 70) for r in rows],
     })
 
 
@@ -349,9 +650,14 @@ def cv_trend_table(variation: pd.DataFrame, level: str) -> pd.DataFrame:
     return t.reset_index(drop=True)
 
 
-def pass_trend_table(result: ResourceResult) -> pd.DataFrame:
-    """Units passing the school rule per year and level."""
-    g = result.units.groupby(["year", "level"], sort=True)["passes"].agg(["sum", "size"]).reset_index()
+def pass_trend_table(result: ResourceResult, year_from: int | None = None,
+                     year_to: int | None = None) -> pd.DataFrame:
+    """Units passing the school rule per year (``year_from``–``year_to``, default all) and level."""
+    units = result.units
+    if year_from is not None or year_to is not None:
+        years = units["year"].astype(int)
+        units = units[years.between(year_from or years.min(), year_to or years.max())]
+    g = units.groupby(["year", "level"], sort=True)["passes"].agg(["sum", "size"]).reset_index()
     return pd.DataFrame({
         "学年": g["year"].astype(int),
         "学段": [_level(lv) for lv in g["level"]],

@@ -16,7 +16,7 @@ import pytest
 from openpyxl import Workbook
 
 from balance_lib.columns import VALUE_LABELS, column_spec, table_columns
-from balance_lib.io import CountyData, DataError, load_county, read_county
+from balance_lib.io import CountyData, DataError, load_county, load_county_excluding, read_county
 from balance_lib.schemas import format_report
 
 # ---------------------------------------------------------------------------------------------
@@ -590,3 +590,71 @@ def test_a_bad_year_leaves_the_row_unlocated_by_year(tmp_path):
     with pytest.raises(DataError) as err:
         load_county(tmp_path / "c")
     assert err.value.problems == [p]
+
+
+# ---------------------------------------------------------------------------------------------
+# The lenient loader of `balance report`: bad schools are set aside, not fatal
+# ---------------------------------------------------------------------------------------------
+
+
+def test_lenient_load_of_clean_data_equals_the_strict_one(tmp_path):
+    folder = write_county(tmp_path / "c")
+    data, excluded = load_county_excluding(folder)
+    assert excluded == {} and data.excluded_names == {}
+    strict = load_county(folder)
+    for table, frame in strict.tables.items():
+        pd.testing.assert_frame_equal(data.tables[table], frame)
+
+
+def test_a_corrupted_school_is_dropped_from_every_table_and_year(tmp_path):
+    tables = merge_tables(county_tables(2023), county_tables(2024))
+    tables["schools"][4]["teachers_primary"] = "-3"  # 第二学校 (九年一贯制) in 2024
+    data, excluded = load_county_excluding(write_county(tmp_path / "c", tables))
+    assert list(excluded) == [NINE_YEAR] and data.excluded_names == {NINE_YEAR: "第二学校"}
+    [p] = excluded[NINE_YEAR]
+    assert (p.file, p.row, p.year, p.column, p.code, p.message_en) == (
+        "schools.csv", 6, 2024, "teachers_primary", "negative", "negative value -3")
+    assert data.schools[["year", "school_id"]].values.tolist() == [
+        [2023, PRIMARY], [2023, POINT], [2024, PRIMARY], [2024, POINT]]
+    for table in ("classes", "quality"):  # both years gone from the tables naming schools
+        assert NINE_YEAR not in set(data.get(table)["school_id"])
+        assert len(data.get(table)) == len(tables[table]) - 2
+    assert len(data.get("county")) == 2 and len(data.get("judgements")) == 4  # untouched
+
+
+def test_dropping_a_parent_school_drops_its_teaching_points(tmp_path):
+    tables = county_tables()
+    tables["schools"][0]["year"] = "去年"  # the 小学: a bad year, then its teaching point orphaned
+    data, excluded = load_county_excluding(write_county(tmp_path / "c", tables))
+    assert list(excluded) == [PRIMARY, POINT]
+    assert [p.code for p in excluded[PRIMARY]] == ["not_a_number"]
+    assert [(p.column, p.code) for p in excluded[POINT]] == [("parent_school_id", "unknown_parent")]
+    assert data.schools["school_id"].tolist() == [NINE_YEAR]
+    assert data.schools["year"].dtype == "int64"  # no bad year left
+
+
+@pytest.mark.parametrize("break_it", [
+    lambda t: t["county"][0].update(rotated_teachers="-1"),  # a county cell: no school
+    lambda t: t["schools"][0].update(school_id=""),  # a row without its school
+    lambda t: [r.pop("school_type") for r in t["schools"]],  # a missing required column
+], ids=["county-cell", "no-school-id", "missing-column"])
+def test_problems_not_tied_to_a_school_still_stop_the_load(tmp_path, break_it):
+    tables = county_tables()
+    tables["schools"][1]["teachers_junior"] = "-2"  # one school problem besides
+    break_it(tables)
+    folder = write_county(tmp_path / "c", tables)
+    with pytest.raises(DataError) as err:
+        load_county_excluding(folder)
+    with pytest.raises(DataError) as strict:
+        load_county(folder)
+    assert err.value.problems == strict.value.problems  # the same report as the strict load
+    assert any(p.school_id is None for p in err.value.problems)
+
+
+def test_no_school_left_is_an_error(tmp_path):
+    tables = county_tables()
+    for r in tables["schools"]:
+        r["teachers_primary"] = "-1"
+    with pytest.raises(DataError) as err:
+        load_county_excluding(write_county(tmp_path / "c", tables))
+    assert {p.school_id for p in err.value.problems} == {PRIMARY, NINE_YEAR, POINT}

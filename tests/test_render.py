@@ -8,8 +8,10 @@ the other tests reuse its output folder or run without kernels, except the kept-
 from __future__ import annotations
 
 import ast
+import csv
 import json
 import re
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -22,6 +24,7 @@ from balance_lib.paths import PROJECT_ROOT
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 SCHOOL = "6523010029"
+BAD = "6523010002"  # the school corrupted by the `corrupted` fixture
 REMOTE = re.compile(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
 runner = CliRunner()
 
@@ -36,6 +39,22 @@ def batch(tmp_path_factory):
     result = render.render_batch(jobs, out, base_hash=render.data_hash(TINY, None), n_jobs=2,
                                  note="模拟数据", progress=False)
     return out, result
+
+
+@pytest.fixture(scope="module")
+def corrupted(tmp_path_factory) -> Path:
+    """A copy of the tiny county whose 小学 (6523010002) has -5 teachers in 2025 (row 5)."""
+    folder = tmp_path_factory.mktemp("corrupted") / "tiny"
+    shutil.copytree(TINY, folder)
+    path = folder / "schools.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    col = rows[0].index("teachers_primary")
+    assert rows[4][:2] == ["2025", BAD] and rows[4][col] == "97"
+    rows[4][col] = "-5"
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+    return folder
 
 
 def html_of(out: Path, stem: str) -> str:
@@ -56,6 +75,9 @@ def test_reports_render_to_offline_html_without_code(batch):
         assert "mathjax/" not in page.lower() and "require.min.js" not in page and "mermaid.esm" not in page and "cdnjs" not in page
         assert "data:image/png;base64" in page  # charts embedded
         assert "data:font/woff;base64" in page  # Chinese font subset: no boxes without a CJK font
+        # tables are HTML tables (aligned whatever the glyph widths), not printed text
+        assert page.count('<table class="balance-table">') >= 3
+        assert "font-family:'balance-cjk'" in page
         nb = nbformat.read(out / f"{stem}.ipynb", as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -129,6 +151,63 @@ def test_check_params_and_paths():
         report.check_params(d, year=2020)
     with pytest.raises(report.ReportParamError, match="unknown school id x"):
         report.check_params(d, school_id="x")
+
+
+def test_a_corrupted_school_fails_alone_and_the_others_render(corrupted, tmp_path):
+    """Issue 5: a corrupted school in a copy of the data yields a report marked failed in the
+    index while all others render; the batch exits 1."""
+    res = runner.invoke(app, ["report", str(corrupted), "--years", "2025", "--schools", "all",
+                              "--no-trend", "--out", str(tmp_path), "--jobs", "2"])
+    assert res.exit_code == 1, res.output
+    # the warning names the cell before anything is rendered
+    assert "1 所学校的数据有问题，已排除" in res.output
+    assert (f"schools.csv 第 5 行 (学校 {BAD}, 2025 年) 列 teachers_primary（小学专任教师数）: "
+            f"负数 -5") in res.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["reports"]
+    assert {k: v["status"] for k, v in manifest.items()} == {
+        "county-year/2025": "ok", f"school/{BAD}": "failed", f"school/{SCHOOL}": "ok",
+        "school/6523010037": "ok"}
+    error = manifest[f"school/{BAD}"]["error"]
+    assert error.startswith(
+        f"ReportParamError: 学校 {BAD}（昌吉市第二小学）的数据有 1 个问题，已排除")
+    assert "schools.csv 第 5 行" in error and "teachers_primary" in error and "负数 -5" in error
+    assert (tmp_path / "school" / f"{BAD}.ipynb").is_file()  # the partial notebook is kept
+    assert not (tmp_path / "school" / f"{BAD}.html").exists()
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    row = next(r for r in index.split("<tr") if f"school/{BAD}.ipynb" in r)
+    assert row.startswith(' class="failed"') and "失败" in row and "负数 -5" in row
+    assert "已排除（6523010002）" in index  # the index note says so too
+    # the county report renders, warns, and is computed without the school
+    page = html_of(tmp_path, "county-year/2025")
+    assert "⚠ 注意：1 所学校的数据有问题，已排除：昌吉市第二小学（6523010002）" in page
+    assert "县域值、差异系数和结论均未计入这些学校" in page
+    assert "昌吉市第二小学" not in page.split("已排除：", 1)[1].split("数据来源", 1)[1]
+    assert "⚠ 注意" in html_of(tmp_path, f"school/{SCHOOL}")
+
+
+def test_an_excluded_school_fails_its_check_with_the_located_problems(corrupted):
+    d = report.load(corrupted)
+    assert list(d.excluded) == [BAD]
+    assert BAD not in report.school_ids_of(d.county)
+    with pytest.raises(report.ReportParamError) as err:
+        report.check_params(d, school_id=BAD)
+    assert str(err.value).splitlines()[1] == (
+        f"schools.csv 第 5 行 (学校 {BAD}, 2025 年) 列 teachers_primary（小学专任教师数）: 负数 -5")
+    report.check_params(d, school_id=SCHOOL)  # the others are fine
+    yr = report.evaluate_year(d, 2025)
+    assert BAD not in set(yr.resources.units["school_id"])
+    primary = yr.resources.units[yr.resources.units["level"] == "primary"]
+    assert primary["school_id"].tolist() == ["6523010037"]  # only the 九年一贯制's 小学 unit
+    assert report.exclusion_note(d).startswith(
+        "⚠ 注意：1 所学校的数据有问题，已排除：昌吉市第二小学")
+    assert report.source_note(d).splitlines()[0] == report.exclusion_note(d)
+
+
+def test_evaluate_and_validate_stay_strict(corrupted):
+    for args in (["validate", str(corrupted)], ["evaluate", str(corrupted), "--year", "2025"]):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, res.output
+        assert "负数 -5" in res.output
 
 
 @pytest.mark.parametrize("template", sorted(render.TEMPLATES.values()), ids=lambda p: p.stem)

@@ -1,0 +1,207 @@
+"""Helpers the report notebooks call (balance_lib.report): display objects and formatting."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from balance_lib import report
+
+FRAME = pd.DataFrame({
+    "学校": ["昌吉市第一小学", "A&B <x>"],
+    "学年": [2024, 2025],
+    "县域值": [3115.5454, 2.0],
+    "差异系数": [0.46449, np.nan],
+    "达标": ["是", "否"],
+    "首次发现": pd.array([2022, None], dtype="Int64"),
+})
+
+
+def test_table_text_is_the_rounded_text_and_html_is_an_aligned_table():
+    t = report.table(FRAME)
+    assert repr(t) == report.text(FRAME)
+    assert repr(t).splitlines()[1].split() == ["昌吉市第一小学", "2024", "3115.545", "0.464", "是",
+                                               "2022"]
+    page = t._repr_html_()
+    assert page == report.table(FRAME.copy())._repr_html_()  # deterministic
+    body = page.split("</style>", 1)[1]
+    assert body.count("<tr>") == 3 and "<th" in body and "index" not in body
+    head = ('<tr><th>学校</th><th class="num">学年</th><th class="num">县域值</th>'
+            '<th class="num">差异系数</th><th>达标</th><th class="num">首次发现</th></tr>')
+    assert head in body
+    # one number of decimals per column (the fewest that show every rounded value), — for NA
+    assert ('<tr><td>昌吉市第一小学</td><td class="num">2024</td><td class="num">3115.545</td>'
+            '<td class="num">0.464</td><td>是</td><td class="num">2022</td></tr>') in body
+    assert ('<tr><td>A&amp;B &lt;x&gt;</td><td class="num">2025</td><td class="num">2.000</td>'
+            '<td class="num">—</td><td>否</td><td class="num">—</td></tr>') in body
+
+
+def test_table_style_uses_the_embedded_font_first_and_beats_the_notebook_theme():
+    css = report.TABLE_CSS
+    assert ".balance-table-wrap table.balance-table th,.balance-table-wrap table.balance-table td{"\
+        "font-family:'balance-cjk'," in css
+    assert ".num{text-align:right" in css and "table-layout:auto" in css
+
+
+def test_empty_table():
+    t = report.table(FRAME.iloc[:0])
+    assert repr(t) == "（无）"
+    assert t._repr_html_().endswith('<p class="balance-table-empty">（无）</p></div>')
+
+
+def test_column_decimals():
+    f = pd.DataFrame({"限值": [0.5, 0.5], "标准": [4.2, 2000.0], "x": [1.0, 2.0]})
+    cells = [report._formatted(f[c], 3) for c in f.columns]
+    assert cells == [["0.5", "0.5"], ["4.2", "2000.0"], ["1.0", "2.0"]]
+
+
+def test_note_highlights_the_warning_and_bullets_escape():
+    n = report.Note(["数据来源 / data: x", "参数设置"], "⚠ 注意 <b>")
+    assert repr(n) == "⚠ 注意 <b>\n数据来源 / data: x\n参数设置"
+    page = n._repr_html_()
+    assert '<div class="balance-warning">⚠ 注意 &lt;b&gt;</div><p>数据来源 / data: x</p>' in page
+    plain = report.Note(["a"])
+    assert repr(plain) == "a" and 'class="balance-warning"' not in plain._repr_html_()
+    assert report.bullets(["x > 1", "y"]) == "<ul><li>x &gt; 1</li><li>y</li></ul>"
+    assert report.bullets([], empty="无未达标原因") == "无未达标原因"
+
+
+# ---------------------------------------------------------------------------------------------
+# The in-process cache of load / evaluate_all / evaluate_year (warm report kernels)
+# ---------------------------------------------------------------------------------------------
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+@pytest.fixture
+def tiny_copy(tmp_path) -> Path:
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    report.clear_cache()
+    yield folder
+    report.clear_cache()
+
+
+def _set_cell(path: Path, row: int, column: str, value: str) -> None:
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[row - 1][rows[0].index(column)] = value
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def test_second_calls_return_the_cached_objects(tiny_copy):
+    d = report.load(tiny_copy)
+    assert report.load(str(tiny_copy)) is d and d.cache_key
+    allr = report.evaluate_all(d)
+    yr = report.evaluate_year(d, 2025)
+    assert report.evaluate_all(d) is allr and report.evaluate_year(d, 2025) is yr
+    assert report.evaluate_year(d, 2024) is not yr and report.evaluate_year(d, 2024).year == 2024
+    # a touched file with the same content is the same data
+    os.utime(tiny_copy / "schools.csv", ns=(1, 1))
+    assert report.load(tiny_copy) is d
+    # data built by hand are never cached
+    manual = dataclasses.replace(d, cache_key="")
+    assert report.evaluate_all(manual) is not report.evaluate_all(manual)
+
+
+def test_a_changed_data_or_settings_file_is_a_new_load(tiny_copy, tmp_path):
+    d = report.load(tiny_copy)
+    allr = report.evaluate_all(d)
+    mtime = (tiny_copy / "schools.csv").stat().st_mtime_ns
+    _set_cell(tiny_copy / "schools.csv", 5, "qualified_teachers_primary", "90")  # was 95
+    os.utime(tiny_copy / "schools.csv", ns=(mtime, mtime))  # same mtime: content decides
+    d2 = report.load(tiny_copy)
+    assert d2 is not d and d2.cache_key != d.cache_key
+    s = d2.county.schools
+    assert s.loc[(s["year"] == 2025) & (s["school_id"] == "6523010002"),
+                 "qualified_teachers_primary"].tolist() == [90.0]
+    allr2 = report.evaluate_all(d2)
+    assert allr2 is not allr
+    b1 = [a.units.set_index(["year", "school_id", "level"]).loc[(2025, "6523010002", "primary"),
+                                                                "value_B1"] for a in (allr, allr2)]
+    assert b1 == [pytest.approx(95 / 1805 * 100), pytest.approx(90 / 1805 * 100)]  # per 100
+    # another settings file (here the same values) is another key
+    params = tmp_path / "p.yaml"
+    params.write_text("cv_display_decimals: 3\n", encoding="utf-8")
+    d3 = report.load(tiny_copy, params)
+    assert d3 is not d2 and report.load(tiny_copy, params) is d3
+    params.write_text("cv_display_decimals: 2\n", encoding="utf-8")
+    d4 = report.load(tiny_copy, params)
+    assert d4 is not d3 and d4.settings.cv_display_decimals == 2
+
+
+def test_the_cache_is_bounded(tiny_copy, tmp_path):
+    loaded = []
+    for k in range(report.CACHE_SIZE + 2):
+        folder = tmp_path / f"c{k}"
+        shutil.copytree(tiny_copy, folder)
+        loaded.append(report.load(folder))
+    assert len(report._LOADED) == report.CACHE_SIZE
+    assert report.load(tmp_path / f"c{report.CACHE_SIZE + 1}") is loaded[-1]  # recent: kept
+    assert report.load(tmp_path / "c0") is not loaded[0]  # oldest: dropped, loaded again
+
+
+def _same(a, b, where="") -> None:
+    """Deep equality of results: frames (values, dtypes, columns, index), dicts, lists, NaN."""
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=where)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, check_exact=True, obj=where)
+    elif dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            _same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for k in a:
+            _same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{where}[{k}]")
+    elif isinstance(a, float) and np.isnan(a):
+        assert isinstance(b, float) and np.isnan(b), where
+    else:
+        assert a == b, where
+
+
+def test_no_report_helper_mutates_the_cached_results():
+    """Every call the three templates make, on the cached objects; then they are unchanged."""
+    from balance_lib import plots
+
+    report.clear_cache()
+    d = report.load(TINY)
+    allr, yr = report.evaluate_all(d), report.evaluate_year(d, 2025)
+    before = copy.deepcopy((d.county.tables, d.excluded, allr, yr))
+    # 10-county-year
+    report.county_summary(yr), report.verdict_reasons(yr), report.note(d)
+    for level in ("primary", "junior"):
+        report.resource_table(yr.resources.variation, d.registry, level)
+        for ind in ("B1", "B5"):
+            plots.school_values(yr.values, ind, level, d.registry, year=2025)
+    plots.cv_by_indicator(yr.resources.variation, d.registry, year=2025)
+    report.failing_units(yr.values, d.registry)
+    report.other_items(yr), report.veto_table(yr, d.registry), report.ledger_table(d, 2025)
+    # 20-school-profile
+    for sid in report.school_ids_of(d.county):
+        report.school_summary(allr, sid), report.school_profile(allr, sid, d.registry)
+        plots.school_trend(report.long_values(allr), sid, d.registry)
+        report.school_class_sizes(yr.indicators, sid), report.school_needs(allr, sid, d.registry)
+    # 40-county-trend
+    variation = allr.variation[allr.variation["year"].between(2024, 2025)]
+    for level in ("primary", "junior"):
+        report.cv_trend_table(variation, level)
+    plots.cv_trend(variation, d.registry), report.pass_trend_table(allr, 2024, 2025)
+    for t in (report.table(report.school_summary(allr, "6523010037")),):
+        repr(t), t._repr_html_()
+    _same(before, (d.county.tables, d.excluded, allr, yr))
+    assert report.load(TINY) is d and report.evaluate_year(d, 2025) is yr
+    report.clear_cache()
