@@ -1,10 +1,13 @@
 # balance: two commands on a fresh machine
-#   make demo   set up .venv and evaluate the (synthetic) sample county
+#   make demo   set up .venv, evaluate the (synthetic) sample county, run a scenario, render
 #   make test   set up .venv and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SCENARIOS := $(sort $(wildcard params/scenarios/*.yaml))
+REPORT := $(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs \
+          $(addprefix --scenario ,$(SCENARIOS))
 
 .PHONY: setup demo test lab sample bench report clean
 .DEFAULT_GOAL := demo
@@ -23,7 +26,8 @@ demo: setup
 	$(BIN)/balance validate data/sample
 	$(BIN)/balance evaluate data/sample --year 2025
 	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx
-	$(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs
+	$(BIN)/balance scenario data/sample --scenario params/scenarios/new-school-2026.yaml
+	$(REPORT)
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -37,9 +41,10 @@ sample: setup
 bench: setup
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/reports.py
+	$(BIN)/python benchmarks/scenario.py
 
 report: setup
-	$(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs
+	$(REPORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

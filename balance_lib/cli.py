@@ -45,6 +45,17 @@ def _load(data: Path, lang: str):
         _fail(format_report(exc.problems, lang=lang))
 
 
+def _load_excluding(data: Path, lang: str):
+    """The lenient load of ``balance report``: (county, excluded schools' problems)."""
+    from .io import DataError, load_county_excluding
+    from .schemas import format_report
+
+    try:
+        return load_county_excluding(data)
+    except DataError as exc:
+        _fail(format_report(exc.problems, lang=lang))
+
+
 def _settings(params: Path | None):
     from .settings import SettingsError, load_settings
 
@@ -174,6 +185,8 @@ def report(
     force: bool = typer.Option(False, "--force", help="Rebuild reports whose inputs are unchanged"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
+    scenario_files: list[Path] = typer.Option(  # noqa: B008 - typer's way
+        [], "--scenario", help="Also render this scenario (30-scenario); repeatable"),
     lang: str = typer.Option("zh", "--lang", help="zh (reports are in Chinese)"),
     executor: str = typer.Option("local", "--executor",
                                  help="local (process pool, one kept kernel per worker) | dask"),
@@ -181,9 +194,15 @@ def report(
                                          help="Dask scheduler address, e.g. tcp://host:8786 "
                                               "(with --executor dask; shared file system)"),
 ) -> None:
-    """Render the notebook reports (per year, per school, trend) to offline HTML with an index."""
+    """Render the notebook reports (per year, per school, trend) to offline HTML with an index.
+
+    A school whose rows have data problems is set aside (its problems are printed as a warning):
+    the other reports are computed without it, its own report is marked failed with the
+    problems, and the command exits 1 at the end. Problems not tied to a school exit 2.
+    """
     from .render import data_hash, parse_years, plan_jobs, render_batch
     from .report import ReportParamError, check_params, school_ids_of
+    from .schemas import format_report
 
     _check_lang(lang)
     if executor not in ("local", "dask"):
@@ -198,14 +217,14 @@ def report(
     elif scheduler:
         _fail("--scheduler is only used with --executor dask")
     _settings(params)
-    county = _load(data, lang)
+    county, excluded = _load_excluding(data, lang)
     available = sorted(int(y) for y in county.schools["year"].unique())
     try:
         chosen = parse_years(years, available)
     except ValueError:
         _fail(f"--years: expected e.g. 2022-2025, got {years!r}")
-    if schools == "all":
-        ids = school_ids_of(county)
+    if schools == "all":  # the excluded schools too: their reports show them as failed
+        ids = sorted({*school_ids_of(county), *excluded})
     elif schools == "none":
         ids = []
     else:
@@ -214,21 +233,105 @@ def report(
         for y in chosen:
             check_params(county, year=y)
         for s in ids:
-            check_params(county, school_id=s)
+            if s not in excluded:
+                check_params(county, school_id=s)
     except ReportParamError as exc:
         _fail(f"{data}: {exc}")
+    if excluded:
+        problems = [p for ps in excluded.values() for p in ps]
+        typer.echo(f"警告 / warning: {len(excluded)} 所学校的数据有问题，已排除（县域值和差异系数"
+                   f"不含这些学校，其一校一册标记为失败）/ {len(excluded)} school(s) excluded: "
+                   f"{', '.join(excluded)}\n{format_report(problems, lang=lang)}", err=True)
     s = county.schools
-    names = dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))
-    plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend)
+    names = {**county.excluded_names,
+             **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
+    plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
+                     scenarios=_check_scenarios(scenario_files, county, lang))
     info = dataset_info(data)
+    note = "\n".join(filter(None, [info.get("note"), excluded and (
+        f"注意：{len(excluded)} 所学校的数据有问题，已排除（{'、'.join(excluded)}）；"
+        f"县域值和差异系数均未计入这些学校。")]))
     batch = render_batch(plan, out, base_hash=data_hash(data, params), n_jobs=jobs, force=force,
-                         note=info.get("note"), title=f"{Path(data).name} 优质均衡发展报告",
+                         note=note or None, title=f"{Path(data).name} 优质均衡发展报告",
                          executor=executor, scheduler=scheduler)
     for o in batch.failed:
         typer.echo(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
+    if excluded:
+        typer.echo(f"已排除 / excluded (data problems above): {', '.join(excluded)}", err=True)
     typer.echo(f"{batch.summary()} → {Path(out) / 'index.html'}")
-    if batch.failed:
+    if batch.failed or excluded:
         raise typer.Exit(1)
+
+
+def _check_scenarios(files: list[Path], county: Any, lang: str) -> list[tuple[Path, str]]:
+    """Validate scenario files before a batch: (file, name) pairs, or exit 2 with every problem."""
+    if not files:
+        return []
+    from .scenario import ScenarioDataError, school_facts
+    from .scenario_spec import ScenarioError, load_scenario
+
+    try:
+        facts = school_facts(county.tables)
+    except ScenarioDataError as exc:
+        _fail(str(exc))
+    out, errors = [], []
+    for f in files:
+        try:
+            out.append((Path(f), load_scenario(f, facts).name))
+        except ScenarioError as exc:
+            errors.append(exc.format(lang))
+    if errors:
+        _fail("\n".join(errors))
+    return out
+
+
+@app.command()
+def scenario(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    scenario_file: Path | None = typer.Option(None, "--scenario",
+                                              help="Scenario YAML (params/scenarios/); none = baseline only"),
+    to: int | None = typer.Option(None, "--to", help="Target year (default: the file's, else 2029)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+    output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """Project enrolment to the target year and compare a scenario with the baseline."""
+    from .registry import load_registry
+    from .scenario import ScenarioDataError, run_scenario, school_facts, to_json as scenario_json
+    from .scenario_spec import EMPTY, ScenarioError, load_scenario, parse_scenario
+    from .scenario_text import render_scenario
+
+    _check_lang(lang)
+    if fmt not in ("table", "json"):
+        _fail(f"--format must be table or json, got {fmt!r}")
+    settings = _settings(params)
+    county = _load(data, lang)
+    try:
+        facts = school_facts(county.tables)
+        if scenario_file is None:
+            spec = parse_scenario({"name": EMPTY.name, "changes": []}, facts, "baseline", to)
+        else:
+            spec = load_scenario(scenario_file, facts, target_year=to)
+        registry = load_registry()
+        result = run_scenario(county.tables, spec, settings, registry)
+    except ScenarioError as exc:
+        _fail(exc.format(lang))
+    except ScenarioDataError as exc:
+        _fail(f"{data}: {exc}")
+    info = dataset_info(data)
+    if fmt == "json":
+        payload = scenario_json(result)
+        payload["dataset"] = info
+        text = to_json(payload)
+    else:
+        text = render_scenario(result, registry, lang=lang, data_name=info["name"],
+                               note=info.get("note")).encode("utf-8")
+    if output is None:
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, text)
 
 
 def main(argv: list[str] | None = None) -> Any:

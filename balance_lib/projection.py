@@ -197,7 +197,8 @@ def entry_cohorts(rates: Rates, years: np.ndarray, settings: ProjectionSettings)
     years = np.asarray(years, dtype=float)
     if settings.entry == "births":
         births = {int(k): float(v) for k, v in settings.births.items()}
-        seen = [(b, e) for yr, e in zip(x, yv) if (b := births.get(int(yr) - settings.entry_age))]
+        age = settings.entry_age
+        seen = [(b, e) for yr, e in zip(x, yv, strict=True) if (b := births.get(int(yr) - age))]
         rate = float(np.mean([e / b for b, e in seen])) if seen else 1.0
         return np.array([births.get(int(y) - settings.entry_age, np.nan) * rate for y in years])
     if settings.entry == "mean" or len(x) < 2:

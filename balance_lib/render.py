@@ -55,8 +55,9 @@ TEMPLATES = {
     "county-year": NOTEBOOKS_DIR / "10-county-year.ipynb",
     "school": NOTEBOOKS_DIR / "20-school-profile.ipynb",
     "trend": NOTEBOOKS_DIR / "40-county-trend.ipynb",
+    "scenario": NOTEBOOKS_DIR / "30-scenario.ipynb",
 }
-KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势"}
+KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析"}
 KERNEL_NAME = "python3"  # the kernel of the interpreter running the batch (the project's venv)
 START_TIMEOUT = 120
 KERNEL_START_RETRIES = 3
@@ -139,8 +140,10 @@ def safe_name(text: str) -> str:
 
 def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               params: Path | None = None, school_names: dict[str, str] | None = None,
-              trend: bool = True) -> list[Job]:
-    """The jobs of a batch: every year, every school, then the trend (absolute paths)."""
+              trend: bool = True,
+              scenarios: Sequence[tuple[Path, str]] = ()) -> list[Job]:
+    """The jobs of a batch: every year, every school, the trend, then each scenario
+    (``(file, name)`` pairs) — all with absolute paths."""
     data = Path(data).resolve()
     common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
     names = school_names or {}
@@ -151,6 +154,8 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
     if trend and years:
         jobs.append(Job("trend", "trend", f"{min(years)}–{max(years)}学年 趋势",
                         {**common, "year_from": int(min(years)), "year_to": int(max(years))}))
+    jobs += [Job("scenario", f"scenario/{safe_name(Path(f).stem)}", f"情景分析 {name}",
+                 {**common, "scenario": str(Path(f).resolve()), "to": 0}) for f, name in scenarios]
     return jobs
 
 
@@ -170,11 +175,14 @@ def data_hash(data: Path, params: Path | None) -> str:
 
 
 def input_hash(job: Job, base: str) -> str:
-    """Data + settings (``base``) + template + package version + the job's parameters."""
+    """Data + settings (``base``) + template + package version + the job's parameters
+    (+ the scenario file of a scenario report)."""
     h = hashlib.sha256(base.encode())
     h.update(job.template.read_bytes())
     h.update(package_version().encode())
     h.update(json.dumps(job.parameters, sort_keys=True).encode())
+    if job.parameters.get("scenario"):  # the scenario file is an input too
+        _hash_path(h, Path(job.parameters["scenario"]))
     return h.hexdigest()
 
 
@@ -517,15 +525,18 @@ def index_page(outcomes: Iterable[Outcome], title: str, note: str | None) -> str
         target = o.html or o.notebook
         link = (f'<a href="{html.escape(target, quote=True)}">{html.escape(o.title)}</a>'
                 if target else html.escape(o.title))
-        err = f"<br><small>{html.escape(o.error)}</small>" if o.error else ""
+        err = (f"<br><small>{html.escape(o.error).replace(chr(10), '<br>')}</small>"
+               if o.error else "")
         rows.append(f'<tr class="{html.escape(o.status)}"><td>{html.escape(KIND_ZH.get(o.kind, o.kind))}'
                     f"</td><td>{link}</td><td>{status_zh.get(o.status, html.escape(o.status))}{err}"
                     f"</td><td>{o.duration_s:.1f} s</td></tr>")
-    note_html = f'<p class="note">{html.escape(note)}</p>' if note else ""
+    note_html = (f'<p class="note">{html.escape(note).replace(chr(10), "<br>")}</p>'
+                 if note else "")
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px}}tr.failed{{background:#fde0d0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}tr.failed{{background:#fde0d0}}
+td:first-child,td:last-child{{white-space:nowrap}}
 .note{{background:#fff4ce;padding:6px}}</style></head>
 <body><h1>{html.escape(title)}</h1>{note_html}
 <table><thead><tr><th>类型</th><th>报告</th><th>状态</th><th>用时</th></tr></thead>

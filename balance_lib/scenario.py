@@ -19,9 +19,9 @@ How changes act (in year order, then file order):
   ``hire_teachers``, ``new_school``, ``merge_school``); a school that loses students keeps its
   teachers and buildings, which is how a new school raises its neighbours' per-student values;
 * classes follow the projection's class policy; a new school opens ``entry_classes`` per intake
-  (or as many as its first cohorts need within the class-size limit). In the scenario an
-  existing school never has fewer classes in a grade than in the baseline (its rooms and
-  teachers are there), so relieving a school never makes its classes larger.
+  (or as many as its first cohorts need within the class-size limit). Under ``keep`` a relieved
+  school keeps its classes, so its classes only get smaller; under ``open`` it opens fewer
+  extra classes than in the baseline (sizes stay within 45/50 in both cases).
 
 The last observed year appears in the results as observed (the same in both cases); projected
 years spread each grade evenly over its classes.
@@ -174,7 +174,8 @@ def _apply_moves(st: np.ndarray, years: np.ndarray, changes: list[Change],
                     if np.any(mask & (moved[:, a, :] + p > 1 + _EPS)):
                         problems.append(ScenarioProblem(
                             file, ch.index, ch.type, "share",
-                            f"从学校 {ch.fields['from']} 的 {g0} 年级迁出的比例合计超过 1（不可能）",
+                            f"从学校 {ch.fields['from']} 的 {g0} 年级迁出的比例合计超过 1"
+                            "（不可能）",
                             f"shares moved out of school {ch.fields['from']}, grade {g0}, "
                             "add up to more than 1 (impossible)"))
                         continue
@@ -188,8 +189,9 @@ def _apply_moves(st: np.ndarray, years: np.ndarray, changes: list[Change],
                     start = np.flatnonzero(years >= ch.year)
                     first = start[:1] if not catchment else start
                     p_entry = np.zeros(len(years))
-                    p_entry[first] = np.where(avail[first] > 0,
-                                              np.minimum(n, avail[first]) / np.maximum(avail[first], _EPS), 0)
+                    have = avail[first]
+                    p_entry[first] = np.where(have > 0,
+                                              np.minimum(n, have) / np.maximum(have, _EPS), 0.0)
                     short = [int(years[k]) for k in first if np.rint(avail[k]) < n]
                     if short:
                         warnings.append(
@@ -216,7 +218,8 @@ def _apply_moves(st: np.ndarray, years: np.ndarray, changes: list[Change],
 
 
 def _entry_classes(base: np.ndarray, years: np.ndarray, changes: list[Change],
-                   index: Mapping[str, int], n_schools: int) -> np.ndarray:
+                   index: Mapping[str, int], n_schools: int,
+                   file: str = "scenario.yaml") -> np.ndarray:
     """Classes opened per intake ``[year, school, grade]`` (entering grades only)."""
     ent = np.zeros((len(years), n_schools, 9), dtype=int)
     for e in ENTRY.values():
@@ -226,6 +229,11 @@ def _entry_classes(base: np.ndarray, years: np.ndarray, changes: list[Change],
             s = index[ch.fields["school_id"]]
             for lv, n in ch.fields.get("entry_classes", {}).items():
                 ent[years >= ch.year, s, ENTRY[lv]] += n
+                if n < 0 and (ent[years >= ch.year, s, ENTRY[lv]] < 0).any():
+                    raise ScenarioError([ScenarioProblem(
+                        file, ch.index, ch.type, f"entry_classes.{lv}",
+                        f"减少 {-n} 个起始班后为负数", f"taking away {-n} classes leaves a "
+                        "negative number")])
         elif ch.type == "merge_school":
             s = index[ch.fields["school_id"]]
             (t,) = (index[k] for k in ch.fields["into"])
@@ -240,8 +248,11 @@ def _entry_classes(base: np.ndarray, years: np.ndarray, changes: list[Change],
 
 
 def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.ndarray,
-                 ids: np.ndarray, changes: list[Change], case: str) -> pd.DataFrame:
-    """One row per (projected year, school) with projected students/classes and the changes."""
+                 ids: np.ndarray, changes: list[Change], case: str,
+                 file: str = "scenario.yaml") -> pd.DataFrame:
+    """One row per (projected year, school) with projected students/classes and the changes
+    (a reduction that would leave a negative number is a :class:`ScenarioError`)."""
+    problems: list[ScenarioProblem] = []
     rows = base
     new = [ch for ch in changes if ch.type == "new_school"]
     if new:
@@ -258,12 +269,11 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
     out = rows.iloc[np.tile(np.arange(n), len(years))].reset_index(drop=True)
     out["year"] = np.repeat(years, n)
     out["county_id"] = case
-    out["students_primary"] = st[:, :, :6].sum(axis=2).ravel()
-    out["students_junior"] = st[:, :, 6:].sum(axis=2).ravel()
+    whole = np.rint(st)  # whole students per grade, as in the class rows
+    out["students_primary"] = whole[:, :, :6].sum(axis=2).ravel()
+    out["students_junior"] = whole[:, :, 6:].sum(axis=2).ravel()
     out["classes_primary"] = cls[:, :, :6].sum(axis=2).ravel()
     out["classes_junior"] = cls[:, :, 6:].sum(axis=2).ravel()
-    for c in ("students_primary", "students_junior"):
-        out[c] = np.rint(out[c])
     yr = out["year"].to_numpy()
     sid = out["school_id"].astype(str).to_numpy()
     keep = np.ones(len(out), dtype=bool)
@@ -274,8 +284,17 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
         elif ch.type in ("expand_school", "hire_teachers"):
             hit = later & (sid == ch.fields["school_id"])
             for k, v in ch.fields.items():
-                if k in SCHOOL_AMOUNTS and k in out.columns:
+                if k in SCHOOL_AMOUNTS:
+                    if k not in out.columns:
+                        out[k] = 0.0
                     out.loc[hit, k] = pd.to_numeric(out.loc[hit, k]).fillna(0.0) + v
+                    if v < 0 and (out.loc[hit, k] < 0).any():
+                        low = float(out.loc[hit, k].min() - v)
+                        problems.append(ScenarioProblem(
+                            file, ch.index, ch.type, k,
+                            f"减少 {-v:g} 后为负数（该校现有 {low:g}）",
+                            f"taking away {-v:g} leaves a negative number "
+                            f"(the school has {low:g})"))
         elif ch.type in ("close_school", "merge_school"):
             gone = later & (sid == ch.fields["school_id"])
             if ch.type == "merge_school":
@@ -286,6 +305,8 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
                         src = pd.to_numeric(out.loc[gone, k]).fillna(0.0).to_numpy()
                         out.loc[to, k] = pd.to_numeric(out.loc[to, k]).fillna(0.0).to_numpy() + src
             keep &= ~gone
+    if problems:
+        raise ScenarioError(problems)
     return out[keep].reset_index(drop=True)
 
 
@@ -350,13 +371,10 @@ def project(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
     base_cls = np.zeros((len(all_ids), 9), dtype=int)
     base_cls[: len(ids)] = h.classes[h.year_index(last)]
     ent_b = _entry_classes(base_cls[: len(ids)], years, [], index, len(ids))
-    ent_s = _entry_classes(base_cls[: len(ids)], years, changes, index, len(all_ids))
+    ent_s = _entry_classes(base_cls[: len(ids)], years, changes, index, len(all_ids),
+                           scenario.source or "scenario.yaml")
     cls_b = project_classes(st_base, base_cls[: len(ids)], ent_b, limits, ps.class_policy)
     cls_s = project_classes(st_scn, base_cls, ent_s, limits, ps.class_policy)
-    # an existing school keeps at least the classes it has in the baseline (its rooms and
-    # teachers are there): relieving a school never makes its classes larger
-    n = len(ids)
-    cls_s[:, :n] = np.where(np.rint(st_scn[:, :n]) > 0, np.maximum(cls_s[:, :n], cls_b), 0)
     return Projected(years, all_ids, ids, st_base, st_scn, cls_b, cls_s, h, warnings)
 
 
@@ -386,7 +404,8 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
     observed = base.assign(county_id="")
     rows = [observed.assign(county_id=c) for c in CASES]
     rows.append(_school_rows(base, years, st_base, cls_b, ids, [], "baseline"))
-    rows.append(_school_rows(base, years, st_scn, cls_s, all_ids, changes, "scenario"))
+    rows.append(_school_rows(base, years, st_scn, cls_s, all_ids, changes, "scenario",
+                             scenario.source or "scenario.yaml"))
     all_rows = pd.concat(rows, ignore_index=True)
     obs_classes = cl[cl["year"].astype(int) == last]
     class_frames = [obs_classes.assign(county_id=c) for c in CASES]
@@ -460,9 +479,11 @@ def _classrooms(all_ids, years, last, cls_b, cls_s, base_cls, changes, index, id
     frames = []
     for case, cls, n in (("baseline", cls_b, len(ids)), ("scenario", cls_s, len(all_ids))):
         total = cls.sum(axis=2)[:, :n]
-        rooms = cap[None, :n] + added[:, :n]
+        # the scenario's added classrooms exist only in the scenario
+        rooms = cap[None, :n] + (added[:, :n] if case == "scenario" else np.zeros((len(years), n)))
         frames.append(pd.DataFrame({
-            "year": np.repeat(years, n), "case": case, "school_id": np.tile(all_ids[:n], len(years)),
+            "year": np.repeat(years, n), "case": case,
+            "school_id": np.tile(all_ids[:n], len(years)),
             "classes": total.ravel(), "classrooms": rooms.ravel(),
             "short": np.maximum(total - rooms, 0).ravel()}))
     out = pd.concat(frames, ignore_index=True)
@@ -537,8 +558,8 @@ def summarise(r: ScenarioResult, registry: Registry) -> dict[str, Any]:
     for case in CASES:
         tc = t.loc[case]
         per_case[case] = {
-            "targets": {k: {"met_from": _met_from(tc[k]), "met_in_target_year": bool(tc[k].iloc[-1])}
-                        for k in TARGETS},
+            "targets": {k: {"met_from": _met_from(tc[k]),
+                            "met_in_target_year": bool(tc[k].iloc[-1])} for k in TARGETS},
             "failing_in_target_year": failing(r, case, target_year, registry),
             "large_classes": {str(y): int(g) for y, g in r.schools[r.schools.case == case].assign(
                 n=lambda f: f.large_classes + f.super_large_classes).groupby("year")["n"].sum()
@@ -554,6 +575,10 @@ def summarise(r: ScenarioResult, registry: Registry) -> dict[str, Any]:
         "schools_changed": r.scenario.school_ids,
         "backtest": backtest_summary(r.backtest),
         "warnings": list(r.warnings),
+        "classrooms_short": [
+            {"year": int(x.year), "case": x.case, "school_id": x.school_id,
+             "classes": int(x.classes), "classrooms": int(x.classrooms), "short": int(x.short)}
+            for x in r.classrooms[r.classrooms["short"] > 0].itertuples()],
         **per_case,
     }
 
@@ -579,5 +604,10 @@ def to_json(r: ScenarioResult) -> dict[str, Any]:
                   "indicator": x.indicator,
                   "cv": None if pd.isna(x.cv) else float(x.cv), "met": bool(x.met)}
                  for x in r.variation.itertuples()]
+    backtest = [{"school_id": x.school_id, "observed": float(x.observed),
+                 "projected": round(float(x.projected), 3), "error": round(float(x.error), 3),
+                 "abs_pct_error": None if pd.isna(x.abs_pct_error) else round(
+                     float(x.abs_pct_error), 6)} for x in r.backtest.itertuples()]
     return {"scenario": r.scenario.name, "years": list(r.years), "schools": schools,
-            "units": units, "variation": variation, "summary": r.summary}
+            "units": units, "variation": variation, "summary": r.summary,
+            "backtest": backtest}

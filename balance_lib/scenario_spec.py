@@ -25,8 +25,11 @@ Change types and their fields (numbers are added to the school's row of ``school
     entering it from ``year`` on moves and stays. Any other grade moves once, in ``year``.
 ``expand_school``
     ``school_id``; ``entry_classes`` (added classes per intake), ``classrooms`` and amounts.
+    Negative numbers take away (equipment moved, fewer classes per intake); a result below
+    zero is an error.
 ``hire_teachers``
-    ``school_id`` and teacher counts (:data:`TEACHER_FIELDS`).
+    ``school_id`` and teacher counts (:data:`TEACHER_FIELDS`); negative counts are teachers
+    leaving (e.g. to staff a new school).
 ``close_school``
     ``school_id``, ``into``: a school id or ``{id: share}`` summing to 1. Its students (and
     later entrants) go there; its teachers and buildings leave the count.
@@ -331,11 +334,12 @@ def _levels_map(raw: Any, ck: _Checker, ch: Change, fld: str,
             ck.add(ch, ch.type, f"{fld}.{lv}", "学段应为 primary 或 junior",
                    "level must be primary or junior")
         elif levels and lv not in levels:
-            ck.add(ch, ch.type, f"{fld}.{lv}", f"该校没有{'小学' if lv == 'primary' else '初中'}学段",
+            ck.add(ch, ch.type, f"{fld}.{lv}", f"该校没有{_lv_zh(lv)}学段",
                    f"the school has no {lv} section")
-        elif not _is_int(n) or n < 0:
-            ck.add(ch, ch.type, f"{fld}.{lv}", f"班数应为非负整数，实为 {n!r}",
-                   f"classes must be a non-negative integer, got {n!r}")
+        elif not _is_int(n) or (n < 0 and ch.type == "new_school"):
+            new = ch.type == "new_school"
+            ck.add(ch, ch.type, f"{fld}.{lv}", f"班数应为{'非负' if new else ''}整数，实为 {n!r}",
+                   f"classes must be a{' non-negative' if new else 'n'} integer, got {n!r}")
         else:
             out[lv] = int(n)
     return out
@@ -356,8 +360,8 @@ def _change(k: int, item: Any, ck: _Checker, facts: SchoolFacts,
     first, last = facts.last_year + 1, settings.target_year
     ok_year = _is_int(year) and first <= year <= last
     if not ok_year:
-        ck.add(k, ctype, "year", f"年份应为 {first}–{last} 的整数（最近观测年份 {facts.last_year} 之后）"
-               f"，实为 {year!r}",
+        ck.add(k, ctype, "year", f"年份应为 {first}–{last} 的整数（最近观测年份 "
+               f"{facts.last_year} 之后），实为 {year!r}",
                f"year must be an integer in {first}–{last} (after the last observed year "
                f"{facts.last_year}), got {year!r}")
     ch = Change(k, ctype, int(year) if ok_year else first, {})
@@ -378,7 +382,9 @@ def _change(k: int, item: Any, ck: _Checker, facts: SchoolFacts,
             else:
                 fields[key] = sid
         elif key in SCHOOL_AMOUNTS or key == "classrooms":
-            if not _is_num(v) or v < 0:
+            # expand_school / hire_teachers may take away (teachers moving to a new school)
+            negative_ok = ctype in ("expand_school", "hire_teachers") and key != "classrooms"
+            if not _is_num(v) or (v < 0 and not negative_ok):
                 ck.add(ch, ctype, key, f"应为非负数，实为 {v!r}", f"must be a non-negative number, "
                        f"got {v!r}")
             else:
@@ -413,7 +419,8 @@ def _typed_fields(ch: Change, ctype: str, item: Mapping[str, Any], fields: dict[
             fields["school_name"] = str(item["school_name"])
     if "entry_classes" in item:
         levels = _school_levels(item.get("school_type")) if ctype == "new_school" else ()
-        fields["entry_classes"] = _levels_map(item["entry_classes"], ck, ch, "entry_classes", levels)
+        fields["entry_classes"] = _levels_map(item["entry_classes"], ck, ch, "entry_classes",
+                                              levels)
     if ctype == "move_students":
         has_share, has_count = "share" in item, "count" in item
         if has_share == has_count:
@@ -482,7 +489,8 @@ def _check_schools(changes: list[Change], ck: _Checker, facts: SchoolFacts,
         if ch.type == "new_school" and "school_id" in ch.fields:
             sid = ch.fields["school_id"]
             if sid in facts.levels or sid in opens:
-                ck.add(ch, ch.type, "school_id", f"学校 {sid} 已存在", f"school {sid} already exists")
+                ck.add(ch, ch.type, "school_id", f"学校 {sid} 已存在",
+                       f"school {sid} already exists")
             else:
                 opens[sid] = ch.year
                 levels[sid] = _school_levels(ch.get("school_type"))
@@ -523,7 +531,8 @@ def _check_schools(changes: list[Change], ck: _Checker, facts: SchoolFacts,
             if known(ch, "into", sid):
                 missing = [lv for lv in levels.get(f.get("school_id"), ()) if lv not in levels[sid]]
                 if missing:
-                    ck.add(ch, ch.type, "into", f"学校 {sid} 没有{'、'.join(map(_lv_zh, missing))}学段",
+                    ck.add(ch, ch.type, "into",
+                           f"学校 {sid} 没有{'、'.join(map(_lv_zh, missing))}学段",
                            f"school {sid} has no {', '.join(missing)} section")
         if ch.type == "hire_teachers" or ch.type == "expand_school":
             sid = f.get("school_id")
@@ -536,7 +545,8 @@ def _check_schools(changes: list[Change], ck: _Checker, facts: SchoolFacts,
             if "entry_classes" in f and sid in levels:
                 for lv in f["entry_classes"]:
                     if lv not in levels[sid]:
-                        ck.add(ch, ch.type, f"entry_classes.{lv}", f"学校 {sid} 没有{_lv_zh(lv)}学段",
+                        ck.add(ch, ch.type, f"entry_classes.{lv}",
+                               f"学校 {sid} 没有{_lv_zh(lv)}学段",
                                f"school {sid} has no {lv} section")
         if ch.type == "move_students" and f.get("from") in levels and f.get("to") in levels:
             a, b = levels[f["from"]], levels[f["to"]]

@@ -17,11 +17,14 @@ _L = {
         "入学预测: {entry}；班级: {policy}",
         "policy": {"keep": "各年级保持现有班数（班额随人数变化）",
                    "open": "超过 45/50 人即增开班级（需要教室）"},
-        "entry": {"trend": "一年级按线性趋势", "mean": "一年级按历年平均", "births": "一年级按出生人口"},
+        "entry": {"trend": "一年级按线性趋势", "mean": "一年级按历年平均",
+                  "births": "一年级按出生人口"},
         "backtest": "回测（用此前各年预测 {year} 学年）：全县在校生误差 {county}，"
                     "各校平均绝对误差 {mape}，最大 {max}",
         "no_backtest": "回测：观测年份不足三年，未做",
-        "classes": "一、涉及学校的班额（基准 → 情景）",
+        "classes": "一、涉及学校的班额（基准 → 情景；无变更时为有超标班的学校）",
+        "rooms": "教室缺口（班数超过最近观测年的班数与新增教室之和，间；基准 → 情景）",
+        "h_rooms": ["学校"],
         "county": "二、全县逐年（基准 → 情景）",
         "cv": "三、B1–B7 差异系数（基准 → 情景；* 超过限值）",
         "targets": "四、目标达成（自该年起至目标年持续达标）",
@@ -50,7 +53,11 @@ _L = {
         "backtest": "Back-test (projecting {year} from the years before): county error {county}, "
                     "mean absolute school error {mape}, largest {max}",
         "no_backtest": "Back-test: fewer than three observed years, not done",
-        "classes": "1. Class sizes of the schools the scenario touches (baseline → scenario)",
+        "classes": "1. Class sizes of the schools the scenario touches (baseline → scenario; "
+                   "without changes: the schools with classes over 45/50)",
+        "rooms": "Classrooms short (classes beyond the last observed year's plus rooms added; "
+                 "baseline → scenario)",
+        "h_rooms": ["school"],
         "county": "2. County, year by year (baseline → scenario)",
         "cv": "3. B1–B7 CVs (baseline → scenario; * over the limit)",
         "targets": "4. Targets (met from that year through the target year)",
@@ -102,12 +109,15 @@ def render_scenario(r: ScenarioResult, registry: Registry, lang: str = "zh",
         out.append(f"{lab['data']}: {data_name}" + (f"（{note}）" if note and lang == "zh" else
                                                    f" ({note})" if note else ""))
     out.append(lab["years"].format(last=r.last_observed, to=r.years[-1],
-                                 entry=lab["entry"][ps.entry], policy=lab["policy"][ps.class_policy]))
+                                 entry=lab["entry"][ps.entry],
+                                 policy=lab["policy"][ps.class_policy]))
     bt = sm["backtest"]
     out.append(lab["no_backtest"] if bt["county_pct_error"] is None else lab["backtest"].format(
         year=r.last_observed, county=_pct(bt["county_pct_error"]),
         mape=f"{bt['school_mape']:.1%}", max=f"{bt['school_max_ape']:.1%}"))
-    out += ["", lab["classes"], _classes_table(r, lang), "", lab["county"], _county_table(r, lang),
+    rooms = _classrooms_table(r, lang)
+    out += ["", lab["classes"], _classes_table(r, lang), *(["", rooms] if rooms else []),
+            "", lab["county"], _county_table(r, lang),
             "", lab["cv"], _cv_table(r, lang), "", lab["targets"], _targets_table(r, lang), ""]
     fails = sm["scenario"]["failing_in_target_year"]
     if fails:
@@ -143,9 +153,39 @@ def failing_lines(fails: list[dict[str, Any]], lang: str = "zh") -> list[str]:
     return lines
 
 
+def touched_schools(r: ScenarioResult) -> list[str]:
+    """The schools a scenario names; for the baseline alone, those with classes over 45/50."""
+    ids = r.summary["schools_changed"]
+    if ids:
+        return list(ids)
+    s = r.schools
+    return sorted(s.loc[(s.case == "baseline") & (s.classes_over_limit > 0), "school_id"].unique())
+
+
+def _classrooms_table(r: ScenarioResult, lang: str) -> str:
+    """Classrooms short per school and year (baseline → scenario), when any."""
+    c = r.classrooms
+    hit = c.loc[c["short"] > 0, "school_id"].unique()
+    if len(hit) == 0:
+        return ""
+    lab = _L[lang]
+    names = r.schools.drop_duplicates("school_id").set_index("school_id")["school_name"]
+    wide = c[c.school_id.isin(hit)].pivot_table(index="school_id", columns=["year", "case"],
+                                                 values="short", fill_value=0)
+    years = [y for y in r.years if y != r.last_observed]
+    rows = []
+    for sid in hit:
+        cells = [_arrow(wide.get((y, "baseline"), pd.Series(dtype=float)).get(sid, 0),
+                        wide.get((y, "scenario"), pd.Series(dtype=float)).get(sid, 0))
+                 for y in years]
+        rows.append([str(names.get(sid, sid)), *cells])
+    head = [lab["h_rooms"][0], *map(str, years)]
+    return "\n".join([lab["rooms"], text_table(head, rows, right=set(range(1, len(head))))])
+
+
 def _classes_table(r: ScenarioResult, lang: str) -> str:
     lab = _L[lang]
-    ids = r.summary["schools_changed"]
+    ids = touched_schools(r)
     s = r.schools[r.schools.school_id.isin(ids)].copy()
     s["big"] = s["large_classes"] + s["super_large_classes"]
     cols = ["year", "case", "school_id", "school_name", "level", "students", "classes",

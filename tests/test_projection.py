@@ -189,7 +189,8 @@ def test_sample_backtest_is_recorded():
 
 def test_order_of_schools_is_irrelevant():
     frame = constant_history()
-    frame.loc[frame.school_id == "A", "students"] += frame.loc[frame.school_id == "A", "year"] - 2020
+    a = frame.school_id == "A"
+    frame.loc[a, "students"] += frame.loc[a, "year"] - 2020
     h = cohorts_from_classes(frame)
     rev = cohorts_from_classes(frame, np.array(["J", "B", "A"]))
     years = np.arange(2026, 2030)
