@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .columns import value_label
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
@@ -68,12 +69,20 @@ def intro(r: ScenarioRun) -> str:
     return "\n".join(lines)
 
 
-def _amounts(fields: dict) -> list[str]:
+def _amounts(fields: dict, signed: bool) -> list[str]:
+    """``教学及辅助用房面积 +800 m²`` … (signed for changes to an existing school)."""
     from .columns import COLUMNS
 
     zh = {c.name: c.zh for c in COLUMNS if c.table == "schools"}
     zh["classrooms"] = "教室"
-    return [f"{zh.get(k, k)} {v:,.6g}" for k, v in fields.items() if isinstance(v, float)]
+
+    def unit(k: str) -> str:
+        return " m²" if k.endswith("_m2") else " 元" if k.endswith("_yuan") and "10k" not in k \
+            else " 间" if k.endswith(("rooms", "classrooms")) else " 人" if "teachers" in k else ""
+
+    fmt = "{:+,.6g}" if signed else "{:,.6g}"
+    return [f"{zh.get(k, k)} {fmt.format(v)}{unit(k)}" for k, v in fields.items()
+            if isinstance(v, float)]
 
 
 def changes_table(r: ScenarioRun) -> pd.DataFrame:
@@ -94,7 +103,7 @@ def changes_table(r: ScenarioRun) -> pd.DataFrame:
             what = [name(f["school_id"]) + " → " + "、".join(
                 f"{name(k)} {v:.0%}" for k, v in f["into"].items())]
         else:
-            what = [name(f["school_id"]), *_amounts(f)]
+            what = [name(f["school_id"]), *_amounts(f, signed=ch.type != "new_school")]
             if f.get("entry_classes"):
                 what.append("每届起始班 " + "、".join(
                     f"{value_label(k)} {v}" for k, v in f["entry_classes"].items()))
@@ -197,6 +206,8 @@ def targets_table(r: ScenarioRun) -> pd.DataFrame:
 def failing_table(r: ScenarioRun, case: str = "scenario") -> pd.DataFrame:
     """What still fails in the target year."""
     fails = r.result.summary[case]["failing_in_target_year"]
+    if not fails:
+        return pd.DataFrame({"仍未达标": [f"{r.result.years[-1]} 学年全部目标达标"]})
     return pd.DataFrame({"仍未达标": failing_lines(fails)})
 
 
@@ -211,6 +222,7 @@ def backtest_table(r: ScenarioRun, n: int = 10) -> pd.DataFrame:
     f = pd.concat([county, schools], ignore_index=True)
     f["school_name"] = f["school_id"].map(names).fillna("全县")
     f["abs_pct_error"] = (f["abs_pct_error"] * 100).round(1)
+    f["observed"] = f["observed"].round().astype(int)
     return f[["school_name", "observed", "projected", "error", "abs_pct_error"]].rename(columns={
         "school_name": "学校", "observed": "实际在校生", "projected": "预测在校生",
         "error": "误差（人）", "abs_pct_error": "绝对误差（%）"})
@@ -258,10 +270,14 @@ def county_classes_chart(r: ScenarioRun) -> Figure:
     for k, (col, case, colour) in enumerate(series):
         vals = t[t["方案"] == case].set_index("学年").reindex(years)[col]
         ax.bar(x + (k - 1.5) * width, vals, width=width, color=colour, label=f"{col}·{case}")
+    top = float(t[["超45/50人班", "大班额"]].to_numpy().max()) if len(t) else 0.0
+    ax.set_ylim(0, max(1.0, top * 1.15))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xticks(x, [str(y) for y in years])
     ax.set_xlabel("学年")
     ax.set_ylabel("班级数（个）")
-    ax.set_title("全县超过限额的班级与大班额：基准与情景")
+    none = "（两种方案均为 0）" if top == 0 else ""
+    ax.set_title(f"全县超过限额的班级与大班额：基准与情景{none}")
     ax.legend(fontsize=8, ncol=2)
     return fig
 

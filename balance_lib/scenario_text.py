@@ -154,10 +154,20 @@ def failing_lines(fails: list[dict[str, Any]], lang: str = "zh") -> list[str]:
 
 
 def touched_schools(r: ScenarioResult) -> list[str]:
-    """The schools a scenario names; for the baseline alone, those with classes over 45/50."""
-    ids = r.summary["schools_changed"]
-    if ids:
-        return list(ids)
+    """The schools whose pupils or classes a scenario changes (moves, closures, mergers, new
+    schools, intake classes), in order of mention; without such changes, the schools with
+    classes over 45/50 in the baseline."""
+    seen: dict[str, None] = {}
+    for ch in r.scenario.changes:
+        f = ch.fields
+        if ch.type == "move_students":
+            seen.update(dict.fromkeys([f["from"], f["to"]]))
+        elif ch.type in ("close_school", "merge_school"):
+            seen.update(dict.fromkeys([f["school_id"], *f["into"]]))
+        elif ch.type == "new_school" or "entry_classes" in f:
+            seen[f["school_id"]] = None
+    if seen:
+        return list(seen)
     s = r.schools
     return sorted(s.loc[(s.case == "baseline") & (s.classes_over_limit > 0), "school_id"].unique())
 
