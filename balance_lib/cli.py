@@ -187,7 +187,8 @@ def report(
     trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
     scenario_files: list[Path] = typer.Option(  # noqa: B008 - typer's way
         [], "--scenario", help="Also render this scenario (30-scenario); repeatable"),
-    lang: str = typer.Option("zh", "--lang", help="zh (reports are in Chinese)"),
+    lang: str = typer.Option("zh", "--lang",
+                             help="zh | en (English reports go to *.en.html, index.en.html)"),
     executor: str = typer.Option("local", "--executor",
                                  help="local (process pool, one kept kernel per worker) | dask"),
     scheduler: str | None = typer.Option(None, "--scheduler",
@@ -200,6 +201,7 @@ def report(
     the other reports are computed without it, its own report is marked failed with the
     problems, and the command exits 1 at the end. Problems not tied to a school exit 2.
     """
+    from .labels import label
     from .render import data_hash, parse_years, plan_jobs, render_batch
     from .report import ReportParamError, check_params, school_ids_of
     from .schemas import format_report
@@ -246,19 +248,21 @@ def report(
     names = {**county.excluded_names,
              **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
-                     scenarios=_check_scenarios(scenario_files, county, lang))
+                     scenarios=_check_scenarios(scenario_files, county, lang), lang=lang)
     info = dataset_info(data)
-    note = "\n".join(filter(None, [info.get("note"), excluded and (
-        f"注意：{len(excluded)} 所学校的数据有问题，已排除（{'、'.join(excluded)}）；"
-        f"县域值和差异系数均未计入这些学校。")]))
+    synthetic = info.get("note") if lang == "zh" else (
+        info["synthetic"] and label("note_synthetic", lang))
+    note = "\n".join(filter(None, [synthetic, excluded and label(
+        "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
     batch = render_batch(plan, out, base_hash=data_hash(data, params), n_jobs=jobs, force=force,
-                         note=note or None, title=f"{Path(data).name} 优质均衡发展报告",
-                         executor=executor, scheduler=scheduler)
+                         note=note or None,
+                         title=label("index_title", lang, county=Path(data).name),
+                         executor=executor, scheduler=scheduler, lang=lang)
     for o in batch.failed:
         typer.echo(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
     if excluded:
         typer.echo(f"已排除 / excluded (data problems above): {', '.join(excluded)}", err=True)
-    typer.echo(f"{batch.summary()} → {Path(out) / 'index.html'}")
+    typer.echo(f"{batch.summary()} → {Path(out) / batch.index}")
     if batch.failed or excluded:
         raise typer.Exit(1)
 

@@ -8,7 +8,8 @@ first face) with ``fontManager.addfont``, and falls back on CJK families already
 no ``findfont`` noise, and the setup is applied *after* the seaborn theme, which would otherwise
 reset ``font.family`` (seaborn #592). The palette is Okabe–Ito (colour-blind safe).
 
-Every chart has a Chinese title and the unit on its value axis.
+Every chart has a title and the unit on its value axis, in Chinese (``lang="zh"``, the default)
+or English (``lang="en"``); the words are in :mod:`balance_lib.labels`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .columns import value_label
+from .labels import label
+from .labels import level_label as _level_label
 from .registry import Registry
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
@@ -40,11 +42,12 @@ SYSTEM_CJK_FAMILIES: tuple[str, ...] = (
     "WenQuanYi Zen Hei", "Noto Sans CJK JP", "Droid Sans Fallback", "SimHei", "Microsoft YaHei",
 )
 
-#: The seed's timeline for the county (创建 → 自治区 self-evaluation → national evaluation).
+#: The seed's timeline for the county (创建 → 自治区 self-evaluation → national evaluation):
+#: dates and the label keys of :mod:`balance_lib.labels`.
 TIMELINE: tuple[tuple[dt.date, str], ...] = (
-    (dt.date(2027, 8, 31), "创建完成 2027.8"),
-    (dt.date(2028, 12, 31), "自治区评估 2028.12"),
-    (dt.date(2029, 9, 30), "国家评估认定 2029.9"),
+    (dt.date(2027, 8, 31), "milestone_creation"),
+    (dt.date(2028, 12, 31), "milestone_region"),
+    (dt.date(2029, 9, 30), "milestone_national"),
 )
 
 
@@ -101,8 +104,20 @@ def apply_style() -> tuple[str, ...]:
     return families
 
 
-def _level(level: str) -> str:
-    return value_label(level)
+def _level(level: str, lang: str = "zh") -> str:
+    word = _level_label(level, lang)
+    return word if lang == "zh" else word[:1].upper() + word[1:]
+
+
+def _fit(title: str, lang: str, width: int = 72) -> str:
+    """English titles wrapped to ``width`` characters (Chinese ones are short enough)."""
+    import textwrap
+
+    return title if lang == "zh" else textwrap.fill(title, width)
+
+
+def _when(year: int | None, lang: str) -> str:
+    return label("plot_when", lang, year=year) if year is not None else ""
 
 
 def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
@@ -112,7 +127,8 @@ def _new_figure(width: float, height: float) -> tuple[Figure, Axes]:
 
 
 def school_values(
-    values: pd.DataFrame, indicator: str, level: str, registry: Registry, *, year: int | None = None
+    values: pd.DataFrame, indicator: str, level: str, registry: Registry, *,
+    year: int | None = None, lang: str = "zh",
 ) -> Figure:
     """Per-unit values of one of B1–B7, sorted, against the threshold and the 85 % floor.
 
@@ -129,18 +145,21 @@ def school_values(
     fig, ax = _new_figure(8, max(3.0, 0.22 * len(f) + 1.5))
     colours = [MET_COLOUR if m else FAIL_COLOUR for m in f["met"].astype(bool)]
     ax.barh(f["school_name"].astype(str), f["value"], color=colours)
-    ax.axvline(threshold, color="#000000", linestyle="--", linewidth=1.2, label=f"标准 {threshold:g}")
-    ax.axvline(floor, color=FLOOR_COLOUR, linestyle=":", linewidth=1.5, label=f"85% 底线 {floor:g}")
-    ax.set_xlabel(f"{ind.label('zh')}（{ind.unit('zh')}）")
-    ax.set_ylabel("学校")
-    when = f"{year}学年 " if year is not None else ""
-    ax.set_title(f"{when}{_level(level)} {ind.id} {ind.label('zh')}：各校数值")
+    ax.axvline(threshold, color="#000000", linestyle="--", linewidth=1.2,
+               label=label("plot_threshold", lang, value=f"{threshold:g}"))
+    ax.axvline(floor, color=FLOOR_COLOUR, linestyle=":", linewidth=1.5,
+               label=label("plot_floor", lang, value=f"{floor:g}"))
+    ax.set_xlabel(label("plot_value_axis", lang, name=ind.label(lang), unit=ind.unit(lang)))
+    ax.set_ylabel(label("plot_school_axis", lang))
+    ax.set_title(_fit(label("plot_school_values", lang, when=_when(year, lang),
+                            level=_level(level, lang), id=ind.id, name=ind.label(lang)), lang))
     ax.legend(loc="lower right", fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
     return fig
 
 
-def cv_by_indicator(variation: pd.DataFrame, registry: Registry, *, year: int | None = None) -> Figure:
+def cv_by_indicator(variation: pd.DataFrame, registry: Registry, *, year: int | None = None,
+                    lang: str = "zh") -> Figure:
     """差异系数 of B1–B7 per level against the level's limit (0.50 小学, 0.45 初中)."""
     f = variation if year is None else variation[variation["year"] == year]
     levels = [lv for lv in ("primary", "junior") if lv in set(f["level"])]
@@ -150,16 +169,16 @@ def cv_by_indicator(variation: pd.DataFrame, registry: Registry, *, year: int | 
     for k, level in enumerate(levels):
         g = f[f["level"] == level].set_index("indicator").reindex(ids)
         xs = [i + (k - (len(levels) - 1) / 2) * width for i in range(len(ids))]
-        ax.bar(xs, g["cv"], width=width, color=PALETTE[k], label=_level(level))
+        ax.bar(xs, g["cv"], width=width, color=PALETTE[k], label=_level(level, lang))
         limit = registry.cv_limit(level)
         ax.axhline(limit, color=PALETTE[k], linestyle="--", linewidth=1.2,
-                   label=f"{_level(level)}限值 {limit:.2f}")
-    ax.set_xticks(range(len(ids)), [f"{i}\n{registry.indicator(i).label('zh')[:8]}" for i in ids],
-                  fontsize=7)
-    ax.set_ylabel("差异系数（无量纲）")
-    ax.set_xlabel("指标")
-    when = f"{year}学年 " if year is not None else ""
-    ax.set_title(f"{when}校际差异系数与限值")
+                   label=label("plot_level_limit", lang, level=_level(level, lang),
+                               value=f"{limit:.2f}"))
+    ax.set_xticks(range(len(ids)), [f"{i}\n{_tick(registry.indicator(i).label(lang), lang)}"
+                                    for i in ids], fontsize=7)
+    ax.set_ylabel(label("plot_cv_axis", lang))
+    ax.set_xlabel(label("plot_indicator_axis", lang))
+    ax.set_title(label("plot_cv_title", lang, when=_when(year, lang)))
     ax.legend(fontsize=8, ncol=2)
     return fig
 
@@ -168,16 +187,25 @@ def _school_year_date(year: int) -> dt.date:
     return dt.date(int(year), 9, 1)
 
 
-def _timeline(ax: Axes) -> None:
-    for k, (when, label) in enumerate(TIMELINE):
+def _tick(name: str, lang: str) -> str:
+    """A short indicator name under a bar: 8 characters of Chinese, about 18 of English."""
+    if lang == "zh":
+        return name[:8]
+    return name if len(name) <= 18 else name[:17].rsplit(" ", 1)[0] + "…"
+
+
+def _timeline(ax: Axes, lang: str = "zh") -> None:
+    for k, (when, key) in enumerate(TIMELINE):
         ax.axvline(when, color="#555555", linestyle="-.", linewidth=1)
-        ax.annotate(label, (mdates.date2num(when), 1 - 0.07 * k), xycoords=("data", "axes fraction"),
+        ax.annotate(label(key, lang), (mdates.date2num(when), 1 - 0.07 * k),
+                    xycoords=("data", "axes fraction"),
                     ha="right", va="top", fontsize=8, rotation=0,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
 
 
 def cv_trend(
-    variation: pd.DataFrame, registry: Registry, *, indicators: Sequence[str] | None = None
+    variation: pd.DataFrame, registry: Registry, *, indicators: Sequence[str] | None = None,
+    lang: str = "zh",
 ) -> Figure:
     """差异系数 per indicator over school years, one panel per level, limits and timeline marked.
 
@@ -196,21 +224,23 @@ def cv_trend(
             ax.plot([_school_year_date(y) for y in s["year"]], s["cv"], marker="o",
                     color=PALETTE[k % len(PALETTE)], label=ind)
         limit = registry.cv_limit(level)
-        ax.axhline(limit, color="#000000", linestyle="--", linewidth=1.2, label=f"限值 {limit:.2f}")
-        _timeline(ax)
+        ax.axhline(limit, color="#000000", linestyle="--", linewidth=1.2,
+                   label=label("plot_limit", lang, value=f"{limit:.2f}"))
+        _timeline(ax, lang)
         ax.set_xlim(_school_year_date(int(variation["year"].min())) - dt.timedelta(days=120),
                     dt.date(2029, 12, 31))
         first = int(variation["year"].min())
         ax.set_xticks([_school_year_date(y) for y in range(first, 2030)],
-                      [f"{y}学年" for y in range(first, 2030)], fontsize=8)
-        ax.set_ylabel("差异系数（无量纲）")
-        ax.set_xlabel("学年（刻度为 9 月 1 日开学）与时间节点")
-        ax.set_title(f"{_level(level)}校际差异系数趋势与创建时间节点")
+                      [label("school_year", lang, year=y) for y in range(first, 2030)], fontsize=8)
+        ax.set_ylabel(label("plot_cv_axis", lang))
+        ax.set_xlabel(label("plot_trend_x", lang))
+        ax.set_title(label("plot_trend_title", lang, level=_level(level, lang)))
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
 
 
-def school_trend(values: pd.DataFrame, school_id: str, registry: Registry) -> Figure:
+def school_trend(values: pd.DataFrame, school_id: str, registry: Registry, *,
+                 lang: str = "zh") -> Figure:
     """One school's B1–B7 over the years as % of the threshold (100 % = standard, 85 % = floor)."""
     f = values[values["school_id"].astype(str) == str(school_id)].copy()
     f["pct"] = 100 * f["value"] / f["threshold"]
@@ -224,16 +254,25 @@ def school_trend(values: pd.DataFrame, school_id: str, registry: Registry) -> Fi
         for k, ind in enumerate(sorted(g["indicator"].unique(), key=lambda s: int(s[1:]))):
             s = g[g["indicator"] == ind].sort_values("year")
             ax.plot(s["year"].astype(int), s["pct"], marker="o", color=PALETTE[k % len(PALETTE)],
-                    label=f"{ind} {registry.indicator(ind).label('zh')[:10]}")
-        ax.axhline(100, color="#000000", linestyle="--", linewidth=1.2, label="标准 100%")
+                    label=f"{ind} {_legend(registry.indicator(ind).label(lang), lang)}")
+        ax.axhline(100, color="#000000", linestyle="--", linewidth=1.2,
+                   label=label("plot_standard_100", lang))
         ax.axhline(100 * registry.floor_ratio, color=FLOOR_COLOUR, linestyle=":", linewidth=1.5,
-                   label=f"底线 {100 * registry.floor_ratio:.0f}%")
+                   label=label("plot_floor_pct", lang, value=f"{100 * registry.floor_ratio:.0f}"))
         ax.set_xticks(sorted(g["year"].astype(int).unique()))
-        ax.set_xlabel("学年")
-        ax.set_ylabel("达到标准的程度（%，数值/标准）")
-        ax.set_title(f"{name}（{_level(level)}）B1–B7 逐年达标程度")
+        ax.set_xlabel(label("plot_year_axis", lang))
+        ax.set_ylabel(label("plot_pct_axis", lang))
+        ax.set_title(_fit(label("plot_school_trend", lang, name=name,
+                                level=_level_label(level, lang)), lang))
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
+
+
+def _legend(name: str, lang: str) -> str:
+    """A short indicator name in a legend: 10 characters of Chinese, about 28 of English."""
+    if lang == "zh":
+        return name[:10]
+    return name if len(name) <= 28 else name[:27].rsplit(" ", 1)[0] + "…"
 
 
 def to_png(fig: Figure, dpi: int = 100) -> bytes:

@@ -48,6 +48,7 @@ from typing import Any
 
 from .atomic import write_atomic
 from .htmlfont import embed_cjk_font
+from .labels import LABELS, check_lang, label
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -138,24 +139,69 @@ def safe_name(text: str) -> str:
     return f"{clean}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
 
 
+def stem_suffix(lang: str) -> str:
+    """What ``lang`` adds to every output stem: nothing for Chinese (the default), ``.en``
+    for English, so both languages can share an output folder (``county-year/2025.html`` and
+    ``county-year/2025.en.html``; ``index.html`` and ``index.en.html``).
+
+    >>> stem_suffix("zh"), stem_suffix("en")
+    ('', '.en')
+    """
+    return "" if check_lang(lang) == "zh" else f".{lang}"
+
+
+def index_name(lang: str = "zh") -> str:
+    """``index.html`` (Chinese) or ``index.en.html``."""
+    return f"index{stem_suffix(lang)}.html"
+
+
+def manifest_name(lang: str = "zh") -> str:
+    """``manifest.json`` (Chinese) or ``manifest.en.json``: one manifest per language."""
+    return f"manifest{stem_suffix(lang)}.json"
+
+
+def declares_parameter(template: Path, name: str) -> bool:
+    """Whether the parameters cell of ``template`` declares ``name`` (e.g. ``lang``)."""
+    cells = json.loads(Path(template).read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell.get("source", []))
+            return re.search(rf"(?m)^{re.escape(name)}\s*[:=]", source) is not None
+    return False
+
+
 def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               params: Path | None = None, school_names: dict[str, str] | None = None,
               trend: bool = True,
-              scenarios: Sequence[tuple[Path, str]] = ()) -> list[Job]:
+              scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh") -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
-    (``(file, name)`` pairs) — all with absolute paths."""
+    (``(file, name)`` pairs) — all with absolute paths.
+
+    ``lang`` goes to every template that declares it; English stems end in ``.en``
+    (:func:`stem_suffix`).
+    """
     data = Path(data).resolve()
     common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
     names = school_names or {}
-    jobs = [Job("county-year", f"county-year/{y}", f"{y}学年 年度评估", {**common, "year": int(y)})
-            for y in years]
-    jobs += [Job("school", f"school/{safe_name(s)}", f"一校一册 {names.get(s, s)}（{s}）",
-                 {**common, "school_id": str(s)}) for s in schools]
+    sfx = stem_suffix(lang)
+
+    def job(kind: str, stem: str, title: str, **parameters: Any) -> Job:
+        if declares_parameter(TEMPLATES[kind], "lang"):
+            parameters["lang"] = lang
+        return Job(kind, stem + sfx, title, {**common, **parameters})
+
+    jobs = [job("county-year", f"county-year/{y}", label("job_county_year", lang, year=y),
+                year=int(y)) for y in years]
+    jobs += [job("school", f"school/{safe_name(s)}",
+                 label("job_school", lang, name=names.get(s, s), school_id=s),
+                 school_id=str(s)) for s in schools]
     if trend and years:
-        jobs.append(Job("trend", "trend", f"{min(years)}–{max(years)}学年 趋势",
-                        {**common, "year_from": int(min(years)), "year_to": int(max(years))}))
-    jobs += [Job("scenario", f"scenario/{safe_name(Path(f).stem)}", f"情景分析 {name}",
-                 {**common, "scenario": str(Path(f).resolve()), "to": 0}) for f, name in scenarios]
+        jobs.append(job("trend", "trend", label("job_trend", lang, year_from=min(years),
+                                                year_to=max(years)),
+                        year_from=int(min(years)), year_to=int(max(years))))
+    jobs += [job("scenario", f"scenario/{safe_name(Path(f).stem)}",
+                 label("job_scenario", lang, name=name),
+                 scenario=str(Path(f).resolve()), to=0) for f, name in scenarios]
     return jobs
 
 
@@ -509,17 +555,22 @@ def run_job_warm(job: Job, out_dir: str) -> dict[str, Any]:
     return _warm_kernel().run(job, out_dir)
 
 
-def load_manifest(out_dir: Path) -> dict[str, Any]:
-    path = Path(out_dir) / "manifest.json"
+def load_manifest(out_dir: Path, lang: str = "zh") -> dict[str, Any]:
+    path = Path(out_dir) / manifest_name(lang)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
 
-def index_page(outcomes: Iterable[Outcome], title: str, note: str | None) -> str:
+def _kind(kind: str, lang: str) -> str:
+    return label(f"kind_{kind}", lang) if f"kind_{kind}" in LABELS else kind
+
+
+def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
+               lang: str = "zh") -> str:
     """``index.html``: every report with its status; names from the data are escaped."""
-    status_zh = {"ok": "完成", "skipped": "未变化（沿用）", "failed": "失败"}
+    words = {s: label(f"run_{s}", lang) for s in ("ok", "skipped", "failed")}
     rows = []
     for o in outcomes:
         target = o.html or o.notebook
@@ -527,19 +578,22 @@ def index_page(outcomes: Iterable[Outcome], title: str, note: str | None) -> str
                 if target else html.escape(o.title))
         err = (f"<br><small>{html.escape(o.error).replace(chr(10), '<br>')}</small>"
                if o.error else "")
-        rows.append(f'<tr class="{html.escape(o.status)}"><td>{html.escape(KIND_ZH.get(o.kind, o.kind))}'
-                    f"</td><td>{link}</td><td>{status_zh.get(o.status, html.escape(o.status))}{err}"
+        rows.append(f'<tr class="{html.escape(o.status)}"><td>{html.escape(_kind(o.kind, lang))}'
+                    f"</td><td>{link}</td><td>{words.get(o.status, html.escape(o.status))}{err}"
                     f"</td><td>{o.duration_s:.1f} s</td></tr>")
     note_html = (f'<p class="note">{html.escape(note).replace(chr(10), "<br>")}</p>'
                  if note else "")
+    html_lang = "zh-CN" if lang == "zh" else lang
+    head = "".join(f"<th>{label(k, lang)}</th>"
+                   for k in ("index_kind", "index_report", "index_status", "index_duration"))
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
+<html lang="{html_lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}tr.failed{{background:#fde0d0}}
 td:first-child,td:last-child{{white-space:nowrap}}
 .note{{background:#fff4ce;padding:6px}}</style></head>
 <body><h1>{html.escape(title)}</h1>{note_html}
-<table><thead><tr><th>类型</th><th>报告</th><th>状态</th><th>用时</th></tr></thead>
+<table><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></body></html>
@@ -550,6 +604,8 @@ td:first-child,td:last-child{{white-space:nowrap}}
 class BatchResult:
     outcomes: list[Outcome]
     duration_s: float
+    lang: str = "zh"
+    index: str = "index.html"
 
     @property
     def failed(self) -> list[Outcome]:
@@ -557,8 +613,8 @@ class BatchResult:
 
     def summary(self) -> str:
         n = {s: sum(o.status == s for o in self.outcomes) for s in ("ok", "skipped", "failed")}
-        return (f"报告 {len(self.outcomes)} 份：完成 {n['ok']}，未变化跳过 {n['skipped']}，"
-                f"失败 {n['failed']}；用时 {self.duration_s:.1f} s")
+        return label("batch_summary", self.lang, n=len(self.outcomes), ok=n["ok"],
+                     skipped=n["skipped"], failed=n["failed"], s=f"{self.duration_s:.1f}")
 
 
 def _run_local(todo: list[tuple[Job, str]], out_dir: Path, workers: int,
@@ -606,23 +662,28 @@ def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., 
 
 
 def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: int | None = None,
-                 force: bool = False, note: str | None = None, title: str = "报告索引",
+                 force: bool = False, note: str | None = None, title: str | None = None,
                  progress: bool = True, runner: Callable[..., dict[str, Any]] = run_job_warm,
                  executor: str = "local", scheduler: Any = None,
-                 keep_kernels: bool = False) -> BatchResult:
+                 keep_kernels: bool = False, lang: str = "zh") -> BatchResult:
     """Run ``jobs`` in a bounded process pool (or on Dask), then write the manifest and index.
 
     ``executor="local"``: ``n_jobs`` worker processes (default: cores), each keeping one kernel
     for its reports (``runner=run_job`` starts one kernel per report instead).
     ``executor="dask"``: ``client.submit`` to ``scheduler`` (address or ``distributed.Client``);
     the workers' kernels are shut down at the end unless ``keep_kernels``.
+    ``lang``: the language of the index, which is ``index.html`` with ``manifest.json`` for
+    Chinese and ``index.en.html`` with ``manifest.en.json`` for English (plan the jobs with the
+    same ``lang``: their stems carry the same suffix).
     """
     from tqdm import tqdm
+
+    title = title or label("index_default_title", lang)
 
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    previous = load_manifest(out_dir).get("reports", {})
+    previous = load_manifest(out_dir, lang).get("reports", {})
     outcomes: dict[str, Outcome] = {}
     todo: list[tuple[Job, str]] = []
     for job in jobs:
@@ -638,7 +699,8 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
     if executor not in ("local", "dask"):
         raise ValueError(f"executor must be local or dask, got {executor!r}")
     workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo) or 1))
-    bar = tqdm(total=len(todo), desc="报告", unit="份", disable=not progress or not todo)
+    bar = tqdm(total=len(todo), desc=label("progress", lang), unit="份" if lang == "zh" else "it",
+               disable=not progress or not todo)
     if todo:
         results = (_run_dask(todo, out_dir, runner, scheduler, keep_kernels) if executor == "dask"
                    else _run_local(todo, out_dir, workers, runner))
@@ -655,8 +717,8 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
         "reports": {o.stem: {k: v for k, v in asdict(o).items() if k not in ("stem", "extra")}
                     for o in ordered},
     }
-    write_atomic(out_dir / "manifest.json",
+    write_atomic(out_dir / manifest_name(lang),
                  json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
-    page = embed_cjk_font(index_page(ordered, title, note))
-    write_atomic(out_dir / "index.html", page.encode("utf-8"))
-    return BatchResult(ordered, time.perf_counter() - t0)
+    page = embed_cjk_font(index_page(ordered, title, note, lang))
+    write_atomic(out_dir / index_name(lang), page.encode("utf-8"))
+    return BatchResult(ordered, time.perf_counter() - t0, lang, index_name(lang))

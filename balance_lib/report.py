@@ -1,8 +1,10 @@
 """Helpers the report notebooks call: parameter checks, loading, and tables formatted for people.
 
 The templates in ``notebooks/`` stay thin (a parameters cell of literals, then calls into this
-module and :mod:`balance_lib.plots`). Tables come back as DataFrames with Chinese column labels
-and rounded numbers; :func:`text` turns one into deterministic plain text for printing.
+module and :mod:`balance_lib.plots`). Tables come back as DataFrames with column labels in the
+report's language (``lang``: ``"zh"``, the default, or ``"en"``; the words are in
+:mod:`balance_lib.labels`) and rounded numbers; :func:`table` shows one as an HTML table whose
+plain-text form is :func:`text` (deterministic, for nbval).
 Relative data paths are resolved against :data:`balance_lib.paths.PROJECT_ROOT`, never the
 working directory (a papermill kernel starts wherever it is started).
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -32,10 +35,12 @@ from typing import Any
 
 import pandas as pd
 
-from .columns import VALUE_LABELS, value_label
+from .columns import VALUE_LABELS
 from .engine import ResourceResult, evaluate_resources, long_values
 from .indicators import IndicatorResult, assess_indicators
 from .io import CountyData, load_county_excluding
+from .labels import LANGS, STATUS, label, status_label, yes_no
+from .labels import level_label as _level_label
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 from .registry import REGISTRY_FILE, Registry, load_registry
 from .results import build_evaluation
@@ -45,15 +50,12 @@ from .settings import Settings, load_settings
 
 DIGITS = 3
 
-STATUS_ZH = {
-    "met": "达标", "not_met": "未达标", "not_assessed": "未评估", "meets": "达到优质均衡标准",
-    "does_not_meet": "未达到优质均衡标准", "incomplete": "评估不完整",
-    "triggered": "触发", "not_triggered": "未触发", "disabled": "未启用",
-}
+#: Chinese status words (kept for callers of the first version; see :data:`labels.STATUS`).
+STATUS_ZH = {k: zh for k, (zh, _) in STATUS.items()}
 
 
 class ReportParamError(ValueError):
-    """A report parameter (data path, year, school) that the data do not have."""
+    """A report parameter (data path, year, school, language) that is not valid."""
 
 
 @dataclass(frozen=True)
@@ -98,12 +100,16 @@ def school_ids_of(county: CountyData) -> list[str]:
 
 
 def check_params(data: CountyData | ReportData, year: int | None = None,
-                 school_id: str | None = None) -> None:
-    """Raise :class:`ReportParamError` with a clear message for an unknown year or school.
+                 school_id: str | None = None, lang: str | None = None) -> None:
+    """Raise :class:`ReportParamError` with a clear message for an unknown year, school or
+    language, or a school set aside for bad data (listing its problems).
 
     papermill only warns about unknown parameters, and a typo must not silently give the
     default county's report.
     """
+    if lang is not None and lang not in LANGS:
+        raise ReportParamError(f"不支持的语言 / unknown language {lang!r} "
+                               f"(lang: {' | '.join(LANGS)})")
     county = data.county if isinstance(data, ReportData) else data
     excluded = data.excluded if isinstance(data, ReportData) else {}
     if school_id is not None and str(school_id) in excluded:
@@ -113,7 +119,7 @@ def check_params(data: CountyData | ReportData, year: int | None = None,
             f"学校 {sid}（{county.excluded_names.get(sid, sid)}）的数据有 {len(problems)} 个问题，"
             f"已排除，未生成一校一册 / school {sid} is excluded: its data have "
             f"{len(problems)} problem{'s' if len(problems) != 1 else ''}:\n"
-            + "\n".join(p.format("zh") for p in problems))
+            + "\n".join(p.format("en" if lang == "en" else "zh") for p in problems))
     years = years_of(county)
     if year is not None and int(year) not in years:
         raise ReportParamError(
@@ -222,10 +228,10 @@ def _cached(data: ReportData, what: Hashable, make: Callable[[], Any]) -> Any:
     return _EVALUATED.get_or_make((data.cache_key, what), make) if data.cache_key else make()
 
 
-def text(frame: pd.DataFrame, digits: int = DIGITS) -> str:
+def text(frame: pd.DataFrame, digits: int = DIGITS, *, lang: str = "zh") -> str:
     """Deterministic, rounded plain text of a table (for printed output and nbval)."""
     if frame.empty:
-        return EMPTY_TABLE
+        return label("empty_table", lang)
     f = frame.copy()
     for c in f.columns:
         if pd.api.types.is_float_dtype(f[c]):
@@ -255,7 +261,7 @@ TABLE_CSS = (
     ".balance-table-wrap table.balance-table tbody tr:nth-child(even){background:#f8f9fb}"
     ".balance-table-wrap table.balance-table tbody tr:nth-child(odd){background:#fff}"
 )
-EMPTY_TABLE = "（无）"
+EMPTY_TABLE = label("empty_table")
 
 
 def _is_number_column(column: pd.Series) -> bool:
@@ -277,7 +283,7 @@ def _formatted(column: pd.Series, digits: int) -> list[str]:
     return ["—" if v is None else str(v) for v in values]
 
 
-def table_html(frame: pd.DataFrame, digits: int = DIGITS) -> str:
+def table_html(frame: pd.DataFrame, digits: int = DIGITS, *, lang: str = "zh") -> str:
     """A deterministic, escaped HTML ``<table>`` of ``frame`` (no index, no ids).
 
     Numbers are rounded as in :func:`text` and right-aligned; every header and cell is
@@ -290,7 +296,8 @@ def table_html(frame: pd.DataFrame, digits: int = DIGITS) -> str:
     """
     style = f'<div class="balance-table-wrap"><style>{TABLE_CSS}</style>'
     if frame.empty:
-        return f'{style}<p class="balance-table-empty">{html.escape(EMPTY_TABLE)}</p></div>'
+        empty = html.escape(label("empty_table", lang))
+        return f'{style}<p class="balance-table-empty">{empty}</p></div>'
     numeric = [_is_number_column(frame[c]) for c in frame.columns]
     cells = [_formatted(frame[c], digits) for c in frame.columns]
 
@@ -312,18 +319,19 @@ class Table:
     glyph widths); ``repr()`` is :func:`text` (what a terminal and the nbval references see).
     """
 
-    def __init__(self, frame: pd.DataFrame, digits: int = DIGITS) -> None:
+    def __init__(self, frame: pd.DataFrame, digits: int = DIGITS, lang: str = "zh") -> None:
         self.frame = frame
         self.digits = digits
+        self.lang = lang
 
     def __repr__(self) -> str:
-        return text(self.frame, self.digits)
+        return text(self.frame, self.digits, lang=self.lang)
 
     def _repr_html_(self) -> str:
-        return table_html(self.frame, self.digits)
+        return table_html(self.frame, self.digits, lang=self.lang)
 
 
-def table(frame: pd.DataFrame, digits: int = DIGITS) -> Table:
+def table(frame: pd.DataFrame, digits: int = DIGITS, *, lang: str = "zh") -> Table:
     """``display(rp.table(df))`` shows ``df`` as an HTML table in reports (text in terminals).
 
     >>> t = table(pd.DataFrame({"指标": ["B1"], "差异系数": [0.51234]}))
@@ -333,12 +341,13 @@ def table(frame: pd.DataFrame, digits: int = DIGITS) -> Table:
     指标  差异系数
       B1     0.512
     """
-    return Table(frame, digits)
+    return Table(frame, digits, lang)
 
 
-def level_label(level: str) -> str:
-    """``"primary"`` → ``"小学"`` (for the heading above a level's table)."""
-    return _level(level)
+def level_label(level: str, lang: str = "zh") -> str:
+    """``"primary"`` → ``"小学"`` / ``"Primary"`` (for the heading above a level's table)."""
+    word = _level(level, lang)
+    return word[:1].upper() + word[1:]
 
 
 def bullets(items: list[str], empty: str = "无") -> str:
@@ -354,11 +363,15 @@ def bullets(items: list[str], empty: str = "无") -> str:
 
 
 def heading(title: str, level: int = 1) -> str:
-    """A Markdown heading with the text HTML-escaped (names come from the data)."""
-    return "#" * level + " " + html.escape(title)
+    """A Markdown heading with the text HTML-escaped (names come from the data).
+
+    The templates take ``title`` from :func:`balance_lib.labels.label`, e.g.
+    ``rp.heading(rp.label("cy_overview", lang), 2)``.
+    """
+    return "#" * level + " " + html.escape(title, quote=False)
 
 
-def exclusion_note(data: ReportData) -> str:
+def exclusion_note(data: ReportData, lang: str = "zh") -> str:
     """A warning naming the schools set aside for bad data ("" when none was).
 
     >>> exclusion_note(load("tests/fixtures/tiny"))
@@ -367,11 +380,11 @@ def exclusion_note(data: ReportData) -> str:
     if not data.excluded:
         return ""
     names = data.county.excluded_names
-    shown = "、".join(f"{names.get(s, s)}（{s}）" for s in data.excluded)
-    return (f"⚠ 注意：{len(data.excluded)} 所学校的数据有问题，已排除：{shown}。本报告的县域值、"
-            f"差异系数和结论均未计入这些学校；问题清单见其一校一册（标记为失败）。"
-            f" / WARNING: {len(data.excluded)} school(s) excluded for data problems "
-            f"({', '.join(data.excluded)}); county values and CVs are computed without them.")
+    shown = label("list_sep", lang).join(
+        f"{names.get(s, s)}（{s}）" if lang == "zh" else f"{names.get(s, s)} ({s})"
+        for s in data.excluded)
+    return label("note_excluded", lang, n=len(data.excluded), schools=shown,
+                 ids=", ".join(data.excluded))
 
 
 NOTE_CSS = (
@@ -402,32 +415,32 @@ class Note:
         return f'<div class="balance-note"><style>{NOTE_CSS}</style>{warning}{lines}</div>'
 
 
-def note(data: ReportData) -> Note:
-    """``display(rp.note(d))``: :func:`source_note` with the exclusion warning highlighted."""
-    return Note(_source_lines(data), exclusion_note(data))
+def note(data: ReportData, lang: str = "zh") -> Note:
+    """``display(rp.note(d, lang))``: :func:`source_note` with the exclusion warning
+    highlighted."""
+    return Note(_source_lines(data, lang), exclusion_note(data, lang))
 
 
-def source_note(data: ReportData) -> str:
+def source_note(data: ReportData, lang: str = "zh") -> str:
     """Exclusion warning (if any), data source, synthetic-data note and the settings in force."""
-    return repr(note(data))
+    return repr(note(data, lang))
 
 
-def _source_lines(data: ReportData) -> list[str]:
-    lines = [f"数据来源 / data: {data.path.name}（{data.path}）"]
-    if data.synthetic:
-        lines.append(SYNTHETIC_NOTE)
+def _source_lines(data: ReportData, lang: str = "zh") -> list[str]:
+    lines = [label("note_data", lang, name=data.path.name, path=data.path)]
+    if data.synthetic:  # the Chinese note carries its English translation
+        lines.append(SYNTHETIC_NOTE if lang == "zh" else label("note_synthetic", lang))
     s = data.settings
-    lines.append(
-        f"参数设置 / settings: {s.source}；教学点 {s.teaching_points}（< {s.teaching_point_min_students} 人），"
-        f"民办学校 {s.private_schools}，B4 室内体育用房 {s.b4_indoor_sports}，"
-        f"B7 分摊 {s.b7_allocation}，差异系数比较 "
-        + ("用原值（不取舍）" if s.cv_rounding is None else f"先保留 {s.cv_rounding} 位小数")
-    )
+    cv = (label("note_cv_raw", lang) if s.cv_rounding is None
+          else label("note_cv_rounded", lang, digits=s.cv_rounding))
+    lines.append(label("note_settings", lang, source=s.source, tp=s.teaching_points,
+                       tp_min=s.teaching_point_min_students, private=s.private_schools,
+                       b4=s.b4_indoor_sports, b7=s.b7_allocation, cv=cv))
     return lines
 
 
-def _level(level: str) -> str:
-    return value_label(level)
+def _level(level: str, lang: str = "zh") -> str:
+    return _level_label(level, lang)
 
 
 def _cut(text: str, width: int) -> str:
@@ -444,24 +457,29 @@ class YearResult:
     evaluation: dict[str, Any]
 
 
-def evaluate_year(data: ReportData, year: int) -> YearResult:
+def evaluate_year(data: ReportData, year: int, lang: str = "zh") -> YearResult:
     """The engine's result for one year (B1–B7 units and CVs, B8–B32, vetoes, verdict).
 
-    Cached with ``data`` (read-only: see the module notes).
+    ``lang`` is the language of the evaluation's texts (details, evidence, reasons). Cached
+    with ``data`` (read-only: see the module notes); the engine runs once for both languages.
     """
-    check_params(data, year=year)
+    check_params(data, year=year, lang=lang)
+    year = int(year)
+
+    def engine() -> tuple[ResourceResult, pd.DataFrame, IndicatorResult]:
+        schools = data.county.schools
+        res = evaluate_resources(schools[schools["year"] == year], data.settings, data.registry)
+        ind = assess_indicators(data.county.tables, data.settings, data.registry)
+        return res, long_values(res), ind
 
     def make() -> YearResult:
-        schools = data.county.schools
-        res = evaluate_resources(schools[schools["year"] == int(year)], data.settings,
-                                 data.registry)
-        ind = assess_indicators(data.county.tables, data.settings, data.registry)
+        res, values, ind = _cached(data, ("engine", year), engine)
         info = {"name": data.path.name, "synthetic": data.synthetic}
-        ev = build_evaluation(res, int(year), data.settings, data.registry, lang="zh",
+        ev = build_evaluation(res, year, data.settings, data.registry, lang=lang,
                               dataset=info, indicators=ind)
-        return YearResult(int(year), res, long_values(res), ind, ev)
+        return YearResult(year, res, values, ind, ev)
 
-    return _cached(data, ("year", int(year)), make)
+    return _cached(data, ("year", year, lang), make)
 
 
 def evaluate_all(data: ReportData) -> ResourceResult:
@@ -470,79 +488,133 @@ def evaluate_all(data: ReportData) -> ResourceResult:
                                                            data.registry))
 
 
-def county_summary(yr: YearResult) -> pd.DataFrame:
+def _cols(lang: str, **columns: Any) -> dict[str, Any]:
+    """Table columns keyed by their label: ``_cols(lang, col_year=...)`` → ``{"学年": ...}``."""
+    return {label(key, lang): values for key, values in columns.items()}
+
+
+def county_summary(yr: YearResult, lang: str = "zh") -> pd.DataFrame:
     """Verdict, units passing, CVs over their limit and items not met, one row each."""
     units = yr.resources.units
     var = yr.resources.variation
     over = var[~var["met"].astype(bool)]
     verdict = yr.evaluation["verdict"][0] if yr.evaluation["verdict"] else {}
     other = [i for i in yr.evaluation["indicators"] if i["id"] not in yr.resources.indicator_ids]
+    none, sep = label("none", lang), label("list_sep", lang)
     rows = [
-        ("结论", STATUS_ZH.get(verdict.get("status", ""), verdict.get("status", ""))),
-        ("达到学校标准的单位", f"{int(units['passes'].sum())} / {len(units)}"),
-        ("超过限值的差异系数", "；".join(
-            f"{_level(r.level)} {r.indicator} {r.cv:.3f} > {r.limit:.2f}" for r in over.itertuples())
-         or "无"),
-        ("B8–B32 未达标", "、".join(i["id"] for i in other if i["status"] == "not_met") or "无"),
-        ("B8–B32 未评估", "、".join(i["id"] for i in other if i["status"] == "not_assessed") or "无"),
-        ("触发的一票否决", "、".join(v["id"] for v in yr.evaluation["vetoes"] if v["triggered"]) or "无"),
+        ("sum_verdict", status_label(verdict.get("status", ""), lang)),
+        ("sum_units_passing", f"{int(units['passes'].sum())} / {len(units)}"),
+        ("sum_cv_over", label("clause_sep", lang).join(
+            f"{_level(r.level, lang)} {r.indicator} {r.cv:.3f} > {r.limit:.2f}"
+            for r in over.itertuples()) or none),
+        ("sum_not_met", sep.join(i["id"] for i in other if i["status"] == "not_met") or none),
+        ("sum_not_assessed",
+         sep.join(i["id"] for i in other if i["status"] == "not_assessed") or none),
+        ("sum_vetoes", sep.join(v["id"] for v in yr.evaluation["vetoes"] if v["triggered"])
+         or none),
     ]
-    return pd.DataFrame(rows, columns=["项目", "结果"])
+    return pd.DataFrame([(label(k, lang), v) for k, v in rows],
+                        columns=[label("col_item", lang), label("col_result", lang)])
 
 
 def verdict_reasons(yr: YearResult) -> list[str]:
+    """The verdict's reasons, in the language ``yr`` was evaluated in."""
     return [r for v in yr.evaluation["verdict"] for r in v.get("reasons", [])]
 
 
-def resource_table(variation: pd.DataFrame, registry: Registry, level: str) -> pd.DataFrame:
+def _by_indicator(s: pd.Series) -> pd.Series:
+    return s.str[1:].astype(int)
+
+
+def resource_table(variation: pd.DataFrame, registry: Registry, level: str,
+                   lang: str = "zh") -> pd.DataFrame:
     """B1–B7 for one level: county value vs threshold, CV vs limit."""
-    f = variation[variation["level"] == level].sort_values("indicator", key=lambda s: s.str[1:].astype(int))
-    return pd.DataFrame({
-        "指标": f["indicator"],
-        "名称": [registry.indicator(i).label("zh") for i in f["indicator"]],
-        "单位": [registry.indicator(i).unit("zh") for i in f["indicator"]],
-        "县域值": f["county_value"].astype(float),
-        "标准": f["threshold"].astype(float),
-        "差异系数": f["cv"].astype(float),
-        "限值": f["limit"].astype(float),
-        "差异系数达标": ["是" if m else "否" for m in f["met"].astype(bool)],
-    })
+    f = variation[variation["level"] == level].sort_values("indicator", key=_by_indicator)
+    return pd.DataFrame(_cols(
+        lang,
+        col_indicator=f["indicator"],
+        col_name=[registry.indicator(i).label(lang) for i in f["indicator"]],
+        col_unit=[registry.indicator(i).unit(lang) for i in f["indicator"]],
+        col_county_value=f["county_value"].astype(float),
+        col_threshold=f["threshold"].astype(float),
+        col_cv=f["cv"].astype(float),
+        col_limit=f["limit"].astype(float),
+        col_cv_met=[yes_no(m, lang) for m in f["met"].astype(bool)],
+    ))
 
 
-def failing_units(values: pd.DataFrame, registry: Registry, level: str | None = None) -> pd.DataFrame:
+def _shortfall(registry: Registry, indicator: str, lang: str) -> str:
+    ind = registry.indicator(indicator)
+    return ind.shortfall_zh if lang == "zh" else ind.shortfall_en
+
+
+def failing_units(values: pd.DataFrame, registry: Registry, level: str | None = None,
+                  lang: str = "zh") -> pd.DataFrame:
     """Every unit value below its threshold, with the gap in natural units."""
     f = values[~values["met"].astype(bool)]
     if level is not None:
         f = f[f["level"] == level]
     f = f.sort_values(["level", "indicator", "value"])
-    return pd.DataFrame({
-        "学校": f["school_name"].astype(str),
-        "学段": [_level(lv) for lv in f["level"]],
-        "指标": f["indicator"],
-        "数值": f["value"].astype(float),
-        "标准": f["threshold"].astype(float),
-        "低于85%底线": ["是" if not m else "" for m in f["floor_met"].astype(bool)],
-        "差距": [f"{int(s)} {registry.indicator(i).shortfall_zh}"
-                 for s, i in zip(f["shortfall"], f["indicator"])],
-    })
+    return pd.DataFrame(_cols(
+        lang,
+        col_school=f["school_name"].astype(str),
+        col_level=[_level(lv, lang) for lv in f["level"]],
+        col_indicator=f["indicator"],
+        col_value=f["value"].astype(float),
+        col_threshold=f["threshold"].astype(float),
+        col_below_floor=[label("yes", lang) if not m else "" for m in f["floor_met"].astype(bool)],
+        col_gap=[f"{int(s)} {_shortfall(registry, i, lang)}"
+                 for s, i in zip(f["shortfall"], f["indicator"], strict=True)],
+    ))
 
 
-def other_items(yr: YearResult) -> pd.DataFrame:
-    """B8–B32 status and evidence."""
+def other_items(yr: YearResult, lang: str = "zh") -> pd.DataFrame:
+    """B8–B32 status and evidence (the detail in the language ``yr`` was evaluated in)."""
     ids = set(yr.resources.indicator_ids)
     rows = [i for i in yr.evaluation["indicators"] if i["id"] not in ids]
-    return pd.DataFrame({
-        "指标": [r["id"] for r in rows],
-        "状态": [STATUS_ZH.get(r["status"], r["status"]) for r in rows],
-        "说明": [_cut(str(r.get("detail", "")), 70) for r in rows],
-    })
+    return pd.DataFrame(_cols(
+        lang,
+        col_indicator=[r["id"] for r in rows],
+        col_status=[status_label(r["status"], lang) for r in rows],
+        col_detail=[_cut(str(r.get("detail", "")), 70 if lang == "zh" else 120) for r in rows],
+    ))
 
 
-def ledger_table(data: ReportData, year: int) -> pd.DataFrame:
+def _count(x: float) -> str:
+    return f"{math.ceil(float(x) - 1e-9):,}"
+
+
+def _gap_en(row: Any, registry: Registry, units: dict[tuple[str, str], str]) -> str:
+    """The English gap of one ledger row, a shortfall (the ledger writes its gaps in Chinese)."""
+    if row.scope == "veto":
+        return label("gap_veto", "en")
+    ind = registry.indicator(row.indicator)
+    if row.scope == "unit" and not math.isnan(row.gap):
+        return f"+{_count(row.gap)} {ind.shortfall_en}"
+    if row.scope == "variation":
+        return label("gap_cv", "en", cv=f"{row.value:.3f}", limit=f"{row.threshold:.2f}")
+    if row.scope == "school" and not math.isnan(row.gap):
+        if row.indicator == "B11":
+            return label("gap_over", "en", n=_count(row.gap))
+        return f"{_count(row.gap)} {units.get((row.school_id, row.indicator), ind.unit_en)}"
+    if ind.direction == "bool":
+        return label("gap_judged", "en")
+    if math.isnan(row.value) or math.isnan(row.threshold):
+        return label("gap_see_detail", "en")
+    sym = {"ge": "≥", "le": "≤", "lt": "<"}.get(ind.direction, "")
+    if ind.unit_en == "%":
+        return label("gap_current", "en", value=f"{row.value * 100:.1f}%", sym=sym,
+                     threshold=f"{row.threshold * 100:g}%")
+    return label("gap_current", "en", value=f"{row.value:.3f}", sym=sym,
+                 threshold=f"{row.threshold:g}")
+
+
+def ledger_table(data: ReportData, year: int, lang: str = "zh") -> pd.DataFrame:
     """问题台账 of ``year``: every shortfall with its gap, 责任单位, first year and 销号 status.
 
     The ledger runs from the first year of the data to ``year``, so "first seen" looks back
-    over every earlier year; a shortfall of ``year`` itself is open by construction.
+    over every earlier year; a shortfall of ``year`` itself is open by construction. The
+    responsible departments are the registry's Chinese names in both languages.
     """
     from .ledger import make_ledger
 
@@ -550,23 +622,34 @@ def ledger_table(data: ReportData, year: int) -> pd.DataFrame:
     frames = make_ledger(data.county.tables, data.settings, data.registry,
                          year_from=first, year_to=year)
     rows = frames.ledger[frames.ledger["year"] == year]
-    return pd.DataFrame({
-        "指标": rows["indicator"].to_numpy(),
-        "学校": [n if isinstance(n, str) and n else "（全县）" for n in rows["school_name"]],
-        "学段": [_level(lv) if lv in VALUE_LABELS else "" for lv in rows["level"]],
-        "差距": rows["gap_text"].fillna("").to_numpy(),
-        "责任单位": rows["responsible"].fillna("").to_numpy(),
-        "首次发现": rows["first_seen"].astype("Int64").to_numpy(),
-    })
+    if lang == "zh":
+        gaps = rows["gap_text"].fillna("").to_numpy()
+    else:
+        items = evaluate_year(data, year, lang).indicators.school_items
+        units = dict(zip(zip(items["school_id"].astype(str), items["id"].astype(str),
+                             strict=True), items["gap_unit_en"].astype(str), strict=True))
+        gaps = [_gap_en(r, data.registry, units) for r in rows.itertuples()]
+    return pd.DataFrame(_cols(
+        lang,
+        col_indicator=rows["indicator"].to_numpy(),
+        col_school=[n if isinstance(n, str) and n else label("whole_county", lang)
+                    for n in rows["school_name"]],
+        col_level=[_level(lv, lang) if lv in VALUE_LABELS else "" for lv in rows["level"]],
+        col_gap=gaps,
+        col_responsible=rows["responsible"].fillna("").to_numpy(),
+        col_first_seen=rows["first_seen"].astype("Int64").to_numpy(),
+    ))
 
 
-def veto_table(yr: YearResult, registry: Registry) -> pd.DataFrame:
+def veto_table(yr: YearResult, registry: Registry, lang: str = "zh") -> pd.DataFrame:
     rows = yr.evaluation["vetoes"]
-    return pd.DataFrame({
-        "否决项": [r["id"] for r in rows],
-        "名称": [registry.veto(r["id"]).label("zh")[:30] for r in rows],
-        "状态": [STATUS_ZH.get(r["status"], r["status"]) for r in rows],
-    })
+    return pd.DataFrame(_cols(
+        lang,
+        col_veto=[r["id"] for r in rows],
+        col_name=[_cut(registry.veto(r["id"]).label(lang), 30 if lang == "zh" else 80)
+                  for r in rows],
+        col_status=[status_label(r["status"], lang) for r in rows],
+    ))
 
 
 def school_name(data: ReportData, school_id: str) -> str:
@@ -575,20 +658,23 @@ def school_name(data: ReportData, school_id: str) -> str:
     return str(names.iloc[-1]) if len(names) else str(school_id)
 
 
-def school_summary(result: ResourceResult, school_id: str) -> pd.DataFrame:
+def school_summary(result: ResourceResult, school_id: str, lang: str = "zh") -> pd.DataFrame:
     """Per year and level: met count and whether the unit passes the school rule."""
-    u = result.units[result.units["school_id"].astype(str) == str(school_id)].sort_values(["year", "level"])
-    return pd.DataFrame({
-        "学年": u["year"].astype(int),
-        "学段": [_level(lv) for lv in u["level"]],
-        "在校生": u["students"].astype(int),
-        "达标项数": u["met_count"].astype(int),
-        "低于底线项数": u["below_floor"].astype(int),
-        "达到学校标准": ["是" if p else "否" for p in u["passes"].astype(bool)],
-    })
+    u = result.units[result.units["school_id"].astype(str) == str(school_id)]
+    u = u.sort_values(["year", "level"])
+    return pd.DataFrame(_cols(
+        lang,
+        col_year=u["year"].astype(int),
+        col_level=[_level(lv, lang) for lv in u["level"]],
+        col_students=u["students"].astype(int),
+        col_met_count=u["met_count"].astype(int),
+        col_below_floor_count=u["below_floor"].astype(int),
+        col_passes=[yes_no(p, lang) for p in u["passes"].astype(bool)],
+    ))
 
 
-def school_profile(result: ResourceResult, school_id: str, registry: Registry) -> pd.DataFrame:
+def school_profile(result: ResourceResult, school_id: str, registry: Registry,
+                   lang: str = "zh") -> pd.DataFrame:
     """One school's B1–B7 per year and level against the threshold and the county value."""
     values = long_values(result)
     v = values[values["school_id"].astype(str) == str(school_id)]
@@ -596,71 +682,77 @@ def school_profile(result: ResourceResult, school_id: str, registry: Registry) -
     v = v.merge(county, on=["county_id", "year", "level", "indicator"], how="left")
     v = v.sort_values(["level", "indicator", "year"], key=lambda s: s.str[1:].astype(int)
                       if s.name == "indicator" else s)
-    return pd.DataFrame({
-        "学段": [_level(lv) for lv in v["level"]],
-        "指标": v["indicator"],
-        "学年": v["year"].astype(int),
-        "本校": v["value"].astype(float),
-        "标准": v["threshold"].astype(float),
-        "县域值": v["county_value"].astype(float),
-        "达标": ["是" if m else "否" for m in v["met"].astype(bool)],
-    })
+    return pd.DataFrame(_cols(
+        lang,
+        col_level=[_level(lv, lang) for lv in v["level"]],
+        col_indicator=v["indicator"],
+        col_year=v["year"].astype(int),
+        col_this_school=v["value"].astype(float),
+        col_threshold=v["threshold"].astype(float),
+        col_county_value=v["county_value"].astype(float),
+        col_met=[yes_no(m, lang) for m in v["met"].astype(bool)],
+    ))
 
 
 def school_needs(result: ResourceResult, school_id: str, registry: Registry,
-                 year: int | None = None) -> pd.DataFrame:
+                 year: int | None = None, lang: str = "zh") -> pd.DataFrame:
     """What the school needs to meet every threshold in ``year`` (default: the latest)."""
     values = long_values(result)
     v = values[values["school_id"].astype(str) == str(school_id)]
     if v.empty:
-        return pd.DataFrame(columns=["学段", "指标", "需要"])
+        return pd.DataFrame(columns=list(_cols(lang, col_level=0, col_indicator=0, col_needs=0)))
     year = int(v["year"].max()) if year is None else int(year)
     v = v[(v["year"] == year) & ~v["met"].astype(bool)]
-    return pd.DataFrame({
-        "学段": [_level(lv) for lv in v["level"]],
-        "指标": v["indicator"],
-        "需要": [f"+{int(s)} {registry.indicator(i).shortfall_zh}"
-                 for s, i in zip(v["shortfall"], v["indicator"])],
-    })
+    return pd.DataFrame(_cols(
+        lang,
+        col_level=[_level(lv, lang) for lv in v["level"]],
+        col_indicator=v["indicator"],
+        col_needs=[f"+{int(s)} {_shortfall(registry, i, lang)}"
+                   for s, i in zip(v["shortfall"], v["indicator"], strict=True)],
+    ))
 
 
-def school_class_sizes(indicators: IndicatorResult, school_id: str) -> pd.DataFrame:
+def school_class_sizes(indicators: IndicatorResult, school_id: str,
+                       lang: str = "zh") -> pd.DataFrame:
     c = indicators.class_sizes
     c = c[c["school_id"].astype(str) == str(school_id)].sort_values(["year", "level"])
-    return pd.DataFrame({
-        "学年": c["year"].astype(int),
-        "学段": [_level(lv) for lv in c["level"]],
-        "班级数": c["classes"].astype(int),
-        "平均班额": c["mean_class_size"].astype(float),
-        "最大班额": c["max_class_size"].astype(float),
-        "超标准班额班数": c["classes_over_limit"].astype(int),
-        "大班额": c["large_classes"].astype(int),
-        "超大班额": c["super_large_classes"].astype(int),
-    })
+    return pd.DataFrame(_cols(
+        lang,
+        col_year=c["year"].astype(int),
+        col_level=[_level(lv, lang) for lv in c["level"]],
+        col_classes=c["classes"].astype(int),
+        col_mean_class_size=c["mean_class_size"].astype(float),
+        col_max_class_size=c["max_class_size"].astype(float),
+        col_classes_over_limit=c["classes_over_limit"].astype(int),
+        col_large_classes=c["large_classes"].astype(int),
+        col_super_large_classes=c["super_large_classes"].astype(int),
+    ))
 
 
-def cv_trend_table(variation: pd.DataFrame, level: str) -> pd.DataFrame:
+def cv_trend_table(variation: pd.DataFrame, level: str, lang: str = "zh") -> pd.DataFrame:
     """差异系数 by indicator (rows) and school year (columns) for one level, with the limit."""
     f = variation[variation["level"] == level]
     t = f.pivot_table(index="indicator", columns="year", values="cv", aggfunc="first")
     t = t.reindex(sorted(t.index, key=lambda s: int(s[1:])))
-    t.columns = [f"{int(c)}学年" for c in t.columns]
-    t.insert(0, "指标", t.index)
-    t["限值"] = f.groupby("indicator")["limit"].first().reindex(t.index).to_numpy()
+    t.columns = [label("school_year", lang, year=int(c)) for c in t.columns]
+    t.insert(0, label("col_indicator", lang), t.index)
+    t[label("col_limit", lang)] = (f.groupby("indicator")["limit"].first()
+                                   .reindex(t.index).to_numpy())
     return t.reset_index(drop=True)
 
 
 def pass_trend_table(result: ResourceResult, year_from: int | None = None,
-                     year_to: int | None = None) -> pd.DataFrame:
+                     year_to: int | None = None, lang: str = "zh") -> pd.DataFrame:
     """Units passing the school rule per year (``year_from``–``year_to``, default all) and level."""
     units = result.units
     if year_from is not None or year_to is not None:
         years = units["year"].astype(int)
         units = units[years.between(year_from or years.min(), year_to or years.max())]
     g = units.groupby(["year", "level"], sort=True)["passes"].agg(["sum", "size"]).reset_index()
-    return pd.DataFrame({
-        "学年": g["year"].astype(int),
-        "学段": [_level(lv) for lv in g["level"]],
-        "达标单位": g["sum"].astype(int),
-        "单位数": g["size"].astype(int),
-    })
+    return pd.DataFrame(_cols(
+        lang,
+        col_year=g["year"].astype(int),
+        col_level=[_level(lv, lang) for lv in g["level"]],
+        col_units_passing=g["sum"].astype(int),
+        col_units=g["size"].astype(int),
+    ))

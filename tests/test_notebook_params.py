@@ -32,7 +32,7 @@ REGENERATE = ".venv/bin/python tests/notebooks/regenerate.py"
 
 #: parameters that choose what a report shows (not settings)
 REPORT_PARAMS = {"data", "params", "year", "year_from", "year_to", "school_id", "scenario",
-                 "to"}
+                 "to", "lang"}
 SETTINGS_KEYS = {f.name for f in dataclasses.fields(Settings)} - {"source"}
 
 _spec = importlib.util.spec_from_file_location("nb_regenerate", REFERENCES / "regenerate.py")
@@ -68,6 +68,19 @@ def test_template_parameters_agree_with_the_settings(template):
         assert default == getattr(settings, name), (
             f"{template.name}: default {name} = {default!r} differs from "
             f"{STANDARDS_FILE.name} ({getattr(settings, name)!r})")
+
+
+@pytest.mark.parametrize("kind", ["county-year", "school", "trend"])
+def test_report_templates_take_a_language(kind):
+    """``balance report --lang en``: the template declares ``lang`` (default zh), and the batch
+    passes it (:func:`balance_lib.render.declares_parameter`)."""
+    from balance_lib.labels import LANGS
+    from balance_lib.render import declares_parameter
+
+    assert defaults(TEMPLATES[kind]).get("lang") == "zh" and LANGS == ("zh", "en")
+    assert declares_parameter(TEMPLATES[kind], "lang")
+    with pytest.raises(report.ReportParamError, match="unknown language 'fr'"):
+        report.check_params(report.load("tests/fixtures/tiny"), lang="fr")
 
 
 @pytest.mark.parametrize("template", TEMPLATE_PATHS, ids=lambda p: p.stem)

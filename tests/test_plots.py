@@ -121,3 +121,48 @@ def test_charts_take_tidy_frames_only(registry, caplog):
     variation = pd.DataFrame({"year": [2024, 2025], "level": "primary", "indicator": "B1",
                               "cv": [0.3, 0.52]})
     render_strict(plots.cv_trend(variation, registry), caplog)
+
+
+def _texts(fig: Figure) -> list[str]:
+    out = []
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        out += [t.get_text() for t in ax.texts + ax.get_xticklabels()]
+        legend = ax.get_legend()
+        out += [t.get_text() for t in legend.get_texts()] if legend else []
+    return [t for t in out if t]
+
+
+def test_english_charts_have_english_titles_axes_and_legends(result, registry, caplog):
+    """lang="en": every word drawn is English (school names from the data stay as they are)."""
+    values = long_values(result)
+    school = str(values["school_id"].iloc[0])
+    figs = {
+        "school_values": plots.school_values(values, "B4", "junior", registry, year=2025,
+                                             lang="en"),
+        "cv_by_indicator": plots.cv_by_indicator(result.variation, registry, year=2025,
+                                                 lang="en"),
+        "cv_trend": plots.cv_trend(result.variation, registry, lang="en"),
+        "school_trend": plots.school_trend(values, school, registry, lang="en"),
+    }
+    ax = figs["school_values"].axes[0]
+    assert ax.get_title() == ("2025: Junior B4 Teaching and auxiliary floor area per student: "
+                              "schools")
+    assert ax.get_xlabel() == "Teaching and auxiliary floor area per student (m² per student)"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "threshold 5.8", "85% floor 4.93"]
+    assert figs["cv_by_indicator"].axes[0].get_ylabel() == "CV (dimensionless)"
+    assert [ax.get_title() for ax in figs["cv_trend"].axes] == [
+        "Primary: inter-school CV trend and milestones",
+        "Junior: inter-school CV trend and milestones"]
+    assert "national evaluation 2029.9" in _texts(figs["cv_trend"])
+    name = str(values.loc[values["school_id"] == school, "school_name"].iloc[0])
+    for key, fig in figs.items():
+        words = [t.replace(name, "") for t in _texts(fig)] if key == "school_trend" else (
+            [t for t in _texts(fig) if t not in set(values["school_name"])])
+        assert words and not [t for t in words if plots_cjk(t)], (key, words)
+        render_strict(fig, caplog)
+
+
+def plots_cjk(text: str) -> bool:
+    return any("\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import html
 import json
 import re
 import shutil
@@ -300,3 +301,67 @@ def test_executor_options_are_checked(tmp_path, args, message):
     res = runner.invoke(app, ["report", str(TINY), "--out", str(tmp_path), *args])
     assert res.exit_code == 2, res.output
     assert message in res.output
+
+
+def test_english_reports_sit_beside_the_chinese_ones(batch, tmp_path):
+    """English reports and index in the same folder as the Chinese ones (``*.en.html``,
+    ``index.en.html``, ``manifest.en.json``), the Chinese files untouched."""
+    out = tmp_path / "out"
+    shutil.copytree(batch[0], out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    jobs = render.plan_jobs(TINY, [], [SCHOOL], trend=False, lang="en")
+    res = render.render_batch(jobs, out, base_hash=render.data_hash(TINY, None), n_jobs=1,
+                              note="SYNTHETIC data", progress=False, lang="en")
+    assert res.summary().startswith("1 reports: 1 done, 0 unchanged (skipped), 0 failed")
+    assert res.index == "index.en.html"
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert {k: v for k, v in after.items() if k in before} == before  # zh files untouched
+    assert sorted(map(str, set(after) - set(before))) == [
+        "index.en.html", "manifest.en.json", f"school/{SCHOOL}.en.html",
+        f"school/{SCHOOL}.en.ipynb"]
+    manifest = json.loads((out / "manifest.en.json").read_text(encoding="utf-8"))["reports"]
+    assert manifest[f"school/{SCHOOL}.en"]["parameters"]["lang"] == "en"
+    index = (out / "index.en.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in index and "<th>type</th><th>report</th>" in index
+    assert (f'href="school/{SCHOOL}.en.html">School profile {SCHOOL} ({SCHOOL})</a>' in index
+            and "school profile" in index and "done" in index)
+    page = html_of(out, f"school/{SCHOOL}.en")
+    headings = re.findall(r"<h([1-3])[^>]*>(.*?)(?:<a class=\"anchor-link\".*?)?</h\1>", page)
+    assert [(lvl, html.unescape(re.sub("<[^>]+>", "", t))) for lvl, t in headings] == [
+        ("1", f"School profile: 昌吉市第二中学 ({SCHOOL})"), ("2", "1. Year by year"),
+        ("2", "2. B1–B7: this school, the threshold and the county value"),
+        ("2", "3. Class sizes"), ("2", "4. What it needs to meet the standard")]
+    assert "<th>year</th><th>level</th>" in page.replace(' class="num"', "")
+    visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
+        r"<(style|script)\b.*?</\1>", "", page, flags=re.S)))
+    assert "mean size" in visible and "SYNTHETIC data" in visible
+    # no Chinese left but the school's name from the data
+    assert re.findall(r"[\u4e00-\u9fff]+", visible.replace("昌吉市第二中学", "")) == []
+
+
+def test_report_command_passes_the_language(monkeypatch, tmp_path):
+    """``balance report --lang en``: English job titles and stems, index title and summary."""
+    seen = {}
+
+    def fake_batch(plan, out, **kw):
+        seen.update(plan=plan, **kw)
+        return render.BatchResult([], 0.0, kw["lang"], render.index_name(kw["lang"]))
+
+    monkeypatch.setattr(render, "render_batch", fake_batch)
+    res = runner.invoke(app, ["report", str(TINY), "--years", "2024-2025", "--out", str(tmp_path),
+                              "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert [(j.stem, j.title, j.parameters["lang"]) for j in seen["plan"]] == [
+        ("county-year/2024.en", "School year 2024: evaluation", "en"),
+        ("county-year/2025.en", "School year 2025: evaluation", "en"),
+        ("school/6523010002.en", "School profile 昌吉市第二小学 (6523010002)", "en"),
+        (f"school/{SCHOOL}.en", f"School profile 昌吉市第二中学 ({SCHOOL})", "en"),
+        ("school/6523010037.en", "School profile 昌吉市实验学校 (6523010037)", "en"),
+        ("trend.en", "Trend 2024–2025", "en")]
+    assert seen["lang"] == "en" and seen["title"] == (
+        "tiny: high-quality balanced development reports")
+    assert seen["note"].startswith("SYNTHETIC data: the sample county is made by a seeded")
+    assert res.output.strip() == (f"0 reports: 0 done, 0 unchanged (skipped), 0 failed; 0.0 s → "
+                                  f"{tmp_path / 'index.en.html'}")
+    res = runner.invoke(app, ["report", str(TINY), "--out", str(tmp_path), "--lang", "fr"])
+    assert res.exit_code == 2 and "--lang must be zh or en" in res.output

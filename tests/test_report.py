@@ -190,6 +190,10 @@ def test_no_report_helper_mutates_the_cached_results():
     plots.cv_by_indicator(yr.resources.variation, d.registry, year=2025)
     report.failing_units(yr.values, d.registry)
     report.other_items(yr), report.veto_table(yr, d.registry), report.ledger_table(d, 2025)
+    en = report.evaluate_year(d, 2025, "en")  # the English report shares the engine's result
+    assert en.resources is yr.resources and en.indicators is yr.indicators
+    report.county_summary(en, "en"), report.other_items(en, "en"), report.note(d, "en")
+    report.ledger_table(d, 2025, "en"), report.failing_units(en.values, d.registry, lang="en")
     # 20-school-profile
     for sid in report.school_ids_of(d.county):
         report.school_summary(allr, sid), report.school_profile(allr, sid, d.registry)
@@ -205,3 +209,48 @@ def test_no_report_helper_mutates_the_cached_results():
     _same(before, (d.county.tables, d.excluded, allr, yr))
     assert report.load(TINY) is d and report.evaluate_year(d, 2025) is yr
     report.clear_cache()
+
+
+def test_the_english_county_report_has_english_headings_and_columns():
+    """The nbval reference of ``10-county-year`` with ``lang="en"`` (tests/notebooks)."""
+    import nbformat
+
+    nb = nbformat.read(Path(__file__).parent / "notebooks" / "10-county-year-en.ipynb",
+                       as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    headings = [o.data["text/markdown"] for o in outputs
+                if o.get("data", {}).get("text/markdown", "").startswith("#")]
+    assert headings == [
+        "# tiny: high-quality balanced compulsory education, evaluation of school year 2025",
+        "## 1. Overview", "## 2. Resource allocation (B1–B7): county values and CVs",
+        "### Primary", "### Junior", "## 3. Schools: distribution and shortfalls",
+        "## 4. Other indicators (B8–B32) and vetoes",
+        "## 5. Issue ledger: this year's shortfalls, gaps and responsible departments"]
+    tables = [o.data["text/plain"] for o in outputs if "text/html" in o.get("data", {})
+              and "balance-table" in o.data["text/html"]]
+    assert [t.splitlines()[0].split()[:3] for t in tables] == [
+        ["item", "result"], ["indicator", "name", "unit"], ["indicator", "name", "unit"],
+        ["school", "level", "indicator"], ["indicator", "status", "detail"],
+        ["veto", "name", "status"], ["indicator", "school", "level"]]
+    cjk = [h for h in headings + [t.splitlines()[0] for t in tables]
+           if any("\u4e00" <= ch <= "\u9fff" for ch in h)]
+    assert cjk == []
+    summary = tables[0].splitlines()
+    assert summary[1].split(None, 1) == ["verdict", "does not meet the standard"]
+
+
+def test_english_ledger_gaps_for_every_kind_of_row():
+    registry = report.load_registry()
+    row = dataclasses.make_dataclass("Row", ["scope", "indicator", "gap", "value", "threshold",
+                                             "school_id"])
+    units = {("s1", "B12"): "classes over 50"}
+    cases = [
+        (row("unit", "B1", 2.2, 4.0, 4.2, "s1"), "+3 teachers above the statutory qualification"),
+        (row("variation", "B6", 0.014, 0.464, 0.45, ""), "CV 0.464, must fall to 0.45 or below"),
+        (row("school", "B11", 120.0, 2120.0, 2000.0, "s1"), "120 students over"),
+        (row("school", "B12", 2.0, 2.0, 0.0, "s1"), "2 classes over 50"),
+        (row("county", "B16", 0.05, 0.95, 1.0, ""), "now 95.0%, needs ≥ 100%"),
+        (row("county", "B8", np.nan, np.nan, np.nan, ""), "judged not met"),
+        (row("veto", "V1", np.nan, np.nan, np.nan, ""), "veto triggered"),
+    ]
+    assert [report._gap_en(r, registry, units) for r, _ in cases] == [g for _, g in cases]

@@ -41,6 +41,8 @@ CASES: dict[str, tuple[Path, dict[str, Any]]] = {
     "10-county-year": (TEMPLATES["county-year"], {"data": FIXTURE, "year": 2025}),
     "20-school-profile": (TEMPLATES["school"], {"data": FIXTURE, "school_id": "6523010037"}),
     "40-county-trend": (TEMPLATES["trend"], {"data": FIXTURE, "year_from": 2024, "year_to": 2025}),
+    # the English report (balance report --lang en): one reference checks its words
+    "10-county-year-en": (TEMPLATES["county-year"], {"data": FIXTURE, "year": 2025, "lang": "en"}),
     "30-scenario": (TEMPLATES["scenario"], {"data": FIXTURE,
                                             "scenario": "tests/fixtures/tiny-scenario.yaml",
                                             "to": 2027}),
