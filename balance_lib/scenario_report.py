@@ -1,4 +1,4 @@
-"""What the ``30-scenario`` notebook shows: tables (Chinese labels, rounded) and charts.
+"""What the ``30-scenario`` notebook shows: tables and charts in Chinese or English.
 
 The notebook stays thin: it calls :func:`run` with its parameters, then one function per table
 or chart. Tables come back as DataFrames for :func:`balance_lib.report.text`; charts as
@@ -18,12 +18,90 @@ from matplotlib.ticker import MaxNLocator
 from .columns import value_label
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
 from .report import ReportData, ReportParamError, resolve_path
-from .scenario import CASES, TARGET_ZH, ScenarioResult, run_scenario, school_facts
+from .scenario import CASES, TARGET_EN, TARGET_ZH, ScenarioResult, run_scenario, school_facts
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
 from .scenario_text import failing_lines, touched_schools
 
-CASE_ZH = {"baseline": "基准", "scenario": "情景"}
 _STYLE = {"baseline": "--", "scenario": "-"}
+
+#: The report's words, ``key: (zh, en)``.
+_W: dict[str, tuple[str, str]] = {
+    "title": ("{county} 情景分析：{name}", "{county}: scenario analysis, {name}"),
+    "s_changes": ("一、情景内容", "1. The scenario's changes"),
+    "s_targets": ("二、目标达成：基准与情景", "2. Targets: baseline and scenario"),
+    "s_classes": ("三、涉及学校的班额", "3. Class sizes of the schools concerned"),
+    "s_county": ("四、全县超标班额、大班额、学校规模与达标单位",
+                 "4. County: classes over the limits, large classes, school size, units"),
+    "s_cv": ("五、B1–B7 差异系数", "5. B1–B7 coefficients of variation"),
+    "s_backtest": ("六、预测可信度（回测）", "6. How far to trust the projection (back-test)"),
+    "baseline": ("基准", "baseline"),
+    "scenario": ("情景", "scenario"),
+    "file": ("情景文件：{name}", "Scenario file: {name}"),
+    "years": ("最近观测 {last} 学年，预测至 {to} 学年；{entry}；班级：{policy}。",
+              "Last observed {last}, projected to {to}; {entry}; classes: {policy}."),
+    "keep": ("各年级保持现有班数（班额随人数变化）",
+             "each cohort keeps its classes (sizes follow enrolment)"),
+    "open": ("超过 45/50 人即增开班级（需要教室）", "a class is opened above 45/50 (needs rooms)"),
+    "trend": ("一年级新生按历年线性趋势", "grade 1 by the linear trend"),
+    "mean": ("一年级新生按历年平均", "grade 1 at the mean"),
+    "births": ("一年级新生按出生人口", "grade 1 from births"),
+    "backtest": ("回测（用此前各年预测 {year} 学年）：全县在校生误差 {county}，各校平均绝对误差 "
+                 "{mape}，最大 {max}。", "Back-test (projecting {year} from the years before): "
+                 "county error {county}, mean absolute school error {mape}, largest {max}."),
+    "even": ("预测年份的班额按各年级学生平均分班计算；{year} 学年为实际数据。",
+             "Projected class sizes spread each grade evenly over its classes; {year} is "
+             "observed."),
+    "no": ("序号", "no."), "year": ("学年", "year"), "change": ("变更", "change"),
+    "what": ("内容", "what"), "school": ("学校", "school"), "level": ("学段", "level"),
+    "students": ("学生", "students"), "classes": ("班数", "classes"),
+    "mean_class_size": ("平均班额", "mean size"), "max_class_size": ("最大班额", "largest"),
+    "classes_over_limit": ("超标班", "over 45/50"), "big": ("大班额+超大", "large (56+)"),
+    "large": ("大班额", "large (56–65)"), "super": ("超大班额", "super-large (66+)"),
+    "over": ("超45/50人班", "classes over 45/50"), "oversize": ("超规模学校", "schools over B11"),
+    "units_failing": ("B1–B7未达标单位", "units failing B1–B7"),
+    "cv_over": ("超限差异系数", "CVs over limit"), "case": ("方案", "case"),
+    "indicator": ("指标", "indicator"), "limit": ("限值", "limit"), "target": ("目标", "target"),
+    "never": ("至目标年未达标", "not met by the target year"),
+    "from_year": ("{year} 学年起", "from {year}"),
+    "failing": ("仍未达标", "still failing"),
+    "all_met": ("{year} 学年全部目标达标", "every target met in {year}"),
+    "county": ("全县", "county"),
+    "observed": ("实际在校生", "observed students"), "projected": ("预测在校生", "projected"),
+    "error": ("误差（人）", "error (students)"), "ape": ("绝对误差（%）", "abs. error (%)"),
+    "per_intake": ("每届起始班", "classes per intake"), "grades": ("{g} 年级", "grade {g}"),
+    "persons": ("{n} 人", "{n} students"), "rooms_label": ("教室", "classrooms"),
+    "c_classes": ("涉及学校的最大班额：基准（虚线）与情景（实线），{a}–{b}",
+                  "Largest class of the schools concerned: baseline (dashed) and scenario "
+                  "(solid), {a}–{b}"),
+    "c_county": ("全县超过限额的班级与大班额：基准与情景{none}",
+                 "Classes over the limits and large classes in the county{none}"),
+    "c_none": ("（两种方案均为 0）", " (none in either case)"),
+    "c_cv": ("{level} B1–B7 差异系数：基准（虚线）与情景（实线）",
+             "{level} B1–B7 CVs: baseline (dashed) and scenario (solid)"),
+    "y_size": ("最大班额（人/班）", "largest class (students per class)"),
+    "y_count": ("班级数（个）", "classes (count)"), "y_cv": ("差异系数（无量纲）", "CV (ratio)"),
+    "l_primary": ("小学限额 45", "primary limit 45"),
+    "l_junior": ("初中限额 50", "junior limit 50"),
+    "l_large": ("大班额 56", "large class 56"), "l_limit": ("限值 {v:.2f}", "limit {v:.2f}"),
+    "missing": ("情景文件不存在 / scenario file not found: {path}",
+                "scenario file not found: {path}"),
+}
+
+
+def w(key: str, lang: str = "zh", **fields: object) -> str:
+    """A word of the scenario report in ``lang`` (``zh`` or ``en``)."""
+    text = _W[key][0 if lang == "zh" else 1]
+    return text.format(**fields) if fields else text
+
+
+def title(r: ScenarioRun, lang: str = "zh") -> str:
+    return w("title", lang, county=r.data.path.name, name=r.scenario.name)
+
+
+def section(key: str, lang: str = "zh") -> str:
+    """A section heading (``changes``, ``targets``, ``classes``, ``county``, ``cv``,
+    ``backtest``)."""
+    return w(f"s_{key}", lang)
 
 
 @dataclass(frozen=True)
@@ -34,83 +112,93 @@ class ScenarioRun:
     path: Path
 
 
-def run(data: ReportData, scenario: str | Path, to: int = 0) -> ScenarioRun:
+def run(data: ReportData, scenario: str | Path, to: int = 0, lang: str = "zh") -> ScenarioRun:
     """Validate the scenario file against the data and run it (``to`` = 0: the file's year)."""
     path = resolve_path(scenario)
     if not path.is_file():
-        raise ReportParamError(f"情景文件不存在 / scenario file not found: {path}")
+        raise ReportParamError(w("missing", lang, path=path))
     facts = school_facts(data.county.tables)
     try:
         spec = load_scenario(path, facts, target_year=int(to) or None)
     except ScenarioError as exc:
-        raise ReportParamError(exc.format()) from None
+        raise ReportParamError(exc.format(lang)) from None
     result = run_scenario(data.county.tables, spec, data.settings, data.registry)
     return ScenarioRun(data, spec, result, path)
 
 
-def intro(r: ScenarioRun) -> str:
-    """Scenario name, description, years, methods and the back-test in a few lines."""
+def intro(r: ScenarioRun, lang: str = "zh") -> str:
+    """Scenario file, description, years, methods and the back-test in a few lines."""
     res, ps = r.result, r.scenario.settings
     bt = res.summary["backtest"]
-    lines = [f"情景文件：{r.path.name}"]
+    lines = [w("file", lang, name=r.path.name)]
     if r.scenario.description:
         lines.append(r.scenario.description)
-    policy = {"keep": "各年级保持现有班数（班额随人数变化）",
-              "open": "超过 45/50 人即增开班级（需要教室）"}[ps.class_policy]
-    entry = {"trend": "一年级新生按历年线性趋势", "mean": "一年级新生按历年平均",
-             "births": "一年级新生按出生人口"}[ps.entry]
-    lines.append(f"最近观测 {res.last_observed} 学年，预测至 {res.years[-1]} 学年；{entry}；"
-                 f"班级：{policy}。")
+    lines.append(w("years", lang, last=res.last_observed, to=res.years[-1],
+                   entry=w(ps.entry, lang), policy=w(ps.class_policy, lang)))
     if bt["county_pct_error"] is not None:
-        lines.append(f"回测（用此前各年预测 {res.last_observed} 学年）：全县在校生误差 "
-                     f"{bt['county_pct_error']:+.1%}，各校平均绝对误差 {bt['school_mape']:.1%}，"
-                     f"最大 {bt['school_max_ape']:.1%}。")
-    lines.append(f"预测年份的班额按各年级学生平均分班计算；{res.last_observed} 学年为实际数据。")
+        lines.append(w("backtest", lang, year=res.last_observed,
+                       county=f"{bt['county_pct_error']:+.1%}", mape=f"{bt['school_mape']:.1%}",
+                       max=f"{bt['school_max_ape']:.1%}"))
+    lines.append(w("even", lang, year=res.last_observed))
     return "\n".join(lines)
 
 
-def _amounts(fields: dict, signed: bool) -> list[str]:
+def _amounts(fields: dict, signed: bool, lang: str = "zh") -> list[str]:
     """``教学及辅助用房面积 +800 m²`` … (signed for changes to an existing school)."""
     from .columns import COLUMNS
 
-    zh = {c.name: c.zh for c in COLUMNS if c.table == "schools"}
-    zh["classrooms"] = "教室"
+    names = {c.name: (c.zh if lang == "zh" else c.en) for c in COLUMNS if c.table == "schools"}
+    names["classrooms"] = w("rooms_label", lang)
+    zh = lang == "zh"
 
     def unit(k: str) -> str:
-        return " m²" if k.endswith("_m2") else " 元" if k.endswith("_yuan") and "10k" not in k \
-            else " 间" if k.endswith(("rooms", "classrooms")) else " 人" if "teachers" in k else ""
+        if k.endswith("_m2"):
+            return " m²"
+        if k.endswith("_yuan") and "10k" not in k:
+            return " 元" if zh else " yuan"
+        if k.endswith(("rooms", "classrooms")):
+            return " 间" if zh else ""
+        return " 人" if zh and "teachers" in k else ""
 
     fmt = "{:+,.6g}" if signed else "{:,.6g}"
-    return [f"{zh.get(k, k)} {fmt.format(v)}{unit(k)}" for k, v in fields.items()
-            if isinstance(v, float)]
+    out = []
+    for k, v in fields.items():
+        if isinstance(v, float):
+            name, u = names.get(k, k), unit(k)
+            out.append(f"{name} {fmt.format(v)}{'' if u.strip() and u.strip() in name else u}")
+    return out
 
 
-def changes_table(r: ScenarioRun) -> pd.DataFrame:
-    """One row per change: year, type, schools and what it does (Chinese labels)."""
+def changes_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
+    """One row per change: year, type, schools and what it does."""
     names = r.result.schools.drop_duplicates("school_id").set_index("school_id")["school_name"]
+    zh = lang == "zh"
+    sep = "、" if zh else ", "
 
     def name(sid: str) -> str:
-        return f"{names.get(sid, sid)}（{sid}）"
+        return f"{names.get(sid, sid)}（{sid}）" if zh else f"{names.get(sid, sid)} ({sid})"
 
     rows = []
     for ch in r.scenario.changes:
         f = dict(ch.fields)
         if ch.type == "move_students":
-            amount = f"{f['share']:.0%}" if "share" in f else f"{f['count']} 人"
-            what = [f"{name(f['from'])} → {name(f['to'])}：{amount}，"
-                    f"{'、'.join(map(str, f['grades']))} 年级"]
+            amount = f"{f['share']:.0%}" if "share" in f else w("persons", lang, n=f["count"])
+            grades = w("grades", lang, g=sep.join(map(str, f["grades"])))
+            what = [f"{name(f['from'])} → {name(f['to'])}{'：' if zh else ': '}{amount}"
+                    f"{'，' if zh else ', '}{grades}"]
         elif ch.type in ("close_school", "merge_school"):
-            what = [name(f["school_id"]) + " → " + "、".join(
+            what = [name(f["school_id"]) + " → " + sep.join(
                 f"{name(k)} {v:.0%}" for k, v in f["into"].items())]
         else:
-            what = [name(f["school_id"]), *_amounts(f, signed=ch.type != "new_school")]
+            what = [name(f["school_id"]), *_amounts(f, ch.type != "new_school", lang)]
             if f.get("entry_classes"):
-                what.append("每届起始班 " + "、".join(
-                    f"{value_label(k)} {v}" for k, v in f["entry_classes"].items()))
+                what.append(w("per_intake", lang) + " " + sep.join(
+                    f"{value_label(k, lang)} {v}" for k, v in f["entry_classes"].items()))
         if f.get("note"):
-            what.append(f"（{f['note']}）")
-        rows.append({"序号": ch.index, "学年": ch.year, "变更": TYPE_ZH[ch.type],
-                     "内容": "；".join(what)})
+            what.append(f"（{f['note']}）" if zh else f"({f['note']})")
+        rows.append({w("no", lang): ch.index, w("year", lang): ch.year,
+                     w("change", lang): TYPE_ZH[ch.type] if zh else ch.type.replace("_", " "),
+                     w("what", lang): ("；" if zh else "; ").join(what)})
     return pd.DataFrame(rows)
 
 
@@ -126,15 +214,14 @@ def _arrow(a: float, b: float, digits: int = 0) -> str:
     return fa if fa == fb else f"{fa} → {fb}"
 
 
-def class_table(r: ScenarioRun) -> pd.DataFrame:
-    """Per touched school, level and year: students, classes, mean/max size, over limit,
+def class_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
+    """Per school concerned, level and year: students, classes, mean/max size, over limit,
     大班额 (56–65) and 超大班额 (≥ 66), each as "baseline → scenario"."""
     s = r.result.schools
     s = s[s.school_id.isin(_touched(r))].assign(
         big=lambda f: f.large_classes + f.super_large_classes)
-    cols = {"students": ("学生", 0), "classes": ("班数", 0), "mean_class_size": ("平均班额", 1),
-            "max_class_size": ("最大班额", 0), "classes_over_limit": ("超标班", 0),
-            "big": ("大班额+超大", 0)}
+    cols = {"students": 0, "classes": 0, "mean_class_size": 1, "max_class_size": 0,
+            "classes_over_limit": 0, "big": 0}
     b = s[s.case == "baseline"].set_index(["school_id", "level", "year"])
     c = s[s.case == "scenario"].set_index(["school_id", "level", "year"])
     keys = c.index.union(b.index, sort=False)
@@ -143,17 +230,17 @@ def class_table(r: ScenarioRun) -> pd.DataFrame:
     names = s.drop_duplicates("school_id").set_index("school_id")["school_name"]
     rows = []
     for key in keys:
-        row = {"学校": names[key[0]], "学段": value_label(key[1]), "学年": key[2]}
-        for col, (zh, digits) in cols.items():
-            a = b[col].get(key, np.nan)
-            z = c[col].get(key, np.nan)
-            row[zh] = _arrow(a, z, digits)
+        row = {w("school", lang): names[key[0]], w("level", lang): value_label(key[1], lang),
+               w("year", lang): key[2]}
+        for col, digits in cols.items():
+            row[w(col, lang)] = _arrow(b[col].get(key, np.nan), c[col].get(key, np.nan), digits)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def county_table(r: ScenarioRun) -> pd.DataFrame:
-    """Per year and case: students, classes over 45/50, 大班额, schools over B11, failing units."""
+def _county_counts(r: ScenarioRun) -> pd.DataFrame:
+    """Per year and case: students, classes over 45/50, 大班额, 超大班额, schools over B11,
+    failing units and CVs over their limits (canonical column names)."""
     res = r.result
     rows = []
     for year in res.years:
@@ -162,22 +249,30 @@ def county_table(r: ScenarioRun) -> pd.DataFrame:
             z = res.school_size[(res.school_size.case == case) & (res.school_size.year == year)]
             u = res.units[(res.units.case == case) & (res.units.year == year)]
             v = res.variation[(res.variation.case == case) & (res.variation.year == year)]
-            rows.append({"学年": year, "方案": CASE_ZH[case], "学生": int(s.students.sum()),
-                         "超45/50人班": int(s.classes_over_limit.sum()),
-                         "大班额": int(s.large_classes.sum()),
-                         "超大班额": int(s.super_large_classes.sum()),
-                         "超规模学校": int((z["met"] == False).sum()),  # noqa: E712
-                         "B1–B7未达标单位": int((~u.passes).sum()),
-                         "超限差异系数": int((~v.met).sum())})
+            rows.append({"year": year, "case": case, "students": int(s.students.sum()),
+                         "over": int(s.classes_over_limit.sum()),
+                         "large": int(s.large_classes.sum()),
+                         "super": int(s.super_large_classes.sum()),
+                         "oversize": int((z["met"] == False).sum()),  # noqa: E712
+                         "units_failing": int((~u.passes).sum()),
+                         "cv_over": int((~v.met).sum())})
     return pd.DataFrame(rows)
 
 
-def cv_table(r: ScenarioRun) -> pd.DataFrame:
+def county_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
+    """Per year and case: students, classes over 45/50, 大班额, schools over B11, failing units."""
+    t = _county_counts(r)
+    t["case"] = t["case"].map(lambda c: w(c, lang))
+    return t.rename(columns={k: w(k, lang) for k in t.columns})
+
+
+def cv_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     """B1–B7 CVs per level and year as "baseline → scenario" (* over the limit)."""
     v = r.result.variation
     rows = []
     for (level, ind), g in v.groupby(["level", "indicator"], sort=False):
-        row = {"学段": value_label(level), "指标": ind, "限值": f"{g.limit.iloc[0]:.2f}"}
+        row = {w("level", lang): value_label(level, lang), w("indicator", lang): ind,
+               w("limit", lang): f"{g.limit.iloc[0]:.2f}"}
         for year, gy in g.groupby("year"):
             cell = {}
             for case in CASES:
@@ -190,28 +285,29 @@ def cv_table(r: ScenarioRun) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def targets_table(r: ScenarioRun) -> pd.DataFrame:
+def targets_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     """The first year from which each target holds through the target year, per case."""
     sm = r.result.summary
+    names = TARGET_ZH if lang == "zh" else TARGET_EN
     rows = []
-    for key, label in TARGET_ZH.items():
-        row = {"目标": label}
+    for key, text in names.items():
+        row = {w("target", lang): text}
         for case in CASES:
             y = sm[case]["targets"][key]["met_from"]
-            row[CASE_ZH[case]] = "至目标年未达标" if y is None else f"{y} 学年起"
+            row[w(case, lang)] = w("never", lang) if y is None else w("from_year", lang, year=y)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def failing_table(r: ScenarioRun, case: str = "scenario") -> pd.DataFrame:
+def failing_table(r: ScenarioRun, case: str = "scenario", lang: str = "zh") -> pd.DataFrame:
     """What still fails in the target year."""
     fails = r.result.summary[case]["failing_in_target_year"]
     if not fails:
-        return pd.DataFrame({"仍未达标": [f"{r.result.years[-1]} 学年全部目标达标"]})
-    return pd.DataFrame({"仍未达标": failing_lines(fails)})
+        return pd.DataFrame({w("failing", lang): [w("all_met", lang, year=r.result.years[-1])]})
+    return pd.DataFrame({w("failing", lang): failing_lines(fails, lang)})
 
 
-def backtest_table(r: ScenarioRun, n: int = 10) -> pd.DataFrame:
+def backtest_table(r: ScenarioRun, n: int = 10, lang: str = "zh") -> pd.DataFrame:
     """The back-test's county row and the ``n`` schools with the largest errors."""
     bt = r.result.backtest
     if bt.empty:
@@ -220,69 +316,72 @@ def backtest_table(r: ScenarioRun, n: int = 10) -> pd.DataFrame:
     county = bt[bt.school_id == "county"]
     schools = bt[bt.school_id != "county"].sort_values("abs_pct_error", ascending=False).head(n)
     f = pd.concat([county, schools], ignore_index=True)
-    f["school_name"] = f["school_id"].map(names).fillna("全县")
+    f["school_name"] = f["school_id"].map(names).fillna(w("county", lang))
     f["abs_pct_error"] = (f["abs_pct_error"] * 100).round(1)
     f["observed"] = f["observed"].round().astype(int)
     return f[["school_name", "observed", "projected", "error", "abs_pct_error"]].rename(columns={
-        "school_name": "学校", "observed": "实际在校生", "projected": "预测在校生",
-        "error": "误差（人）", "abs_pct_error": "绝对误差（%）"})
+        "school_name": w("school", lang), "observed": w("observed", lang),
+        "projected": w("projected", lang), "error": w("error", lang),
+        "abs_pct_error": w("ape", lang)})
 
 
 # ---------------------------------------------------------------------------------------------
 # charts
 
 
-def class_size_chart(r: ScenarioRun) -> Figure:
-    """Largest class per touched school and level over the years (baseline dashed, scenario
+def class_size_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
+    """Largest class per school concerned and level over the years (baseline dashed, scenario
     solid), with the 45/50 limits and the 大班额 line."""
     res = r.result
     s = res.schools[res.schools.school_id.isin(_touched(r))]
     fig, ax = _new_figure(8, 6)
     for k, ((_sid, level), g) in enumerate(s.groupby(["school_id", "level"], sort=False)):
         colour = PALETTE[k % len(PALETTE)]
-        name = f"{g.school_name.iloc[0]}（{value_label(level)}）"
+        lv = value_label(level, lang)
+        school = g.school_name.iloc[0]
+        name = f"{school}（{lv}）" if lang == "zh" else f"{school} ({lv})"
         for case in CASES:
             c = g[g.case == case].sort_values("year")
             if c.empty:
                 continue
             ax.plot(c.year, c.max_class_size, _STYLE[case], color=colour, marker="o",
-                    label=f"{name}·{CASE_ZH[case]}")
-    for limit, label in ((45, "小学限额 45"), (50, "初中限额 50"), (56, "大班额 56")):
+                    label=f"{name}·{w(case, lang)}")
+    for limit, key in ((45, "l_primary"), (50, "l_junior"), (56, "l_large")):
         ax.axhline(limit, color=FAIL_COLOUR if limit == 56 else "#000000", linewidth=0.9,
-                   linestyle=":", label=label)
+                   linestyle=":", label=w(key, lang))
     ax.set_xticks(res.years, [str(y) for y in res.years])
-    ax.set_xlabel("学年")
-    ax.set_ylabel("最大班额（人/班）")
-    ax.set_title(f"涉及学校的最大班额：基准（虚线）与情景（实线），{res.years[0]}–{res.years[-1]}")
+    ax.set_xlabel(w("year", lang))
+    ax.set_ylabel(w("y_size", lang))
+    ax.set_title(w("c_classes", lang, a=res.years[0], b=res.years[-1]))
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     return fig
 
 
-def county_classes_chart(r: ScenarioRun) -> Figure:
+def county_classes_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
     """Classes over 45/50 and 大班额 in the county per year, baseline vs scenario."""
-    t = county_table(r)
+    t = _county_counts(r)
     fig, ax = _new_figure(8, 4)
-    years = sorted(t["学年"].unique())
+    years = sorted(t["year"].unique())
     x = np.arange(len(years))
     width = 0.2
-    series = [("超45/50人班", "基准", PALETTE[1]), ("超45/50人班", "情景", PALETTE[0]),
-              ("大班额", "基准", PALETTE[3]), ("大班额", "情景", PALETTE[2])]
+    series = [("over", "baseline", PALETTE[1]), ("over", "scenario", PALETTE[0]),
+              ("large", "baseline", PALETTE[3]), ("large", "scenario", PALETTE[2])]
     for k, (col, case, colour) in enumerate(series):
-        vals = t[t["方案"] == case].set_index("学年").reindex(years)[col]
-        ax.bar(x + (k - 1.5) * width, vals, width=width, color=colour, label=f"{col}·{case}")
-    top = float(t[["超45/50人班", "大班额"]].to_numpy().max()) if len(t) else 0.0
+        vals = t[t["case"] == case].set_index("year").reindex(years)[col]
+        ax.bar(x + (k - 1.5) * width, vals, width=width, color=colour,
+               label=f"{w(col, lang)}·{w(case, lang)}")
+    top = float(t[["over", "large"]].to_numpy().max()) if len(t) else 0.0
     ax.set_ylim(0, max(1.0, top * 1.15))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xticks(x, [str(y) for y in years])
-    ax.set_xlabel("学年")
-    ax.set_ylabel("班级数（个）")
-    none = "（两种方案均为 0）" if top == 0 else ""
-    ax.set_title(f"全县超过限额的班级与大班额：基准与情景{none}")
+    ax.set_xlabel(w("year", lang))
+    ax.set_ylabel(w("y_count", lang))
+    ax.set_title(w("c_county", lang, none=w("c_none", lang) if top == 0 else ""))
     ax.legend(fontsize=8, ncol=2)
     return fig
 
 
-def cv_chart(r: ScenarioRun, level: str) -> Figure:
+def cv_chart(r: ScenarioRun, level: str, lang: str = "zh") -> Figure:
     """B1–B7 CVs of one level over the years: baseline dashed, scenario solid, limit line."""
     v = r.result.variation
     v = v[v.level == level]
@@ -292,13 +391,14 @@ def cv_chart(r: ScenarioRun, level: str) -> Figure:
         for case in CASES:
             c = v[(v.indicator == ind) & (v.case == case)].sort_values("year")
             ax.plot(c.year, c.cv, _STYLE[case], color=PALETTE[k % len(PALETTE)], marker=".",
-                    label=f"{ind}·{CASE_ZH[case]}" if case == "scenario" else None)
+                    label=f"{ind}·{w(case, lang)}" if case == "scenario" else None)
     limit = float(v.limit.iloc[0]) if len(v) else 0.5
-    ax.axhline(limit, color=FAIL_COLOUR, linestyle=":", linewidth=1.4, label=f"限值 {limit:.2f}")
+    ax.axhline(limit, color=FAIL_COLOUR, linestyle=":", linewidth=1.4,
+               label=w("l_limit", lang, v=limit))
     years = sorted(v.year.unique())
     ax.set_xticks(years, [str(y) for y in years])
-    ax.set_xlabel("学年")
-    ax.set_ylabel("差异系数（无量纲）")
-    ax.set_title(f"{value_label(level)} B1–B7 差异系数：基准（虚线）与情景（实线）")
+    ax.set_xlabel(w("year", lang))
+    ax.set_ylabel(w("y_cv", lang))
+    ax.set_title(w("c_cv", lang, level=value_label(level, lang)))
     ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     return fig

@@ -372,3 +372,28 @@ def test_baseline_classrooms_do_not_include_the_scenarios(county, facts):
     c = c.set_index("case")
     assert c.loc["scenario", "classrooms"] == c.loc["baseline", "classrooms"] + 10
     assert c.loc["baseline", "short"] > 0
+
+
+def test_scenario_report_speaks_english(county):
+    import re
+
+    from balance_lib import report as rp
+    from balance_lib import scenario_report as sr
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    d = rp.load(SAMPLE_DIR)
+    run = sr.run(d, SCENARIOS / "new-school-2026.yaml", 0, "en")
+    for table in (sr.changes_table(run, "en"), sr.targets_table(run, "en"),
+                  sr.class_table(run, "en"), sr.county_table(run, "en"), sr.cv_table(run, "en"),
+                  sr.backtest_table(run, lang="en"), sr.failing_table(run, lang="en")):
+        assert not any(cjk.search(str(c)) for c in table.columns), list(table.columns)
+    assert "baseline" in set(sr.county_table(run, "en")["case"])
+    assert sr.section("cv", "en").startswith("5.")
+    for fig in (sr.class_size_chart(run, "en"), sr.county_classes_chart(run, "en"),
+                sr.cv_chart(run, "junior", "en")):
+        ax = fig.axes[0]
+        for text in (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()):
+            assert text and not cjk.search(text), text
+    first = sr.intro(run, "en").splitlines()
+    assert first[0] == "Scenario file: new-school-2026.yaml"
+    assert not cjk.search(first[2])  # years and methods (line 1 is the file's description)
