@@ -75,6 +75,16 @@ def dataset_info(data: Path) -> dict[str, Any]:
     return info
 
 
+def _emit(text: bytes, output: Path | None) -> None:
+    """``text`` to stdout, or atomically to ``output`` (then its path on stderr)."""
+    if output is None:
+        sys.stdout.buffer.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(output, text)
+        typer.echo(f"→ {output}", err=True)
+
+
 def _check_lang(lang: str) -> str:
     if lang not in ("zh", "en"):
         _fail(f"--lang must be zh or en, got {lang!r}")
@@ -133,12 +143,7 @@ def evaluate(
         text = to_json(evaluation)
     else:
         text = render_evaluation(evaluation, registry, lang=lang).encode("utf-8")
-    if output is None:
-        sys.stdout.buffer.write(text)
-        sys.stdout.flush()
-    else:
-        write_atomic(output, text)
-        typer.echo(f"→ {output}", err=True)
+    _emit(text, output)
 
 
 @app.command()
@@ -331,11 +336,7 @@ def scenario(
     else:
         text = render_scenario(result, registry, lang=lang, data_name=info["name"],
                                note=info.get("note")).encode("utf-8")
-    if output is None:
-        sys.stdout.buffer.write(text)
-        sys.stdout.flush()
-    else:
-        write_atomic(output, text)
+    _emit(text, output)
 
 
 def main(argv: list[str] | None = None) -> Any:
