@@ -397,3 +397,17 @@ def test_scenario_report_speaks_english(county):
     first = sr.intro(run, "en").splitlines()
     assert first[0] == "Scenario file: new-school-2026.yaml"
     assert not cjk.search(first[2])  # years and methods (line 1 is the file's description)
+
+
+def test_births_need_every_birth_year(facts, county):
+    raw = {"name": "出生", "projection": {"entry": "births", "births": {2020: 5200, 2021: 5100}},
+           "changes": []}
+    got = problems_of(facts, raw)
+    assert got == [(None, "projection.births")]
+    births = {y: 5000 + 10 * (y - 2016) for y in range(2016, 2024)}
+    sc = parse_scenario({"name": "出生", "projection": {"entry": "births", "births": births},
+                         "changes": []}, facts)
+    r = run_scenario(county.tables, sc)
+    assert r.scenario.settings.entry == "births"
+    g1 = project(county.tables, sc).students_baseline[:, :, 0].sum(axis=1)
+    assert np.all(np.diff(g1) > 0)  # births rise by 10 a year, so do the entrants
