@@ -202,8 +202,10 @@ def _classes_table(r: ScenarioResult, lang: str) -> str:
             "mean_class_size", "max_class_size", "classes_over_limit", "big"]
     p = _pair(s[cols], ["year", "school_id", "school_name", "level"])
     order = {sid: k for k, sid in enumerate(ids)}
+    levels = {"primary": 0, "junior": 1}
     p = p.sort_values(["school_id", "level", "year"], key=lambda c: c.map(order)
-                      if c.name == "school_id" else c, kind="stable")
+                      if c.name == "school_id" else c.map(levels) if c.name == "level" else c,
+                      kind="stable")
     rows = [[f"{int(x.year)}" + (lab["observed"] if x.year == r.last_observed else ""),
              f"{x.school_name}", value_label(x.level, lang),
              _arrow(x.students_b, x.students_s), _arrow(x.classes_b, x.classes_s),
