@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .columns import value_label
+from .labels import label
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
 from .report import ReportData, ReportParamError, resolve_path
 from .scenario import CASES, TARGET_EN, TARGET_ZH, ScenarioResult, run_scenario, school_facts
@@ -24,74 +25,11 @@ from .scenario_text import failing_lines, touched_schools
 
 _STYLE = {"baseline": "--", "scenario": "-"}
 
-#: The report's words, ``key: (zh, en)``.
-_W: dict[str, tuple[str, str]] = {
-    "title": ("{county} 情景分析：{name}", "{county}: scenario analysis, {name}"),
-    "s_changes": ("一、情景内容", "1. The scenario's changes"),
-    "s_targets": ("二、目标达成：基准与情景", "2. Targets: baseline and scenario"),
-    "s_classes": ("三、涉及学校的班额", "3. Class sizes of the schools concerned"),
-    "s_county": ("四、全县超标班额、大班额、学校规模与达标单位",
-                 "4. County: classes over the limits, large classes, school size, units"),
-    "s_cv": ("五、B1–B7 差异系数", "5. B1–B7 coefficients of variation"),
-    "s_backtest": ("六、预测可信度（回测）", "6. How far to trust the projection (back-test)"),
-    "baseline": ("基准", "baseline"),
-    "scenario": ("情景", "scenario"),
-    "file": ("情景文件：{name}", "Scenario file: {name}"),
-    "years": ("最近观测 {last} 学年，预测至 {to} 学年；{entry}；班级：{policy}。",
-              "Last observed {last}, projected to {to}; {entry}; classes: {policy}."),
-    "keep": ("各年级保持现有班数（班额随人数变化）",
-             "each cohort keeps its classes (sizes follow enrolment)"),
-    "open": ("超过 45/50 人即增开班级（需要教室）", "a class is opened above 45/50 (needs rooms)"),
-    "trend": ("一年级新生按历年线性趋势", "grade 1 by the linear trend"),
-    "mean": ("一年级新生按历年平均", "grade 1 at the mean"),
-    "births": ("一年级新生按出生人口", "grade 1 from births"),
-    "backtest": ("回测（用此前各年预测 {year} 学年）：全县在校生误差 {county}，各校平均绝对误差 "
-                 "{mape}，最大 {max}。", "Back-test (projecting {year} from the years before): "
-                 "county error {county}, mean absolute school error {mape}, largest {max}."),
-    "even": ("预测年份的班额按各年级学生平均分班计算；{year} 学年为实际数据。",
-             "Projected class sizes spread each grade evenly over its classes; {year} is "
-             "observed."),
-    "no": ("序号", "no."), "year": ("学年", "year"), "change": ("变更", "change"),
-    "what": ("内容", "what"), "school": ("学校", "school"), "level": ("学段", "level"),
-    "students": ("学生", "students"), "classes": ("班数", "classes"),
-    "mean_class_size": ("平均班额", "mean size"), "max_class_size": ("最大班额", "largest"),
-    "classes_over_limit": ("超标班", "over 45/50"), "big": ("大班额+超大", "large (56+)"),
-    "large": ("大班额", "large (56–65)"), "super": ("超大班额", "super-large (66+)"),
-    "over": ("超45/50人班", "classes over 45/50"), "oversize": ("超规模学校", "schools over B11"),
-    "units_failing": ("B1–B7未达标单位", "units failing B1–B7"),
-    "cv_over": ("超限差异系数", "CVs over limit"), "case": ("方案", "case"),
-    "indicator": ("指标", "indicator"), "limit": ("限值", "limit"), "target": ("目标", "target"),
-    "never": ("至目标年未达标", "not met by the target year"),
-    "from_year": ("{year} 学年起", "from {year}"),
-    "failing": ("仍未达标", "still failing"),
-    "all_met": ("{year} 学年全部目标达标", "every target met in {year}"),
-    "county": ("全县", "county"),
-    "observed": ("实际在校生", "observed students"), "projected": ("预测在校生", "projected"),
-    "error": ("误差（人）", "error (students)"), "ape": ("绝对误差（%）", "abs. error (%)"),
-    "per_intake": ("每届起始班", "classes per intake"), "grades": ("{g} 年级", "grade {g}"),
-    "persons": ("{n} 人", "{n} students"), "rooms_label": ("教室", "classrooms"),
-    "c_classes": ("涉及学校的最大班额：基准（虚线）与情景（实线），{a}–{b}",
-                  "Largest class of the schools concerned: baseline (dashed) and scenario "
-                  "(solid), {a}–{b}"),
-    "c_county": ("全县超过限额的班级与大班额：基准与情景{none}",
-                 "Classes over the limits and large classes in the county{none}"),
-    "c_none": ("（两种方案均为 0）", " (none in either case)"),
-    "c_cv": ("{level} B1–B7 差异系数：基准（虚线）与情景（实线）",
-             "{level} B1–B7 CVs: baseline (dashed) and scenario (solid)"),
-    "y_size": ("最大班额（人/班）", "largest class (students per class)"),
-    "y_count": ("班级数（个）", "classes (count)"), "y_cv": ("差异系数（无量纲）", "CV (ratio)"),
-    "l_primary": ("小学限额 45", "primary limit 45"),
-    "l_junior": ("初中限额 50", "junior limit 50"),
-    "l_large": ("大班额 56", "large class 56"), "l_limit": ("限值 {v:.2f}", "limit {v:.2f}"),
-    "missing": ("情景文件不存在 / scenario file not found: {path}",
-                "scenario file not found: {path}"),
-}
 
 
 def w(key: str, lang: str = "zh", **fields: object) -> str:
-    """A word of the scenario report in ``lang`` (``zh`` or ``en``)."""
-    text = _W[key][0 if lang == "zh" else 1]
-    return text.format(**fields) if fields else text
+    """A word of the scenario report in ``lang``: ``sc_KEY`` of :mod:`balance_lib.labels`."""
+    return label(f"sc_{key}", lang, **fields)
 
 
 def title(r: ScenarioRun, lang: str = "zh") -> str:

@@ -20,7 +20,6 @@ import argparse
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -44,14 +43,8 @@ from balance_lib.scenario import run_scenario, school_facts  # noqa: E402
 from balance_lib.scenario_spec import load_scenario  # noqa: E402
 from balance_lib.settings import Settings  # noqa: E402
 
-
-def best_of(fn, repeat: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), times
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from engine import best_of  # noqa: E402  (benchmarks/engine.py)
 
 
 def copies(tables: dict[str, pd.DataFrame], n: int) -> dict[str, pd.DataFrame]:
