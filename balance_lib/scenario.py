@@ -608,6 +608,11 @@ def to_json(r: ScenarioResult) -> dict[str, Any]:
                  "projected": round(float(x.projected), 3), "error": round(float(x.error), 3),
                  "abs_pct_error": None if pd.isna(x.abs_pct_error) else round(
                      float(x.abs_pct_error), 6)} for x in r.backtest.itertuples()]
+    z = r.school_size
+    school_size = [{"year": int(x.year), "case": x.case, "school_id": x.school_id,
+                    "students": None if pd.isna(x.students) else int(x.students),
+                    "limit": None if pd.isna(x.limit) else int(x.limit),
+                    "met": None if pd.isna(x.met) else bool(x.met)} for x in z.itertuples()]
     return {"scenario": r.scenario.name, "years": list(r.years), "schools": schools,
             "units": units, "variation": variation, "summary": r.summary,
-            "backtest": backtest}
+            "school_size": school_size, "backtest": backtest}

@@ -286,6 +286,9 @@ def test_cli_json_shape(tmp_path):
     assert set(j["units"][0]["values"]) == {f"B{k}" for k in range(1, 8)}
     assert set(j["variation"][0]) == {"year", "case", "level", "indicator", "cv", "met"}
     assert {"baseline", "scenario", "target_year", "backtest"} <= set(j["summary"])
+    first = {x["school_id"]: x for x in j["school_size"] if x["case"] == "baseline"
+             and x["year"] == 2028}
+    assert first[URBAN_1]["limit"] == 2000 and first[URBAN_1]["met"] is False
     assert j["summary"]["target_year"] == 2028
     again = tmp_path / "r2.json"
     runner.invoke(app, ["scenario", str(SAMPLE_DIR), "--scenario", str(f), "--to", "2028",
