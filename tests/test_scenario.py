@@ -414,3 +414,27 @@ def test_births_need_every_birth_year(facts, county):
     assert r.scenario.settings.entry == "births"
     g1 = project(county.tables, sc).students_baseline[:, :, 0].sum(axis=1)
     assert np.all(np.diff(g1) > 0)  # births rise by 10 a year, so do the entrants
+
+
+def test_the_sample_scenarios_do_what_their_files_say(county, facts):
+    from balance_lib.scenario_spec import load_scenario
+
+    def run(name):
+        return run_scenario(county.tables, load_scenario(SCENARIOS / name, facts))
+
+    new = run("new-school-2026.yaml")
+    sm = new.summary
+    assert sm["baseline"]["classes_over_limit"]["2029"] == 58
+    assert sm["scenario"]["classes_over_limit"]["2029"] == 24
+    assert sm["scenario"]["targets"]["school_size"]["met_in_target_year"]
+    assert not sm["baseline"]["targets"]["school_size"]["met_in_target_year"]
+    s = new.schools[(new.schools.year == 2029) & (new.schools.school_id == URBAN_1)]
+    assert s.set_index("case").loc["scenario", "classes_over_limit"] == 0
+    plan = run("combined-plan-2028.yaml").summary["scenario"]
+    assert all(t["met_from"] is not None and t["met_from"] <= 2028
+               for t in plan["targets"].values()), plan["targets"]
+    assert plan["failing_in_target_year"] == []
+    rural = run("rural-expansion-2027.yaml")
+    v = rural.variation[(rural.variation.year == 2029) & (rural.variation.level == "primary")
+                        & (rural.variation.indicator == "B5")].set_index("case").cv
+    assert v["scenario"] > v["baseline"]  # as its description says: the B5 CV goes up
