@@ -617,17 +617,23 @@ class BatchResult:
                      skipped=n["skipped"], failed=n["failed"], s=f"{self.duration_s:.1f}")
 
 
+def _collect(futures: dict[Any, tuple[Job, str]], completed: Callable[[Any], Iterable[Any]],
+             ) -> Iterable[tuple[Job, str, dict[str, Any]]]:
+    """Each finished report as it completes; a dead or lost worker fails that report only."""
+    for fut in completed(futures):
+        job, digest = futures[fut]
+        try:
+            r = fut.result()
+        except Exception as exc:  # noqa: BLE001 - one report fails, the batch goes on
+            r = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+        yield job, digest, r
+
+
 def _run_local(todo: list[tuple[Job, str]], out_dir: Path, workers: int,
                runner: Callable[..., dict[str, Any]]) -> Iterable[tuple[Job, str, dict[str, Any]]]:
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(runner, job, str(out_dir)): (job, digest) for job, digest in todo}
-        for fut in as_completed(futures):
-            job, digest = futures[fut]
-            try:
-                r = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a dead worker fails one report only
-                r = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-            yield job, digest, r
+        yield from _collect(futures, as_completed)
 
 
 def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., dict[str, Any]],
@@ -647,13 +653,7 @@ def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., 
                                  key=f"balance-report-{safe_name(job.stem)}-{digest[:12]}-"
                                      f"{os.urandom(4).hex()}"): (job, digest)
                    for job, digest in todo}
-        for fut in dask_completed(futures):
-            job, digest = futures[fut]
-            try:
-                r = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker fails one report only
-                r = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-            yield job, digest, r
+        yield from _collect(futures, dask_completed)
         if not keep_kernels:
             client.run(shutdown_warm_kernels)
     finally:
