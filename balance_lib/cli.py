@@ -85,6 +85,14 @@ def _emit(text: bytes, output: Path | None) -> None:
         typer.echo(f"→ {output}", err=True)
 
 
+def _inputs(data: Path, fmt: str, params: Path | None, lang: str):
+    """The checks and loads ``evaluate`` and ``scenario`` share: (settings, county), or exit 2."""
+    _check_lang(lang)
+    if fmt not in ("table", "json"):
+        _fail(f"--format must be table or json, got {fmt!r}")
+    return _settings(params), _load(data, lang)
+
+
 def _check_lang(lang: str) -> str:
     if lang not in ("zh", "en"):
         _fail(f"--lang must be zh or en, got {lang!r}")
@@ -121,11 +129,7 @@ def evaluate(
     from .results import build_evaluation
     from .textout import render_evaluation
 
-    _check_lang(lang)
-    if fmt not in ("table", "json"):
-        _fail(f"--format must be table or json, got {fmt!r}")
-    settings = _settings(params)
-    county = _load(data, lang)
+    settings, county = _inputs(data, fmt, params, lang)
     schools = county.schools
     years = sorted(int(y) for y in schools["year"].unique())
     if year not in years:
@@ -311,11 +315,7 @@ def scenario(
     from .scenario_spec import EMPTY, ScenarioError, load_scenario, parse_scenario
     from .scenario_text import render_scenario
 
-    _check_lang(lang)
-    if fmt not in ("table", "json"):
-        _fail(f"--format must be table or json, got {fmt!r}")
-    settings = _settings(params)
-    county = _load(data, lang)
+    settings, county = _inputs(data, fmt, params, lang)
     try:
         facts = school_facts(county.tables)
         if scenario_file is None:
