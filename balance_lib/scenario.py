@@ -248,7 +248,7 @@ def _entry_classes(base: np.ndarray, years: np.ndarray, changes: list[Change],
 
 
 def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.ndarray,
-                 ids: np.ndarray, changes: list[Change], case: str,
+                 changes: list[Change], case: str,
                  file: str = "scenario.yaml") -> pd.DataFrame:
     """One row per (projected year, school) with projected students/classes and the changes
     (a reduction that would leave a negative number is a :class:`ScenarioError`)."""
@@ -394,17 +394,11 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
     years, ids, all_ids = p.years, p.base_ids, p.ids
     st_base, st_scn, cls_b, cls_s = (p.students_baseline, p.students_scenario,
                                      p.classes_baseline, p.classes_scenario)
-    warnings = p.warnings
-    h = p.history
-    index = {s: k for k, s in enumerate(all_ids)}
-    base_cls = np.zeros((len(all_ids), 9), dtype=int)
-    base_cls[: len(ids)] = h.classes[h.year_index(last)]
-    ps = scenario.settings
 
     observed = base.assign(county_id="")
     rows = [observed.assign(county_id=c) for c in CASES]
-    rows.append(_school_rows(base, years, st_base, cls_b, ids, [], "baseline"))
-    rows.append(_school_rows(base, years, st_scn, cls_s, all_ids, changes, "scenario",
+    rows.append(_school_rows(base, years, st_base, cls_b, [], "baseline"))
+    rows.append(_school_rows(base, years, st_scn, cls_s, changes, "scenario",
                              scenario.source or "scenario.yaml"))
     all_rows = pd.concat(rows, ignore_index=True)
     obs_classes = cl[cl["year"].astype(int) == last]
@@ -438,10 +432,10 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
     v = resources.variation.rename(columns={"county_id": "case"})
     variation = _order(v[["year", "case", "level", "indicator", "n_units", "county_value",
                           "threshold", "cv", "limit", "met"]], ["year", "case", "level"])
-    classrooms = _classrooms(all_ids, years, last, cls_b, cls_s, base_cls, changes, index, ids)
-    bt = backtest(h, ps)
+    classrooms = _classrooms(p, changes)
+    bt = backtest(p.history, scenario.settings)
     result = ScenarioResult(scenario, [last, *map(int, years)], last, out_schools, school_size,
-                            units, variation, classrooms, bt, {}, warnings)
+                            units, variation, classrooms, bt, {}, p.warnings)
     summary = summarise(result, registry)
     return ScenarioResult(**{**result.__dict__, "summary": summary})
 
@@ -450,9 +444,8 @@ def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     case = {c: k for k, c in enumerate(CASES)}
     frame = frame.assign(_case=frame["case"].map(case))
     keys = ["_case" if k == "case" else k for k in keys]
-    keys = [k for k in keys if k != "level"] + (["level"] if "level" in frame else [])
-    out = sort_units(frame, [k for k in keys]) if "level" in frame else frame.sort_values(
-        keys, kind="stable")
+    # sort_units puts 小学 before 初中 when the frame has levels
+    out = sort_units(frame, keys) if "level" in keys else frame.sort_values(keys, kind="stable")
     return out.drop(columns="_case").reset_index(drop=True)
 
 
@@ -469,9 +462,14 @@ def _school_table(sizes: pd.DataFrame, names: Mapping[str, str], last: int) -> p
     return _order(s[SCHOOL_COLUMNS], ["year", "case", "school_id", "level"])
 
 
-def _classrooms(all_ids, years, last, cls_b, cls_s, base_cls, changes, index, ids) -> pd.DataFrame:
+def _classrooms(p: Projected, changes: list[Change]) -> pd.DataFrame:
+    """Classes per (year, case, school) against the last observed year's classes plus the
+    classrooms the scenario adds (only in the scenario); ``short`` is the gap."""
+    all_ids, ids, years = p.ids, p.base_ids, p.years
+    cls_b, cls_s = p.classes_baseline, p.classes_scenario
+    index = {s: k for k, s in enumerate(all_ids)}
     cap = np.zeros(len(all_ids))
-    cap[: len(ids)] = base_cls[: len(ids)].sum(axis=1)
+    cap[: len(ids)] = p.history.classes[-1].sum(axis=1)  # the history ends at the last year
     added = np.zeros((len(years), len(all_ids)))
     for ch in changes:
         if ch.type in ("new_school", "expand_school") and "classrooms" in ch.fields:
