@@ -4,8 +4,8 @@
 target year (:mod:`balance_lib.projection`), applies the scenario's dated changes
 (:mod:`balance_lib.scenario_spec`) to a copy of the projection and of the schools table, forms
 classes, and then evaluates both cases with the ordinary engine: B1–B7 per unit and the CVs
-(:func:`balance_lib.engine.evaluate_resources`), school size B11 and class sizes B12 with the
-大班额 bands (:func:`balance_lib.indicators.assess_indicators`). There is no second
+(:func:`balance_lib.indicators.evaluate`), school size B11 and class sizes B12 with the
+大班额 bands. There is no second
 implementation of any indicator: the two cases are two "counties" (``county_id`` = ``baseline``
 / ``scenario``) of one evaluation pass.
 
@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import TYPE_LEVELS
-from .engine import evaluate_resources
-from .indicators import assess_indicators
+from .indicators import evaluate
 from .projection import (
     ENTRY,
     LEVEL_OF_GRADE,
@@ -69,13 +68,16 @@ SCHOOL_COLUMNS = ["year", "case", "school_id", "school_name", "level", "students
                   "mean_class_size", "max_class_size", "classes_over_limit", "large_classes",
                   "super_large_classes", "observed"]
 TARGETS = ("cv", "units", "school_size", "class_size", "large_classes")
-TARGET_ZH = {"cv": "B1–B7 差异系数全部达标", "units": "所有学校 B1–B7 达标",
-             "school_size": "学校规模（B11）全部达标", "class_size": "班额（B12）全部达标",
-             "large_classes": "无大班额、超大班额"}
-TARGET_EN = {"cv": "every B1–B7 CV within its limit", "units": "every unit passes B1–B7",
-             "school_size": "every school within the size limit (B11)",
-             "class_size": "every class within 45/50 (B12)",
-             "large_classes": "no large (56+) or super-large (66+) class"}
+#: The indicators besides the unit ones a scenario evaluates: school size and class sizes.
+SCENARIO_ITEMS = ("B11", "B12")
+
+
+def target_names(registry: Registry, lang: str = "zh") -> dict[str, str]:
+    """The words of each target (:data:`TARGETS`), with the registry's ids and limits."""
+    from .words import label, registry_fields
+
+    return {k: label(f"target_{k}", lang, **registry_fields(registry)) for k in TARGETS}
+
 _EPS = 1e-9
 
 
@@ -409,13 +411,15 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
         all_rows.county_id == "scenario"]))
     class_rows = pd.concat(class_frames, ignore_index=True)
 
-    resources = evaluate_resources(all_rows, settings, registry)
-    items = assess_indicators({"schools": all_rows, "classes": class_rows}, settings, registry)
+    # baseline and scenario are two "counties" of one evaluation: the unit indicators and CVs,
+    # B11 and B12 (the other items are not part of a scenario's results)
+    ev = evaluate({"schools": all_rows, "classes": class_rows}, settings, registry,
+                  only=SCENARIO_ITEMS)
 
     names = dict(zip(all_rows["school_id"].astype(str), all_rows["school_name"].astype(str),
                      strict=True))
-    out_schools = _school_table(items.class_sizes, names, last)
-    size = items.school_items[items.school_items["id"] == "B11"]
+    out_schools = _school_table(ev.class_sizes, names, last)
+    size = ev.school_items[ev.school_items["id"] == "B11"]
     school_size = pd.DataFrame({
         "year": size["year"].astype(int).to_numpy(), "case": size["county_id"].to_numpy(),
         "school_id": size["school_id"].astype(str).to_numpy(),
@@ -424,12 +428,12 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
         "met": size["met"].to_numpy(dtype=object)})
     school_size = _order(school_size, ["year", "case", "school_id"])
     ind_ids = [i.id for i in registry.resource_indicators]
-    u = resources.units
+    u = ev.units
     units = u[["year", "county_id", "school_id", "school_name", "level", "students",
                *[f"value_{i}" for i in ind_ids], "met_count", "passes"]].rename(
         columns={"county_id": "case"})
     units = _order(units, ["year", "case", "school_id", "level"])
-    v = resources.variation.rename(columns={"county_id": "case"})
+    v = ev.variation.rename(columns={"county_id": "case"})
     variation = _order(v[["year", "case", "level", "indicator", "n_units", "county_value",
                           "threshold", "cv", "limit", "met"]], ["year", "case", "level"])
     classrooms = _classrooms(p, changes)
