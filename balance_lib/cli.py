@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+MAPPING_HELP = "Header mapping YAML: the county's own headers → canonical names (data/README.md)"
 
 
 def _fail(message: str) -> None:
@@ -35,25 +36,38 @@ def to_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def _load(data: Path, lang: str):
+def _load(data: Path, lang: str, mapping: Path | None = None):
+    """The county, validated, with the one-line summary of its cross-table warnings on stderr."""
     from .io import DataError, load_county
     from .schemas import format_report
 
     try:
-        return load_county(data)
+        county = load_county(data, mapping)
     except DataError as exc:
         _fail(format_report(exc.problems, lang=lang))
+    _warn_summary(county, lang)
+    return county
 
 
-def _load_excluding(data: Path, lang: str):
+def _load_excluding(data: Path, lang: str, mapping: Path | None = None):
     """The lenient load of ``balance report``: (county, excluded schools' problems)."""
     from .io import DataError, load_county_excluding
     from .schemas import format_report
 
     try:
-        return load_county_excluding(data)
+        county, excluded = load_county_excluding(data, mapping)
     except DataError as exc:
         _fail(format_report(exc.problems, lang=lang))
+    _warn_summary(county, lang)
+    return county, excluded
+
+
+def _warn_summary(county: Any, lang: str) -> None:
+    from .consistency import cross_checks, warning_summary
+
+    line = warning_summary(cross_checks(county), lang)
+    if line:
+        typer.echo(line, err=True)
 
 
 def _settings(params: Path | None):
@@ -85,12 +99,12 @@ def _emit(text: bytes, output: Path | None) -> None:
         typer.echo(f"→ {output}", err=True)
 
 
-def _inputs(data: Path, fmt: str, params: Path | None, lang: str):
+def _inputs(data: Path, fmt: str, params: Path | None, lang: str, mapping: Path | None = None):
     """The checks and loads ``evaluate`` and ``scenario`` share: (settings, county), or exit 2."""
     _check_lang(lang)
     if fmt not in ("table", "json"):
         _fail(f"--format must be table or json, got {fmt!r}")
-    return _settings(params), _load(data, lang)
+    return _settings(params), _load(data, lang, mapping)
 
 
 def _check_lang(lang: str) -> str:
@@ -102,15 +116,30 @@ def _check_lang(lang: str) -> str:
 @app.command()
 def validate(
     data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Cross-table and year-to-year warnings are problems (exit 2)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
-    """Check a county's data and list every problem (file, row, school, year, column)."""
+    """Check a county's data and list every problem (file, row, school, year, column), then the
+    cross-table and year-to-year warnings (problems with --strict)."""
+    from .consistency import cross_checks, format_warnings
+    from .io import read_county
+    from .schemas import format_report, sort_problems, validate as check
+
     _check_lang(lang)
-    county = _load(data, lang)
+    county, problems = read_county(data, mapping)
+    problems = sort_problems([*problems, *check(county)])
+    warnings = cross_checks(county)
+    if strict:
+        problems, warnings = sort_problems([*problems, *warnings]), []
+    tail = f"\n{format_warnings(warnings, lang)}" if warnings else ""
+    if problems:
+        _fail(format_report(problems, lang=lang) + tail)
     n = {t: len(f) for t, f in county.tables.items()}
     summary = "，".join(f"{t} {k} 行" for t, k in n.items()) if lang == "zh" else ", ".join(
         f"{t}: {k} rows" for t, k in n.items())
-    typer.echo(("数据检查通过: " if lang == "zh" else "Data are valid: ") + summary)
+    typer.echo(("数据检查通过: " if lang == "zh" else "Data are valid: ") + summary + tail)
 
 
 @app.command()
@@ -120,6 +149,7 @@ def evaluate(
     fmt: str = typer.Option("table", "--format", help="table | json"),
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """Evaluate one year: B1–B7 per school unit, 差异系数, B8–B32, vetoes and the verdict."""
@@ -129,7 +159,7 @@ def evaluate(
     from .results import build_evaluation
     from .textout import render_evaluation
 
-    settings, county = _inputs(data, fmt, params, lang)
+    settings, county = _inputs(data, fmt, params, lang, mapping)
     schools = county.schools
     years = sorted(int(y) for y in schools["year"].unique())
     if year not in years:
@@ -157,6 +187,7 @@ def ledger(
     year_to: int | None = typer.Option(None, "--to", help="Last school year (default: last in data)"),
     output: Path = typer.Option(..., "--output", help="ledger.xlsx (recommended) or ledger.csv"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status."""
@@ -168,7 +199,7 @@ def ledger(
     if output.suffix.lower() not in (".xlsx", ".csv"):
         _fail(f"--output must end with .xlsx or .csv, got {output.name!r}")
     settings = _settings(params)
-    county = _load(data, lang)
+    county = _load(data, lang, mapping)
     registry = load_registry()
     try:
         frames = make_ledger(county.tables, settings, registry, year_from=year_from, year_to=year_to)
@@ -193,6 +224,7 @@ def report(
     jobs: int | None = typer.Option(None, "--jobs", min=1, help="Parallel reports (default: cores)"),
     force: bool = typer.Option(False, "--force", help="Rebuild reports whose inputs are unchanged"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
     scenario_files: list[Path] = typer.Option(  # noqa: B008 - typer's way
         [], "--scenario", help="Also render this scenario (30-scenario); repeatable"),
@@ -228,7 +260,7 @@ def report(
     elif scheduler:
         _fail("--scheduler is only used with --executor dask")
     _settings(params)
-    county, excluded = _load_excluding(data, lang)
+    county, excluded = _load_excluding(data, lang, mapping)
     available = sorted(int(y) for y in county.schools["year"].unique())
     try:
         chosen = parse_years(years, available)
@@ -257,13 +289,15 @@ def report(
     names = {**county.excluded_names,
              **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
-                     scenarios=_check_scenarios(scenario_files, county, lang), lang=lang)
+                     scenarios=_check_scenarios(scenario_files, county, lang), lang=lang,
+                     mapping=mapping)
     info = dataset_info(data)
     synthetic = info.get("note") if lang == "zh" else (
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
-    batch = render_batch(plan, out, base_hash=data_hash(data, params), n_jobs=jobs, force=force,
+    batch = render_batch(plan, out, base_hash=data_hash(data, params, mapping), n_jobs=jobs,
+                         force=force,
                          note=note or None,
                          title=label("index_title", lang, county=Path(data).name),
                          executor=executor, scheduler=scheduler, lang=lang)
@@ -307,6 +341,7 @@ def scenario(
     fmt: str = typer.Option("table", "--format", help="table | json"),
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """Project enrolment to the target year and compare a scenario with the baseline."""
@@ -315,7 +350,7 @@ def scenario(
     from .scenario_spec import EMPTY, ScenarioError, load_scenario, parse_scenario
     from .scenario_text import render_scenario
 
-    settings, county = _inputs(data, fmt, params, lang)
+    settings, county = _inputs(data, fmt, params, lang, mapping)
     try:
         facts = school_facts(county.tables)
         if scenario_file is None:

@@ -173,12 +173,13 @@ def declares_parameter(template: Path, name: str) -> bool:
 def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               params: Path | None = None, school_names: dict[str, str] | None = None,
               trend: bool = True,
-              scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh") -> list[Job]:
+              scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
+              mapping: Path | None = None) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
     (``(file, name)`` pairs) — all with absolute paths.
 
     ``lang`` goes to every template that declares it; English stems end in ``.en``
-    (:func:`stem_suffix`).
+    (:func:`stem_suffix`); so does a header ``mapping`` file (``--mapping``).
     """
     data = Path(data).resolve()
     common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
@@ -188,6 +189,8 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
     def job(kind: str, stem: str, title: str, **parameters: Any) -> Job:
         if declares_parameter(TEMPLATES[kind], "lang"):
             parameters["lang"] = lang
+        if mapping is not None and declares_parameter(TEMPLATES[kind], "mapping"):
+            parameters["mapping"] = str(Path(mapping).resolve())
         return Job(kind, stem + sfx, title, {**common, **parameters})
 
     jobs = [job("county-year", f"county-year/{y}", label("job_county_year", lang, year=y),
@@ -212,11 +215,14 @@ def _hash_path(h: Any, path: Path) -> None:
         h.update(p.read_bytes())
 
 
-def data_hash(data: Path, params: Path | None) -> str:
-    """Digest of the data (every file of a folder) and the settings file in force."""
+def data_hash(data: Path, params: Path | None, mapping: Path | None = None) -> str:
+    """Digest of the data (every file of a folder), the settings file in force and the header
+    mapping file, if any."""
     h = hashlib.sha256()
     _hash_path(h, Path(data))
     _hash_path(h, Path(params) if params else STANDARDS_FILE)
+    if mapping is not None:
+        _hash_path(h, Path(mapping))
     return h.hexdigest()
 
 

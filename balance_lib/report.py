@@ -38,6 +38,7 @@ import pandas as pd
 from .columns import VALUE_LABELS
 from .engine import ResourceResult, evaluate_resources, long_values
 from .indicators import IndicatorResult, assess_indicators
+from .consistency import cross_checks, mapping_note, warning_summary
 from .io import CountyData, load_county_excluding
 from .labels import LANGS, STATUS, label, status_label, yes_no
 from .labels import level_label as _level_label
@@ -75,6 +76,8 @@ class ReportData:
     excluded: dict[str, list[Problem]] = field(default_factory=dict)
     #: the content key of :func:`load` ("" for data built by hand: never cached)
     cache_key: str = field(default="", compare=False)
+    #: the cross-table and year-to-year warnings of the data (:mod:`balance_lib.consistency`)
+    warnings: list[Problem] = field(default_factory=list, compare=False)
 
     @property
     def years(self) -> list[int]:
@@ -188,11 +191,12 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def content_digest(path: Path, params: Path | None = None) -> str:
+def content_digest(path: Path, params: Path | None = None, mapping: Path | None = None) -> str:
     """SHA-256 of the contents of everything :func:`load` reads for ``path`` and ``params``:
-    the data files, ``params/standards.yaml``, ``params`` and the indicator registry."""
+    the data files, ``params/standards.yaml``, ``params``, the header mapping and the indicator
+    registry."""
     h = hashlib.sha256()
-    for part in (path, STANDARDS_FILE, params, REGISTRY_FILE):
+    for part in (path, STANDARDS_FILE, params, mapping, REGISTRY_FILE):
         if part is None:
             continue
         for f in _input_files(Path(part)) if Path(part).exists() else []:
@@ -202,8 +206,10 @@ def content_digest(path: Path, params: Path | None = None) -> str:
     return h.hexdigest()
 
 
-def load(data: str | Path, params: str | Path | None = None) -> ReportData:
-    """Load the county at ``data`` (relative to the project root) with the settings in force.
+def load(data: str | Path, params: str | Path | None = None,
+         mapping: str | Path | None = None) -> ReportData:
+    """Load the county at ``data`` (relative to the project root) with the settings in force,
+    reading its headers through the ``mapping`` file if one is given (``--mapping``).
 
     Cached per content (see the module notes): the same files give the same object.
     """
@@ -211,15 +217,18 @@ def load(data: str | Path, params: str | Path | None = None) -> ReportData:
     if not path.exists():
         raise ReportParamError(f"数据不存在 / data not found: {path}")
     settings_path = resolve_path(params) if params else None
+    mapping_path = resolve_path(mapping) if mapping else None
     key = hashlib.sha256("\0".join(
-        [str(path), str(settings_path or ""), content_digest(path, settings_path)]).encode()
+        [str(path), str(settings_path or ""), str(mapping_path or ""),
+         content_digest(path, settings_path, mapping_path)]).encode()
     ).hexdigest()
 
     def make() -> ReportData:
         settings = load_settings(settings_path)
-        county, excluded = load_county_excluding(path)
+        county, excluded = load_county_excluding(path, mapping_path)
         return ReportData(path=path, county=county, settings=settings, registry=load_registry(),
-                          synthetic=is_sample(path), excluded=excluded, cache_key=key)
+                          synthetic=is_sample(path), excluded=excluded, cache_key=key,
+                          warnings=cross_checks(county))
 
     return _LOADED.get_or_make(key, make)
 
@@ -436,6 +445,10 @@ def _source_lines(data: ReportData, lang: str = "zh") -> list[str]:
     lines.append(label("note_settings", lang, source=s.source, tp=s.teaching_points,
                        tp_min=s.teaching_point_min_students, private=s.private_schools,
                        b4=s.b4_indoor_sports, b7=s.b7_allocation, cv=cv))
+    if data.county.mapping is not None:
+        lines.append(mapping_note(data.county.mapping, lang))
+    if data.warnings:
+        lines.append(warning_summary(data.warnings, lang))
     return lines
 
 
