@@ -374,6 +374,42 @@ def scenario(
     _emit(text, output)
 
 
+@app.command()
+def template(
+    output: Path = typer.Option(..., "--output", help="The workbook to write, e.g. 模板.xlsx"),
+    source: Path | None = typer.Option(None, "--from",
+                                       help="Pre-fill with a year of this county's data"),
+    year: int | None = typer.Option(None, "--year",
+                                    help="The year to pre-fill (default: the latest in --from)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en (messages; the template is Chinese)"),
+) -> None:
+    """Write the Excel input template: a sheet per table with Chinese headers, units, drop-downs
+    and number checks, and the instructions (说明); --from pre-fills it with last year's data."""
+    from .template import template_bytes
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".xlsx":
+        _fail(f"--output must end with .xlsx, got {output.name!r}")
+    if source is None and (year is not None or mapping is not None):
+        _fail("--year and --mapping go with --from DATA" if lang == "en" else
+              "--year 和 --mapping 需要与 --from DATA 一起使用")
+    tables, label = None, None
+    if source is not None:
+        county = _load(source, lang, mapping)
+        years = sorted(int(y) for y in county.schools["year"].unique())
+        if year is None:
+            year = years[-1]
+        elif year not in years:
+            _fail(f"{source}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
+                  if lang == "zh" else
+                  f"{source}: no data for year {year} (years present: {', '.join(map(str, years))})")
+        tables, label = county.tables, source.name
+    write_atomic(output, template_bytes(tables, year, label))
+    typer.echo(f"→ {output}" + (f"（{label} {year} 学年预填）" if label and lang == "zh" else
+                                f" (pre-filled with {label} {year})" if label else ""))
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point."""
     return app(args=argv, prog_name="balance")

@@ -68,6 +68,7 @@ _K = "county"
 _J = "judgements"
 _V = "survey"
 _Q = "quality"
+_B = "births"
 
 
 def _c(table, name, kind, zh, en, required=False, level=None, values=()):
@@ -186,10 +187,15 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     _c(_Q, "level", "category", "学段", "level", True, values=LEVELS),
     _c(_Q, "mean_score", "amount", "平均分", "mean score", True),
     _c(_Q, "share_level3_or_above", "rate", "达到Ⅲ级及以上比例", "share at level III or above"),
+    # ---- births.csv: births per calendar year (grade-1 entrants six years later) --------------
+    _c(_B, "year", "year", "出生年份", "birth year", True),
+    _c(_B, "county_id", "id", "县区代码", "county id"),
+    _c(_B, "births", "count", "出生人口数", "births", True),
 )
 
 #: Tables in load order; ``schools`` is the only required one.
-TABLES: tuple[str, ...] = ("schools", "classes", "county", "judgements", "survey", "quality")
+TABLES: tuple[str, ...] = ("schools", "classes", "county", "judgements", "survey", "quality",
+                           "births")
 REQUIRED_TABLES: tuple[str, ...] = ("schools",)
 
 #: Chinese table names accepted as file or sheet names.
@@ -205,6 +211,8 @@ TABLE_ALIASES: MappingProxyType[str, str] = MappingProxyType(
         "满意度调查": "survey",
         "社会认可度": "survey",
         "质量监测": "quality",
+        "出生人口": "births",
+        "出生": "births",
     }
 )
 

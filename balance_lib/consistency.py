@@ -100,6 +100,11 @@ _FALLS = (*((a, "area_fall") for a in _AREAS), ("equipment_value_10k_yuan", "equ
           ("multimedia_classrooms", "rooms_fall"))
 
 
+def _esc(label: str) -> str:
+    """A file label inside a message template (braces doubled)."""
+    return label.replace("{", "{{").replace("}", "}}")
+
+
 def _n(x: object) -> str:
     """A count or amount as people write it: 1,234 or 1,234.5."""
     v = float(x)
@@ -146,7 +151,8 @@ def _class_totals(classes: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[str, i
     return agg.reset_index(), covered
 
 
-def _schools_vs_classes(t: _Table, classes: pd.DataFrame) -> list[Problem]:
+def _schools_vs_classes(t: _Table, classes: pd.DataFrame, cfile: str) -> list[Problem]:
+    cf = _esc(cfile)
     agg, covered = _class_totals(classes)
     keys = _keys(t.frame, ["county_id", "school_id", "year"])
     in_scope = np.array([(c, y) in covered for c, y in zip(keys.county_id, keys.year,
@@ -168,15 +174,15 @@ def _schools_vs_classes(t: _Table, classes: pd.DataFrame) -> list[Problem]:
                 bad = in_scope & np.isfinite(v) & np.isfinite(pupils) & (v != pupils)
             out += t.problems(
                 bad & has, col, "students_vs_classes",
-                f"classes.csv 中该校{lv}各班学生数合计 {{sum}}，与本表 {{value}} 不符（差 {{diff}}）",
-                f"the school's {level} classes in classes.csv add up to {{sum}}, not {{value}} "
+                f"{cf} 中该校{lv}各班学生数合计 {{sum}}，与本表 {{value}} 不符（差 {{diff}}）",
+                f"the school's {level} classes in {cf} add up to {{sum}}, not {{value}} "
                 f"(difference {{diff}})",
                 sum=lambda k: _n(pupils[k]), value=lambda k: _n(v[k]),
                 diff=lambda k: f"{v[k] - pupils[k]:+,.0f}")
             out += t.problems(
                 bad & ~has, col, "students_vs_classes",
-                f"classes.csv 中没有该校{lv}的班级，而本表为 {{value}} 人",
-                f"classes.csv has no {level} class of the school, but this row has {{value}}",
+                f"{cf} 中没有该校{lv}的班级，而本表为 {{value}} 人",
+                f"{cf} has no {level} class of the school, but this row has {{value}}",
                 value=lambda k: _n(v[k]))
         col = f"classes_{level}"
         if col in t:
@@ -185,8 +191,8 @@ def _schools_vs_classes(t: _Table, classes: pd.DataFrame) -> list[Problem]:
                 bad = in_scope & np.isfinite(c) & (c != n)
             out += t.problems(
                 bad, col, "classes_vs_class_rows",
-                f"classes.csv 中该校{lv}有 {{n}} 个班，与本表 {{value}} 不符",
-                f"classes.csv lists {{n}} {level} classes of the school, not {{value}}",
+                f"{cf} 中该校{lv}有 {{n}} 个班，与本表 {{value}} 不符",
+                f"{cf} lists {{n}} {level} classes of the school, not {{value}}",
                 n=lambda k: _n(n[k]), value=lambda k: _n(c[k]))
     return out
 
@@ -218,7 +224,8 @@ def _grade_totals(classes: pd.DataFrame, grade: int) -> pd.Series:
 
 
 def _county_vs_classes(t: _Table, schools: pd.DataFrame | None,
-                       classes: pd.DataFrame, bounds: Bounds) -> list[Problem]:
+                       classes: pd.DataFrame, bounds: Bounds, cfile: str) -> list[Problem]:
+    cf = _esc(cfile)
     if schools is None or "grade" not in classes:
         return []
     complete = _complete_junior_years(schools, classes)
@@ -233,7 +240,8 @@ def _county_vs_classes(t: _Table, schools: pd.DataFrame | None,
             continue
         totals = _grade_totals(classes, grade)
         then = keys.year - lag
-        ok = np.array([(c, y) in complete for c, y in zip(keys.county_id, then, strict=True)])
+        ok = np.array([(c, y) in complete for c, y in zip(keys.county_id, then, strict=True)],
+                      dtype=bool)
         ref = totals.reindex(pd.MultiIndex.from_arrays([keys.county_id, then])).to_numpy(float)
         v = t.num(column)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -241,9 +249,9 @@ def _county_vs_classes(t: _Table, schools: pd.DataFrame | None,
             bad = ok & np.isfinite(v) & (ref > 0) & (np.abs(diff) > tol + 1e-12)
         out += t.problems(
             bad, column, code,
-            f"{{value}} 与 classes.csv 中该届学生{what_zh}合计 {{ref}} 相差 {{diff}}"
+            f"{{value}} 与 {cf} 中该届学生{what_zh}合计 {{ref}} 相差 {{diff}}"
             f"（允许 ±{tol:.0%}）",
-            f"{{value}} differs from the cohort's {what_en} in classes.csv, {{ref}}, by {{diff}} "
+            f"{{value}} differs from the cohort's {what_en} in {cf}, {{ref}}, by {{diff}} "
             f"(allowed ±{tol:.0%})",
             value=lambda k: _n(v[k]), ref=lambda k: _n(ref[k]), diff=lambda k: _pct(diff[k]),
             y=then.to_numpy())
@@ -266,7 +274,9 @@ def _school_totals(schools: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(["county_id", "year"]).sum()
 
 
-def _county_vs_schools(t: _Table, schools: pd.DataFrame, bounds: Bounds) -> list[Problem]:
+def _county_vs_schools(t: _Table, schools: pd.DataFrame, bounds: Bounds,
+                       sfile: str) -> list[Problem]:
+    sf = _esc(sfile)
     totals = _school_totals(schools)
     keys = _keys(t.frame, ["county_id", "year"])
     at = pd.MultiIndex.from_frame(keys)
@@ -281,9 +291,9 @@ def _county_vs_schools(t: _Table, schools: pd.DataFrame, bounds: Bounds) -> list
             bad = np.isfinite(share) & (teachers > 0) & ((share < lo - 1e-12) | (share > hi + 1e-12))
         out += t.problems(
             bad, "training_360h_eligible", "training_vs_teachers",
-            "{value} 是 schools.csv 当年专任教师合计 {teachers} 的 {share}"
+            f"{{value}} 是 {sf} 当年专任教师合计 {{teachers}} 的 {{share}}"
             f"（应在 {lo:.0%}–{hi:.0%} 之间：五年一周期，绝大多数专任教师都应完成）",
-            "{value} is {share} of the year's teachers in schools.csv, {teachers} "
+            f"{{value}} is {{share}} of the year's teachers in {sf}, {{teachers}} "
             f"(expected {lo:.0%}–{hi:.0%}: a five-year cycle covers nearly every teacher)",
             value=lambda k: _n(v[k]), teachers=lambda k: _n(teachers[k]),
             share=lambda k: f"{share[k]:.0%}")
@@ -293,8 +303,8 @@ def _county_vs_schools(t: _Table, schools: pd.DataFrame, bounds: Bounds) -> list
             bad = np.isfinite(teachers) & (v > teachers)
         out += t.problems(
             bad, "rotation_eligible_teachers", "rotation_vs_teachers",
-            "{value} 多于 schools.csv 当年专任教师合计 {teachers}",
-            "{value} is more than the year's teachers in schools.csv, {teachers}",
+            f"{{value}} 多于 {sf} 当年专任教师合计 {{teachers}}",
+            f"{{value}} is more than the year's teachers in {sf}, {{teachers}}",
             value=lambda k: _n(v[k]), teachers=lambda k: _n(teachers[k]))
     if "disabled_children_enrolled" in t:
         v = t.num("disabled_children_enrolled")
@@ -302,9 +312,9 @@ def _county_vs_schools(t: _Table, schools: pd.DataFrame, bounds: Bounds) -> list
             bad = np.isfinite(special) & (v < special)
         out += t.problems(
             bad, "disabled_children_enrolled", "disabled_vs_special",
-            "{value} 少于 schools.csv 中特殊教育学校的在校生 {special}（入学残疾儿童包括特教学校、"
+            f"{{value}} 少于 {sf} 中特殊教育学校的在校生 {{special}}（入学残疾儿童包括特教学校、"
             "随班就读和送教上门）",
-            "{value} is fewer than the special schools' pupils in schools.csv, {special} "
+            f"{{value}} is fewer than the special schools' pupils in {sf}, {{special}} "
             "(enrolled disabled children include the special schools')",
             value=lambda k: _n(v[k]), special=lambda k: _n(special[k]))
     return out
@@ -463,7 +473,7 @@ def _point_rules(t: _Table) -> list[Problem]:
     parent = keys.assign(school_id=t.text("parent_school_id"))
     ptype = _lookup(keys, pd.Series(ty), parent)
     ptype = np.array(["" if not isinstance(x, str) else x for x in ptype], dtype=object)
-    teaches = np.array(["primary" in TYPE_LEVELS.get(x, ()) for x in ptype])
+    teaches = np.array(["primary" in TYPE_LEVELS.get(x, ()) for x in ptype], dtype=bool)
     known = point & (ptype != "")
     out += t.problems(known & ~teaches & (ptype != "teaching_point"), "parent_school_id",
                       "point_parent",
@@ -511,7 +521,7 @@ def cross_checks(data: CountyData, bounds: Bounds = BOUNDS) -> list[Problem]:
     if schools is not None and "school_id" in schools and "year" in schools:
         t = _Table("schools", schools, files.get("schools", "schools.csv"))
         if classes is not None and {"school_id", "year", "level", "students"} <= set(classes):
-            out += _schools_vs_classes(t, classes)
+            out += _schools_vs_classes(t, classes, files.get("classes", "classes.csv"))
         out += _teacher_rules(t, bounds)
         out += _year_rules(t, bounds)
         out += _point_rules(t)
@@ -519,9 +529,10 @@ def cross_checks(data: CountyData, bounds: Bounds = BOUNDS) -> list[Problem]:
     if county is not None and "year" in county:
         t = _Table("county", county, files.get("county", "county.csv"))
         if classes is not None and {"year", "level", "students", "school_id"} <= set(classes):
-            out += _county_vs_classes(t, schools, classes, bounds)
+            out += _county_vs_classes(t, schools, classes, bounds,
+                                      files.get("classes", "classes.csv"))
         if schools is not None and {"year", "school_type"} <= set(schools):
-            out += _county_vs_schools(t, schools, bounds)
+            out += _county_vs_schools(t, schools, bounds, files.get("schools", "schools.csv"))
     return sort_problems(out)
 
 

@@ -159,6 +159,7 @@ UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "schools": (("county_id", "school_id", "year"), "school_id"),
     "classes": (("county_id", "school_id", "year", "class_id"), "class_id"),
     "county": (("county_id", "year"), "year"),
+    "births": (("county_id", "year"), "year"),
 }
 
 #: Tables whose rows must name a school of ``schools``: the key matched.
@@ -574,6 +575,7 @@ _TABLE_RULES = {
     "judgements": _judgement_rules,
     "survey": _no_rules,
     "quality": _no_rules,
+    "births": _no_rules,
 }
 
 
