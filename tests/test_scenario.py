@@ -438,3 +438,45 @@ def test_the_sample_scenarios_do_what_their_files_say(county, facts):
     v = rural.variation[(rural.variation.year == 2029) & (rural.variation.level == "primary")
                         & (rural.variation.indicator == "B5")].set_index("case").cv
     assert v["scenario"] > v["baseline"]  # as its description says: the B5 CV goes up
+
+
+def _with_births(county, years):
+    import pandas as pd
+
+    tables = dict(county.tables)
+    tables["births"] = pd.DataFrame({"year": list(years),
+                                     "births": [6000 - 300 * (y - 2016) for y in years]})
+    return tables
+
+
+def test_births_in_the_data_make_births_the_default(county):
+    tables = _with_births(county, range(2012, 2024))
+    facts = school_facts(tables)
+    assert facts.births[2023] == 6000 - 300 * 7
+    sc = parse_scenario({"name": "默认", "changes": []}, facts)
+    assert sc.settings.entry == "births" and sc.settings.births == facts.births
+    assert parse_scenario({"name": "趋势", "projection": {"entry": "trend"}, "changes": []},
+                          facts).settings.entry == "trend"
+    own = parse_scenario({"name": "文件", "projection": {"births": {2023: 1000}},
+                          "changes": []}, facts).settings
+    assert own.entry == "births" and own.births[2023] == 1000 and own.births[2022] == 4200
+    r = run_scenario(tables, sc)
+    assert r.summary["projection"]["entry"] == "births"
+    g1 = project(tables, sc).students_baseline[:, :, 0].sum(axis=1)
+    assert np.all(np.diff(g1) < 0)  # births fall by 300 a year, so do the entrants
+    comparison = r.summary["projection"]["entry_backtest"]
+    assert set(comparison["methods"]) == {"trend", "mean", "births"}
+    assert comparison["best"] in comparison["methods"]
+
+
+def test_births_that_do_not_cover_the_projection(county):
+    tables = _with_births(county, range(2012, 2022))  # 2022, 2023 missing for 2028, 2029
+    facts = school_facts(tables)
+    assert parse_scenario({"name": "默认", "changes": []}, facts).settings.entry == "trend"
+    with pytest.raises(ScenarioError) as exc:
+        parse_scenario({"name": "出生", "projection": {"entry": "births"}, "changes": []}, facts)
+    [p] = exc.value.problems
+    assert p.field == "projection.births" and "2022, 2023" in p.message_zh
+    assert "births.csv" in p.message_zh
+    tables.pop("births")
+    assert school_facts(tables).births == {}

@@ -1,0 +1,70 @@
+"""Words for the entry-method back-test (which grade-1 projection fits the history), in Chinese
+and English, for ``balance scenario`` and the ``30-scenario`` report.
+
+Kept here rather than in :mod:`balance_lib.labels` so the words of this one table stay together
+with the two functions that print them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+_METHOD = {
+    "zh": {"trend": "线性趋势", "mean": "历年平均", "births": "出生人口"},
+    "en": {"trend": "linear trend", "mean": "mean", "births": "births"},
+}
+_WORDS = {
+    "zh": {
+        "line": "入学方法回测（全县一年级人数，每年用此前各年预测，{years} 学年平均绝对误差）：{methods}；"
+                "最接近历史的是{best}{used}",
+        "used": "（本次预测即采用）", "not_used": "（本次预测采用{used}）",
+        "none": "入学方法回测：观测年份不足（每个检验年之前至少要有两年），未做",
+        "method": "一年级预测方法", "mape": "平均绝对误差（%）", "years": "检验学年",
+        "best": "最接近", "sep": "、",
+    },
+    "en": {
+        "line": "Entry methods back-tested (county grade 1, each year projected from the years "
+                "before; mean absolute error over {years}): {methods}; the best fit is {best}{used}",
+        "used": " (used here)", "not_used": " (this projection uses {used})",
+        "none": "Entry methods back-test: too few observed years (two before each tested year)",
+        "method": "grade-1 method", "mape": "mean abs. error (%)", "years": "years tested",
+        "best": "best", "sep": ", ",
+    },
+}
+
+
+def method_label(method: str, lang: str = "zh") -> str:
+    return _METHOD[lang].get(method, method)
+
+
+def entry_backtest_line(comparison: dict[str, Any], used: str, lang: str = "zh") -> str:
+    """One line: each method's error and which fits best (``comparison`` as returned by
+    :func:`balance_lib.projection.best_entry_method`; ``used`` is the method in force).
+
+    >>> entry_backtest_line({"methods": {"trend": 0.041, "births": 0.006}, "years": [2024, 2025],
+    ...                      "best": "births"}, "births")
+    '入学方法回测（全县一年级人数，每年用此前各年预测，2024–2025 学年平均绝对误差）：线性趋势 4.1%、出生人口 0.6%；最接近历史的是出生人口（本次预测即采用）'
+    """
+    w = _WORDS[lang]
+    if not comparison.get("best"):
+        return w["none"]
+    years = comparison["years"]
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    methods = w["sep"].join(f"{method_label(m, lang)} {e:.1%}"
+                            for m, e in comparison["methods"].items())
+    best = comparison["best"]
+    note = w["used"] if best == used else w["not_used"].format(used=method_label(used, lang))
+    return w["line"].format(years=span, methods=methods, best=method_label(best, lang), used=note)
+
+
+def entry_backtest_table(comparison: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
+    """The methods with their mean absolute error (%), the best one marked."""
+    w = _WORDS[lang]
+    years = comparison.get("years") or []
+    span = (f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])) if years else "—"
+    rows = [{w["method"]: method_label(m, lang), w["mape"]: round(100 * e, 1),
+             w["years"]: span, w["best"]: "✓" if m == comparison.get("best") else ""}
+            for m, e in comparison.get("methods", {}).items()]
+    return pd.DataFrame(rows, columns=[w["method"], w["mape"], w["years"], w["best"]])
