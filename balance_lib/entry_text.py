@@ -11,32 +11,34 @@ from typing import Any
 
 import pandas as pd
 
-_METHOD = {
-    "zh": {"trend": "线性趋势", "mean": "历年平均", "births": "出生人口"},
-    "en": {"trend": "linear trend", "mean": "mean", "births": "births"},
+#: word -> (Chinese, English), as in :mod:`balance_lib.labels`
+_WORDS: dict[str, tuple[str, str]] = {
+    "trend": ("线性趋势", "linear trend"),
+    "mean": ("历年平均", "mean"),
+    "births": ("出生人口", "births"),
+    "line": ("入学方法回测（全县一年级人数，每年用此前各年预测，{years} 学年平均绝对误差）：{methods}；"
+             "最接近历史的是{best}{used}",
+             "Entry methods back-tested (county grade 1, each year projected from the years "
+             "before; mean absolute error over {years}): {methods}; the best fit is {best}{used}"),
+    "used": ("（本次预测即采用）", " (used here)"),
+    "not_used": ("（本次预测采用{used}）", " (this projection uses {used})"),
+    "none": ("入学方法回测：观测年份不足（每个检验年之前至少要有两年），未做",
+             "Entry methods back-test: too few observed years (two before each tested year)"),
+    "method": ("一年级预测方法", "grade-1 method"),
+    "mape": ("平均绝对误差（%）", "mean abs. error (%)"),
+    "years": ("检验学年", "years tested"),
+    "best": ("最接近", "best"),
+    "sep": ("、", ", "),
 }
-_WORDS = {
-    "zh": {
-        "line": "入学方法回测（全县一年级人数，每年用此前各年预测，{years} 学年平均绝对误差）：{methods}；"
-                "最接近历史的是{best}{used}",
-        "used": "（本次预测即采用）", "not_used": "（本次预测采用{used}）",
-        "none": "入学方法回测：观测年份不足（每个检验年之前至少要有两年），未做",
-        "method": "一年级预测方法", "mape": "平均绝对误差（%）", "years": "检验学年",
-        "best": "最接近", "sep": "、",
-    },
-    "en": {
-        "line": "Entry methods back-tested (county grade 1, each year projected from the years "
-                "before; mean absolute error over {years}): {methods}; the best fit is {best}{used}",
-        "used": " (used here)", "not_used": " (this projection uses {used})",
-        "none": "Entry methods back-test: too few observed years (two before each tested year)",
-        "method": "grade-1 method", "mape": "mean abs. error (%)", "years": "years tested",
-        "best": "best", "sep": ", ",
-    },
-}
+
+
+def _w(key: str, lang: str) -> str:
+    zh, en = _WORDS[key]
+    return zh if lang == "zh" else en
 
 
 def method_label(method: str, lang: str = "zh") -> str:
-    return _METHOD[lang].get(method, method)
+    return _w(method, lang) if method in ("trend", "mean", "births") else method
 
 
 def entry_backtest_line(comparison: dict[str, Any], used: str, lang: str = "zh") -> str:
@@ -47,24 +49,25 @@ def entry_backtest_line(comparison: dict[str, Any], used: str, lang: str = "zh")
     ...                      "best": "births"}, "births")
     '入学方法回测（全县一年级人数，每年用此前各年预测，2024–2025 学年平均绝对误差）：线性趋势 4.1%、出生人口 0.6%；最接近历史的是出生人口（本次预测即采用）'
     """
-    w = _WORDS[lang]
     if not comparison.get("best"):
-        return w["none"]
+        return _w("none", lang)
     years = comparison["years"]
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    methods = w["sep"].join(f"{method_label(m, lang)} {e:.1%}"
-                            for m, e in comparison["methods"].items())
+    methods = _w("sep", lang).join(f"{method_label(m, lang)} {e:.1%}"
+                                   for m, e in comparison["methods"].items())
     best = comparison["best"]
-    note = w["used"] if best == used else w["not_used"].format(used=method_label(used, lang))
-    return w["line"].format(years=span, methods=methods, best=method_label(best, lang), used=note)
+    note = (_w("used", lang) if best == used
+            else _w("not_used", lang).format(used=method_label(used, lang)))
+    return _w("line", lang).format(years=span, methods=methods, best=method_label(best, lang),
+                                   used=note)
 
 
 def entry_backtest_table(comparison: dict[str, Any], lang: str = "zh") -> pd.DataFrame:
     """The methods with their mean absolute error (%), the best one marked."""
-    w = _WORDS[lang]
+    cols = [_w(k, lang) for k in ("method", "mape", "years", "best")]
     years = comparison.get("years") or []
     span = (f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])) if years else "—"
-    rows = [{w["method"]: method_label(m, lang), w["mape"]: round(100 * e, 1),
-             w["years"]: span, w["best"]: "✓" if m == comparison.get("best") else ""}
+    rows = [dict(zip(cols, (method_label(m, lang), round(100 * e, 1), span,
+                            "✓" if m == comparison.get("best") else ""), strict=True))
             for m, e in comparison.get("methods", {}).items()]
-    return pd.DataFrame(rows, columns=[w["method"], w["mape"], w["years"], w["best"]])
+    return pd.DataFrame(rows, columns=cols)

@@ -395,3 +395,89 @@ def test_format_and_summary_words(tmp_path):
     assert warning_summary(w, "en") == ("Data check: 1 cross-table / year-to-year warning "
                                         "(classes_vs_class_rows 1); run balance validate for "
                                         "details")
+
+
+# ---- hostile data: the checks never crash, whatever the tables hold ------------------------------
+
+
+def _corruptions():
+    def drop(table, col):
+        return lambda t: t.__setitem__(table, t[table].drop(columns=col))
+
+    def cell(table, row, col, value):
+        def f(t):
+            t[table][col] = t[table][col].astype(object)
+            t[table].loc[row, col] = value
+        return f
+
+    return {
+        "no classes_primary": drop("schools", "classes_primary"),
+        "no grade column": drop("classes", "grade"),
+        "no teachers_junior": drop("schools", "teachers_junior"),
+        "unreadable year in classes": cell("classes", 3, "year", "twenty"),
+        "unreadable year in schools": cell("schools", 0, "year", "x"),
+        "unknown school type": cell("schools", 2, "school_type", "学堂"),
+        "unknown level": cell("classes", 0, "level", "senior"),
+        "text in a count": cell("schools", 5, "students_primary", "many"),
+        "text in the county": cell("county", 1, "junior_cohort_start", "?"),
+        "duplicate school row": lambda t: t.__setitem__(
+            "schools", pd.concat([t["schools"], t["schools"].iloc[[0]]], ignore_index=True)),
+        "empty classes": lambda t: t.__setitem__("classes", t["classes"].iloc[:0]),
+        "empty county": lambda t: t.__setitem__("county", t["county"].iloc[:0]),
+        "parent unknown": cell("schools", 2, "parent_school_id", "9999"),
+        "negative pupils": cell("schools", 1, "students_junior", -150),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_corruptions()))
+def test_hostile_tables_give_located_problems_never_a_traceback(tmp_path, name):
+    t = tables()
+    _corruptions()[name](t)
+    folder = write(tmp_path / "c", t)
+    data, _ = read_county(folder)
+    cross_checks(data)  # must not raise
+    res = runner.invoke(app, ["validate", str(folder), "--strict"])
+    assert res.exit_code in (0, 2), res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    assert "Traceback" not in res.output
+
+
+def test_data_readme_documents_every_check_with_its_bounds():
+    import re
+
+    from balance_lib import consistency
+    from balance_lib.paths import DATA_DIR
+
+    text = (DATA_DIR / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Cross-table and year-to-year checks"):]
+    codes = set(re.findall(r"^``(\w+)``\s{2,}", consistency.__doc__, flags=re.M))
+    assert len(codes) == 19
+    assert codes <= set(re.findall(r"`(\w+)`", section))
+    b = BOUNDS
+    for words in (f"by more than {b.cohort_tolerance:.0%}".replace("%", " %"),
+                  f"by more than {b.graduates_tolerance:.0%}".replace("%", " %"),
+                  f"not {b.training_share[0]:.0%}–{b.training_share[1]:.0%}".replace("%", " %"),
+                  f"outside {b.pupils_per_teacher[0]:g}–{b.pupils_per_teacher[1]:g}",
+                  f"≥ {b.pupils_per_teacher_min} pupils",
+                  f"±{b.students_change:.0%} and at least {b.students_change_min}".replace(
+                      "%", " %"),
+                  f"more than {b.facility_fall:.0%}".replace("%", " %"),
+                  f"by at least {b.teachers_change_min}"):
+        assert words in section, words
+
+
+@pytest.mark.parametrize("command", ["report", "ledger", "scenario"])
+def test_other_commands_print_the_summary_too(tmp_path, monkeypatch, command):
+    from balance_lib import render
+
+    def fake_batch(plan, out, **kw):
+        return render.BatchResult([], 0.0, kw["lang"], render.index_name(kw["lang"]))
+
+    monkeypatch.setattr(render, "render_batch", fake_batch)
+    t = edit(tables(), "schools", 2025, A, classes_primary=7)
+    folder = write(tmp_path / "c", t)
+    extra = {"report": ["--out", str(tmp_path / "out"), "--schools", "none"],
+             "ledger": ["--output", str(tmp_path / "l.xlsx")], "scenario": ["--to", "2026"]}
+    res = runner.invoke(app, [command, str(folder), *extra[command]])
+    assert res.exit_code == 0, res.output
+    assert "数据检查: 跨表与跨年检查有 1 条警告（classes_vs_class_rows 1）" in res.stderr

@@ -112,20 +112,18 @@ def test_value_maps_reach_every_table_with_the_column(tmp_path):
 
 
 def test_sheet_names_can_be_mapped(tmp_path):
-    from openpyxl import load_workbook
-
     book = tmp_path / "county.xlsx"
-    shutil.copy(SAMPLE_DIR / "sample_county.xlsx", book)
-    wb = load_workbook(book)
-    wb["schools"].title = "基础表"
-    wb.save(book)
+    with pd.ExcelWriter(book) as xw:
+        for table, sheet in (("schools", "基础表"), ("classes", "classes")):
+            pd.read_csv(TINY / f"{table}.csv", dtype=str, keep_default_na=False).to_excel(
+                xw, sheet_name=sheet, index=False)
     data, found = read_county(book)
     assert [p.code for p in found] == ["missing_table"]
     m = tmp_path / "m.yaml"
     m.write_text("tables: {基础表: schools}\n", encoding="utf-8")
     got = load_county(book, m)
     assert got.files["schools"] == "county.xlsx[基础表]"
-    assert len(got.schools) == len(load_county(SAMPLE_DIR).schools)
+    assert got.schools.school_id.tolist() == load_county(TINY).schools.school_id.tolist()
 
 
 # ---- a bad mapping file: every problem, located ------------------------------------------------
@@ -200,10 +198,10 @@ def test_commands_read_through_the_mapping(export, args):
     assert "schools" in without.output  # no schools table found
     res = runner.invoke(app, [command, str(export), *rest, "--mapping", str(EXAMPLE)])
     assert res.exit_code == 0, res.output
-    same = runner.invoke(app, [command, str(SAMPLE_DIR), *rest])
     if command == "evaluate":
         import json
 
+        same = runner.invoke(app, [command, str(SAMPLE_DIR), *rest])
         a, b = json.loads(res.stdout), json.loads(same.stdout)
         a.pop("dataset"), b.pop("dataset")
         assert a == b

@@ -270,3 +270,21 @@ def test_births_from_the_table_and_the_default_entry():
     assert default_entry({2020: 1}, obs, np.array([2026])) == "trend"  # no year to fit on
     assert default_entry({2018: 1, 2019: 1}, obs, np.array([2026])) == "trend"  # 2020 missing
     assert default_entry({}, obs, np.array([2026])) == "trend"
+
+
+def test_the_entry_comparison_in_words():
+    from balance_lib.entry_text import entry_backtest_line, entry_backtest_table
+
+    c = {"methods": {"trend": 0.138, "mean": 0.156, "births": 0.005}, "years": [2024, 2025],
+         "best": "births"}
+    assert entry_backtest_line(c, "trend", "en").endswith(
+        "linear trend 13.8%, mean 15.6%, births 0.5%; the best fit is births "
+        "(this projection uses linear trend)")
+    assert entry_backtest_line(c, "births").endswith("最接近历史的是出生人口（本次预测即采用）")
+    assert entry_backtest_line({"methods": {}, "years": [], "best": None}, "trend") == (
+        "入学方法回测：观测年份不足（每个检验年之前至少要有两年），未做")
+    t = entry_backtest_table(c, "en")
+    assert t.to_dict("list") == {"grade-1 method": ["linear trend", "mean", "births"],
+                                 "mean abs. error (%)": [13.8, 15.6, 0.5],
+                                 "years tested": ["2024–2025"] * 3, "best": ["", "", "✓"]}
+    assert entry_backtest_table({}, "zh").empty
