@@ -21,7 +21,8 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
-MAPPING_HELP = "Header mapping YAML: the county's own headers → canonical names (data/README.md)"
+MAPPING_HELP = ("Header mapping YAML: the county's own headers → canonical names "
+                "(data/README.md)")
 
 
 def _fail(message: str) -> None:
@@ -125,7 +126,8 @@ def validate(
     cross-table and year-to-year warnings (problems with --strict)."""
     from .consistency import cross_checks, format_warnings
     from .io import read_county
-    from .schemas import format_report, sort_problems, validate as check
+    from .schemas import format_report, sort_problems
+    from .schemas import validate as check
 
     _check_lang(lang)
     county, problems = read_county(data, mapping)
@@ -403,7 +405,8 @@ def template(
         elif year not in years:
             _fail(f"{source}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
                   if lang == "zh" else
-                  f"{source}: no data for year {year} (years present: {', '.join(map(str, years))})")
+                  f"{source}: no data for year {year} "
+                  f"(years present: {', '.join(map(str, years))})")
         tables, label = county.tables, source.name
     write_atomic(output, template_bytes(tables, year, label))
     typer.echo(f"→ {output}" + (f"（{label} {year} 学年预填）" if label and lang == "zh" else

@@ -115,6 +115,11 @@ def _pct(x: object) -> str:
     return f"{float(x):+.1%}"
 
 
+def _at(values: np.ndarray, fmt=_n):
+    """A message field: row position -> ``values`` at that row, formatted by ``fmt``."""
+    return lambda k: fmt(values[k])
+
+
 def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Key columns as text (ids) and int (year); rows with an unreadable year get -1."""
     out = {}
@@ -177,13 +182,13 @@ def _schools_vs_classes(t: _Table, classes: pd.DataFrame, cfile: str) -> list[Pr
                 f"{cf} 中该校{lv}各班学生数合计 {{sum}}，与本表 {{value}} 不符（差 {{diff}}）",
                 f"the school's {level} classes in {cf} add up to {{sum}}, not {{value}} "
                 f"(difference {{diff}})",
-                sum=lambda k: _n(pupils[k]), value=lambda k: _n(v[k]),
-                diff=lambda k: f"{v[k] - pupils[k]:+,.0f}")
+                sum=_at(pupils), value=_at(v),
+                diff=_at(v - pupils, "{:+,.0f}".format))
             out += t.problems(
                 bad & ~has, col, "students_vs_classes",
                 f"{cf} 中没有该校{lv}的班级，而本表为 {{value}} 人",
                 f"{cf} has no {level} class of the school, but this row has {{value}}",
-                value=lambda k: _n(v[k]))
+                value=_at(v))
         col = f"classes_{level}"
         if col in t:
             c = t.num(col)
@@ -193,7 +198,7 @@ def _schools_vs_classes(t: _Table, classes: pd.DataFrame, cfile: str) -> list[Pr
                 bad, col, "classes_vs_class_rows",
                 f"{cf} 中该校{lv}有 {{n}} 个班，与本表 {{value}} 不符",
                 f"{cf} lists {{n}} {level} classes of the school, not {{value}}",
-                n=lambda k: _n(n[k]), value=lambda k: _n(c[k]))
+                n=_at(n), value=_at(c))
     return out
 
 
@@ -253,7 +258,7 @@ def _county_vs_classes(t: _Table, schools: pd.DataFrame | None,
             f"（允许 ±{tol:.0%}）",
             f"{{value}} differs from the cohort's {what_en} in {cf}, {{ref}}, by {{diff}} "
             f"(allowed ±{tol:.0%})",
-            value=lambda k: _n(v[k]), ref=lambda k: _n(ref[k]), diff=lambda k: _pct(diff[k]),
+            value=_at(v), ref=_at(ref), diff=_at(diff, _pct),
             y=then.to_numpy())
     return out
 
@@ -288,15 +293,16 @@ def _county_vs_schools(t: _Table, schools: pd.DataFrame, bounds: Bounds,
         v = t.num("training_360h_eligible")
         with np.errstate(invalid="ignore", divide="ignore"):
             share = v / teachers
-            bad = np.isfinite(share) & (teachers > 0) & ((share < lo - 1e-12) | (share > hi + 1e-12))
+            outside = (share < lo - 1e-12) | (share > hi + 1e-12)
+            bad = np.isfinite(share) & (teachers > 0) & outside
         out += t.problems(
             bad, "training_360h_eligible", "training_vs_teachers",
             f"{{value}} 是 {sf} 当年专任教师合计 {{teachers}} 的 {{share}}"
             f"（应在 {lo:.0%}–{hi:.0%} 之间：五年一周期，绝大多数专任教师都应完成）",
             f"{{value}} is {{share}} of the year's teachers in {sf}, {{teachers}} "
             f"(expected {lo:.0%}–{hi:.0%}: a five-year cycle covers nearly every teacher)",
-            value=lambda k: _n(v[k]), teachers=lambda k: _n(teachers[k]),
-            share=lambda k: f"{share[k]:.0%}")
+            value=_at(v), teachers=_at(teachers),
+            share=_at(share, "{:.0%}".format))
     if "rotation_eligible_teachers" in t:
         v = t.num("rotation_eligible_teachers")
         with np.errstate(invalid="ignore"):
@@ -305,7 +311,7 @@ def _county_vs_schools(t: _Table, schools: pd.DataFrame, bounds: Bounds,
             bad, "rotation_eligible_teachers", "rotation_vs_teachers",
             f"{{value}} 多于 {sf} 当年专任教师合计 {{teachers}}",
             f"{{value}} is more than the year's teachers in {sf}, {{teachers}}",
-            value=lambda k: _n(v[k]), teachers=lambda k: _n(teachers[k]))
+            value=_at(v), teachers=_at(teachers))
     if "disabled_children_enrolled" in t:
         v = t.num("disabled_children_enrolled")
         with np.errstate(invalid="ignore"):
@@ -316,7 +322,7 @@ def _county_vs_schools(t: _Table, schools: pd.DataFrame, bounds: Bounds,
             "随班就读和送教上门）",
             f"{{value}} is fewer than the special schools' pupils in {sf}, {{special}} "
             "(enrolled disabled children include the special schools')",
-            value=lambda k: _n(v[k]), special=lambda k: _n(special[k]))
+            value=_at(v), special=_at(special))
     return out
 
 
@@ -341,22 +347,22 @@ def _teacher_rules(t: _Table, bounds: Bounds) -> list[Problem]:
             bad & (n == 0), c, "pupils_per_teacher",
             f"{lv}有 {{pupils}} 名学生，却没有{lv}专任教师",
             f"{{pupils}} {level} pupils and no {level} teacher",
-            pupils=lambda k: _n(p[k]))
+            pupils=_at(p))
         out += t.problems(
             bad & (n > 0), c, "pupils_per_teacher",
             f"{lv}生师比 {{ratio}}:1（{{pupils}} 名学生 / {{value}} 名专任教师），"
             f"超出合理范围 {lo:g}–{hi:g}",
             f"{level} pupils per teacher {{ratio}} ({{pupils}} pupils / {{value}} teachers), "
             f"outside the plausible {lo:g}–{hi:g}",
-            ratio=lambda k: f"{ratio[k]:.1f}", pupils=lambda k: _n(p[k]),
-            value=lambda k: _n(n[k]))
+            ratio=_at(ratio, "{:.1f}".format), pupils=_at(p),
+            value=_at(n))
         with np.errstate(invalid="ignore"):
             idle = (p == 0) & (n > 0)
         out += t.problems(
             idle, c, "teachers_no_students",
             f"该校没有{lv}学生，却有 {{value}} 名{lv}专任教师（应按任教学段填写）",
             f"{{value}} {level} teachers but no {level} pupil (teachers go by the level they "
-            "teach)", value=lambda k: _n(n[k]))
+            "teach)", value=_at(n))
     return out
 
 
@@ -397,8 +403,8 @@ def _year_rules(t: _Table, bounds: Bounds) -> list[Problem]:
                 f"（超过 ±{bounds.students_change:.0%}；学区调整、撤并请核实两校数据）",
                 "{value}, {change} against {before} in {prev_year} (more than "
                 f"±{bounds.students_change:.0%}; check both schools after a boundary change)",
-                value=lambda k: _n(v[k]), before=lambda k: _n(b[k]),
-                change=lambda k: _pct(change[k]), prev_year=py)
+                value=_at(v), before=_at(b),
+                change=_at(change, _pct), prev_year=py)
         col = f"teachers_{level}"
         if col in t:
             v, b = t.num(col), before(col)
@@ -409,7 +415,7 @@ def _year_rules(t: _Table, bounds: Bounds) -> list[Problem]:
                 bad, col, "teachers_change",
                 "{value}，{prev_year} 年为 {before}：一年内翻倍或减半，请核实",
                 "{value} against {before} in {prev_year}: doubled or halved in a year",
-                value=lambda k: _n(v[k]), before=lambda k: _n(b[k]), prev_year=py)
+                value=_at(v), before=_at(b), prev_year=py)
     fall = bounds.facility_fall
     for col, code in _FALLS:
         if col not in t:
@@ -424,8 +430,8 @@ def _year_rules(t: _Table, bounds: Bounds) -> list[Problem]:
             f"（超过 {fall:.0%}：校舍、设备一般不会减少，拆除、报废或调出请核实）",
             "{value}, {change} less than {before} in {prev_year} (a fall of more than "
             f"{fall:.0%}: buildings and equipment rarely shrink)",
-            value=lambda k: _n(v[k]), before=lambda k: _n(b[k]),
-            change=lambda k: f"{change[k]:.1%}", prev_year=py)
+            value=_at(v), before=_at(b),
+            change=_at(change, "{:.1%}".format), prev_year=py)
     if "school_type" in t:
         ty = t.text("school_type")
         was = np.where(has, ty[at], "")
@@ -457,7 +463,7 @@ def _point_rules(t: _Table) -> list[Problem]:
         out += t.problems(point & (j > 0), "students_junior", "point_junior",
                           "教学点只有小学学段，却填了 {value} 名初中学生",
                           "a teaching point has only 小学 grades, but {value} junior pupils",
-                          value=lambda k: _n(j[k]))
+                          value=_at(j))
     if "multimedia_classrooms" in t and "classes_primary" in t:
         m, c = t.num("multimedia_classrooms"), t.num("classes_primary")
         with np.errstate(invalid="ignore"):
@@ -466,7 +472,7 @@ def _point_rules(t: _Table) -> list[Problem]:
                           "教学点有 {value} 间网络多媒体教室，多于其 {classes} 个班加 1",
                           "{value} multimedia classrooms at a teaching point of {classes} "
                           "classes (more than one per class plus one)",
-                          value=lambda k: _n(m[k]), classes=lambda k: _n(c[k]))
+                          value=_at(m), classes=_at(c))
     if "parent_school_id" not in t:
         return out
     keys = _keys(t.frame, ["county_id", "year", "school_id"])
@@ -489,8 +495,8 @@ def _point_rules(t: _Table) -> list[Problem]:
                           "教学点 {value} 名学生，多于其中心校 {parent} 的小学 {ppupils} 人",
                           "{value} pupils, more than the 小学 of its parent school {parent} "
                           "({ppupils})",
-                          value=lambda k: _n(p[k]), parent=t.text("parent_school_id"),
-                          ppupils=lambda k: _n(pp[k]))
+                          value=_at(p), parent=t.text("parent_school_id"),
+                          ppupils=_at(pp))
     return out
 
 
@@ -540,7 +546,8 @@ def format_warnings(warnings: list[Problem], lang: str = "zh", strict_hint: bool
     """A header line with the count, then one line per warning."""
     n = len(warnings)
     if lang == "zh":
-        head = f"跨表与跨年检查有 {n} 条警告" + ("（--strict 时视为问题）：" if strict_hint else "：")
+        head = f"跨表与跨年检查有 {n} 条警告" + (
+            "（--strict 时视为问题）：" if strict_hint else "：")
     else:
         head = (f"{n} cross-table / year-to-year warning{'s' if n != 1 else ''}"
                 + (" (problems with --strict):" if strict_hint else ":"))

@@ -16,8 +16,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "trend": ("线性趋势", "linear trend"),
     "mean": ("历年平均", "mean"),
     "births": ("出生人口", "births"),
-    "line": ("入学方法回测（全县一年级人数，每年用此前各年预测，{years} 学年平均绝对误差）：{methods}；"
-             "最接近历史的是{best}{used}",
+    "line": ("入学方法回测（全县一年级人数，每年用此前各年预测，{years} 学年平均绝对误差）："
+             "{methods}；最接近历史的是{best}{used}",
              "Entry methods back-tested (county grade 1, each year projected from the years "
              "before; mean absolute error over {years}): {methods}; the best fit is {best}{used}"),
     "used": ("（本次预测即采用）", " (used here)"),
@@ -45,9 +45,10 @@ def entry_backtest_line(comparison: dict[str, Any], used: str, lang: str = "zh")
     """One line: each method's error and which fits best (``comparison`` as returned by
     :func:`balance_lib.projection.best_entry_method`; ``used`` is the method in force).
 
-    >>> entry_backtest_line({"methods": {"trend": 0.041, "births": 0.006}, "years": [2024, 2025],
-    ...                      "best": "births"}, "births")
-    '入学方法回测（全县一年级人数，每年用此前各年预测，2024–2025 学年平均绝对误差）：线性趋势 4.1%、出生人口 0.6%；最接近历史的是出生人口（本次预测即采用）'
+    >>> line = entry_backtest_line({"methods": {"trend": 0.041, "births": 0.006},
+    ...                             "years": [2024, 2025], "best": "births"}, "births")
+    >>> line.split("：")[1]
+    '线性趋势 4.1%、出生人口 0.6%；最接近历史的是出生人口（本次预测即采用）'
     """
     if not comparison.get("best"):
         return _w("none", lang)

@@ -26,9 +26,10 @@ as usual (canonical or Chinese spelling).
 
 :func:`read_mapping` checks the whole file and reports every problem at once, each located by
 file, line and key (:class:`~balance_lib.schemas.Problem` with ``row`` = the YAML line; the
-message starts with the key path, e.g. ``键 schools.学校标识码``): an unknown table, an unknown canonical column for that table, two
-headers onto one column, the same header twice, a ``values`` entry for a column that is neither a
-category nor yes/no, or a value that column does not allow.
+message starts with the key path, e.g. ``键 schools.学校标识码``): an unknown table, an unknown
+canonical column for that table, two headers onto one column, the same header twice, a
+``values`` entry for a column that is neither a category nor yes/no, or a value that column does
+not allow.
 
 >>> m, problems = parse_mapping("schools:\\n  学校标识码: school_id\\n"
 ...                             "values:\\n  school_type: {完小: primary}\\n")
@@ -207,7 +208,8 @@ def _pairs(node: yaml.Node, ck: _Checker, where: str | None):
     out = []
     for k, v in node.value:
         if not isinstance(k, yaml.ScalarNode) or k.value.strip() == "":
-            ck.add(_line(k), where, "not_a_mapping", "键应为非空文本", "keys must be non-empty text")
+            ck.add(_line(k), where, "not_a_mapping", "键应为非空文本",
+                   "keys must be non-empty text")
             continue
         name = k.value.strip()
         path = f"{where}.{name}" if where else name

@@ -36,9 +36,9 @@ from typing import Any
 import pandas as pd
 
 from .columns import VALUE_LABELS
+from .consistency import cross_checks, mapping_note, warning_summary
 from .engine import ResourceResult, evaluate_resources, long_values
 from .indicators import IndicatorResult, assess_indicators
-from .consistency import cross_checks, mapping_note, warning_summary
 from .io import CountyData, load_county_excluding
 from .labels import LANGS, STATUS, label, status_label, yes_no
 from .labels import level_label as _level_label

@@ -879,8 +879,9 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     -------
     dict
         ``schools``, ``classes``, ``county``, ``judgements``, ``survey``, ``quality``,
-        ``births``: each a frame with the canonical columns of :mod:`balance_lib.columns` in contract order, without
-        ``county_id`` (one county). Areas in m², equipment in 万元, money in 元, rates as 0–1.
+        ``births``: each a frame with the canonical columns of :mod:`balance_lib.columns` in
+        contract order, without ``county_id`` (one county). Areas in m², equipment in 万元,
+        money in 元, rates as 0–1.
 
     Notes
     -----

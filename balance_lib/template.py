@@ -11,9 +11,9 @@ reader accepts (学校, 班级, 县域, 评估认定, 满意度调查, 质量监
   school columns on ``学校``), so data start in row 3, which the reader finds by itself (it takes
   the row with the most known headers among the first ten as the header);
 * drop-down lists (Excel data validation) for the category and yes/no columns, in Chinese
-  (学校类型, 城乡类型, 学段, 调查对象, 是/否); whole-number validation ≥ 0 for counts, decimal ≥ 0 for
-  amounts, 0–1 for shares, a year range for years; identifier columns are formatted as text so
-  leading zeros survive.
+  (学校类型, 城乡类型, 学段, 调查对象, 是/否); whole-number validation ≥ 0 for counts,
+  decimal ≥ 0 for amounts, 0–1 for shares, a year range for years; identifier columns are
+  formatted as text so leading zeros survive.
 
 ``--from DATA --year Y`` pre-fills the sheets with year *Y* of existing data (births: every birth
 year), categories written in Chinese, so next year's update starts from last year's figures.
@@ -107,8 +107,10 @@ def choices_of(spec: ColumnSpec) -> list[str]:
     """The Chinese drop-down choices of a category or yes/no column (the reader maps them back).
 
     >>> from balance_lib.columns import column_spec
-    >>> choices_of(column_spec("schools", "area_type")), choices_of(column_spec("schools", "is_private"))
-    (['城区', '镇区', '乡村'], ['是', '否'])
+    >>> choices_of(column_spec("schools", "area_type"))
+    ['城区', '镇区', '乡村']
+    >>> choices_of(column_spec("schools", "is_private"))
+    ['是', '否']
     """
     if spec.kind == "bool":
         return ["是", "否"]
@@ -209,8 +211,8 @@ def _notes(wb: Any, source: str | None, year: int | None, counts: Mapping[str, i
         ("填写说明", ""),
         ("1", "每张工作表是一张表：" + "、".join(SHEETS.values())
          + "。只有「学校」必填；缺少的表使相应指标“未评估”，不会被当作达标。"),
-        ("2", "第 1 行是单位，第 2 行是表头（请勿修改表头；鼠标悬停在表头上可看到列名、类型和可选值），"
-              "从第 3 行起每行一条记录。"),
+        ("2", "第 1 行是单位，第 2 行是表头（请勿修改表头；鼠标悬停在表头上可看到列名、类型和"
+              "可选值），从第 3 行起每行一条记录。"),
         ("3", "学年填学年开始的年份：2025 表示 2025–2026 学年。一个文件可以包含多个学年。"),
         ("4", "学校代码等代码列按文本填写，保留前导 0；不要用科学计数法。"),
         ("5", "学校类型、城乡类型、学段、调查对象和是/否列从下拉列表选择；数字列只能填非负数，"

@@ -154,7 +154,8 @@ tables:
     assert "school_nmae" in messages[(5, "unknown_column")]
     assert "是否应为 school_name" in messages[(5, "unknown_column")]
     assert "classes" in messages[(7, "unknown_table")]  # the suggestion
-    assert messages[(4, "duplicate_column")].startswith("键 schools.代码: 两个表头都映射到 school_id")
+    assert messages[(4, "duplicate_column")].startswith(
+        "键 schools.代码: 两个表头都映射到 school_id")
     assert "schools 表没有列 “level”" in messages[(6, "unknown_column")]  # level is in classes
 
 

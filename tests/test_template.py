@@ -74,8 +74,8 @@ def _validations(ws) -> dict[str, tuple]:
     out = {}
     for dv in ws.data_validations.dataValidation:
         for rng in str(dv.sqref).split():
-            out[rng.split(":")[0].rstrip("0123456789")] = (dv.type, dv.operator, dv.formula1,
-                                                             dv.formula2, str(rng), dv.showErrorMessage)
+            out[rng.split(":")[0].rstrip("0123456789")] = (
+                dv.type, dv.operator, dv.formula1, dv.formula2, str(rng), dv.showErrorMessage)
     return out
 
 
