@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+MAPPING_HELP = ("Header mapping YAML: the county's own headers → canonical names "
+                "(data/README.md)")
 
 
 def _fail(message: str) -> None:
@@ -35,27 +37,39 @@ def to_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def _load(data: Path, lang: str, registry: Any = None):
-    """The county's tables, checked (every problem, exit 2). ``registry``: an extended
-    registry whose extra columns the reader must accept."""
+def _load(data: Path, lang: str, mapping: Path | None = None, registry: Any = None):
+    """The county, validated, with the one-line summary of its cross-table warnings on stderr.
+    ``registry``: an extended registry whose extra columns the reader must accept."""
     from .io import DataError, load_county
     from .schemas import format_report
 
     try:
-        return load_county(data, registry=registry)
+        county = load_county(data, mapping, registry=registry)
     except DataError as exc:
         _fail(format_report(exc.problems, lang=lang))
+    _warn_summary(county, lang)
+    return county
 
 
-def _load_excluding(data: Path, lang: str, registry: Any = None):
+def _load_excluding(data: Path, lang: str, mapping: Path | None = None, registry: Any = None):
     """The lenient load of ``balance report``: (county, excluded schools' problems)."""
     from .io import DataError, load_county_excluding
     from .schemas import format_report
 
     try:
-        return load_county_excluding(data, registry=registry)
+        county, excluded = load_county_excluding(data, mapping, registry=registry)
     except DataError as exc:
         _fail(format_report(exc.problems, lang=lang))
+    _warn_summary(county, lang)
+    return county, excluded
+
+
+def _warn_summary(county: Any, lang: str) -> None:
+    from .consistency import cross_checks, warning_summary
+
+    line = warning_summary(cross_checks(county), lang)
+    if line:
+        typer.echo(line, err=True)
 
 
 def _registry(indicators: Path | None):
@@ -100,14 +114,15 @@ def _emit(text: bytes, output: Path | None) -> None:
         typer.echo(f"→ {output}", err=True)
 
 
-def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Path | None):
+def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Path | None,
+            mapping: Path | None = None):
     """The checks and loads ``evaluate`` and ``scenario`` share: (settings, registry, county),
     or exit 2."""
     _check_lang(lang)
     if fmt not in ("table", "json"):
         _fail(f"--format must be table or json, got {fmt!r}")
     settings, registry = _settings(params), _registry(indicators)
-    return settings, registry, _load(data, lang, registry)
+    return settings, registry, _load(data, lang, mapping, registry)
 
 
 def _check_lang(lang: str) -> str:
@@ -119,15 +134,35 @@ def _check_lang(lang: str) -> str:
 @app.command()
 def validate(
     data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Cross-table and year-to-year warnings are problems (exit 2)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
-    """Check a county's data and list every problem (file, row, school, year, column)."""
+    """Check a county's data and list every problem (file, row, school, year, column), then the
+    cross-table and year-to-year warnings (problems with --strict)."""
+    from .columns import vocabulary_for
+    from .consistency import cross_checks, format_warnings
+    from .io import read_county
+    from .schemas import format_report, sort_problems
+    from .schemas import validate as check
+
     _check_lang(lang)
-    county = _load(data, lang)
+    registry = _registry(indicators) if indicators else None
+    with vocabulary_for(registry):  # a provincial file's extra columns are read and checked
+        county, problems = read_county(data, mapping)
+        problems = sort_problems([*problems, *check(county)])
+    warnings = cross_checks(county)
+    if strict:
+        problems, warnings = sort_problems([*problems, *warnings]), []
+    tail = f"\n{format_warnings(warnings, lang)}" if warnings else ""
+    if problems:
+        _fail(format_report(problems, lang=lang) + tail)
     n = {t: len(f) for t, f in county.tables.items()}
     summary = "，".join(f"{t} {k} 行" for t, k in n.items()) if lang == "zh" else ", ".join(
         f"{t}: {k} rows" for t, k in n.items())
-    typer.echo(("数据检查通过: " if lang == "zh" else "Data are valid: ") + summary)
+    typer.echo(("数据检查通过: " if lang == "zh" else "Data are valid: ") + summary + tail)
 
 
 @app.command()
@@ -138,6 +173,7 @@ def evaluate(
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """Evaluate one year: B1–B7 per school unit, 差异系数, B8–B32, vetoes and the verdict."""
@@ -145,7 +181,7 @@ def evaluate(
     from .results import build_evaluation
     from .textout import render_evaluation
 
-    settings, registry, county = _inputs(data, fmt, params, lang, indicators)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping)
     schools = county.schools
     years = sorted(int(y) for y in schools["year"].unique())
     if year not in years:
@@ -171,6 +207,7 @@ def ledger(
     output: Path = typer.Option(..., "--output", help="ledger.xlsx (recommended) or ledger.csv"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status."""
@@ -182,7 +219,7 @@ def ledger(
         _fail(f"--output must end with .xlsx or .csv, got {output.name!r}")
     settings = _settings(params)
     registry = _registry(indicators)
-    county = _load(data, lang, registry)
+    county = _load(data, lang, mapping, registry)
     try:
         frames = make_ledger(county.tables, settings, registry, year_from=year_from,
                              year_to=year_to, lang=lang)
@@ -207,6 +244,7 @@ def report(
     jobs: int | None = typer.Option(None, "--jobs", min=1, help="Parallel reports (default: cores)"),
     force: bool = typer.Option(False, "--force", help="Rebuild reports whose inputs are unchanged"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
     scenario_files: list[Path] = typer.Option(  # noqa: B008 - typer's way
         [], "--scenario", help="Also render this scenario (30-scenario); repeatable"),
@@ -244,7 +282,7 @@ def report(
         _fail("--scheduler is only used with --executor dask")
     _settings(params)
     registry = _registry(indicators)
-    county, excluded = _load_excluding(data, lang, registry)
+    county, excluded = _load_excluding(data, lang, mapping, registry)
     available = sorted(int(y) for y in county.schools["year"].unique())
     try:
         chosen = parse_years(years, available)
@@ -274,13 +312,14 @@ def report(
              **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
                      scenarios=_check_scenarios(scenario_files, county, lang), lang=lang,
-                     indicators=indicators)
+                     indicators=indicators, mapping=mapping)
     info = dataset_info(data)
     synthetic = info.get("note") if lang == "zh" else (
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
-    batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators), n_jobs=jobs,
+    batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping),
+                         n_jobs=jobs,
                          force=force,
                          note=note or None,
                          title=label("index_title", lang, county=Path(data).name),
@@ -326,6 +365,7 @@ def scenario(
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """Project enrolment to the target year and compare a scenario with the baseline."""
@@ -333,7 +373,7 @@ def scenario(
     from .scenario_spec import EMPTY, ScenarioError, load_scenario, parse_scenario
     from .scenario_text import render_scenario
 
-    settings, registry, county = _inputs(data, fmt, params, lang, indicators)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping)
     try:
         facts = school_facts(county.tables)
         if scenario_file is None:
@@ -354,6 +394,43 @@ def scenario(
         text = render_scenario(result, registry, lang=lang, data_name=info["name"],
                                note=info.get("note")).encode("utf-8")
     _emit(text, output)
+
+
+@app.command()
+def template(
+    output: Path = typer.Option(..., "--output", help="The workbook to write, e.g. 模板.xlsx"),
+    source: Path | None = typer.Option(None, "--from",
+                                       help="Pre-fill with a year of this county's data"),
+    year: int | None = typer.Option(None, "--year",
+                                    help="The year to pre-fill (default: the latest in --from)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en (messages; the template is Chinese)"),
+) -> None:
+    """Write the Excel input template: a sheet per table with Chinese headers, units, drop-downs
+    and number checks, and the instructions (说明); --from pre-fills it with last year's data."""
+    from .template import template_bytes
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".xlsx":
+        _fail(f"--output must end with .xlsx, got {output.name!r}")
+    if source is None and (year is not None or mapping is not None):
+        _fail("--year and --mapping go with --from DATA" if lang == "en" else
+              "--year 和 --mapping 需要与 --from DATA 一起使用")
+    tables, label = None, None
+    if source is not None:
+        county = _load(source, lang, mapping)
+        years = sorted(int(y) for y in county.schools["year"].unique())
+        if year is None:
+            year = years[-1]
+        elif year not in years:
+            _fail(f"{source}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
+                  if lang == "zh" else
+                  f"{source}: no data for year {year} "
+                  f"(years present: {', '.join(map(str, years))})")
+        tables, label = county.tables, source.name
+    write_atomic(output, template_bytes(tables, year, label))
+    typer.echo(f"→ {output}" + (f"（{label} {year} 学年预填）" if label and lang == "zh" else
+                                f" (pre-filled with {label} {year})" if label else ""))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -78,6 +78,7 @@ from .columns import (
     table_columns,
     vocabulary_for,
 )
+from .mapping import EMPTY_MAPPING, HeaderMapping, read_mapping
 from .schemas import Problem, format_report, sort_problems, validate
 
 __all__ = ["CountyData", "DataError", "load_county", "load_county_excluding", "read_county",
@@ -120,6 +121,8 @@ class CountyData:
     excluded_names
         School id -> name of the schools :func:`load_county_excluding` set aside (their rows
         are no longer in :attr:`tables`); empty otherwise.
+    mapping
+        The header mapping file the tables were read with (``--mapping``), or None.
     """
 
     source: Path
@@ -128,6 +131,7 @@ class CountyData:
     parse_problems: list[Problem] = field(default_factory=list)
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
     excluded_names: dict[str, str] = field(default_factory=dict)
+    mapping: Path | None = None
 
     def get(self, table: str) -> pd.DataFrame | None:
         """The frame of ``table``, or None when the county did not provide it."""
@@ -152,13 +156,17 @@ class DataError(Exception):
         return format_report(self.problems)
 
 
-def load_county(path: str | Path, *, registry: Any = None) -> CountyData:
+def load_county(path: str | Path, mapping: MappingArg = None, *,
+                registry: Any = None) -> CountyData:
     """Read and validate a county; raise :class:`DataError` with all problems if there are any.
 
     Parameters
     ----------
     path
         A county folder (``schools.csv`` and optional tables) or one ``.xlsx`` workbook.
+    mapping
+        A header mapping (:mod:`balance_lib.mapping`): its file, or one already read; None for
+        the built-in headers only.
     registry
         An extended indicator registry: its extra columns are read and checked too
         (:func:`balance_lib.columns.vocabulary_for`). Default: the national vocabulary.
@@ -169,15 +177,15 @@ def load_county(path: str | Path, *, registry: Any = None) -> CountyData:
         Typed frames that passed every rule of :func:`balance_lib.schemas.validate`.
     """
     with vocabulary_for(registry):
-        data, problems = read_county(path)
+        data, problems = read_county(path, mapping)
         problems = sort_problems([*problems, *validate(data)])
     if problems:
         raise DataError(problems)
     return data
 
 
-def load_county_excluding(path: str | Path, *, registry: Any = None
-                          ) -> tuple[CountyData, dict[str, list[Problem]]]:
+def load_county_excluding(path: str | Path, mapping: MappingArg = None, *,
+                          registry: Any = None) -> tuple[CountyData, dict[str, list[Problem]]]:
     """Read and validate a county, setting aside the schools whose rows have problems.
 
     The lenient loader of ``balance report``: one corrupted school must not stop a county's
@@ -190,6 +198,8 @@ def load_county_excluding(path: str | Path, *, registry: Any = None
     ----------
     path
         A county folder or one ``.xlsx`` workbook.
+    mapping
+        A header mapping, as for :func:`load_county`.
 
     Returns
     -------
@@ -211,11 +221,12 @@ def load_county_excluding(path: str | Path, *, registry: Any = None
     that appears in two counties is dropped from both.
     """
     with vocabulary_for(registry):
-        return _load_excluding(path)
+        return _load_excluding(path, mapping)
 
 
-def _load_excluding(path: str | Path) -> tuple[CountyData, dict[str, list[Problem]]]:
-    data, problems = read_county(path)
+def _load_excluding(path: str | Path, mapping: MappingArg = None
+                    ) -> tuple[CountyData, dict[str, list[Problem]]]:
+    data, problems = read_county(path, mapping)
     problems = sort_problems([*problems, *validate(data)])
     excluded: dict[str, list[Problem]] = {}
     while problems:
@@ -254,16 +265,31 @@ def _drop_schools(data: CountyData, school_ids: set[str]) -> CountyData:
         tables[t] = f
     return CountyData(source=data.source, tables=tables, files=dict(data.files),
                       parse_problems=list(data.parse_problems),
-                      ignored_columns=dict(data.ignored_columns), excluded_names=names)
+                      ignored_columns=dict(data.ignored_columns), excluded_names=names,
+                      mapping=data.mapping)
 
 
-def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
+#: what the ``mapping`` arguments take: a mapping file, a mapping already read, or None
+MappingArg = HeaderMapping | str | Path | None
+
+
+def _mapping_of(mapping: MappingArg) -> tuple[HeaderMapping, list[Problem]]:
+    if mapping is None or isinstance(mapping, HeaderMapping):
+        return mapping or EMPTY_MAPPING, []
+    return read_mapping(mapping)
+
+
+def read_county(path: str | Path, mapping: MappingArg = None) -> tuple[CountyData, list[Problem]]:
     """Parse a county folder or workbook without judging the values.
 
     Parameters
     ----------
     path
         A county folder or one ``.xlsx`` workbook.
+    mapping
+        A header mapping (:mod:`balance_lib.mapping`): the county's own headers, file or sheet
+        names and category spellings. A mapping file with problems gives those problems and no
+        tables (a half-applied mapping would misread the data).
 
     Returns
     -------
@@ -275,13 +301,16 @@ def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
         ``unknown_value``, ``mangled_id``). Never raises for bad input.
     """
     path = Path(path)
-    problems: list[Problem] = []
-    data = CountyData(source=path, tables={}, files={})
+    hm, problems = _mapping_of(mapping)
+    data = CountyData(source=path, tables={}, files={}, mapping=hm.source)
+    if problems:
+        data.parse_problems = sort_problems(problems)
+        return data, data.parse_problems
     sources: dict[str, tuple[str, object]] = {}
     if path.is_dir():
-        sources = _folder_sources(path, problems)
+        sources = _folder_sources(path, problems, hm)
     elif path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        sources = _workbook_sources(path, problems)
+        sources = _workbook_sources(path, problems, hm)
     elif path.is_file():
         problems.append(Problem(
             path.name, None, None, None, None, "unreadable",
@@ -303,7 +332,7 @@ def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
         except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
             problems.append(_unreadable(label, exc))
             continue
-        frame, found, ignored = _table_from_grid(table, label, grid)
+        frame, found, ignored = _table_from_grid(table, label, grid, hm)
         problems += found
         if frame is not None:
             data.tables[table] = frame
@@ -319,9 +348,11 @@ def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _table_of(name: str) -> str | None:
+def _table_of(name: str, mapping: HeaderMapping = EMPTY_MAPPING) -> str | None:
     """The canonical table a file stem or sheet name stands for, or None."""
     key = re.sub(r"\s+", "", str(name)).lower()
+    if mapping.table(name):
+        return mapping.table(name)
     if key in TABLES:
         return key
     return TABLE_ALIASES.get(key)
@@ -347,14 +378,15 @@ def _missing_table_problem(source: Path, table: str, sheets: list[str] | None) -
         f"{', '.join(sheets) or 'none'})")
 
 
-def _folder_sources(folder: Path, problems: list[Problem]) -> dict[str, tuple[str, object]]:
+def _folder_sources(folder: Path, problems: list[Problem],
+                    mapping: HeaderMapping = EMPTY_MAPPING) -> dict[str, tuple[str, object]]:
     found: dict[str, list[Path]] = {}
     for p in sorted(folder.iterdir()):
         if not p.is_file() or p.name.startswith(("~$", ".")):
             continue
         if p.suffix.lower() not in TABLE_SUFFIXES:
             continue
-        table = _table_of(p.stem)
+        table = _table_of(p.stem, mapping)
         if table is not None:
             found.setdefault(table, []).append(p)
     sources: dict[str, tuple[str, object]] = {}
@@ -386,7 +418,8 @@ def _file_source(p: Path, table: str) -> tuple[str, object]:
     return p.name, load
 
 
-def _workbook_sources(book: Path, problems: list[Problem]) -> dict[str, tuple[str, object]]:
+def _workbook_sources(book: Path, problems: list[Problem],
+                      mapping: HeaderMapping = EMPTY_MAPPING) -> dict[str, tuple[str, object]]:
     try:
         names = _sheet_names(book)
     except Exception as exc:  # noqa: BLE001
@@ -394,7 +427,7 @@ def _workbook_sources(book: Path, problems: list[Problem]) -> dict[str, tuple[st
         return {}
     found: dict[str, list[str]] = {}
     for s in names:
-        table = _table_of(s)
+        table = _table_of(s, mapping)
         if table is not None:
             found.setdefault(table, []).append(s)
     sources: dict[str, tuple[str, object]] = {}
@@ -500,7 +533,7 @@ def _norm(header: str) -> str:
 
 
 def _table_from_grid(
-    table: str, label: str, grid: pd.DataFrame
+    table: str, label: str, grid: pd.DataFrame, mapping: HeaderMapping = EMPTY_MAPPING
 ) -> tuple[pd.DataFrame | None, list[Problem], list[str]]:
     problems: list[Problem] = []
     grid = grid.reset_index(drop=True)
@@ -509,7 +542,7 @@ def _table_from_grid(
     if grid.empty:
         return None, [_unreadable(label, ValueError("文件为空 / the file is empty"))], []
 
-    aliases = header_aliases(table)
+    aliases = {**header_aliases(table), **mapping.headers.get(table, {})}
     top = grid.iloc[:HEADER_SEARCH_ROWS]
     hits = [sum(_norm(h) in aliases for h in top.iloc[i]) for i in range(len(top))]
     head = int(np.argmax(hits)) if max(hits) > 0 else 0
@@ -536,7 +569,8 @@ def _table_from_grid(
             columns[name] = j
 
     specs = [s for s in table_columns(table) if s.name in columns or s.name == "county_id"]
-    text = {s.name: data[columns[s.name]] for s in specs if s.name in columns}
+    text = {s.name: _mapped_values(mapping, s.name, data[columns[s.name]])
+            for s in specs if s.name in columns}
     values: dict[str, object] = {}
     issues: list[tuple[ColumnSpec, pd.Series, list[tuple[np.ndarray, str, str, str]]]] = []
     for spec in specs:
@@ -570,6 +604,16 @@ def _table_from_grid(
 
 
 _EDGE_SPACE = re.compile(r"\s\x00|\x00\s")
+
+
+def _mapped_values(mapping: HeaderMapping, column: str, text: pd.Series) -> pd.Series:
+    """``text`` with the mapping's spellings of ``column``'s values replaced by the canonical
+    ones (other cells unchanged)."""
+    spellings = mapping.values.get(column)
+    if not spellings:
+        return text
+    canonical = text.str.lower().map(spellings)
+    return canonical.where(canonical.notna(), text)
 
 
 def _strip(col: pd.Series) -> pd.Series:

@@ -174,12 +174,13 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               params: Path | None = None, school_names: dict[str, str] | None = None,
               trend: bool = True,
               scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
-              indicators: Path | None = None) -> list[Job]:
+              indicators: Path | None = None, mapping: Path | None = None) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
     (``(file, name)`` pairs) — all with absolute paths.
 
-    ``lang`` and ``indicators`` (a provincial indicator file) go to every template that declares
-    them; English stems end in ``.en`` (:func:`stem_suffix`).
+    ``lang``, ``indicators`` (a provincial indicator file) and ``mapping`` (a header mapping
+    file) go to every template that declares them; English stems end in ``.en``
+    (:func:`stem_suffix`).
     """
     data = Path(data).resolve()
     common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
@@ -192,6 +193,8 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
             parameters["lang"] = lang
         if extension and declares_parameter(TEMPLATES[kind], "indicators"):
             parameters["indicators"] = extension
+        if mapping is not None and declares_parameter(TEMPLATES[kind], "mapping"):
+            parameters["mapping"] = str(Path(mapping).resolve())
         return Job(kind, stem + sfx, title, {**common, **parameters})
 
     jobs = [job("county-year", f"county-year/{y}", label("job_county_year", lang, year=y),
@@ -216,16 +219,17 @@ def _hash_path(h: Any, path: Path) -> None:
         h.update(p.read_bytes())
 
 
-def data_hash(data: Path, params: Path | None, indicators: Path | None = None) -> str:
+def data_hash(data: Path, params: Path | None, indicators: Path | None = None,
+              mapping: Path | None = None) -> str:
     """Digest of the data (every file of a folder), the settings file in force, the indicator
-    registry, a provincial indicator file and the word table."""
+    registry, a provincial indicator file, the header mapping file and the word table."""
     from .registry import REGISTRY_FILE
     from .words import WORDS_FILE
 
     h = hashlib.sha256()
     _hash_path(h, Path(data))
     _hash_path(h, Path(params) if params else STANDARDS_FILE)
-    for part in (REGISTRY_FILE, WORDS_FILE, *([Path(indicators)] if indicators else [])):
+    for part in (REGISTRY_FILE, WORDS_FILE, *(Path(f) for f in (indicators, mapping) if f)):
         _hash_path(h, part)
     return h.hexdigest()
 

@@ -43,8 +43,11 @@ from .projection import (
     LEVEL_OF_GRADE,
     backtest,
     backtest_summary,
+    best_entry_method,
+    births_from_table,
     class_limits,
     cohorts_from_classes,
+    entry_backtest,
     even_class_rows,
     fit_rates,
     project_classes,
@@ -109,16 +112,20 @@ class ScenarioResult:
     backtest: pd.DataFrame
     summary: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    #: :func:`balance_lib.projection.entry_backtest`: the entry methods on the history
+    entry_backtest: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def school_facts(tables: Mapping[str, pd.DataFrame]) -> SchoolFacts:
-    """The last observed year and the levels each school of that year teaches."""
+    """The last observed year, the levels each school of that year teaches, the observed years
+    and the births of ``births.csv``."""
     schools, classes = _inputs(tables)
     last = int(classes["year"].max())
     rows = schools[schools["year"].astype(int) == last]
     levels = {str(s): TYPE_LEVELS.get(str(t), ())
               for s, t in zip(rows["school_id"], rows["school_type"], strict=True)}
-    return SchoolFacts(last, levels)
+    observed = tuple(sorted(int(y) for y in classes["year"].unique()))
+    return SchoolFacts(last, levels, births_from_table(tables.get("births")), observed)
 
 
 def _inputs(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -438,8 +445,9 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
                           "threshold", "cv", "limit", "met"]], ["year", "case", "level"])
     classrooms = _classrooms(p, changes)
     bt = backtest(p.history, scenario.settings)
+    entry_bt = entry_backtest(p.history, scenario.settings.births, scenario.settings.entry_age)
     result = ScenarioResult(scenario, [last, *map(int, years)], last, out_schools, school_size,
-                            units, variation, classrooms, bt, {}, p.warnings)
+                            units, variation, classrooms, bt, {}, p.warnings, entry_bt)
     summary = summarise(result, registry)
     return ScenarioResult(**{**result.__dict__, "summary": summary})
 
@@ -573,7 +581,8 @@ def summarise(r: ScenarioResult, registry: Registry) -> dict[str, Any]:
         "target_year": target_year,
         "last_observed_year": r.last_observed,
         "projection": {"entry": r.scenario.settings.entry,
-                       "class_policy": r.scenario.settings.class_policy},
+                       "class_policy": r.scenario.settings.class_policy,
+                       "entry_backtest": best_entry_method(r.entry_backtest)},
         "schools_changed": r.scenario.school_ids,
         "backtest": backtest_summary(r.backtest),
         "warnings": list(r.warnings),

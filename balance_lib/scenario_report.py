@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .columns import value_label
+from .entry_text import entry_backtest_line, entry_backtest_table
 from .words import label
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
 from .report import ReportData, ReportParamError, resolve_path
@@ -77,6 +78,7 @@ def intro(r: ScenarioRun, lang: str = "zh") -> str:
         lines.append(w("backtest", lang, year=res.last_observed,
                        county=f"{bt['county_pct_error']:+.1%}", mape=f"{bt['school_mape']:.1%}",
                        max=f"{bt['school_max_ape']:.1%}"))
+    lines.append(entry_backtest_line(res.summary["projection"]["entry_backtest"], ps.entry, lang))
     lines.append(w("even", lang, year=res.last_observed))
     return "\n".join(lines)
 
@@ -242,6 +244,11 @@ def failing_table(r: ScenarioRun, case: str = "scenario", lang: str = "zh") -> p
     if not fails:
         return pd.DataFrame({w("failing", lang): [w("all_met", lang, year=r.result.years[-1])]})
     return pd.DataFrame({w("failing", lang): failing_lines(fails, lang)})
+
+
+def entry_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
+    """The grade-1 entry methods back-tested on the history, the best marked."""
+    return entry_backtest_table(r.result.summary["projection"]["entry_backtest"], lang)
 
 
 def backtest_table(r: ScenarioRun, n: int = 10, lang: str = "zh") -> pd.DataFrame:

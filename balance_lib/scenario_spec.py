@@ -4,7 +4,7 @@ A scenario is a name, optional projection settings and a list of changes, each w
 and the school ``year`` (start) from which it applies::
 
     name: 城区新建九年一贯制学校
-    projection: {target_year: 2029, entry: trend, class_policy: keep}
+    projection: {target_year: 2029, class_policy: keep}   # entry: births when births.csv has them
     changes:
       - {type: new_school, year: 2026, school_id: "6523010050", school_name: 新区学校,
          school_type: nine_year, area_type: urban, entry_classes: {primary: 4, junior: 4},
@@ -52,7 +52,7 @@ from typing import Any
 import yaml
 
 from .columns import AREA_TYPES, COLUMNS, TYPE_LEVELS
-from .projection import CLASS_POLICIES, ENTRY_METHODS, ProjectionSettings
+from .projection import CLASS_POLICIES, ENTRY_METHODS, ProjectionSettings, default_entry
 
 CHANGE_TYPES = ("new_school", "move_students", "expand_school", "hire_teachers",
                 "close_school", "merge_school")
@@ -181,6 +181,10 @@ class SchoolFacts:
 
     last_year: int
     levels: Mapping[str, tuple[str, ...]]  # school_id -> levels taught
+    #: births per birth year from the county's births.csv ({} when it has none)
+    births: Mapping[int, float] = field(default_factory=dict)
+    #: the observed years of classes.csv (the entry ratio of ``births`` is fitted on them)
+    observed_years: tuple[int, ...] = ()
 
 
 def _is_int(v: Any) -> bool:
@@ -299,6 +303,7 @@ def _projection(raw: Any, ck: _Checker, facts: SchoolFacts,
                    "entry age must be an integer 3–8")
         else:
             values["entry_age"] = raw["entry_age"]
+    births = {int(k): float(v) for k, v in facts.births.items()}  # births.csv of the data
     if "births" in raw:
         b = raw["births"]
         if not isinstance(b, Mapping) or not all(
@@ -306,15 +311,23 @@ def _projection(raw: Any, ck: _Checker, facts: SchoolFacts,
             ck.add(None, None, "projection.births", "应为 出生年份: 出生人数（非负）",
                    "must map birth year to births (non-negative)")
         else:
-            values["births"] = {int(k): float(v) for k, v in b.items()}
+            births.update({int(k): float(v) for k, v in b.items()})  # the file's win
+    if births:
+        values["births"] = births
     s = ProjectionSettings(**values)
+    years = range(facts.last_year + 1, s.target_year + 1)
+    if "entry" not in raw:  # the default: births when they cover the projection
+        observed = facts.observed_years or (facts.last_year,)
+        s = ProjectionSettings(**{**values, "entry": default_entry(
+            s.births, observed, years, s.entry_age)})
     if s.entry == "births":
-        years = range(facts.last_year + 1, s.target_year + 1)
         missing = [y - s.entry_age for y in years if (y - s.entry_age) not in s.births]
         if missing:
             ck.add(None, None, "projection.births",
-                   f"entry: births 需要出生年份 {', '.join(map(str, missing))} 的出生人数",
-                   f"entry: births needs births for {', '.join(map(str, missing))}")
+                   f"entry: births 需要出生年份 {', '.join(map(str, missing))} 的出生人数"
+                   "（births.csv 或 projection.births）",
+                   f"entry: births needs births for {', '.join(map(str, missing))} "
+                   "(births.csv or projection.births)")
     return s
 
 

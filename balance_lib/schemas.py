@@ -158,6 +158,7 @@ UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "classes": (("county_id", "school_id", "year", "class_id"), "class_id"),
     "county": (("county_id", "year"), "year"),
     "monitoring": (("county_id", "year", "subject", "level"), "subject"),
+    "births": (("county_id", "year"), "year"),
 }
 
 #: Tables whose rows must name a school of ``schools``: the key matched.
@@ -577,6 +578,7 @@ _TABLE_RULES = {
     "survey": _no_rules,
     "quality": _no_rules,
     "monitoring": _no_rules,
+    "births": _no_rules,
 }
 
 
