@@ -109,22 +109,48 @@ def package_version() -> str:
 
 
 def parse_years(spec: str | None, available: Sequence[int]) -> list[int]:
-    """``"2022-2025"``, ``"2024"``, ``"2022,2024"`` or None (all years in the data).
+    """``"2022-2025"``, ``"2024"``, ``"2022,2024"`` or None / ``"all"`` (every year of the data).
+
+    Every year named, alone or in a range, must be a year of the data; a reversed range, a
+    malformed part or a year absent from the data is a :class:`ValueError` with a message for
+    people. Ranges are checked against the data before they are expanded, so
+    ``1-30000000`` costs nothing.
 
     >>> parse_years("2022-2024", [2022, 2023, 2024, 2025])
     [2022, 2023, 2024]
+    >>> parse_years("2025-2022", [2022, 2025])
+    Traceback (most recent call last):
+    ...
+    ValueError: 2025-2022 is a reversed range: write 2022-2025
     """
-    if not spec or spec == "all":
-        return sorted(available)
-    years: list[int] = []
-    for part in spec.split(","):
-        part = part.strip()
-        if "-" in part:
-            a, b = (int(x) for x in part.split("-", 1))
-            years += range(a, b + 1)
-        elif part:
-            years.append(int(part))
-    return sorted(set(years))
+    from .limits import MAX_YEAR_SPAN
+
+    have = sorted({int(y) for y in available})
+    if not spec or spec.strip() == "all":
+        return have
+    shown = f"{have[0]}–{have[-1]}" if have else "none"
+    years: set[int] = set()
+    for raw in spec.split(","):
+        part = raw.strip()
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d{1,9})(?:\s*-\s*(\d{1,9}))?", part)
+        if not m:
+            raise ValueError(f"{part!r} is not a year or a range of years (e.g. 2022-2025)")
+        a = int(m.group(1))
+        b = int(m.group(2)) if m.group(2) else a
+        if b < a:
+            raise ValueError(f"{part} is a reversed range: write {b}-{a}")
+        if b - a > MAX_YEAR_SPAN or a < (have[0] if have else a + 1) or b > (have[-1] if have else -1):
+            raise ValueError(f"{part}: outside the years of the data ({shown})")
+        missing = [y for y in range(a, b + 1) if y not in have]
+        if missing:
+            raise ValueError(f"{part}: no data for {', '.join(map(str, missing))} "
+                             f"(years present: {', '.join(map(str, have))})")
+        years.update(range(a, b + 1))
+    if not years:
+        raise ValueError(f"{spec!r} names no year")
+    return sorted(years)
 
 
 def safe_name(text: str) -> str:

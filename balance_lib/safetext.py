@@ -5,18 +5,18 @@ A school name, an id or a cell may hold anything: terminal escape sequences (``E
 the window title, ``ESC [ 2 J`` clears the screen, OSC 52 writes the clipboard), Unicode
 direction overrides that make text read backwards, Markdown (``[x](javascript:…)``), HTML
 (``<a href=…>``), a spreadsheet formula (``=HYPERLINK(…)``) or matplotlib mathtext
-(``$\\frac{1}{$``). Each function here turns such text into something that shows the same
-characters and does nothing:
+(``$\\frac{1}{$``; the charts switch mathtext off: :func:`balance_lib.plots.apply_style`).
+Each function here turns such text into something that shows the same characters and does
+nothing:
 
 =====================  ====================================================================
 :func:`terminal`       text for a terminal: control characters (except new lines and tabs)
                        and direction overrides become visible escapes such as ``\\x1b``
 :func:`cell`           one value on one line (a table cell): the same, new lines included
 :func:`quote`          a value quoted in a message: :func:`cell`, cut to a bounded length
-:func:`markdown`       literal text inside Markdown (headings, list items): HTML-escaped and
-                       every ASCII punctuation mark written as a character reference, so no
-                       Markdown or HTML syntax, link, image, autolink or ``$…$`` math remains
-:func:`mathtext`       a chart label: ``$`` escaped so matplotlib never parses mathtext
+:func:`markdown`       literal text inside Markdown (headings, list items): every ASCII
+                       punctuation mark written as a character reference, so no Markdown or
+                       HTML syntax, link, image, autolink or ``$…$`` math remains
 :func:`csv_cell`       a CSV text cell: a leading ``=``, ``+``, ``-``, ``@``, tab or carriage
                        return gets an apostrophe in front (OWASP's advice against CSV
                        injection), so a spreadsheet shows the text instead of running it
@@ -28,8 +28,6 @@ characters and does nothing:
 'a\\\\nb'
 >>> markdown("[x](javascript:alert(1))")
 '&#91;x&#93;&#40;javascript&#58;alert&#40;1&#41;&#41;'
->>> mathtext("$\\\\frac{1}{$")
-'\\\\$\\\\frac{1}{\\\\$'
 >>> csv_cell("=HYPERLINK(1)"), csv_cell("+3 名"), csv_cell("学校")
 ("'=HYPERLINK(1)", "'+3 名", '学校')
 """
@@ -93,15 +91,6 @@ def markdown(text: object) -> str:
     '&#60;a href&#61;&#34;https&#58;&#47;&#47;x&#46;example&#34;&#62;x&#60;&#47;a&#62;'
     """
     return _PUNCTUATION.sub(lambda p: f"&#{ord(p.group(0))};", cell(text))
-
-
-def mathtext(text: object) -> str:
-    """A chart label that matplotlib shows as written: controls visible, ``$`` escaped.
-
-    The charts also switch mathtext off (``text.parse_math``); this keeps a label literal in
-    any figure, whatever its settings.
-    """
-    return cell(text).replace("$", r"\$")
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

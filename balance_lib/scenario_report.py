@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 from .columns import value_label
 from .labels import label
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
+from .safetext import cell
 from .report import ReportData, ReportParamError, resolve_path
 from .scenario import CASES, TARGET_EN, TARGET_ZH, ScenarioResult, run_scenario, school_facts
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
@@ -276,7 +277,7 @@ def class_size_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
     for k, ((_sid, level), g) in enumerate(s.groupby(["school_id", "level"], sort=False)):
         colour = PALETTE[k % len(PALETTE)]
         lv = value_label(level, lang)
-        school = g.school_name.iloc[0]
+        school = cell(g.school_name.iloc[0])  # one line, no controls; mathtext is off
         name = f"{school}（{lv}）" if lang == "zh" else f"{school} ({lv})"
         for case in CASES:
             c = g[g.case == case].sort_values("year")

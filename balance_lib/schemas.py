@@ -41,6 +41,7 @@ import pandas as pd
 
 from .columns import COLUMNS, LEVELS, TYPE_LEVELS, VALUE_LABELS, table_columns
 from .limits import MAX_PROBLEMS_PER_RULE
+from .safetext import cell, quote
 
 if TYPE_CHECKING:
     from .io import CountyData
@@ -87,12 +88,13 @@ class Problem:
     def format(self, lang: str = "zh") -> str:
         """One line: file, row, school and year, column, then the message."""
         zh = lang == "zh"
-        parts = [self.file]
+        parts = [cell(self.file)]  # a sheet or file name is data too
         if self.row is not None:
             parts.append(f"第 {self.row} 行" if zh else f"row {self.row}")
         who = []
         if self.school_id:
-            who.append(f"学校 {self.school_id}" if zh else f"school {self.school_id}")
+            sid = quote(self.school_id)
+            who.append(f"学校 {sid}" if zh else f"school {sid}")
         if self.year is not None:
             who.append(f"{self.year} 年" if zh else f"year {self.year}")
         if who:
@@ -220,7 +222,7 @@ def _fmt(value: object) -> str:
         return f"{float(value):.4f}".rstrip("0").rstrip(".")
     if isinstance(value, (np.integer,)):
         return str(int(value))
-    return str(value)
+    return quote(value)  # text from the data: one line, no terminal controls, bounded
 
 
 class _Table:
