@@ -18,10 +18,15 @@ custom wide check whose failure cases must be mapped back to rows and messages a
 
 Codes
 -----
-From reading (:func:`balance_lib.io.read_county`): ``missing_table``, ``unreadable``,
-``duplicate_table``, ``duplicate_column``, ``not_a_number``, ``not_an_integer``, ``not_a_bool``,
-``unknown_value``, ``mangled_id``.
-From :func:`validate`: ``missing_column``, ``missing_value``, ``negative``, ``rate_out_of_range``,
+From reading (:func:`balance_lib.io.read_county`): ``missing_table``, ``unreadable`` (also a
+file beyond a limit of :mod:`balance_lib.limits`, or with mixed encodings), ``duplicate_table``,
+``duplicate_column``, ``not_a_number``, ``not_an_integer``, ``not_a_bool``, ``unknown_value``,
+``mangled_id``, ``year_out_of_range`` (a year no calendar has), ``no_rows`` (a header only),
+``wrong_field_count`` (a CSV row with more values than the header), ``merged_cells``,
+``formula_without_value``, ``hidden_sheet`` and ``unexpected_sheet`` (workbooks).
+From :func:`validate`: ``missing_column``, ``missing_value``, ``negative``, ``too_large``
+(beyond :data:`~balance_lib.limits.MAX_COUNT` / :data:`~balance_lib.limits.MAX_AMOUNT`),
+``rate_out_of_range``,
 ``year_out_of_range``, ``no_students``, ``duplicate_key``, ``unknown_parent``,
 ``exceeds_teachers``, ``exceeds_area``, ``exceeds_total``, ``unknown_school``,
 ``grade_out_of_range``, ``unknown_value`` (judgement item ids).
@@ -40,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import COLUMNS, LEVELS, TYPE_LEVELS, VALUE_LABELS, table_columns
-from .limits import MAX_PROBLEMS_PER_RULE
+from .limits import MAX_AMOUNT, MAX_COUNT, MAX_PROBLEMS_PER_RULE
 from .safetext import cell, quote
 
 if TYPE_CHECKING:
@@ -217,6 +222,8 @@ def _fmt(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
             return ""
+        if abs(value) >= 1e15:  # a huge number in a message: its magnitude, not 300 digits
+            return f"{float(value):.6g}"
         if float(value).is_integer():
             return str(int(value))
         return f"{float(value):.4f}".rstrip("0").rstrip(".")
@@ -417,6 +424,10 @@ def _column_rules(t: _Table) -> list[Problem]:
             v = t.num(name)
             out += t.problems(v < 0, name, "negative", "负数 {value}", "negative value {value}",
                               value=v)
+            top = MAX_COUNT if spec.kind == "count" else MAX_AMOUNT
+            out += t.problems(
+                v > top, name, "too_large", f"{{value}} 超出合理范围（上限 {top:,.0f}）",
+                f"{{value}} is beyond any plausible value (limit {top:,.0f})", value=v)
         elif spec.kind == "rate":
             v = t.num(name)
             out += t.problems(
