@@ -121,9 +121,10 @@ def temporary_prefix(name: str) -> str:
 _TEMPORARY = re.compile(r"^\..+\.(\d+)\.[^.]+\.(?:tmp|ipynb)$")
 
 
-def remove_stale_temporaries(folder: str | Path) -> list[Path]:
+def remove_stale_temporaries(folder: str | Path, also_pid: int | None = None) -> list[Path]:
     """Delete, under ``folder``, the temporary files left by processes that no longer run
-    (killed while writing); returns what was removed. Files of running processes are kept."""
+    (killed while writing), and those of ``also_pid`` (a process cleaning up after itself);
+    returns what was removed. Files of other running processes are kept."""
     import psutil
 
     removed: list[Path] = []
@@ -134,6 +135,10 @@ def remove_stale_temporaries(folder: str | Path) -> list[Path]:
                 continue
             p = Path(root) / f
             pid = int(m.group(1))
+            if pid == also_pid:
+                p.unlink(missing_ok=True)
+                removed.append(p)
+                continue
             try:
                 alive = psutil.pid_exists(pid) and psutil.Process(pid).create_time() <= (
                     p.stat().st_mtime + 1)

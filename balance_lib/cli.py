@@ -268,6 +268,7 @@ def report(
     problems, and the command exits 1 at the end. Problems not tied to a school exit 2.
     """
     from .labels import label
+    from .lifecycle import Interrupted
     from .render import data_hash, parse_years, plan_jobs, render_batch
     from .report import ReportParamError, check_params, school_ids_of
     from .schemas import format_report
@@ -331,6 +332,10 @@ def report(
                              executor=executor, scheduler=scheduler, lang=lang)
     except OutputError as exc:  # the manifest or the index (each report records its own)
         _fail(exc.format(lang))
+    except Interrupted as exc:
+        _say(f"已中断 / interrupted ({exc}): 已完成的报告已记入 manifest；重新运行即可继续 / the "
+             f"reports finished so far are in the manifest; run again to go on", err=True)
+        raise typer.Exit(128 + exc.signum) from None
     for o in batch.failed:
         _say(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
     if excluded:
