@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .safetext import quote
 from .limits import (
     MAX_CELLS,
     MAX_COLUMNS,
@@ -195,7 +196,6 @@ def csv_blocks(p: Path, header_row: Callable[[list[list[str]]], int]) -> Iterato
 def _arrow_blocks(p: Path, encoding: str, sep: str, head: int, width: int
                   ) -> Iterator[pd.DataFrame]:
     import pyarrow as pa
-    import pyarrow.csv as pcsv
 
     odd: list[tuple[int, str]] = []
 
@@ -204,7 +204,18 @@ def _arrow_blocks(p: Path, encoding: str, sep: str, head: int, width: int
         return "skip"
 
     _return_freed_memory()
-    reader = pcsv.open_csv(
+    try:
+        reader = _open_csv(p, encoding, sep, head, width, invalid)
+    except pa.ArrowException as exc:
+        raise TableFileError(f"无法解析 CSV（{quote(exc)}）", f"cannot parse the CSV ({quote(exc)})") from None
+    yield from _read_blocks(reader, odd, sep, head, width)
+
+
+def _open_csv(p: Path, encoding: str, sep: str, head: int, width: int, invalid: Callable):
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    return pcsv.open_csv(
         str(p), memory_pool=pa.system_memory_pool(),
         read_options=pcsv.ReadOptions(skip_rows=head, autogenerate_column_names=True,
                                       block_size=_BLOCK_BYTES, use_threads=False,
@@ -214,6 +225,12 @@ def _arrow_blocks(p: Path, encoding: str, sep: str, head: int, width: int
         convert_options=pcsv.ConvertOptions(
             column_types={f"f{i}": pa.string() for i in range(width + 1)},
             strings_can_be_null=False, quoted_strings_can_be_null=False))
+
+
+def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width: int
+                 ) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+
     next_row = head + 1  # the record number (spreadsheet row) of the next row read
     batches: list = []
     n_odd = 0
@@ -248,8 +265,8 @@ def _arrow_blocks(p: Path, encoding: str, sep: str, head: int, width: int
             if len(batches) >= _BATCHES_PER_BLOCK:
                 yield block()
                 _return_freed_memory()  # the previous block's text and its temporaries
-    except pa.ArrowInvalid as exc:
-        raise TableFileError(f"无法解析 CSV（{exc}）", f"cannot parse the CSV ({exc})") from None
+    except pa.ArrowException as exc:
+        raise TableFileError(f"无法解析 CSV（{quote(exc)}）", f"cannot parse the CSV ({quote(exc)})") from None
     if batches or odd[n_odd:] or rows == 0:
         yield block()
 

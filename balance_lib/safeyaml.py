@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 
 from .limits import MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
+from .safetext import quote
 
 __all__ = ["YamlFileError", "load_yaml", "BoundedLoader"]
 
@@ -138,8 +139,9 @@ def load_yaml(path: str | Path) -> Any:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise YamlFileError(f"第 {line} 行不是 UTF-8 编码（请以 UTF-8 保存）",
                             f"line {line} is not UTF-8 (save the file as UTF-8)", line) from None
-    loader = BoundedLoader(text)
+    loader = None
     try:
+        loader = BoundedLoader(text)  # its reader refuses control characters at once
         node = loader.get_single_node()
         if node is None:
             return None
@@ -155,11 +157,12 @@ def load_yaml(path: str | Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = quote(getattr(exc, "problem", None) or str(exc))
         where_zh, where_en = (f"第 {line} 行: ", f"line {line}: ") if line else ("", "")
         raise YamlFileError(f"{where_zh}YAML 语法错误（{problem}）",
                             f"{where_en}YAML syntax error ({problem})", line) from None
     except RecursionError:  # a structure the constructor cannot walk (the depth limit is first)
         raise YamlFileError("结构嵌套过深", "the structure is nested too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
