@@ -203,7 +203,7 @@ def _arrow_blocks(p: Path, encoding: str, sep: str, head: int, width: int
         odd.append((int(row.number) if row.number is not None else -1, row.text))
         return "skip"
 
-    _return_freed_memory()
+    return_freed_memory(tune=p.stat().st_size > _TUNE_ABOVE_BYTES)
     try:
         reader = _open_csv(p, encoding, sep, head, width, invalid)
     except pa.ArrowException as exc:
@@ -264,7 +264,7 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
                                      f"more than the limit of {MAX_ROWS:,} rows")
             if len(batches) >= _BATCHES_PER_BLOCK:
                 yield block()
-                _return_freed_memory()  # the previous block's text and its temporaries
+                return_freed_memory()  # the previous block's text and its temporaries
     except pa.ArrowException as exc:
         raise TableFileError(f"无法解析 CSV（{quote(exc)}）", f"cannot parse the CSV ({quote(exc)})") from None
     if batches or odd[n_odd:] or rows == 0:
@@ -272,10 +272,14 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
 
 
 _MALLOC_TUNED = False
+#: Files above this size switch glibc to returning freed blocks at once (see below); smaller
+#: ones are not worth the page faults it costs later computations.
+_TUNE_ABOVE_BYTES = 64 * MiB
 
 
-def _return_freed_memory() -> None:
-    """Let freed blocks go back to the system at once (glibc only; elsewhere nothing is done).
+def return_freed_memory(tune: bool = False) -> None:
+    """Give freed memory back to the system (Arrow's pool, glibc's heap); with ``tune``, also
+    let glibc return freed blocks at once from now on (glibc only; elsewhere nothing is done).
 
     A large file is typed block by block: many arrays of a few hundred kilobytes are made and
     dropped while the typed columns grow. glibc's malloc raises its mmap threshold each time
@@ -284,13 +288,14 @@ def _return_freed_memory() -> None:
     freed; Arrow's CSV buffers come from the same allocator (``system_memory_pool``).
     """
     global _MALLOC_TUNED
-    import pyarrow as pa
+    import sys
 
-    pa.default_memory_pool().release_unused()
+    if "pyarrow" in sys.modules:
+        sys.modules["pyarrow"].default_memory_pool().release_unused()
     libc = _libc()
     if libc is None:
         return
-    if not _MALLOC_TUNED:
+    if tune and not _MALLOC_TUNED:
         _MALLOC_TUNED = True
         libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD: fixed, no dynamic adjustment
     libc.malloc_trim(0)

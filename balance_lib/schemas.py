@@ -247,6 +247,7 @@ class _Table:
         self.files = (_shared_text(frame["source_file"], strip=False)
                       if "source_file" in frame else np.full(n, file, dtype=object))
         self._text: dict[str, np.ndarray] = {}
+        self._num: dict[str, np.ndarray] = {}
         self.sid = self.text("school_id") if "school_id" in frame else None
         self.year = self.num("year") if "year" in frame else None
         self.file = file
@@ -261,7 +262,9 @@ class _Table:
         s = self.frame[column]
         if s.dtype == "float64":
             return s.to_numpy()
-        return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+        if column not in self._num:  # made once (a year column is asked for by many rules)
+            self._num[column] = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+        return self._num[column]
 
     def text(self, column: str) -> np.ndarray:
         """Stripped text (``""`` when empty or absent)."""
@@ -276,7 +279,10 @@ class _Table:
         na = s.isna().to_numpy(dtype=bool)
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             return na
-        return na | (self.text(column) == "")
+        text = self._text.get(column)
+        if text is None:  # not kept: a name is only tested for emptiness
+            text = _shared_text(s)
+        return na | (text == "")
 
     def problems(self, mask: np.ndarray, column: str | None, code: str, zh: str, en: str,
                  **fields: object) -> list[Problem]:
@@ -339,7 +345,9 @@ def key_codes(*sides: list[np.ndarray]) -> list[np.ndarray]:
     lengths = [len(side[0]) for side in sides]
     combined: np.ndarray | None = None
     for j in range(len(sides[0])):
-        codes, uniques = pd.factorize(np.concatenate([side[j] for side in sides]))
+        column = sides[0][j] if len(sides) == 1 else np.concatenate([side[j] for side in sides])
+        codes, uniques = pd.factorize(column)
+        del column
         codes = codes.astype(np.int64)
         if combined is None:
             combined = codes
