@@ -72,7 +72,8 @@ def _os_error(path: str | Path, exc: OSError) -> OutputError:
 
 def _kind(mode: int) -> tuple[str, str] | None:
     if stat.S_ISLNK(mode):
-        return "这是一个符号链接（为安全起见不写入链接）", "it is a symbolic link (links are never written through or replaced)"
+        return ("这是一个符号链接（为安全起见不写入链接）",
+                "it is a symbolic link (links are never written through or replaced)")
     if stat.S_ISDIR(mode):
         return "这是一个文件夹，请给出文件名", "it is a folder: give a file name"
     if stat.S_ISFIFO(mode):
@@ -84,6 +85,16 @@ def _kind(mode: int) -> tuple[str, str] | None:
     return None
 
 
+def _mode(path: Path, follow: bool = True) -> int | None:
+    """The file mode of ``path`` (of a link itself unless ``follow``), None when absent."""
+    try:
+        return (os.stat(path) if follow else os.lstat(path)).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+
+
 def check_target(path: str | Path) -> Path:
     """``path`` as a place a file may be written to, or :class:`OutputError`.
 
@@ -91,22 +102,14 @@ def check_target(path: str | Path) -> Path:
     existing parents is not a folder.
     """
     path = Path(path)
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise _os_error(path, exc) from None
+    mode = _mode(path, follow=False)
     if mode is not None and not stat.S_ISREG(mode):
         zh, en = _kind(mode)  # type: ignore[misc]
         raise OutputError(path, zh, en)
     for parent in path.absolute().parents:
-        try:
-            pmode = os.stat(parent).st_mode
-        except FileNotFoundError:
+        pmode = _mode(parent)
+        if pmode is None:
             continue
-        except OSError as exc:
-            raise _os_error(parent, exc) from None
         if not stat.S_ISDIR(pmode):
             raise OutputError(path, f"{parent} 是文件而不是文件夹", f"{parent} is a file, not a folder")
         break
@@ -218,12 +221,7 @@ def prepare_folder(path: str | Path) -> Path:
     path = Path(path)
     if str(path) == STDOUT:
         raise OutputError(path, "需要一个文件夹，不能是标准输出", "needs a folder, not standard output")
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:
-        raise _os_error(path, exc) from None
+    mode = _mode(path)
     if mode is not None and not stat.S_ISDIR(mode):
         raise OutputError(path, "这是一个文件，不是文件夹", "it is a file, not a folder")
     if mode is None:

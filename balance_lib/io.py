@@ -89,7 +89,7 @@ from .readers import (
     workbook_sheets,
 )
 from .safetext import quote
-from .schemas import Problem, format_report, sort_problems, validate
+from .schemas import Problem, format_report, more_problems, sort_problems, validate
 
 __all__ = ["CountyData", "DataError", "load_county", "load_county_excluding", "read_county",
            "BOOKKEEPING_COLUMNS"]
@@ -591,7 +591,7 @@ def _table_from_grid(
                 None if year is None or pd.isna(year) else int(year),
                 name, code, zh.format(value=quote(raw)), en.format(value=quote(raw))))
         if len(idx) > MAX_PROBLEMS_PER_RULE:
-            problems.append(_more_problems(label, name, code, len(idx)))
+            problems.append(more_problems(label, name, code, len(idx)))
     return frame, problems, ignored
 
 
@@ -659,15 +659,6 @@ def _joined(parts: list) -> object:
     return out
 
 
-def _more_problems(label: str, column: str | None, code: str, n: int) -> Problem:
-    """The line that stands for the rows beyond :data:`~balance_lib.limits.MAX_PROBLEMS_PER_RULE`."""
-    more = n - MAX_PROBLEMS_PER_RULE
-    return Problem(label, None, None, None, column, code,
-                   f"共 {n:,} 行有此问题，以上只列出前 {MAX_PROBLEMS_PER_RULE:,} 行（另有 {more:,} 行）",
-                   f"{n:,} rows have this problem; the first {MAX_PROBLEMS_PER_RULE:,} are listed "
-                   f"above ({more:,} more)")
-
-
 def _reader_notes(label: str, attrs: dict, head_row: int, header: list[str],
                   columns: dict[str, int]) -> list[Problem]:
     """What the file reader noticed, as problems: rows with too many values, merged cells and
@@ -682,7 +673,7 @@ def _reader_notes(label: str, attrs: dict, head_row: int, header: list[str],
             f"the row has {n} values but the header has {width} columns: a delimiter inside a "
             f"value that is not quoted?"))
     if len(bad_rows) > MAX_PROBLEMS_PER_RULE:
-        out.append(_more_problems(label, None, "wrong_field_count", len(bad_rows)))
+        out.append(more_problems(label, None, "wrong_field_count", len(bad_rows)))
     for r0, c0, r1, c1 in attrs.get("merged", []):
         if r1 < head_row:
             continue  # a title above the header

@@ -109,6 +109,16 @@ class Problem:
         return " ".join(parts) + ": " + (self.message_zh if zh else self.message_en)
 
 
+def more_problems(file: str, column: str | None, code: str, n: int) -> Problem:
+    """The line that stands for the rows of one problem beyond
+    :data:`~balance_lib.limits.MAX_PROBLEMS_PER_RULE` (``n`` rows have it in all)."""
+    more = n - MAX_PROBLEMS_PER_RULE
+    return Problem(file, None, None, None, column, code,
+                   f"共 {n:,} 行有此问题，以上只列出前 {MAX_PROBLEMS_PER_RULE:,} 行（另有 {more:,} 行）",
+                   f"{n:,} rows have this problem; the first {MAX_PROBLEMS_PER_RULE:,} are listed "
+                   f"above ({more:,} more)")
+
+
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     """Problems in report order: by file, then row (file-level first), column and code."""
     return sorted(
@@ -301,12 +311,7 @@ class _Table:
                 None if np.isnan(year) else int(year), column, code,
                 zh.format(**values), en.format(**values)))
         if len(idx) > MAX_PROBLEMS_PER_RULE:  # bounded: the rest is counted, not listed
-            more = len(idx) - MAX_PROBLEMS_PER_RULE
-            out.append(Problem(
-                self.file, None, None, None, column, code,
-                f"共 {len(idx):,} 行有此问题，以上只列出前 {MAX_PROBLEMS_PER_RULE:,} 行（另有 {more:,} 行）",
-                f"{len(idx):,} rows have this problem; the first {MAX_PROBLEMS_PER_RULE:,} are "
-                f"listed above ({more:,} more)"))
+            out.append(more_problems(self.file, column, code, len(idx)))
         return out
 
     def file_problem(self, column: str | None, code: str, zh: str, en: str) -> Problem:
