@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/scenario.py
+	$(BIN)/python benchmarks/validate_memory.py
 
 report: setup
 	$(REPORT)

@@ -40,6 +40,8 @@ not allow.
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,9 @@ from .columns import (
     _norm_header,
     table_columns,
 )
+from .limits import MAX_YAML_BYTES
+from .safetext import quote
+from .safeyaml import BoundedLoader
 from .schemas import Problem
 
 __all__ = ["HeaderMapping", "read_mapping", "parse_mapping", "SECTIONS"]
@@ -114,9 +119,16 @@ def read_mapping(path: str | Path) -> tuple[HeaderMapping, list[Problem]]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file (a folder, a FIFO, a device …)")
+        if st.st_size > MAX_YAML_BYTES:
+            raise OSError(0, f"{st.st_size:,} bytes, above the limit of {MAX_YAML_BYTES:,}")
+        with open(path, "rb") as fh:
+            text = fh.read(MAX_YAML_BYTES + 1).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        detail = f"{type(exc).__name__}: {exc}"
+        detail = quote(exc.strerror if isinstance(exc, OSError) and exc.strerror
+                       else f"{type(exc).__name__}: {exc}")
         return EMPTY_MAPPING, [Problem(path.name, None, None, None, None, "unreadable",
                                        f"无法读取表头映射文件（{detail}）",
                                        f"cannot read the header mapping file ({detail})")]
@@ -130,12 +142,16 @@ def parse_mapping(text: str, file: str = "mapping.yaml") -> tuple[HeaderMapping,
     """Check the YAML ``text`` of a mapping file (see the module notes)."""
     ck = _Checker(file)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=BoundedLoader)
     except yaml.YAMLError as exc:
+        if hasattr(exc, "zh"):  # a bound of safeyaml (aliases, nesting)
+            mark = getattr(exc, "mark", None)
+            ck.add(mark.line + 1 if mark is not None else None, None, "yaml_limit", exc.zh, exc.en)
+            return EMPTY_MAPPING, ck.problems
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        ck.add(line, None, "yaml_syntax", f"YAML 语法错误: {getattr(exc, 'problem', exc)}",
-               f"YAML syntax error: {getattr(exc, 'problem', exc)}")
+        problem = quote(str(getattr(exc, "problem", None) or exc))
+        ck.add(line, None, "yaml_syntax", f"YAML 语法错误: {problem}", f"YAML syntax error: {problem}")
         return EMPTY_MAPPING, ck.problems
     if root is None:
         return HeaderMapping(), []

@@ -41,6 +41,7 @@ from .io import CountyData, load_county_excluding
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 from .registry import REGISTRY_FILE, Registry, load_registry
 from .results import build_evaluation
+from .safetext import markdown
 from .sample import SYNTHETIC_NOTE, is_sample
 from .schemas import Problem
 from .settings import Settings, load_settings
@@ -373,24 +374,31 @@ def level_label(level: str, lang: str = "zh") -> str:
 
 
 def bullets(items: list[str], empty: str = "无") -> str:
-    """An HTML list of ``items`` (escaped: they may hold names from the data) for
-    ``display(Markdown(...))``; ``empty`` when there is none.
+    """A Markdown list of ``items`` for ``display(Markdown(...))``, ``empty`` when there is
+    none. The items may hold names from the data: they are literal text
+    (:func:`balance_lib.safetext.markdown`), never Markdown, HTML or a link.
 
-    >>> bullets(["a < b", "c"]), bullets([])
-    ('<ul><li>a &lt; b</li><li>c</li></ul>', '无')
+    >>> bullets(["a < b", "[x](javascript:1)"])
+    '- a &#60; b\\n- &#91;x&#93;&#40;javascript&#58;1&#41;'
+    >>> bullets([])
+    '无'
     """
     if not items:
-        return html.escape(empty)
-    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+        return markdown(empty)
+    return "\n".join(f"- {markdown(i)}" for i in items)
 
 
 def heading(title: str, level: int = 1) -> str:
-    """A Markdown heading with the text HTML-escaped (names come from the data).
+    """A Markdown heading whose text is literal (names come from the data): no Markdown, HTML,
+    link, image or math in a school name is interpreted (:func:`balance_lib.safetext.markdown`).
 
     The templates take ``title`` from :func:`balance_lib.words.label`, e.g.
     ``rp.heading(rp.label("cy_overview", lang), 2)``.
+
+    >>> heading("![x](y) <a href=z>", 2)
+    '## &#33;&#91;x&#93;&#40;y&#41; &#60;a href&#61;z&#62;'
     """
-    return "#" * level + " " + html.escape(title, quote=False)
+    return "#" * max(1, min(int(level), 6)) + " " + markdown(title)
 
 
 def exclusion_note(data: ReportData, lang: str = "zh") -> str:

@@ -19,6 +19,7 @@ from .columns import value_label
 from .entry_text import entry_backtest_line, entry_backtest_table
 from .words import label
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
+from .safetext import cell
 from .report import ReportData, ReportParamError, resolve_path
 from .scenario import CASES, ScenarioResult, run_scenario, school_facts, target_names
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
@@ -282,7 +283,7 @@ def class_size_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
     for k, ((_sid, level), g) in enumerate(s.groupby(["school_id", "level"], sort=False)):
         colour = PALETTE[k % len(PALETTE)]
         lv = value_label(level, lang)
-        school = g.school_name.iloc[0]
+        school = cell(g.school_name.iloc[0])  # one line, no controls; mathtext is off
         name = f"{school}（{lv}）" if lang == "zh" else f"{school} ({lv})"
         for case in CASES:
             c = g[g.case == case].sort_values("year")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from balance_lib.cli import app
 from balance_lib.io import load_county, read_county
-from balance_lib.mapping import parse_mapping, read_mapping
+from balance_lib.mapping import EMPTY_MAPPING, parse_mapping, read_mapping
 from balance_lib.paths import DATA_DIR, PROJECT_ROOT, SAMPLE_DIR
 
 EXAMPLE = DATA_DIR / "mapping-example.yaml"
@@ -118,7 +118,8 @@ def test_sheet_names_can_be_mapped(tmp_path):
             pd.read_csv(TINY / f"{table}.csv", dtype=str, keep_default_na=False).to_excel(
                 xw, sheet_name=sheet, index=False)
     data, found = read_county(book)
-    assert [p.code for p in found] == ["missing_table"]
+    # without the mapping the sheet 基础表 is not a table, and its header gives it away
+    assert sorted(p.code for p in found) == ["missing_table", "unexpected_sheet"]
     m = tmp_path / "m.yaml"
     m.write_text("tables: {基础表: schools}\n", encoding="utf-8")
     got = load_county(book, m)
@@ -251,3 +252,21 @@ def test_report_data_is_read_through_the_mapping(export):
     assert "表头映射: mapping-example.yaml" in rp.source_note(d)
     with pytest.raises(Exception, match="schools"):
         rp.load(export)
+
+
+def test_a_hostile_mapping_file_is_bounded(tmp_path):
+    """Alias bombs, folders and huge files are refused with a located problem, quickly."""
+    bomb = "schools:\n  a: &a [x, x]\n" + "".join(
+        f"  {c}: &{c} [*{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    many = "schools:\n  a: &a x\n" + "".join(f"  k{i}: *a\n" for i in range(20_000))
+    for text in (bomb, many):
+        path = tmp_path / "m.yaml"
+        path.write_text(text, encoding="utf-8")
+        mapping, problems = read_mapping(path)
+        assert problems and mapping is EMPTY_MAPPING
+    mapping, problems = read_mapping(tmp_path)
+    assert [p.code for p in problems] == ["unreadable"] and "regular file" in problems[0].message_en
+    big = tmp_path / "big.yaml"
+    big.write_text("schools:\n" + "  # padding\n" * 200_000, encoding="utf-8")
+    mapping, problems = read_mapping(big)
+    assert [p.code for p in problems] == ["unreadable"] and "above the limit" in problems[0].message_en

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from balance_lib.cli import app
 from balance_lib.columns import TABLES, column_spec, table_columns
-from balance_lib.io import load_county
+from balance_lib.io import load_county, read_county
 from balance_lib.paths import DATA_DIR, SAMPLE_DIR
 from balance_lib.template import FIRST_ROW, SHEETS, template_bytes
 
@@ -113,9 +113,13 @@ def test_the_same_inputs_give_the_same_bytes():
 
 
 def test_a_blank_template_reads_as_empty_tables(blank):
+    """Optional sheets left blank are tables not given; the 学校 sheet must be filled."""
+    data, found = read_county(blank)
+    assert data.tables == {} or set(data.tables) == {"schools"}
+    assert [(p.file, p.code) for p in found] == [(f"{blank.name}[学校]", "no_rows")]
     res = runner.invoke(app, ["validate", str(blank)])
-    assert res.exit_code == 0, res.output
-    assert "schools 0 行" in res.output
+    assert res.exit_code == 2 and "学校]: 只有表头（第 2 行），没有数据行" in res.output
+    assert "班级" not in res.output and "Traceback" not in res.output
 
 
 # ---- the round trip ----------------------------------------------------------------------------
