@@ -1,6 +1,6 @@
 """Benchmark: `balance evaluate` on a synthetic nation, this tree against an older revision.
 
-    .venv/bin/python benchmarks/revision.py [--rev 22de2df] [--counties 2895] [--runs 3]
+    .venv/bin/python benchmarks/revision.py [--rev 22de2df] [--new REV] [--counties 2895] [--runs 3]
 
 Writes the nation's ``schools.csv`` once, extracts the old revision's ``balance_lib`` with
 ``git archive`` into a temporary folder, and runs the CLI end to end (CSV in, JSON file out)
@@ -61,6 +61,7 @@ def timed(tree: Path, args: list[str]) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rev", default="22de2df", help="the older revision (default: before issue 10)")
+    ap.add_argument("--new", default=None, help="a newer revision instead of this tree")
     ap.add_argument("--counties", type=int, default=2895)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--year", default="2024")
@@ -76,7 +77,8 @@ def main() -> None:
         print(f"nation: {a.counties:,} counties, {len(schools):,} school rows, "
               f"{(folder / 'schools.csv').stat().st_size / 1e6:.0f} MB CSV")
         del schools
-        trees = {"old": extract(a.rev, tmp / "old"), "new": ROOT}
+        trees = {"old": extract(a.rev, tmp / "old"),
+                 "new": extract(a.new, tmp / "new") if a.new else ROOT}
         figures: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
         for run in range(a.runs):
             for name, tree in trees.items():
@@ -84,7 +86,7 @@ def main() -> None:
                 wall, cpu = timed(tree, ["evaluate", str(folder), "--year", a.year,
                                          "--format", "json", "--output", str(out)])
                 figures[name].append((wall, cpu))
-                print(f"run {run + 1} {name} ({a.rev if name == 'old' else 'this tree'}): "
+                print(f"run {run + 1} {name} ({a.rev if name == 'old' else a.new or 'this tree'}): "
                       f"wall {wall:.2f} s, CPU {cpu:.2f} s, JSON {out.stat().st_size / 1e6:.0f} MB")
         for k, what in ((0, "wall"), (1, "CPU")):
             old = statistics.median(f[k] for f in figures["old"])
