@@ -42,6 +42,7 @@ from .indicators import assess_indicators
 from .projection import (
     ENTRY,
     LEVEL_OF_GRADE,
+    ProjectionSettings,
     backtest,
     backtest_summary,
     class_limits,
@@ -345,11 +346,20 @@ class Projected:
     warnings: list[str]
 
 
-def project(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
-            registry: Registry | None = None) -> Projected:
-    """Project both cases to the scenario's target year (students and classes only)."""
-    registry = registry or load_registry()
-    ps = scenario.settings
+@dataclass(frozen=True)
+class _BaseProjection:
+    """The baseline projection: what every scenario with the same projection settings shares."""
+
+    years: np.ndarray
+    ids: np.ndarray
+    history: Any  # projection.Cohorts
+    students: np.ndarray
+    classes: np.ndarray
+    base_classes: np.ndarray  # classes of the last observed year [school, grade]
+
+
+def _project_baseline(tables: Mapping[str, pd.DataFrame], ps: ProjectionSettings,
+                      registry: Registry) -> _BaseProjection:
     schools, classes = _inputs(tables)
     last = int(classes["year"].max())
     sch = schools.assign(school_id=schools["school_id"].astype(str))
@@ -358,63 +368,58 @@ def project(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
     h = cohorts_from_classes(cl[cl["school_id"].isin(ids)], ids)
     years = np.arange(last + 1, ps.target_year + 1)
     st_base = project_students(h, fit_rates(h), years, ps)
+    base_cls = h.classes[h.year_index(last)]
+    ent_b = _entry_classes(base_cls, years, [], {s: k for k, s in enumerate(ids)}, len(ids))
+    cls_b = project_classes(st_base, base_cls, ent_b, class_limits(registry), ps.class_policy)
+    return _BaseProjection(years, ids, h, st_base, cls_b, base_cls)
 
+
+def _project_scenario(b: _BaseProjection, scenario: Scenario, registry: Registry) -> Projected:
+    """The scenario's changes applied to the baseline projection ``b``."""
+    years, ids = b.years, b.ids
     changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
     new_ids = [c.fields["school_id"] for c in changes if c.type == "new_school"]
     all_ids = np.array([*ids, *new_ids], dtype=object).astype(str)
     index = {s: k for k, s in enumerate(all_ids)}
     st_scn = np.zeros((len(years), len(all_ids), 9))
-    st_scn[:, : len(ids)] = st_base
+    st_scn[:, : len(ids)] = b.students
     warnings = _apply_moves(st_scn, years, changes, index, scenario.source or "scenario.yaml")
-
-    limits = class_limits(registry)
     base_cls = np.zeros((len(all_ids), 9), dtype=int)
-    base_cls[: len(ids)] = h.classes[h.year_index(last)]
-    ent_b = _entry_classes(base_cls[: len(ids)], years, [], index, len(ids))
-    ent_s = _entry_classes(base_cls[: len(ids)], years, changes, index, len(all_ids),
+    base_cls[: len(ids)] = b.base_classes
+    ent_s = _entry_classes(b.base_classes, years, changes, index, len(all_ids),
                            scenario.source or "scenario.yaml")
-    cls_b = project_classes(st_base, base_cls[: len(ids)], ent_b, limits, ps.class_policy)
-    cls_s = project_classes(st_scn, base_cls, ent_s, limits, ps.class_policy)
-    return Projected(years, all_ids, ids, st_base, st_scn, cls_b, cls_s, h, warnings)
+    cls_s = project_classes(st_scn, base_cls, ent_s, class_limits(registry),
+                            scenario.settings.class_policy)
+    return Projected(years, all_ids, ids, b.students, st_scn, b.classes, cls_s, b.history,
+                     warnings)
 
 
-def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
-                 settings: Settings | None = None, registry: Registry | None = None,
-                 ) -> ScenarioResult:
-    """Project to the scenario's target year and evaluate the baseline and the scenario."""
-    settings = settings or Settings()
+def project(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
+            registry: Registry | None = None) -> Projected:
+    """Project both cases to the scenario's target year (students and classes only)."""
     registry = registry or load_registry()
-    p = project(tables, scenario, registry)
-    schools, classes = _inputs(tables)
-    last = int(p.history.years[-1])
-    sch = schools.assign(school_id=schools["school_id"].astype(str))
-    base = sch[sch["year"].astype(int) == last].sort_values("school_id").reset_index(drop=True)
-    cl = classes.assign(school_id=classes["school_id"].astype(str))
-    changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
-    years, ids, all_ids = p.years, p.base_ids, p.ids
-    st_base, st_scn, cls_b, cls_s = (p.students_baseline, p.students_scenario,
-                                     p.classes_baseline, p.classes_scenario)
+    return _project_scenario(_project_baseline(tables, scenario.settings, registry), scenario,
+                             registry)
 
-    observed = base.assign(county_id="")
-    rows = [observed.assign(county_id=c) for c in CASES]
-    rows.append(_school_rows(base, years, st_base, cls_b, [], "baseline"))
-    rows.append(_school_rows(base, years, st_scn, cls_s, changes, "scenario",
-                             scenario.source or "scenario.yaml"))
-    all_rows = pd.concat(rows, ignore_index=True)
-    obs_classes = cl[cl["year"].astype(int) == last]
-    class_frames = [obs_classes.assign(county_id=c) for c in CASES]
-    class_frames.append(_class_rows(years, ids, st_base, cls_b, "baseline", all_rows[
-        all_rows.county_id == "baseline"]))
-    class_frames.append(_class_rows(years, all_ids, st_scn, cls_s, "scenario", all_rows[
-        all_rows.county_id == "scenario"]))
-    class_rows = pd.concat(class_frames, ignore_index=True)
 
-    resources = evaluate_resources(all_rows, settings, registry)
-    items = assess_indicators({"schools": all_rows, "classes": class_rows}, settings, registry)
+@dataclass(frozen=True)
+class _CaseFrames:
+    """One case evaluated by the engine, in the shape of :class:`ScenarioResult`'s frames."""
 
-    names = dict(zip(all_rows["school_id"].astype(str), all_rows["school_name"].astype(str),
+    names: dict[str, str]  # school_id -> school_name
+    class_sizes: pd.DataFrame  # the engine's B12 table (``county_id`` = the case)
+    school_size: pd.DataFrame
+    units: pd.DataFrame
+    variation: pd.DataFrame
+
+
+def _evaluate_case(rows: pd.DataFrame, class_rows: pd.DataFrame, settings: Settings,
+                   registry: Registry) -> _CaseFrames:
+    """B1–B7 and the CVs, B11 and B12 of one case's school and class rows (all its years)."""
+    resources = evaluate_resources(rows, settings, registry)
+    items = assess_indicators({"schools": rows, "classes": class_rows}, settings, registry)
+    names = dict(zip(rows["school_id"].astype(str), rows["school_name"].astype(str),
                      strict=True))
-    out_schools = _school_table(items.class_sizes, names, last)
     size = items.school_items[items.school_items["id"] == "B11"]
     school_size = pd.DataFrame({
         "year": size["year"].astype(int).to_numpy(), "case": size["county_id"].to_numpy(),
@@ -422,22 +427,114 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
         "school_name": size["school_name"].to_numpy(),
         "students": size["value"].to_numpy(), "limit": size["threshold"].to_numpy(),
         "met": size["met"].to_numpy(dtype=object)})
-    school_size = _order(school_size, ["year", "case", "school_id"])
     ind_ids = [i.id for i in registry.resource_indicators]
-    u = resources.units
-    units = u[["year", "county_id", "school_id", "school_name", "level", "students",
-               *[f"value_{i}" for i in ind_ids], "met_count", "passes"]].rename(
-        columns={"county_id": "case"})
-    units = _order(units, ["year", "case", "school_id", "level"])
+    units = resources.units[["year", "county_id", "school_id", "school_name", "level",
+                             "students", *[f"value_{i}" for i in ind_ids], "met_count",
+                             "passes"]].rename(columns={"county_id": "case"})
     v = resources.variation.rename(columns={"county_id": "case"})
-    variation = _order(v[["year", "case", "level", "indicator", "n_units", "county_value",
-                          "threshold", "cv", "limit", "met"]], ["year", "case", "level"])
+    variation = v[["year", "case", "level", "indicator", "n_units", "county_value", "threshold",
+                   "cv", "limit", "met"]]
+    return _CaseFrames(names, items.class_sizes, school_size, units, variation)
+
+
+def _case_rows(base: pd.DataFrame, observed_classes: pd.DataFrame, years: np.ndarray,
+               ids: np.ndarray, students: np.ndarray, classes: np.ndarray,
+               changes: list[Change], case: str, file: str = "scenario.yaml",
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The school rows and class rows of one case: the last observed year, then the projection
+    with ``changes`` applied."""
+    projected = _school_rows(base, years, students, classes, changes, case, file)
+    rows = pd.concat([base.assign(county_id=case), projected], ignore_index=True)
+    class_rows = pd.concat([observed_classes.assign(county_id=case),
+                            _class_rows(years, ids, students, classes, case, projected)],
+                           ignore_index=True)
+    return rows, class_rows
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The baseline side of :func:`run_scenario`, projected and evaluated once.
+
+    It depends only on the data, the settings and the projection settings (a scenario's
+    ``projection``), so one object serves every scenario with those projection settings:
+    :func:`evaluate_scenario` then projects and evaluates only the scenario side (what the
+    interactive explorer does after each edit; :func:`run_scenario` is the two in a row).
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    settings: Settings
+    registry: Registry
+    projection: ProjectionSettings
+    last_observed: int
+    schools: pd.DataFrame  # schools.csv rows of the last observed year, by school_id
+    observed_classes: pd.DataFrame  # classes.csv rows of the last observed year
+    projected: _BaseProjection
+    frames: _CaseFrames
+    backtest: pd.DataFrame
+
+
+def evaluate_baseline(tables: Mapping[str, pd.DataFrame],
+                      projection: ProjectionSettings | None = None,
+                      settings: Settings | None = None,
+                      registry: Registry | None = None) -> Baseline:
+    """Project the data without changes to ``projection.target_year`` and evaluate it."""
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    projection = projection or ProjectionSettings()
+    p = _project_baseline(tables, projection, registry)
+    schools, classes = _inputs(tables)
+    last = int(p.history.years[-1])
+    sch = schools.assign(school_id=schools["school_id"].astype(str))
+    base = sch[sch["year"].astype(int) == last].sort_values("school_id").reset_index(drop=True)
+    cl = classes.assign(school_id=classes["school_id"].astype(str))
+    obs_classes = cl[cl["year"].astype(int) == last]
+    rows, class_rows = _case_rows(base, obs_classes, p.years, p.ids, p.students, p.classes, [],
+                                  "baseline")
+    frames = _evaluate_case(rows, class_rows, settings, registry)
+    return Baseline(tables, settings, registry, projection, last, base, obs_classes, p, frames,
+                    backtest(p.history, projection))
+
+
+def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> ScenarioResult:
+    """Project and evaluate the scenario side on ``baseline`` and put the two side by side.
+
+    ``scenario.settings`` must be the projection ``baseline`` was made with (the baseline uses
+    the scenario file's projection too).
+    """
+    b = baseline
+    if scenario.settings != b.projection:
+        raise ValueError("the scenario's projection settings differ from the baseline's: "
+                         "evaluate_baseline(tables, scenario.settings, …) first")
+    p = _project_scenario(b.projected, scenario, b.registry)
+    changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
+    rows, class_rows = _case_rows(b.schools, b.observed_classes, p.years, p.ids,
+                                  p.students_scenario, p.classes_scenario, changes, "scenario",
+                                  scenario.source or "scenario.yaml")
+    s = _evaluate_case(rows, class_rows, b.settings, b.registry)
+    base = b.frames
+    names = {**base.names, **s.names}
+    out_schools = _school_table(pd.concat([base.class_sizes, s.class_sizes], ignore_index=True),
+                                names, b.last_observed)
+    school_size = _order(pd.concat([base.school_size, s.school_size], ignore_index=True),
+                         ["year", "case", "school_id"])
+    units = _order(pd.concat([base.units, s.units], ignore_index=True),
+                   ["year", "case", "school_id", "level"])
+    variation = _order(pd.concat([base.variation, s.variation], ignore_index=True),
+                       ["year", "case", "level"])
     classrooms = _classrooms(p, changes)
-    bt = backtest(p.history, scenario.settings)
-    result = ScenarioResult(scenario, [last, *map(int, years)], last, out_schools, school_size,
-                            units, variation, classrooms, bt, {}, p.warnings)
-    summary = summarise(result, registry)
+    result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
+                            out_schools, school_size, units, variation, classrooms, b.backtest,
+                            {}, p.warnings)
+    summary = summarise(result, b.registry)
     return ScenarioResult(**{**result.__dict__, "summary": summary})
+
+
+def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
+                 settings: Settings | None = None, registry: Registry | None = None,
+                 ) -> ScenarioResult:
+    """Project to the scenario's target year and evaluate the baseline and the scenario."""
+    return evaluate_scenario(evaluate_baseline(tables, scenario.settings, settings, registry),
+                             scenario)
 
 
 def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

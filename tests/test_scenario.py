@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -438,3 +439,64 @@ def test_the_sample_scenarios_do_what_their_files_say(county, facts):
     v = rural.variation[(rural.variation.year == 2029) & (rural.variation.level == "primary")
                         & (rural.variation.indicator == "B5")].set_index("case").cv
     assert v["scenario"] > v["baseline"]  # as its description says: the B5 CV goes up
+
+
+# ---------------------------------------------------------------------------------------------
+# the baseline part and the scenario part of run_scenario (what the explorer caches)
+
+
+def test_a_kept_baseline_gives_what_run_scenario_gives(county, facts):
+    """evaluate_scenario on one cached baseline, for several scenarios in a row, gives exactly
+    run_scenario's frames (run_scenario is the same two steps)."""
+    from balance_lib.scenario import evaluate_baseline, evaluate_scenario
+
+    plans = [scenario(facts, new_school(), move(URBAN_1, NEW, share=s)) for s in (0.1, 0.4)]
+    plans.append(scenario(facts, {"type": "hire_teachers", "year": 2027, "school_id": URBAN_4,
+                                  "teachers_primary": 5}))
+    base = evaluate_baseline(county.tables, plans[0].settings)
+    for sc in plans:
+        kept, fresh = evaluate_scenario(base, sc), run_scenario(county.tables, sc)
+        for name in ("schools", "school_size", "units", "variation", "classrooms", "backtest"):
+            a, b = getattr(kept, name), getattr(fresh, name)
+            assert len(a) > 0 and a.equals(b), name
+        assert kept.summary == fresh.summary and kept.years == fresh.years
+
+
+def test_a_baseline_serves_only_its_projection_settings(county, facts):
+    from balance_lib.scenario import evaluate_baseline, evaluate_scenario
+
+    base = evaluate_baseline(county.tables)  # keep, trend, 2029
+    with pytest.raises(ValueError, match="projection settings differ"):
+        evaluate_scenario(base, scenario(facts, class_policy="open"))
+
+
+def test_the_engine_evaluates_each_case_on_its_own(county, facts):
+    """Splitting run_scenario is exact only if the engine never mixes the two cases (two
+    "counties"): one pass over both cases equals one pass per case."""
+    from balance_lib.engine import evaluate_resources
+    from balance_lib.indicators import assess_indicators
+    from balance_lib.registry import load_registry
+    from balance_lib.scenario import _case_rows, evaluate_baseline, project
+    from balance_lib.settings import Settings
+
+    sc = scenario(facts, new_school(), move(URBAN_1, NEW, share=0.35))
+    b, p = evaluate_baseline(county.tables, sc.settings), project(county.tables, sc)
+    cases = [_case_rows(b.schools, b.observed_classes, p.years, p.base_ids, p.students_baseline,
+                        p.classes_baseline, [], "baseline"),
+             _case_rows(b.schools, b.observed_classes, p.years, p.ids, p.students_scenario,
+                        p.classes_scenario, list(sc.changes), "scenario")]
+    settings, registry = Settings(), load_registry()
+    both = [pd.concat([c[k] for c in cases], ignore_index=True) for k in (0, 1)]
+    one = evaluate_resources(both[0], settings, registry)
+    items = assess_indicators({"schools": both[0], "classes": both[1]}, settings, registry)
+    for case, (rows, class_rows) in zip(("baseline", "scenario"), cases, strict=True):
+        alone = evaluate_resources(rows, settings, registry)
+        part = one.variation[one.variation.county_id == case].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, alone.variation.reset_index(drop=True))
+        units = one.units[one.units.county_id == case].reset_index(drop=True)
+        pd.testing.assert_frame_equal(units, alone.units.reset_index(drop=True))
+        own = assess_indicators({"schools": rows, "classes": class_rows}, settings, registry)
+        si = items.school_items[items.school_items.county_id == case].reset_index(drop=True)
+        pd.testing.assert_frame_equal(si, own.school_items.reset_index(drop=True))
+        cs = items.class_sizes[items.class_sizes.county_id == case].reset_index(drop=True)
+        pd.testing.assert_frame_equal(cs, own.class_sizes.reset_index(drop=True))
