@@ -38,7 +38,8 @@ import pandas as pd
 
 from .columns import TYPE_LEVELS
 from .engine import evaluate_resources
-from .indicators import assess_indicators
+from .indicators import _b11 as _b11_rule  # B11 per school: the rule assess_indicators uses
+from .indicators import class_size_table
 from .projection import (
     ENTRY,
     LEVEL_OF_GRADE,
@@ -278,6 +279,14 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
     yr = out["year"].to_numpy()
     sid = out["school_id"].astype(str).to_numpy()
     keep = np.ones(len(out), dtype=bool)
+    amounts: dict[str, np.ndarray] = {}  # the amount columns the changes touch, as floats
+
+    def amount(k: str) -> np.ndarray:
+        if k not in amounts:
+            amounts[k] = (pd.to_numeric(out[k]).to_numpy(dtype=float, copy=True)
+                          if k in out.columns else np.zeros(len(out)))
+        return amounts[k]
+
     for ch in changes:
         later = yr >= ch.year
         if ch.type == "new_school":
@@ -286,11 +295,10 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
             hit = later & (sid == ch.fields["school_id"])
             for k, v in ch.fields.items():
                 if k in SCHOOL_AMOUNTS:
-                    if k not in out.columns:
-                        out[k] = 0.0
-                    out.loc[hit, k] = pd.to_numeric(out.loc[hit, k]).fillna(0.0) + v
-                    if v < 0 and (out.loc[hit, k] < 0).any():
-                        low = float(out.loc[hit, k].min() - v)
+                    a = amount(k)
+                    a[hit] = np.nan_to_num(a[hit], nan=0.0) + v
+                    if v < 0 and (a[hit] < 0).any():
+                        low = float(a[hit].min() - v)
                         problems.append(ScenarioProblem(
                             file, ch.index, ch.type, k,
                             f"减少 {-v:g} 后为负数（该校现有 {low:g}）",
@@ -302,10 +310,12 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
                 (target,) = ch.fields["into"]
                 to = later & (sid == target)
                 for k in SCHOOL_AMOUNTS:
-                    if k in out.columns:
-                        src = pd.to_numeric(out.loc[gone, k]).fillna(0.0).to_numpy()
-                        out.loc[to, k] = pd.to_numeric(out.loc[to, k]).fillna(0.0).to_numpy() + src
+                    if k in out.columns or k in amounts:
+                        a = amount(k)
+                        a[to] = np.nan_to_num(a[to], nan=0.0) + np.nan_to_num(a[gone], nan=0.0)
             keep &= ~gone
+    for k, a in amounts.items():
+        out[k] = a
     if problems:
         raise ScenarioError(problems)
     return out[keep].reset_index(drop=True)
@@ -415,18 +425,28 @@ class _CaseFrames:
 
 def _evaluate_case(rows: pd.DataFrame, class_rows: pd.DataFrame, settings: Settings,
                    registry: Registry) -> _CaseFrames:
-    """B1–B7 and the CVs, B11 and B12 of one case's school and class rows (all its years)."""
+    """B1–B7 and the CVs, B11 and B12 of one case's school and class rows (all its years).
+
+    Exactly the engine's: B1–B7 and the CVs from :func:`~balance_lib.engine.evaluate_resources`,
+    B12 from :func:`~balance_lib.indicators.class_size_table` and B11 from its rule, the same
+    functions :func:`~balance_lib.indicators.assess_indicators` calls. Only these: the other
+    B8–B32 items are not part of a scenario's results, and assessing them took about 70 % of
+    the time of a scenario (what the explorer pays after every edit).
+    """
     resources = evaluate_resources(rows, settings, registry)
-    items = assess_indicators({"schools": rows, "classes": class_rows}, settings, registry)
+    sizes = class_size_table(class_rows, registry)
+    schools = rows.reset_index(drop=True).assign(school_id=rows["school_id"].astype(str))
+    b11 = _b11_rule(schools, settings, registry.indicator("B11"))
+    size = b11.rows.iloc[:0] if b11.blocked_zh else b11.rows
     names = dict(zip(rows["school_id"].astype(str), rows["school_name"].astype(str),
                      strict=True))
-    size = items.school_items[items.school_items["id"] == "B11"]
     school_size = pd.DataFrame({
         "year": size["year"].astype(int).to_numpy(), "case": size["county_id"].to_numpy(),
         "school_id": size["school_id"].astype(str).to_numpy(),
         "school_name": size["school_name"].to_numpy(),
-        "students": size["value"].to_numpy(), "limit": size["threshold"].to_numpy(),
-        "met": size["met"].to_numpy(dtype=object)})
+        "students": size["value"].astype(float).to_numpy(),
+        "limit": size["threshold"].astype(float).to_numpy(),
+        "met": size["met"].astype("boolean").to_numpy(dtype=object)})
     ind_ids = [i.id for i in registry.resource_indicators]
     units = resources.units[["year", "county_id", "school_id", "school_name", "level",
                              "students", *[f"value_{i}" for i in ind_ids], "met_count",
@@ -434,7 +454,7 @@ def _evaluate_case(rows: pd.DataFrame, class_rows: pd.DataFrame, settings: Setti
     v = resources.variation.rename(columns={"county_id": "case"})
     variation = v[["year", "case", "level", "indicator", "n_units", "county_value", "threshold",
                    "cv", "limit", "met"]]
-    return _CaseFrames(names, items.class_sizes, school_size, units, variation)
+    return _CaseFrames(names, sizes, school_size, units, variation)
 
 
 def _case_rows(base: pd.DataFrame, observed_classes: pd.DataFrame, years: np.ndarray,

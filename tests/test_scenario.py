@@ -500,3 +500,31 @@ def test_the_engine_evaluates_each_case_on_its_own(county, facts):
         pd.testing.assert_frame_equal(si, own.school_items.reset_index(drop=True))
         cs = items.class_sizes[items.class_sizes.county_id == case].reset_index(drop=True)
         pd.testing.assert_frame_equal(cs, own.class_sizes.reset_index(drop=True))
+
+
+def test_the_scenario_takes_b11_and_b12_from_the_rules_of_the_full_assessment(county, facts):
+    """A scenario evaluates B11 and B12 with the functions assess_indicators uses (not the
+    whole B8–B32 assessment, for speed): the same rows as the full assessment's."""
+    from balance_lib.indicators import assess_indicators
+    from balance_lib.registry import load_registry
+    from balance_lib.scenario import _case_rows, _evaluate_case, evaluate_baseline, project
+    from balance_lib.settings import Settings
+
+    sc = scenario(facts, new_school(), move(URBAN_1, NEW, share=0.35),
+                  {"type": "merge_school", "year": 2027, "school_id": "6523010025",
+                   "into": "6523010016"})
+    b, p = evaluate_baseline(county.tables, sc.settings), project(county.tables, sc)
+    rows, class_rows = _case_rows(b.schools, b.observed_classes, p.years, p.ids,
+                                  p.students_scenario, p.classes_scenario,
+                                  sorted(sc.changes, key=lambda c: (c.year, c.index)), "scenario")
+    settings, registry = Settings(), load_registry()
+    mine = _evaluate_case(rows, class_rows, settings, registry)
+    full = assess_indicators({"schools": rows, "classes": class_rows}, settings, registry)
+    pd.testing.assert_frame_equal(mine.class_sizes, full.class_sizes)
+    b11 = full.school_items[full.school_items.id == "B11"].sort_values(["year", "school_id"])
+    got = mine.school_size.sort_values(["year", "school_id"])
+    assert len(got) == len(b11) > 0
+    np.testing.assert_array_equal(got["students"], b11["value"])
+    np.testing.assert_array_equal(got["limit"], b11["threshold"])
+    assert got["met"].tolist() == b11["met"].astype(object).tolist()
+    assert not got["met"].all()  # the sample has schools over the limit: the test can fail
