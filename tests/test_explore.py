@@ -1,0 +1,461 @@
+"""The scenario explorer without a browser: its state and frames (balance_lib.explore), its
+widgets (balance_lib.explore_ui) and notebooks/31-explore.ipynb run headless.
+
+The real-browser test of the same notebook is tests/test_explore_browser.py.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from balance_lib import explore as ex
+from balance_lib import explore_ui as xu
+from balance_lib import render
+from balance_lib import report as rp
+from balance_lib import scenario_report as sr
+from balance_lib import scenario_spec as spec
+from balance_lib.cli import app
+from balance_lib.columns import AREA_TYPES
+from balance_lib.paths import PROJECT_ROOT
+from balance_lib.scenario import run_scenario, to_json
+from balance_lib.scenario_spec import load_scenario, parse_scenario
+
+NOTEBOOK = PROJECT_ROOT / "notebooks" / "31-explore.ipynb"
+NEW_SCHOOL = "params/scenarios/new-school-2026.yaml"
+TINY, TINY_SCENARIO = "tests/fixtures/tiny", "tests/fixtures/tiny-scenario.yaml"
+TINY_NEW, TINY_PRIMARY = "6523010099", "6523010002"  # the new school and the school it relieves
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return rp.load("data/sample")
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return rp.load(TINY)
+
+
+def fresh(data, explorer):
+    """run_scenario from scratch on what the explorer would save."""
+    return run_scenario(data.county.tables, parse_scenario(explorer.raw(), explorer.facts),
+                        data.settings, data.registry)
+
+
+def same_result(a, b):
+    for name in ("schools", "school_size", "units", "variation", "classrooms", "backtest"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert len(x) > 0 or name in ("classrooms", "backtest")  # tiny: 2 years, no back-test
+        pd.testing.assert_frame_equal(x, y, check_exact=True, obj=name)
+    assert a.summary == b.summary and a.years == b.years
+
+
+def move_index(explorer) -> int:
+    return next(k for k, c in enumerate(explorer.changes) if c["type"] == "move_students")
+
+
+def html_values(widget) -> list[str]:
+    """The values of every HTML widget under ``widget``."""
+    out = []
+    if isinstance(widget, xu.ipw.HTML):
+        out.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        out += html_values(child)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# forms, derived from the scenario format
+
+
+def test_every_change_kind_has_a_form_with_exactly_the_formats_fields(tiny):
+    facts = ex.Explorer(tiny).facts
+    for kind in spec.CHANGE_TYPES:
+        fields = ex.form_fields(kind, facts)
+        assert sorted(f.name for f in fields) == sorted(set(spec._FIELDS[kind]) - {"type"})
+        assert fields[0].name == "year" and fields[0].required and fields[0].kind == "year"
+    new = {f.name: f for f in ex.form_fields("new_school", facts)}
+    assert {k for k, f in new.items() if f.required} == {
+        "year", "school_id", "school_name", "school_type", "area_type"}
+    assert new["school_id"].kind == "new_id"  # the change creates the school: a new id
+    assert new["school_type"].choices == spec.NEW_SCHOOL_TYPES  # what the loader accepts
+    assert new["area_type"].choices == AREA_TYPES
+    area = new["teaching_aux_area_m2"]
+    assert area.amount and area.kind == "number" and area.unit() == "m²"
+    assert area.label() == "教学及辅助用房面积" and area.label("en").startswith("teaching")
+    assert new["equipment_value_10k_yuan"].unit() == ""  # 万元 is in its label already
+    assert new["is_private"].kind == "bool" and new["entry_classes"].kind == "levels"
+    move = {f.name: f for f in ex.form_fields("move_students", facts)}
+    assert {k for k, f in move.items() if f.required} == {"year", "from", "to", "share", "count"}
+    assert move["from"].kind == move["to"].kind == "school" and move["grades"].kind == "grades"
+    close = {f.name: f for f in ex.form_fields("close_school", facts)}
+    assert close["into"].kind == "into" and close["into"].required
+    hire = ex.form_fields("hire_teachers", facts)
+    assert {f.name for f in hire if f.amount} == set(spec.TEACHER_FIELDS)
+
+
+def test_years_offered_are_those_the_loader_accepts(tiny):
+    facts = ex.Explorer(tiny).facts
+    assert ex.allowed_years(facts, "move_students", 2027) == [2026, 2027]
+    assert ex.allowed_years(facts, "new_school", 2029) == [2026, 2027, 2028, 2029]
+
+
+def test_a_new_change_kind_gets_a_form_without_widget_code(tiny, monkeypatch):
+    """A kind added to the format (issue 17 adds some) gets its form from the field list."""
+    monkeypatch.setattr(spec, "CHANGE_TYPES", (*spec.CHANGE_TYPES, "buy_equipment"))
+    monkeypatch.setitem(spec._FIELDS, "buy_equipment", (
+        *spec._COMMON, "school_id", "equipment_value_10k_yuan", "multimedia_classrooms",
+        "supplier"))
+    e = ex.Explorer(tiny, {"name": "设备", "changes": [
+        {"type": "buy_equipment", "year": 2026, "school_id": TINY_PRIMARY,
+         "equipment_value_10k_yuan": 20, "supplier": "县教育局"}]})
+    fields = {f.name: f for f in ex.form_fields("buy_equipment", e.facts)}
+    assert fields["school_id"].kind == "school"
+    assert fields["equipment_value_10k_yuan"].kind == "number"
+    assert fields["equipment_value_10k_yuan"].label() == "教学仪器设备值（万元）"
+    assert fields["supplier"].kind == "yaml"  # unknown to the vocabulary: a YAML value
+    ui = xu.ExplorerUI(e)
+    widgets = {f.name: f.widget for f in ui._fields}
+    assert widgets["school_id"].value == TINY_PRIMARY
+    assert widgets["equipment_value_10k_yuan"].value == "20"
+    widgets["multimedia_classrooms"].value = "3"
+    widgets["supplier"].value = "[县教育局, 学校]"
+    assert e.changes[0]["multimedia_classrooms"] == 3
+    assert e.changes[0]["supplier"] == ["县教育局", "学校"]
+    assert "buy_equipment" in ui.kind.options[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# the state, its evaluation and the file it saves
+
+
+def test_the_explorer_shows_the_numbers_balance_scenario_gives_for_the_saved_file(
+        sample, tmp_path):
+    """Edit a sample scenario, save it: `balance scenario` on the file, the 30-scenario report
+    on it and run_scenario all give exactly what the explorer evaluated and shows."""
+    e = ex.Explorer(sample, NEW_SCHOOL)
+    k = move_index(e)
+    e.set_field(k, "share", 0.45)
+    e.add({"type": "expand_school", "year": 2027, "school_id": "6523010004",
+           "sports_ground_area_m2": 2000, "equipment_value_10k_yuan": 30})
+    ev = e.evaluate()
+    assert ev.ok, ev.problems
+    path, loaded = e.save(tmp_path / "explored.yaml")
+    assert loaded.changes[k].fields["share"] == 0.45 and len(loaded.changes) == len(e.changes)
+    facts = e.facts
+    again = run_scenario(sample.county.tables, load_scenario(path, facts), sample.settings,
+                         sample.registry)
+    same_result(ev.result, again)
+    # the tables shown are those of the report on the saved file
+    report = sr.run(sample, path)
+    for table in (sr.class_table, sr.county_table, sr.cv_table, sr.targets_table):
+        pd.testing.assert_frame_equal(table(e.run(ev)), table(report))
+    # and the command line reads the file and prints the same JSON
+    out = CliRunner().invoke(app, ["scenario", "data/sample", "--scenario", str(path),
+                                   "--format", "json"])
+    assert out.exit_code == 0, out.output
+    printed = json.loads(out.output)
+    assert printed.pop("dataset")["name"] == "sample"  # the command line adds the data set
+    assert printed == json.loads(json.dumps(to_json(ev.result)))
+    # the edit did something: the relieved school's 2029 classes differ from the file's
+    orig = run_scenario(sample.county.tables, load_scenario(PROJECT_ROOT / NEW_SCHOOL, facts))
+    s1 = ev.result.schools.query("case == 'scenario' and year == 2029")
+    s0 = orig.schools.query("case == 'scenario' and year == 2029")
+    assert not s1["max_class_size"].equals(s0["max_class_size"])
+
+
+def test_the_saved_file_is_the_same_bytes_for_the_same_changes(tiny, tmp_path):
+    a = ex.Explorer(tiny)
+    a.add("new_school")
+    a.set_field(0, "teaching_aux_area_m2", 3000)
+    a.set_field(0, "sports_ground_area_m2", 4000)
+    a.add({"type": "move_students", "year": 2026, "from": TINY_PRIMARY, "to": a.changes[0][
+        "school_id"], "share": 0.3})
+    b = ex.Explorer(tiny)
+    b.add({"type": "move_students", "year": 2026, "from": TINY_PRIMARY, "to": "x", "count": 9})
+    b.add("new_school", at=0)
+    b.set_field(1, "to", b.changes[0]["school_id"])
+    b.set_field(1, "share", 0.3)  # replaces the count
+    b.set_field(0, "sports_ground_area_m2", 4000)
+    b.set_field(0, "teaching_aux_area_m2", 3000)
+    assert a.to_yaml() == b.to_yaml()
+    assert a.evaluate().ok
+    p1, _ = a.save(tmp_path / "a.yaml")
+    p2, _ = b.save(tmp_path / "b.yaml")
+    assert p1.read_bytes() == p2.read_bytes()
+    reopened = ex.Explorer(tiny, p1)
+    assert reopened.to_yaml() == a.to_yaml()  # a saved file opens as it was
+    assert "6523010" in p1.read_text(encoding="utf-8")
+    assert yaml_ids_are_text(p1)
+
+
+def yaml_ids_are_text(path) -> bool:
+    import yaml
+
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return all(isinstance(c[k], str) for c in raw["changes"] for k in ("school_id", "from", "to")
+               if k in c)
+
+
+def test_a_kept_baseline_serves_each_edit_and_a_new_projection_gets_a_new_one(tiny):
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    first = e.evaluate()
+    assert first.ok and first.baseline_seconds > 0
+    k = move_index(e)
+    e.set_field(k, "share", 0.5)
+    second = e.evaluate()
+    assert second.ok and second.baseline_seconds == 0  # the kept baseline
+    same_result(second.result, fresh(tiny, e))
+    e.set_projection("class_policy", "open")
+    third = e.evaluate()
+    assert third.ok and third.baseline_seconds > 0
+    assert third.result.scenario.settings.class_policy == "open"
+    same_result(third.result, fresh(tiny, e))
+
+
+def test_every_kind_can_be_added_and_what_the_loader_says_is_located(tiny):
+    for kind in spec.CHANGE_TYPES:
+        e = ex.Explorer(tiny)
+        if kind == "move_students":
+            e.add("new_school")
+        i = e.add(kind)
+        assert e.changes[i]["type"] == kind and e.changes[i]["year"] == 2026
+        ev = e.evaluate()
+        names = {f.name for f in ex.form_fields(kind, e.facts)}
+        for p in ev.problems:
+            assert p.change == i + 1 and (p.field is None or p.field.split(".")[0] in names), p
+        if kind in ("new_school", "move_students", "expand_school"):
+            assert ev.ok, ev.problems
+    e = ex.Explorer(tiny)
+    e.add("new_school")
+    e.add("move_students")
+    move = e.changes[1]
+    assert move["to"] == e.changes[0]["school_id"] and move["share"] == 0.2
+    assert "count" not in move  # one of share / count
+
+
+def test_a_bad_start_file_opens_with_its_problems(tiny, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nchanges: [\n", encoding="utf-8")
+    e = ex.Explorer(tiny, bad)
+    ev = e.evaluate()
+    assert not ev.ok and "YAML 语法错误" in ev.problems[0].message_zh
+    ui = xu.ExplorerUI(e)
+    assert "YAML" in ui.settings_msg.value
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text("name: x\nchanges:\n  - {type: move_students, year: 2026, from: '999', "
+                       f"to: '{TINY_PRIMARY}', share: 0.2}}\n", encoding="utf-8")
+    ui = xu.ExplorerUI(ex.Explorer(tiny, unknown))
+    msg = {f.name: f.msg.value for f in ui._fields}
+    assert "数据中没有学校 999" in msg["from"] and msg["to"] == ""
+    assert "999" in ui._fields[1].widget.label  # the picker shows what the file says
+
+
+def test_saving_refuses_a_scenario_the_loader_rejects(tiny, tmp_path):
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    e.set_field(move_index(e), "share", 1.5)
+    with pytest.raises(spec.ScenarioError, match="比例应在"):
+        e.save(tmp_path / "x.yaml")
+    assert not (tmp_path / "x.yaml").exists()
+    e.set_field(move_index(e), "share", 0.5)
+    with pytest.raises(ValueError, match=".yaml"):
+        e.save(tmp_path / "x.txt")
+
+
+# ---------------------------------------------------------------------------------------------
+# what the explorer shows
+
+
+def test_the_tables_of_the_explorer(tiny):
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    r = e.evaluate().result
+    h = ex.headline(r).set_index("key")
+    assert h.loc["over", "baseline"] == r.summary["baseline"]["classes_over_limit"]["2027"]
+    assert h.loc["over", "scenario"] == r.summary["scenario"]["classes_over_limit"]["2027"]
+    s = r.schools.query(f"school_id == '{TINY_PRIMARY}' and year == 2027").set_index("case")
+    assert s.loc["scenario", "students"] < s.loc["baseline", "students"]  # relieved
+    text = ex.headline_text(r)
+    assert text.startswith("2027 学年（基准 → 情景）：")
+    for key, word in (("over", "超45/50人班"), ("units_failing", "B1–B7未达标单位")):
+        b, s = h.loc[key, "baseline"], h.loc[key, "scenario"]
+        assert f"{word} {b}" + ("" if b == s else f" → {s}") + " ·" in text + " ·"
+    size = ex.school_size_table(r)
+    row = size[size["学校"] == "昌吉市第二小学"].iloc[0]
+    z = r.school_size.query(f"school_id == '{TINY_PRIMARY}' and year == 2027").set_index("case")
+    b, s = z.loc["baseline", "students"], z.loc["scenario", "students"]
+    assert b > s and row["2027"] == f"{b:.0f} → {s:.0f}"
+    units = ex.units_table(r)
+    u = r.units.query("year == 2027")
+    for case, n in u.groupby("case")["passes"].sum().items():
+        assert f"{int(n)}/{len(u[u.case == case])}" in units.iloc[0]["2027"]
+    assert units.iloc[0]["学校"] == "达到学校标准的单位"
+
+
+def test_a_widget_edit_updates_the_tables_and_charts_in_place(tiny):
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    ui = xu.ExplorerUI(e)
+    assert ui.updates == 1 and ui.last.ok
+    ui.list.value = move_index(e)
+    slider = next(f for f in ui._fields if f.spec.name == "share").widget.children[1]
+    assert slider.value == pytest.approx(0.3)
+    table = ui._tab_tables["classes"][0]
+    before, png = table.value, ui._tab_images["classes"][0].value
+    slider.value = 0.35
+    assert ui.updates == 2 and e.changes[move_index(e)]["share"] == 0.35
+    expected = fresh(tiny, e)
+    run = sr.ScenarioRun(tiny, expected.scenario, expected, ex.Path("x"))
+    assert table.value != before
+    assert table.value == rp.table_html(sr.class_table(run), lang="zh")
+    assert ui.headline.value == html.escape(ex.headline_text(expected))
+    assert ui._tab_images["classes"][0].value != png
+    assert ui._tab_charts["classes"][0].fast == 1  # only the scenario's lines were redrawn
+    # other tabs are drawn when opened, from the same evaluation
+    ui.tabs.selected_index = list(xu.TABS).index("cv")
+    assert ui._tab_tables["cv"][0].value == rp.table_html(sr.cv_table(run), lang="zh")
+    t_eval, t_draw = ui.timings[-1]
+    assert t_eval > 0 and t_draw > 0
+
+
+def test_a_bad_value_gets_the_loaders_message_next_to_its_field(tiny, tmp_path):
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    ui = xu.ExplorerUI(e)
+    good, headline = ui.last, ui.headline.value
+    ui.list.value = move_index(e)
+    share = next(f for f in ui._fields if f.spec.name == "share")
+    share.widget.children[1].value = 0.0
+    assert share.msg.value == html.escape("比例应在 (0, 1] 内，实为 0.0")
+    assert "1 处问题" in ui.status.value and ui.last is good and ui.headline.value == headline
+    assert ui.list.options[move_index(e)][0].startswith("⚠")
+    ui.save_path.value = str(tmp_path / "bad.yaml")
+    ui.save_button.click()
+    assert "未保存" in ui.save_message.value and not (tmp_path / "bad.yaml").exists()
+    share.widget.children[1].value = 0.4
+    assert share.msg.value == "" and ui.last is not good
+    ui.list.value = 0  # the new school
+    area = next(f for f in ui._fields if f.name == "teaching_aux_area_m2")
+    area.widget.value = "三千"
+    assert area.msg.value == html.escape("应为非负数，实为 '三千'")
+    area.widget.value = "3,000"  # a thousands separator is a number
+    assert area.msg.value == "" and e.changes[0]["teaching_aux_area_m2"] == 3000
+    ui.name.value = ""
+    assert "缺少情景名称" in ui.settings_msg.value
+
+
+def test_saving_from_the_widgets_writes_a_file_the_loader_accepts(tiny, tmp_path):
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    ui = xu.ExplorerUI(e, save_as=str(tmp_path / "saved.yaml"))
+    ui.save_button.click()
+    assert "已保存" in ui.save_message.value
+    sc = load_scenario(tmp_path / "saved.yaml", e.facts)
+    assert [c.type for c in sc.changes] == [c["type"] for c in e.changes]
+
+
+def test_live_charts_draw_exactly_the_new_data(tiny):
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    first = e.run(e.evaluate())
+    chart = xu.LiveChart(sr.class_size_chart)
+    png1 = chart.render(first, "zh")
+    e.set_field(move_index(e), "share", 0.4)
+    second = e.run(e.evaluate())
+    png2 = chart.render(second, "zh")
+    assert chart.fast == 1 and png2 != png1
+    new = sr.class_size_chart(second, "zh")
+    solid = [ln for ln in new.axes[0].get_lines() if ln.get_linestyle() == "-"]
+    assert solid and len(solid) == len(chart._dyn)
+    for shown, want in zip(chart._dyn, solid, strict=True):
+        np.testing.assert_array_equal(shown.get_ydata(), want.get_ydata())
+    # the fast picture is the whole drawing of the figure holding the new data
+    fast = np.array(chart.canvas.buffer_rgba(), dtype=float)
+    chart.canvas.draw()
+    whole = np.array(chart.canvas.buffer_rgba(), dtype=float)
+    assert fast.shape == whole.shape and np.abs(fast - whole).mean() < 0.5
+    # data beyond the axes, or another school touched: drawn in full
+    e.set_field(move_index(e), "share", 0.9)
+    chart.render(e.run(e.evaluate()), "zh")
+    assert chart.fast == 1
+    e.add({"type": "move_students", "year": 2027, "from": "6523010029", "to": "6523010037",
+           "share": 0.1, "grades": [7]})
+    chart.render(e.run(e.evaluate()), "zh")
+    assert chart.fast == 1
+
+
+def test_names_from_the_data_are_escaped_in_every_html_widget(tmp_path):
+    data = tmp_path / "county"
+    shutil.copytree(PROJECT_ROOT / TINY, data)
+    schools = (data / "schools.csv").read_text(encoding="utf-8")
+    (data / "schools.csv").write_text(schools.replace("昌吉市第二小学", "<b>第二</b>小学"),
+                                      encoding="utf-8")
+    d = rp.load(data)
+    ui = xu.ExplorerUI(ex.Explorer(d, PROJECT_ROOT / TINY_SCENARIO))
+    for tab in range(len(xu.TABS)):
+        ui.tabs.selected_index = tab
+    values = html_values(ui.widget)
+    assert any("&lt;b&gt;第二&lt;/b&gt;小学" in v for v in values)
+    assert not any("<b>第二" in v for v in values)
+
+
+def test_the_explorer_speaks_english(tiny):
+    ui = xu.ExplorerUI(ex.Explorer(tiny, TINY_SCENARIO), lang="en")
+    assert ui.headline.value.startswith("2027 (baseline → scenario): ")
+    assert ui.tabs.titles[0] == "Class sizes" and ui.save_button.description == "Save scenario"
+    assert [f.title.value for f in ui._fields][:1] == ['<span class="bx-label">from school '
+                                                        'year *</span>']
+
+
+def test_the_page_embeds_the_font_for_its_chinese(tiny):
+    ui = xu.ExplorerUI(ex.Explorer(tiny, TINY_SCENARIO))
+    faces = [c.value for c in ui.font.children]
+    assert faces and all("@font-face {font-family:'balance-cjk'" in f for f in faces)
+    assert "unicode-range" not in faces[0] and ".balance-explorer" in faces[0]
+    shown = "".join(html_values(ui.widget)) + "".join(t for t, _ in ui.list.options)
+    missing = set(xu.page_characters(shown)) - ui._fonts
+    assert not missing
+    ui.list.value = 0
+    name = next(f for f in ui._fields if f.name == "school_name")
+    name.widget.value = "鑫淼学校"  # characters no word of the explorer has
+    assert len(ui.font.children) == len(faces) + 1
+    assert "unicode-range:U+6DFC,U+946B;" in ui.font.children[-1].value  # 淼 鑫, only those
+
+
+# ---------------------------------------------------------------------------------------------
+# the notebook
+
+
+def test_the_notebook_is_thin_and_not_a_report():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1
+    assert re.findall(r"^(\w+): str = ", params[0].source, re.M) == [
+        "data", "scenario", "params", "lang", "save_as"]
+    assert all(c.cell_type == "markdown" or "def " not in c.source for c in nb.cells)
+    assert NOTEBOOK in render.INTERACTIVE and NOTEBOOK not in render.TEMPLATES.values()
+    jobs = render.plan_jobs(PROJECT_ROOT / TINY, [2025], ["6523010002"], trend=True,
+                            scenarios=[(PROJECT_ROOT / TINY_SCENARIO, "x")])
+    assert jobs and all(j.template != NOTEBOOK for j in jobs)
+
+
+def test_the_notebook_runs_headless_and_shows_the_explorer(tmp_path, tiny):
+    import papermill as pm
+
+    out = tmp_path / "31-explore.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), kernel_name=render.KERNEL_NAME,
+                        parameters={"data": TINY, "scenario": TINY_SCENARIO},
+                        progress_bar=False, cwd=str(tmp_path))
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    shown = [m["state"].get("value", "") for m in state.values()
+             if m["model_name"] == "HTMLModel"]
+    expected = ex.Explorer(tiny, TINY_SCENARIO).evaluate().result
+    assert html.escape(ex.headline_text(expected)) in shown
