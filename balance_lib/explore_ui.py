@@ -52,7 +52,7 @@ TABS: dict[str, tuple[tuple[Callable[..., Any], ...], tuple[Callable[..., Any], 
                             lambda r, lang: _cv_chart(r, "junior", lang))),
     "units": ((lambda r, lang: ex.units_table(r.result, lang),), ()),
 }
-DPI = 80  # the charts' resolution on screen (the reports use 100)
+DPI = 100  # the charts' resolution on screen, as in the reports (shown at their own size)
 HEADROOM = 0.15  # extra range of a live chart's value axis, on each side
 
 
@@ -110,7 +110,7 @@ class LiveChart:
     picture shows exactly the new data; the value axis has some headroom (see :meth:`_draw`).
     """
 
-    def __init__(self, make: Callable[..., Any], dpi: int = 80) -> None:
+    def __init__(self, make: Callable[..., Any], dpi: int = DPI) -> None:
         self.make, self.dpi = make, dpi
         self.fig: Any = None
         self.fast = 0  # renders that took the fast path (for the tests and the benchmark)
@@ -476,6 +476,9 @@ class ExplorerUI:
                                       button_style="primary", layout=ipw.Layout(width="auto"))
         self.save_button.on_click(self._on_save)
         self.save_message = ipw.HTML("")
+        for widget, name in ((self.save_path, "path"), (self.save_button, "button"),
+                             (self.save_message, "message")):
+            widget.add_class(f"bx-save-{name}")
         save = ipw.HBox([ipw.HTML(_html(w("save_as", lang), "bx-label"),
                               layout=ipw.Layout(width=_LABEL_WIDTH)),
                          self.save_path, self.save_button, self.save_message],
@@ -761,6 +764,7 @@ class ExplorerUI:
             img.layout.display = "none" if png is None else None
             if png is not None:
                 img.value = png
+                img.width = str(chart.canvas.get_width_height()[0])  # not stretched
         self._stale.discard(key)
         self._ensure_font(" ".join(shown))
 
@@ -811,13 +815,15 @@ class ExplorerUI:
 @lru_cache(maxsize=1)
 def _words_text() -> str:
     """Every Chinese character the explorer itself may show: the word table, the messages of
-    the loader and the engine (from their source), the column and value labels. The same in
-    every explorer, so its font face is made once per process."""
+    the loader and the engine (from their source), the column and value labels, and the text
+    of its notebook. The same in every explorer, so its font face is made once per process."""
     from . import columns, explore, labels, scenario, scenario_spec, scenario_text
+    from .render import INTERACTIVE
 
     words = [zh for zh, _ in LABELS.values()]
     words += [Path(m.__file__).read_text(encoding="utf-8") for m in (
         scenario_spec, scenario, scenario_text, explore, columns, labels)]
+    words += [p.read_text(encoding="utf-8") for p in INTERACTIVE if p.is_file()]  # its notebook
     return " ".join(words)
 
 
