@@ -29,6 +29,7 @@ years spread each grade evenly over its classes.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,7 @@ CASES = ("baseline", "scenario")
 SCHOOL_COLUMNS = ["year", "case", "school_id", "school_name", "level", "students", "classes",
                   "mean_class_size", "max_class_size", "classes_over_limit", "large_classes",
                   "super_large_classes", "observed"]
+SCHOOL_ORDER = ["year", "case", "school_id", "level"]
 TARGETS = ("cv", "units", "school_size", "class_size", "large_classes")
 TARGET_ZH = {"cv": "B1–B7 差异系数全部达标", "units": "所有学校 B1–B7 达标",
              "school_size": "学校规模（B11）全部达标", "class_size": "班额（B12）全部达标",
@@ -491,6 +493,9 @@ class Baseline:
     projected: _BaseProjection
     frames: _CaseFrames
     backtest: pd.DataFrame
+    school_table: pd.DataFrame  # the baseline's rows of ScenarioResult.schools
+    #: what the first scenario on this baseline found about the baseline alone (its summary)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def evaluate_baseline(tables: Mapping[str, pd.DataFrame],
@@ -512,7 +517,8 @@ def evaluate_baseline(tables: Mapping[str, pd.DataFrame],
                                   "baseline")
     frames = _evaluate_case(rows, class_rows, settings, registry)
     return Baseline(tables, settings, registry, projection, last, base, obs_classes, p, frames,
-                    backtest(p.history, projection))
+                    backtest(p.history, projection),
+                    _school_table(frames.class_sizes, frames.names, last, order=False))
 
 
 def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> ScenarioResult:
@@ -533,8 +539,8 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
     s = _evaluate_case(rows, class_rows, b.settings, b.registry)
     base = b.frames
     names = {**base.names, **s.names}
-    out_schools = _school_table(pd.concat([base.class_sizes, s.class_sizes], ignore_index=True),
-                                names, b.last_observed)
+    out_schools = _order(pd.concat([b.school_table, _school_table(
+        s.class_sizes, names, b.last_observed, order=False)], ignore_index=True), SCHOOL_ORDER)
     school_size = _order(pd.concat([base.school_size, s.school_size], ignore_index=True),
                          ["year", "case", "school_id"])
     units = _order(pd.concat([base.units, s.units], ignore_index=True),
@@ -545,7 +551,8 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
     result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
                             out_schools, school_size, units, variation, classrooms, b.backtest,
                             {}, p.warnings)
-    summary = summarise(result, b.registry)
+    summary = summarise(result, b.registry, copy.deepcopy(b.memo.get("summary")))
+    b.memo.setdefault("summary", copy.deepcopy({"baseline": summary["baseline"]}))
     return ScenarioResult(**{**result.__dict__, "summary": summary})
 
 
@@ -566,7 +573,8 @@ def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.drop(columns="_case").reset_index(drop=True)
 
 
-def _school_table(sizes: pd.DataFrame, names: Mapping[str, str], last: int) -> pd.DataFrame:
+def _school_table(sizes: pd.DataFrame, names: Mapping[str, str], last: int,
+                  order: bool = True) -> pd.DataFrame:
     s = sizes.rename(columns={"county_id": "case"}).copy()
     s["school_id"] = s["school_id"].astype(str)
     s["school_name"] = s["school_id"].map(names)
@@ -576,7 +584,7 @@ def _school_table(sizes: pd.DataFrame, names: Mapping[str, str], last: int) -> p
               "super_large_classes"):
         s[c] = s[c].astype(float).round().astype(int)
     s["mean_class_size"] = s["students"] / s["classes"].where(s["classes"] > 0)
-    return _order(s[SCHOOL_COLUMNS], ["year", "case", "school_id", "level"])
+    return _order(s[SCHOOL_COLUMNS], SCHOOL_ORDER) if order else s[SCHOOL_COLUMNS]
 
 
 def _classrooms(p: Projected, changes: list[Change]) -> pd.DataFrame:
@@ -609,18 +617,21 @@ def _classrooms(p: Projected, changes: list[Change]) -> pd.DataFrame:
 # summary
 
 
-def _target_table(r: ScenarioResult) -> pd.DataFrame:
-    """Per (case, year): is each target met?"""
-    keys = pd.MultiIndex.from_product([CASES, r.years], names=["case", "year"])
-    t = pd.DataFrame(index=keys)
-    t["cv"] = r.variation.groupby(["case", "year"])["met"].all()
-    t["units"] = r.units.groupby(["case", "year"])["passes"].all()
-    size_met = r.school_size["met"].map(lambda x: bool(x) if pd.notna(x) else True)
-    t["school_size"] = size_met.groupby([r.school_size["case"], r.school_size["year"]]).all()
-    s = r.schools
-    t["class_size"] = (s["classes_over_limit"] == 0).groupby([s["case"], s["year"]]).all()
+def _target_table(r: ScenarioResult, case: str) -> pd.DataFrame:
+    """Per year: is each target met in ``case``?"""
+    t = pd.DataFrame(index=pd.Index(r.years, name="year"))
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["case"] == case]
+
+    v, u, z, s = mine(r.variation), mine(r.units), mine(r.school_size), mine(r.schools)
+    t["cv"] = v.groupby("year")["met"].all()
+    t["units"] = u.groupby("year")["passes"].all()
+    size_met = z["met"].map(lambda x: bool(x) if pd.notna(x) else True)
+    t["school_size"] = size_met.groupby(z["year"]).all()
+    t["class_size"] = (s["classes_over_limit"] == 0).groupby(s["year"]).all()
     t["large_classes"] = ((s["large_classes"] + s["super_large_classes"]) == 0).groupby(
-        [s["case"], s["year"]]).all()
+        s["year"]).all()
     return t.fillna(True).astype(bool)
 
 
@@ -665,23 +676,30 @@ def failing(r: ScenarioResult, case: str, year: int, registry: Registry) -> list
     return out
 
 
-def summarise(r: ScenarioResult, registry: Registry) -> dict[str, Any]:
-    """The first year each target holds (through the target year) and what still fails."""
-    t = _target_table(r)
+def case_summary(r: ScenarioResult, case: str, registry: Registry) -> dict[str, Any]:
+    """One case's part of :func:`summarise` (it reads only that case's rows of ``r``)."""
+    tc = _target_table(r, case)
+    return {
+        "targets": {k: {"met_from": _met_from(tc[k]),
+                        "met_in_target_year": bool(tc[k].iloc[-1])} for k in TARGETS},
+        "failing_in_target_year": failing(r, case, r.years[-1], registry),
+        "large_classes": {str(y): int(g) for y, g in r.schools[r.schools.case == case].assign(
+            n=lambda f: f.large_classes + f.super_large_classes).groupby("year")["n"].sum()
+            .items()},
+        "classes_over_limit": {str(y): int(g) for y, g in r.schools[
+            r.schools.case == case].groupby("year")["classes_over_limit"].sum().items()},
+    }
+
+
+def summarise(r: ScenarioResult, registry: Registry,
+              known: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The first year each target holds (through the target year) and what still fails.
+
+    ``known``: parts already made by :func:`case_summary` (the kept baseline's), by case.
+    """
     target_year = r.years[-1]
-    per_case = {}
-    for case in CASES:
-        tc = t.loc[case]
-        per_case[case] = {
-            "targets": {k: {"met_from": _met_from(tc[k]),
-                            "met_in_target_year": bool(tc[k].iloc[-1])} for k in TARGETS},
-            "failing_in_target_year": failing(r, case, target_year, registry),
-            "large_classes": {str(y): int(g) for y, g in r.schools[r.schools.case == case].assign(
-                n=lambda f: f.large_classes + f.super_large_classes).groupby("year")["n"].sum()
-                .items()},
-            "classes_over_limit": {str(y): int(g) for y, g in r.schools[
-                r.schools.case == case].groupby("year")["classes_over_limit"].sum().items()},
-        }
+    per_case = {case: (known or {}).get(case) or case_summary(r, case, registry)
+                for case in CASES}
     return {
         "target_year": target_year,
         "last_observed_year": r.last_observed,

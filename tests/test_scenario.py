@@ -460,6 +460,10 @@ def test_a_kept_baseline_gives_what_run_scenario_gives(county, facts):
             a, b = getattr(kept, name), getattr(fresh, name)
             assert len(a) > 0 and a.equals(b), name
         assert kept.summary == fresh.summary and kept.years == fresh.years
+        assert json.dumps(to_json(kept)) == json.dumps(to_json(fresh))  # keys in order too
+    kept.summary["baseline"]["targets"].clear()  # a caller's edit does not reach the baseline
+    assert evaluate_scenario(base, plans[0]).summary == run_scenario(county.tables,
+                                                                     plans[0]).summary
 
 
 def test_a_baseline_serves_only_its_projection_settings(county, facts):
