@@ -402,9 +402,9 @@ class _Field:
             box.children = [ipw.HBox([d, *([t] if many else [])]) for d, t in rows] + [
                 ipw.HBox([plus, *([minus] if many else [])])]
 
-        plus = ipw.Button(description=w("into_add", lang), icon="plus",
+        plus = ipw.Button(description="+ " + w("into_add", lang),
                           layout=ipw.Layout(width="auto"))
-        minus = ipw.Button(description=w("into_remove", lang), icon="minus",
+        minus = ipw.Button(description="− " + w("into_remove", lang),
                            layout=ipw.Layout(width="auto"))
 
         def more(_: Any) -> None:
@@ -454,7 +454,8 @@ class ExplorerUI:
         self.status.add_class("bx-status")
         self.headline = ipw.HTML("")
         self.headline.add_class("bx-headline")
-        self.targets = ipw.HTML("")
+        self.targets = ipw.HTML("")  # the first year each target holds
+        self.failing = ipw.HTML("", layout=ipw.Layout(margin="0 0 0 2em"))  # what still fails
         self.tabs = ipw.Tab()
         self._tab_keys = list(TABS)
         self._tab_tables = {k: [ipw.HTML("") for _ in TABS[k][0]] for k in TABS}
@@ -472,7 +473,7 @@ class ExplorerUI:
         self.tabs.observe(self._on_tab, "selected_index")
         self.save_path = ipw.Text(value=save_as or self._default_save(), continuous_update=False,
                                   layout=ipw.Layout(width="30em"))
-        self.save_button = ipw.Button(description=w("save", lang), icon="save",
+        self.save_button = ipw.Button(description=w("save", lang),
                                       button_style="primary", layout=ipw.Layout(width="auto"))
         self.save_button.on_click(self._on_save)
         self.save_message = ipw.HTML("")
@@ -487,7 +488,7 @@ class ExplorerUI:
             self.font, head, self.settings,
             ipw.HBox([self.changes, self.form], layout=ipw.Layout(margin="0.5em 0")),
             self.status, ipw.HTML(f"<h4>{html.escape(w('results', lang))}</h4>"),
-            self.headline, self.targets, self.tabs, save])
+            self.headline, ipw.HBox([self.targets, self.failing]), self.tabs, save])
         self.widget.add_class("balance-explorer")
         self._ensure_font(_words_text())
         self._ensure_font(self._data_text())
@@ -679,8 +680,8 @@ class ExplorerUI:
             run = self.ex.run(ev)
             self.headline.value = _html(ex.headline_text(ev.result, lang))
             self.targets.value = (f"<b>{html.escape(w('targets', lang))}</b>"
-                                  + table_html(sr.targets_table(run, lang), lang=lang)
-                                  + table_html(sr.failing_table(run, lang=lang), lang=lang))
+                                  + table_html(sr.targets_table(run, lang), lang=lang))
+            self.failing.value = table_html(sr.failing_table(run, lang=lang), lang=lang)
             self._stale = set(TABS)
             self._draw_tab(self._tab_keys[self.tabs.selected_index or 0])
             draw = time.perf_counter() - t1
@@ -835,12 +836,13 @@ def _subset(chars: str) -> bytes | None:
 
 
 #: The embedded family first for Chinese glyphs (it has no others), JupyterLab's fonts after it;
-#: also for the notebook's own headings and text, which the first face covers.
+#: also for the notebook's own headings, text and code, which the first face covers.
 _FONT_CSS = (f".balance-explorer, .balance-explorer * {{font-family:'{FAMILY}',"
              f"var(--jp-ui-font-family), 'DejaVu Sans', sans-serif;}}"
              f".jp-RenderedMarkdown h1, .jp-RenderedMarkdown h2, .jp-RenderedMarkdown p,"
              f".jp-RenderedMarkdown li {{font-family:'{FAMILY}', var(--jp-content-font-family),"
-             f" sans-serif;}}")
+             f" sans-serif;}} .jp-Notebook .cm-content {{font-family:'{FAMILY}',"
+             f" var(--jp-code-font-family), monospace;}}")
 
 
 def show(data: str = "data/sample", scenario: str = "", params: str = "", lang: str = "zh",
