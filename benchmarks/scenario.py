@@ -163,15 +163,15 @@ def spec_for(tables, path):
 
 
 def _engine_rows(tables, spec, settings, registry) -> pd.DataFrame:
-    """The schools table ``run_scenario`` hands the engine (both cases, every year)."""
+    """The schools tables ``run_scenario`` hands the engine (one per case), together."""
     import balance_lib.engine as engine
     import balance_lib.scenario as scenario_mod
 
-    captured = {}
+    captured = []
     real = engine.evaluate_resources
 
     def spy(rows, *a, **k):
-        captured["rows"] = rows
+        captured.append(rows)
         return real(rows, *a, **k)
 
     scenario_mod.evaluate_resources = spy
@@ -179,7 +179,7 @@ def _engine_rows(tables, spec, settings, registry) -> pd.DataFrame:
         run_scenario(tables, spec, settings, registry)
     finally:
         scenario_mod.evaluate_resources = real
-    return captured["rows"]
+    return pd.concat(captured, ignore_index=True)
 
 
 if __name__ == "__main__":
