@@ -197,7 +197,7 @@ def _on(problems: Sequence[ScenarioProblem], name: str) -> bool:
 
 def allowed_years(facts: SchoolFacts, change_type: str, target_year: int) -> list[int]:
     """The years the loader accepts for a change of ``change_type`` (asked, not assumed)."""
-    return [y for y in range(facts.last_year - 1, target_year + 1)
+    return [y for y in range(facts.last_year, target_year + 1)
             if not _on(_probe(facts, {"type": change_type, "year": y},
                               {"target_year": target_year}), "year")]
 
@@ -536,9 +536,13 @@ class Explorer:
     # --- saving ---------------------------------------------------------------------------------
 
     def save(self, path: str | Path) -> tuple[Path, Scenario]:
-        """Write the scenario file (only when the loader accepts the state) and read it back
-        with the loader; returns the path and the scenario as loaded."""
-        self.scenario()  # raises ScenarioError: nothing is written
+        """Write the scenario file and read it back with the loader; returns the path and the
+        scenario as loaded. Only a state that evaluates is written (what the loader or the
+        projection rejects raises :class:`ScenarioError`, and nothing is written), so
+        ``balance scenario`` accepts every file the explorer saves."""
+        ev = self.evaluate()
+        if not ev.ok:
+            raise ScenarioError(list(ev.problems))
         target = resolve_path(path)
         if target.suffix.lower() not in (".yaml", ".yml"):
             raise ValueError(w("not_yaml", path=target))

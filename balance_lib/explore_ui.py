@@ -428,12 +428,16 @@ class _Field:
 class ExplorerUI:
     """The explorer's widgets; ``display(ui)`` shows them (``ui.widget`` is the root box).
 
+    ``embed_font=False`` leaves the Chinese to the browser's fonts (quicker to open; every
+    desktop with Chinese fonts renders it anyway).
+
     ``updates`` counts the refreshes; ``timings`` holds, per refresh, the seconds spent
     evaluating and showing (tables and charts of the visible tab).
     """
 
-    def __init__(self, explorer: Explorer, lang: str = "zh", save_as: str = "") -> None:
-        self.ex, self.lang = explorer, lang
+    def __init__(self, explorer: Explorer, lang: str = "zh", save_as: str = "",
+                 embed_font: bool = True) -> None:
+        self.ex, self.lang, self.embed_font = explorer, lang, embed_font
         self.updates = 0
         self.timings: list[tuple[float, float]] = []
         self.selected: int | None = 0 if explorer.changes else None
@@ -550,14 +554,15 @@ class ExplorerUI:
         self.list.observe(self._on_select, "value")
         self.kind = ipw.Dropdown(options=[(ex.kind_label(k, lang), k) for k in ex.change_kinds()],
                                  layout=ipw.Layout(width="10em"))
-        buttons = []
+        self.buttons: dict[str, ipw.Button] = {}
         for key, fn in (("add", self._on_add), ("duplicate", self._on_duplicate),
                         ("delete", self._on_delete), ("up", lambda _: self._on_move(-1)),
                         ("down", lambda _: self._on_move(1))):
             b = ipw.Button(description=w(key, lang), layout=ipw.Layout(width="auto"))
             b.add_class(f"bx-{key}")
             b.on_click(fn)
-            buttons.append(b)
+            self.buttons[key] = b
+        buttons = list(self.buttons.values())
         self.list_msg = ipw.HTML("")
         self.list_msg.add_class("bx-msg")
         return ipw.VBox([ipw.HTML(_html(w("changes", lang), "bx-label")), self.list,
@@ -623,6 +628,7 @@ class ExplorerUI:
         if self.selected is None:
             return
         self.selected = self.ex.move(self.selected, step)
+        self._build_form()  # its fields edit the change at its new place
         self.refresh()
 
     def _build_form(self) -> None:
@@ -797,7 +803,7 @@ class ExplorerUI:
         (a school name typed in a form) add a small face for just the new characters
         (``unicode-range``), so no update resends the first one."""
         new = set(page_characters(text)) - self._fonts
-        if not new:
+        if not new or not self.embed_font:
             return
         first = not self._fonts
         self._fonts |= new

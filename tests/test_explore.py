@@ -63,6 +63,12 @@ def move_index(explorer) -> int:
     return next(k for k, c in enumerate(explorer.changes) if c["type"] == "move_students")
 
 
+def ui_of(explorer, **options):
+    """The widgets, without the embedded font unless asked (subsetting it takes a second or
+    two per character set; test_the_page_embeds_the_font_for_its_chinese covers it)."""
+    return xu.ExplorerUI(explorer, **{"embed_font": False, **options})
+
+
 def html_values(widget) -> list[str]:
     """The values of every HTML widget under ``widget``."""
     out = []
@@ -123,7 +129,7 @@ def test_a_new_change_kind_gets_a_form_without_widget_code(tiny, monkeypatch):
     assert fields["equipment_value_10k_yuan"].kind == "number"
     assert fields["equipment_value_10k_yuan"].label() == "教学仪器设备值（万元）"
     assert fields["supplier"].kind == "yaml"  # unknown to the vocabulary: a YAML value
-    ui = xu.ExplorerUI(e)
+    ui = ui_of(e)
     widgets = {f.name: f.widget for f in ui._fields}
     assert widgets["school_id"].value == TINY_PRIMARY
     assert widgets["equipment_value_10k_yuan"].value == "20"
@@ -249,12 +255,12 @@ def test_a_bad_start_file_opens_with_its_problems(tiny, tmp_path):
     e = ex.Explorer(tiny, bad)
     ev = e.evaluate()
     assert not ev.ok and "YAML 语法错误" in ev.problems[0].message_zh
-    ui = xu.ExplorerUI(e)
+    ui = ui_of(e)
     assert "YAML" in ui.settings_msg.value
     unknown = tmp_path / "unknown.yaml"
     unknown.write_text("name: x\nchanges:\n  - {type: move_students, year: 2026, from: '999', "
                        f"to: '{TINY_PRIMARY}', share: 0.2}}\n", encoding="utf-8")
-    ui = xu.ExplorerUI(ex.Explorer(tiny, unknown))
+    ui = ui_of(ex.Explorer(tiny, unknown))
     msg = {f.name: f.msg.value for f in ui._fields}
     assert "数据中没有学校 999" in msg["from"] and msg["to"] == ""
     assert "999" in ui._fields[1].widget.label  # the picker shows what the file says
@@ -267,8 +273,16 @@ def test_saving_refuses_a_scenario_the_loader_rejects(tiny, tmp_path):
         e.save(tmp_path / "x.yaml")
     assert not (tmp_path / "x.yaml").exists()
     e.set_field(move_index(e), "share", 0.5)
+    e.add({"type": "expand_school", "year": 2027, "school_id": TINY_PRIMARY,
+           "teaching_aux_area_m2": -10**7})
+    e.scenario()  # the loader alone accepts it, the projection does not:
+    with pytest.raises(spec.ScenarioError, match="减少 1e\\+07 后为负数"):
+        e.save(tmp_path / "x.yaml")  # balance scenario would reject the file: not written
+    assert not (tmp_path / "x.yaml").exists()
+    e.remove(len(e.changes) - 1)
     with pytest.raises(ValueError, match=".yaml"):
         e.save(tmp_path / "x.txt")
+    assert e.save(tmp_path / "x.yaml")[0].is_file()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,7 +316,7 @@ def test_the_tables_of_the_explorer(tiny):
 
 def test_a_widget_edit_updates_the_tables_and_charts_in_place(tiny):
     e = ex.Explorer(tiny, TINY_SCENARIO)
-    ui = xu.ExplorerUI(e)
+    ui = ui_of(e)
     assert ui.updates == 1 and ui.last.ok
     ui.list.value = move_index(e)
     slider = next(f for f in ui._fields if f.spec.name == "share").widget.children[1]
@@ -327,7 +341,7 @@ def test_a_widget_edit_updates_the_tables_and_charts_in_place(tiny):
 
 def test_a_bad_value_gets_the_loaders_message_next_to_its_field(tiny, tmp_path):
     e = ex.Explorer(tiny, TINY_SCENARIO)
-    ui = xu.ExplorerUI(e)
+    ui = ui_of(e)
     good, headline = ui.last, ui.headline.value
     ui.list.value = move_index(e)
     share = next(f for f in ui._fields if f.spec.name == "share")
@@ -350,9 +364,35 @@ def test_a_bad_value_gets_the_loaders_message_next_to_its_field(tiny, tmp_path):
     assert "缺少情景名称" in ui.settings_msg.value
 
 
+def test_the_list_buttons_and_the_form_edit_the_right_change(tiny):
+    e = ex.Explorer(tiny, TINY_SCENARIO)  # new school, move, expand
+    ui = ui_of(e)
+    ui.list.value = 2
+    ui.kind.value = "hire_teachers"
+    ui.buttons["add"].click()
+    assert [c["type"] for c in e.changes] == [
+        "new_school", "move_students", "expand_school", "hire_teachers"]
+    assert ui.selected == 3 and "第 4 项变更：补充教师" in ui.form.children[0].value
+    assert "至少给出一个教师字段" in ui.form_msg.value  # the loader's word, atop the form
+    ui.buttons["up"].click()
+    assert ui.selected == 2 and e.changes[2]["type"] == "hire_teachers"
+    field = next(f for f in ui._fields if f.name == "teachers_primary")
+    field.widget.value = "2"
+    assert e.changes[2]["teachers_primary"] == 2 and "teachers_primary" not in e.changes[3]
+    assert ui.last.ok and ui.form_msg.value == ""
+    ui.list.value = 0
+    ui.buttons["duplicate"].click()  # a copy of a new school gets an id of its own
+    assert e.changes[1]["type"] == "new_school"
+    assert e.changes[1]["school_id"] not in (e.changes[0]["school_id"], TINY_PRIMARY)
+    ui.buttons["delete"].click()
+    assert [c["type"] for c in e.changes] == [
+        "new_school", "move_students", "hire_teachers", "expand_school"]
+    assert ui.last.ok and ui.updates == 6
+
+
 def test_saving_from_the_widgets_writes_a_file_the_loader_accepts(tiny, tmp_path):
     e = ex.Explorer(tiny, TINY_SCENARIO)
-    ui = xu.ExplorerUI(e, save_as=str(tmp_path / "saved.yaml"))
+    ui = ui_of(e, save_as=str(tmp_path / "saved.yaml"))
     ui.save_button.click()
     assert "已保存" in ui.save_message.value
     sc = load_scenario(tmp_path / "saved.yaml", e.facts)
@@ -395,7 +435,7 @@ def test_names_from_the_data_are_escaped_in_every_html_widget(tmp_path):
     (data / "schools.csv").write_text(schools.replace("昌吉市第二小学", "<b>第二</b>小学"),
                                       encoding="utf-8")
     d = rp.load(data)
-    ui = xu.ExplorerUI(ex.Explorer(d, PROJECT_ROOT / TINY_SCENARIO))
+    ui = ui_of(ex.Explorer(d, PROJECT_ROOT / TINY_SCENARIO))
     for tab in range(len(xu.TABS)):
         ui.tabs.selected_index = tab
     values = html_values(ui.widget)
@@ -404,7 +444,7 @@ def test_names_from_the_data_are_escaped_in_every_html_widget(tmp_path):
 
 
 def test_the_explorer_speaks_english(tiny):
-    ui = xu.ExplorerUI(ex.Explorer(tiny, TINY_SCENARIO), lang="en")
+    ui = ui_of(ex.Explorer(tiny, TINY_SCENARIO), lang="en")
     assert ui.headline.value.startswith("2027 (baseline → scenario): ")
     assert ui.tabs.titles[0] == "Class sizes" and ui.save_button.description == "Save scenario"
     assert [f.title.value for f in ui._fields][:1] == ['<span class="bx-label">from school '
@@ -412,7 +452,7 @@ def test_the_explorer_speaks_english(tiny):
 
 
 def test_the_page_embeds_the_font_for_its_chinese(tiny):
-    ui = xu.ExplorerUI(ex.Explorer(tiny, TINY_SCENARIO))
+    ui = xu.ExplorerUI(ex.Explorer(tiny, TINY_SCENARIO))  # embed_font=True is the default
     faces = [c.value for c in ui.font.children]
     assert faces and all("@font-face {font-family:'balance-cjk'" in f for f in faces)
     assert "unicode-range" not in faces[0] and ".balance-explorer" in faces[0]
