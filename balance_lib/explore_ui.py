@@ -59,7 +59,7 @@ HEADROOM = 0.15  # extra range of a live chart's value axis, on each side
 def _cv_chart(run: Any, level: str, lang: str) -> Any:
     """The report's CV chart of ``level``, None when the county has no unit of that level."""
     return sr.cv_chart(run, level, lang) if level in set(run.result.variation["level"]) else None
-_LABEL_WIDTH = "9em"
+_LABEL_WIDTH = {"zh": "9em", "en": "12em"}  # of the field names beside the forms
 _CSS = """
 .balance-explorer .bx-msg {color:#b42318; font-size:12px; line-height:1.3}
 .balance-explorer .bx-hint {color:#57606a; font-size:12px; line-height:1.3}
@@ -230,7 +230,8 @@ class _Field:
         text = f.label(lang, change_type) + (f"（{f.unit(lang)}）" if f.unit(lang) and lang == "zh"
                                              else f" ({f.unit(lang)})" if f.unit(lang) else "")
         self.title = ipw.HTML(_html(text + (" *" if f.required else ""), "bx-label"),
-                              layout=ipw.Layout(width=_LABEL_WIDTH, min_width=_LABEL_WIDTH))
+                              layout=ipw.Layout(width=_LABEL_WIDTH[lang],
+                                                min_width=_LABEL_WIDTH[lang]))
         hint = {"grades": "h_grades", "share": "h_share", "into": "h_into"}.get(f.kind)
         parts: list[ipw.Widget] = [self.widget]
         if hint:
@@ -356,7 +357,7 @@ class _Field:
         count.add_class("bx-count")
         toggle = ipw.ToggleButtons(options=[(w("mode_share", lang), "share"),
                                           (w("mode_count", lang), "count")], value=mode,
-                                   style={"button_width": "5em"})
+                                   style={"button_width": "auto"})
         box = ipw.VBox([toggle, slider if mode == "share" else count])
 
         def on_mode(event: dict[str, Any]) -> None:
@@ -485,7 +486,7 @@ class ExplorerUI:
                              (self.save_message, "message")):
             widget.add_class(f"bx-save-{name}")
         save = ipw.HBox([ipw.HTML(_html(w("save_as", lang), "bx-label"),
-                              layout=ipw.Layout(width=_LABEL_WIDTH)),
+                              layout=ipw.Layout(width=_LABEL_WIDTH[lang])),
                          self.save_path, self.save_button, self.save_message],
                         layout=ipw.Layout(align_items="center"))
         self.widget = ipw.VBox([
@@ -522,7 +523,7 @@ class ExplorerUI:
         popts = [(w("policy_keep", lang), "keep"), (w("policy_open", lang), "open")]
         if pol not in ("keep", "open"):
             popts.append((str(pol), pol))
-        self.policy = ipw.ToggleButtons(options=popts, value=pol, style={"button_width": "6em"})
+        self.policy = ipw.ToggleButtons(options=popts, value=pol, style={"button_width": "auto"})
         self.policy.observe(lambda e: self._projection("class_policy", e["new"]), "value")
         entry = ex_.projection.get("entry")
         eopts = [(w("entry_trend", lang), "trend"), (w("entry_mean", lang), "mean")]
@@ -536,7 +537,8 @@ class ExplorerUI:
         self.settings_msg.add_class("bx-msg")
 
         def lab(key: str) -> ipw.HTML:
-            return ipw.HTML(_html(w(key, lang), "bx-label"), layout=ipw.Layout(width=_LABEL_WIDTH))
+            return ipw.HTML(_html(w(key, lang), "bx-label"),
+                            layout=ipw.Layout(width=_LABEL_WIDTH[lang]))
 
         return ipw.VBox([
             ipw.HBox([lab("name"), self.name], layout=ipw.Layout(align_items="center")),
