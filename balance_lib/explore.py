@@ -688,6 +688,33 @@ def units_table(result: ScenarioResult, lang: str = "zh") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def unit_values_table(result: ScenarioResult, registry: Any, lang: str = "zh") -> pd.DataFrame:
+    """B1–B7 per year of every unit of the schools the changes name (a building, teachers
+    hired, students moved): the value "baseline → scenario" beside the indicator's threshold
+    (from the registry; whether a value meets it is the engine's, in :func:`units_table`)."""
+    u = result.units
+    named = [s for s in result.scenario.school_ids if s in set(u["school_id"])]
+    look = {(x.school_id, x.level, x.year, x.case): x for x in
+            u[u["school_id"].isin(named)].itertuples()}
+    order = {s: k for k, s in enumerate(named)}
+    keys = sorted({k[:2] for k in look}, key=lambda k: (order[k[0]], k[1] != "primary"))
+    rows = []
+    for sid, lv in keys:
+        name = next(x.school_name for k, x in look.items() if k[:2] == (sid, lv))
+        for ind in registry.resource_indicators:
+            row = {label("sc_school", lang): name, label("sc_level", lang): value_label(lv, lang),
+                   label("sc_indicator", lang): f"{ind.id} {ind.label(lang)}（{ind.unit(lang)}）"
+                   if lang == "zh" else f"{ind.id} {ind.label(lang)} ({ind.unit(lang)})",
+                   w("threshold", lang): f"{ind.threshold(lv):g}"}
+            for y in result.years:
+                b, s = (look.get((sid, lv, y, c)) for c in CASES)
+                vb = None if b is None else getattr(b, f"value_{ind.id}")
+                vs = None if s is None else getattr(s, f"value_{ind.id}")
+                row[str(y)] = _cell(vb, vs, "{:,.0f}" if ind.id == "B6" else "{:.2f}")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def classrooms_table(result: ScenarioResult, lang: str = "zh") -> pd.DataFrame:
     """Classrooms short per year for the schools short in either case (``open`` class policy:
     classes beyond the last observed year's plus the rooms the scenario adds)."""

@@ -50,7 +50,8 @@ TABS: dict[str, tuple[tuple[Callable[..., Any], ...], tuple[Callable[..., Any], 
     "size": ((lambda r, lang: ex.school_size_table(r.result, lang),), ()),
     "cv": ((sr.cv_table,), (lambda r, lang: _cv_chart(r, "primary", lang),
                             lambda r, lang: _cv_chart(r, "junior", lang))),
-    "units": ((lambda r, lang: ex.units_table(r.result, lang),), ()),
+    "units": ((lambda r, lang: ex.units_table(r.result, lang),
+               lambda r, lang: ex.unit_values_table(r.result, r.data.registry, lang)), ()),
 }
 DPI = 100  # the charts' resolution on screen, as in the reports (shown at their own size)
 HEADROOM = 0.15  # extra range of a live chart's value axis, on each side

@@ -290,6 +290,7 @@ _LABELS.update({
                     "{path}"),
     "ex_headline": ("{year} 学年（基准 → 情景）：", "{year} (baseline → scenario): "),
     "ex_limit": ("规模上限", "limit"),
+    "ex_threshold": ("标准", "threshold"),
     "ex_units_passing": ("达到学校标准的单位", "units meeting the school rule"),
     "ex_n_amounts": ("数量 {n} 项", "{n} amounts"),
     "ex_rooms_short": ("教室缺口（间，基准 → 情景）", "classrooms short (baseline → scenario)"),

@@ -314,6 +314,18 @@ def test_the_tables_of_the_explorer(tiny):
     assert units.iloc[0]["学校"] == "达到学校标准的单位"
 
 
+def test_the_b1_b7_values_of_the_schools_a_change_names(tiny):
+    r = ex.Explorer(tiny, TINY_SCENARIO).evaluate().result
+    t = ex.unit_values_table(r, tiny.registry)
+    assert list(dict.fromkeys(t["学校"])) == ["测试新区小学", "昌吉市第二小学", "昌吉市第二中学"]
+    b5 = t[(t["学校"] == "昌吉市第二中学") & t["指标"].str.startswith("B5")].iloc[0]
+    u = r.units.query("school_id == '6523010029' and year == 2027").set_index("case")
+    before, after = u.loc["baseline", "value_B5"], u.loc["scenario", "value_B5"]
+    assert after > before  # the sports ground built in 2027
+    assert b5["2027"] == f"{before:.2f} → {after:.2f}" and b5["标准"] == "10.2"
+    assert "→" not in b5["2026"]  # nothing changes for it before 2027
+
+
 def test_a_widget_edit_updates_the_tables_and_charts_in_place(tiny):
     e = ex.Explorer(tiny, TINY_SCENARIO)
     ui = ui_of(e)
