@@ -287,6 +287,15 @@ class Explorer:
     def __init__(self, data: ReportData, start: str | Path | Mapping[str, Any] | None = None):
         self.data = data
         self.facts = school_facts(data.county.tables)
+        self._baselines: list[Baseline] = []
+        self._names = {str(s): str(n) for s, n in zip(
+            data.county.schools["school_id"], data.county.schools["school_name"], strict=True)}
+        self.last: Evaluation | None = None
+        self.open(start)
+
+    def open(self, start: str | Path | Mapping[str, Any] | None = None) -> None:
+        """Replace the state with a scenario file (or plan), a mapping such a file holds, or
+        nothing (no changes). The kept baselines stay: they depend on the data only."""
         self.source = ""
         self.start_problems: list[ScenarioProblem] = []
         raw: Any = {}
@@ -310,10 +319,6 @@ class Explorer:
             {str(k): v for k, v in c.items()} if isinstance(c, Mapping) else {"type": c}
             for c in (changes if isinstance(changes, list) else [])]
         self.extra = {k: v for k, v in raw.items() if k not in spec._TOP}
-        self._baselines: list[Baseline] = []
-        self._names = {str(s): str(n) for s, n in zip(
-            data.county.schools["school_id"], data.county.schools["school_name"], strict=True)}
-        self.last: Evaluation | None = None
 
     # --- what the state is --------------------------------------------------------------------
 

@@ -482,14 +482,17 @@ class ExplorerUI:
         self.save_button = ipw.Button(description=w("save", lang),
                                       button_style="primary", layout=ipw.Layout(width="auto"))
         self.save_button.on_click(self._on_save)
+        self.open_button = ipw.Button(description=w("open", lang),
+                                      layout=ipw.Layout(width="auto"))
+        self.open_button.on_click(self._on_open)
         self.save_message = ipw.HTML("")
         for widget, name in ((self.save_path, "path"), (self.save_button, "button"),
-                             (self.save_message, "message")):
+                             (self.open_button, "open"), (self.save_message, "message")):
             widget.add_class(f"bx-save-{name}")
         save = ipw.HBox([ipw.HTML(_html(w("save_as", lang), "bx-label"),
                               layout=ipw.Layout(width=_LABEL_WIDTH[lang])),
-                         self.save_path, self.save_button, self.save_message],
-                        layout=ipw.Layout(align_items="center"))
+                         self.save_path, self.save_button, self.open_button,
+                         self.save_message], layout=ipw.Layout(align_items="center"))
         self.widget = ipw.VBox([
             self.font, head, self.settings,
             ipw.HBox([self.changes, self.form], layout=ipw.Layout(margin="0.5em 0")),
@@ -507,33 +510,19 @@ class ExplorerUI:
     # --- panels -----------------------------------------------------------------------------
 
     def _settings(self) -> ipw.Widget:
-        ex_, lang = self.ex, self.lang
-        last = ex_.facts.last_year
-        self.name = ipw.Text(value=ex_.name, continuous_update=False,
-                             layout=ipw.Layout(width="24em"))
+        lang = self.lang
+        self.name = ipw.Text(continuous_update=False, layout=ipw.Layout(width="24em"))
         self.name.observe(lambda e: self._set("name", e["new"]), "value")
-        self.description = ipw.Textarea(value=ex_.description, continuous_update=False,
+        self.description = ipw.Textarea(continuous_update=False,
                                         layout=ipw.Layout(width="48em", height="3.2em"))
         self.description.observe(lambda e: self._set("description", e["new"]), "value")
-        t = ex_.projection.get("target_year")
-        years = list(range(last + 1, max(last + 11, 2036)))
-        opts = [(str(y), y) for y in years] + ([] if t in years else [(str(t), t)])
-        self.target = ipw.Dropdown(options=opts, value=t, layout=ipw.Layout(width="7em"))
+        self.target = ipw.Dropdown(layout=ipw.Layout(width="7em"))
         self.target.observe(lambda e: self._projection("target_year", e["new"]), "value")
-        pol = ex_.projection.get("class_policy")
-        popts = [(w("policy_keep", lang), "keep"), (w("policy_open", lang), "open")]
-        if pol not in ("keep", "open"):
-            popts.append((str(pol), pol))
-        self.policy = ipw.ToggleButtons(options=popts, value=pol, style={"button_width": "auto"})
+        self.policy = ipw.ToggleButtons(style={"button_width": "auto"})
         self.policy.observe(lambda e: self._projection("class_policy", e["new"]), "value")
-        entry = ex_.projection.get("entry")
-        eopts = [(w("entry_trend", lang), "trend"), (w("entry_mean", lang), "mean")]
-        if "births" in ex_.projection or entry == "births":
-            eopts.append((w("entry_births", lang), "births"))
-        if entry not in [v for _, v in eopts]:
-            eopts.append((str(entry), entry))
-        self.entry = ipw.Dropdown(options=eopts, value=entry, layout=ipw.Layout(width="9em"))
+        self.entry = ipw.Dropdown(layout=ipw.Layout(width="9em"))
         self.entry.observe(lambda e: self._projection("entry", e["new"]), "value")
+        self._show_settings()
         self.settings_msg = ipw.HTML("")
         self.settings_msg.add_class("bx-msg")
 
@@ -549,6 +538,32 @@ class ExplorerUI:
                       ipw.HTML("&emsp;"), ipw.HTML(_html(w("entry", lang), "bx-label")),
                       self.entry], layout=ipw.Layout(align_items="center")),
             self.settings_msg])
+
+    def _show_settings(self) -> None:
+        """The name, description and projection widgets show the state (no edit is made)."""
+        ex_, lang = self.ex, self.lang
+        last = ex_.facts.last_year
+        t = ex_.projection.get("target_year")
+        years = list(range(last + 1, max(last + 11, 2036)))
+        pol = ex_.projection.get("class_policy")
+        popts = [(w("policy_keep", lang), "keep"), (w("policy_open", lang), "open")]
+        entry = ex_.projection.get("entry")
+        eopts = [(w("entry_trend", lang), "trend"), (w("entry_mean", lang), "mean")]
+        if "births" in ex_.projection or entry == "births":
+            eopts.append((w("entry_births", lang), "births"))
+        self._quiet = True
+        try:
+            self.name.value, self.description.value = ex_.name, ex_.description
+            self.target.options = [(str(y), y) for y in years] + (
+                [] if t in years else [(str(t), t)])  # a file's odd value shows as it is
+            self.target.value = t
+            self.policy.options = popts + ([] if pol in ("keep", "open") else [(str(pol), pol)])
+            self.policy.value = pol
+            self.entry.options = eopts + ([] if entry in [v for _, v in eopts]
+                                          else [(str(entry), entry)])
+            self.entry.value = entry
+        finally:
+            self._quiet = False
 
     def _change_list(self) -> ipw.Widget:
         lang = self.lang
@@ -588,11 +603,15 @@ class ExplorerUI:
         self.refresh()
 
     def _set(self, what: str, value: str) -> None:
+        if self._quiet:
+            return
         setattr(self.ex, what, value)
         self._ensure_font(value)
         self.refresh()
 
     def _projection(self, name: str, value: Any) -> None:
+        if self._quiet:
+            return
         self.ex.set_projection(name, value)
         self._build_form()  # the years a change may take follow the target year
         self.refresh()
@@ -777,6 +796,18 @@ class ExplorerUI:
                 img.width = str(chart.canvas.get_width_height()[0])  # not stretched
         self._stale.discard(key)
         self._ensure_font(" ".join(shown))
+
+    def _on_open(self, _: Any) -> None:
+        """Replace the state with the file named beside the button (its problems, if any,
+        show as a start file's do)."""
+        self.ex.open(self.save_path.value)
+        self._ensure_font(self._data_text())
+        self._show_settings()
+        self.selected = 0 if self.ex.changes else None
+        self._build_form()
+        self.refresh()
+        self.save_message.value = "" if self.ex.start_problems else _html(
+            w("opened", self.lang, path=self.save_path.value, n=len(self.ex.changes)))
 
     def _on_save(self, _: Any) -> None:
         lang = self.lang

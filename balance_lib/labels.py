@@ -363,7 +363,9 @@ _LABELS.update({
                       "update {n}: {k} problem(s) in the scenario, results not updated (see the "
                       "notes beside the fields)"),
     "ex_other_problems": ("其他变更的问题", "problems of other changes"),
-    "ex_save_as": ("保存为", "save as"),
+    "ex_save_as": ("情景文件", "scenario file"),
+    "ex_open": ("打开", "Open"),
+    "ex_opened": ("已打开 {path}：{n} 项变更", "opened {path}: {n} changes"),
     "ex_save": ("保存情景", "Save scenario"),
     "ex_saved": ("已保存 {path}（已用情景加载器检查：{n} 项变更）",
                  "saved {path} (checked with the scenario loader: {n} changes)"),

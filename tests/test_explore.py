@@ -411,6 +411,32 @@ def test_saving_from_the_widgets_writes_a_file_the_loader_accepts(tiny, tmp_path
     assert [c.type for c in sc.changes] == [c["type"] for c in e.changes]
 
 
+def test_a_saved_file_opens_again_from_the_widgets(tiny, tmp_path):
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    ui = ui_of(e, save_as=str(tmp_path / "mine.yaml"))
+    ui.list.value = move_index(e)
+    next(f for f in ui._fields if f.spec.name == "share").widget.children[1].value = 0.55
+    ui.policy.value = "open"
+    ui.name.value = "我的情景"
+    ui.save_button.click()
+    saved = (tmp_path / "mine.yaml").read_text(encoding="utf-8")
+    ui.save_path.value = str(PROJECT_ROOT / TINY_SCENARIO)
+    ui.open_button.click()  # back to the file it started from
+    assert e.changes[move_index(e)]["share"] == 0.3 and ui.policy.value == "keep"
+    assert ui.name.value == "测试情景（新建小学与运动场扩建）" and ui.last.ok
+    assert "已打开" in ui.save_message.value
+    ui.save_path.value = str(tmp_path / "mine.yaml")
+    ui.open_button.click()
+    assert e.to_yaml() == saved and ui.policy.value == "open" and ui.name.value == "我的情景"
+    assert ui.last.result.scenario.settings.class_policy == "open"
+    assert ui.selected == 0 and ui.form.children[0].value.endswith("新建学校</b>")
+    ui.list.value = move_index(e)
+    assert next(f for f in ui._fields if f.spec.name == "share").widget.children[1].value == 0.55
+    ui.save_path.value = str(tmp_path / "none.yaml")
+    ui.open_button.click()
+    assert "找不到情景文件" in ui.settings_msg.value and not e.changes
+
+
 def test_live_charts_draw_exactly_the_new_data(tiny):
     e = ex.Explorer(tiny, TINY_SCENARIO)
     first = e.run(e.evaluate())
