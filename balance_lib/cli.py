@@ -35,25 +35,40 @@ def to_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def _load(data: Path, lang: str):
+def _load(data: Path, lang: str, registry: Any = None):
+    """The county's tables, checked (every problem, exit 2). ``registry``: an extended
+    registry whose extra columns the reader must accept."""
     from .io import DataError, load_county
     from .schemas import format_report
 
     try:
-        return load_county(data)
+        return load_county(data, registry=registry)
     except DataError as exc:
         _fail(format_report(exc.problems, lang=lang))
 
 
-def _load_excluding(data: Path, lang: str):
+def _load_excluding(data: Path, lang: str, registry: Any = None):
     """The lenient load of ``balance report``: (county, excluded schools' problems)."""
     from .io import DataError, load_county_excluding
     from .schemas import format_report
 
     try:
-        return load_county_excluding(data)
+        return load_county_excluding(data, registry=registry)
     except DataError as exc:
         _fail(format_report(exc.problems, lang=lang))
+
+
+def _registry(indicators: Path | None):
+    """The national registry, extended by ``--indicators FILE`` (every problem, exit 2)."""
+    from .registry import RegistryError, load_registry
+
+    try:
+        return load_registry(extensions=[indicators] if indicators else ())
+    except RegistryError as exc:
+        _fail("\n".join(exc.problems))
+
+
+INDICATORS_HELP = "Provincial indicator file: adds or tightens indicators (params/README.md)"
 
 
 def _settings(params: Path | None):
@@ -85,12 +100,14 @@ def _emit(text: bytes, output: Path | None) -> None:
         typer.echo(f"→ {output}", err=True)
 
 
-def _inputs(data: Path, fmt: str, params: Path | None, lang: str):
-    """The checks and loads ``evaluate`` and ``scenario`` share: (settings, county), or exit 2."""
+def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Path | None):
+    """The checks and loads ``evaluate`` and ``scenario`` share: (settings, registry, county),
+    or exit 2."""
     _check_lang(lang)
     if fmt not in ("table", "json"):
         _fail(f"--format must be table or json, got {fmt!r}")
-    return _settings(params), _load(data, lang)
+    settings, registry = _settings(params), _registry(indicators)
+    return settings, registry, _load(data, lang, registry)
 
 
 def _check_lang(lang: str) -> str:
@@ -120,16 +137,15 @@ def evaluate(
     fmt: str = typer.Option("table", "--format", help="table | json"),
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """Evaluate one year: B1–B7 per school unit, 差异系数, B8–B32, vetoes and the verdict."""
-    from .engine import evaluate_resources
-    from .indicators import assess_indicators
-    from .registry import load_registry
+    from .indicators import evaluate as run
     from .results import build_evaluation
     from .textout import render_evaluation
 
-    settings, county = _inputs(data, fmt, params, lang)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators)
     schools = county.schools
     years = sorted(int(y) for y in schools["year"].unique())
     if year not in years:
@@ -137,12 +153,9 @@ def evaluate(
             f"{data}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
             if lang == "zh" else f"{data}: no data for year {year} (years present: {', '.join(map(str, years))})"
         )
-    registry = load_registry()
-    result = evaluate_resources(schools[schools["year"] == year], settings, registry)
-    # all years go in: B31 falls back on the latest earlier monitoring year
-    indicators = assess_indicators(county.tables, settings, registry)
-    evaluation = build_evaluation(result, year, settings, registry, lang=lang,
-                                  dataset=dataset_info(data), indicators=indicators)
+    # earlier years are still read: B31 falls back on the latest earlier monitoring year
+    ev = run(county.tables, settings, registry, years=[year])
+    evaluation = build_evaluation(ev, year, lang=lang, dataset=dataset_info(data))
     if fmt == "json":
         text = to_json(evaluation)
     else:
@@ -157,21 +170,22 @@ def ledger(
     year_to: int | None = typer.Option(None, "--to", help="Last school year (default: last in data)"),
     output: Path = typer.Option(..., "--output", help="ledger.xlsx (recommended) or ledger.csv"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status."""
     from .excel import write_ledger
     from .ledger import LedgerError, make_ledger
-    from .registry import load_registry
 
     _check_lang(lang)
     if output.suffix.lower() not in (".xlsx", ".csv"):
         _fail(f"--output must end with .xlsx or .csv, got {output.name!r}")
     settings = _settings(params)
-    county = _load(data, lang)
-    registry = load_registry()
+    registry = _registry(indicators)
+    county = _load(data, lang, registry)
     try:
-        frames = make_ledger(county.tables, settings, registry, year_from=year_from, year_to=year_to)
+        frames = make_ledger(county.tables, settings, registry, year_from=year_from,
+                             year_to=year_to, lang=lang)
     except LedgerError as exc:
         _fail(f"{data}: {exc}")
     info = dataset_info(data)
@@ -203,6 +217,7 @@ def report(
     scheduler: str | None = typer.Option(None, "--scheduler",
                                          help="Dask scheduler address, e.g. tcp://host:8786 "
                                               "(with --executor dask; shared file system)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
 ) -> None:
     """Render the notebook reports (per year, per school, trend) to offline HTML with an index.
 
@@ -210,7 +225,7 @@ def report(
     the other reports are computed without it, its own report is marked failed with the
     problems, and the command exits 1 at the end. Problems not tied to a school exit 2.
     """
-    from .labels import label
+    from .words import label
     from .render import data_hash, parse_years, plan_jobs, render_batch
     from .report import ReportParamError, check_params, school_ids_of
     from .schemas import format_report
@@ -228,7 +243,8 @@ def report(
     elif scheduler:
         _fail("--scheduler is only used with --executor dask")
     _settings(params)
-    county, excluded = _load_excluding(data, lang)
+    registry = _registry(indicators)
+    county, excluded = _load_excluding(data, lang, registry)
     available = sorted(int(y) for y in county.schools["year"].unique())
     try:
         chosen = parse_years(years, available)
@@ -257,13 +273,15 @@ def report(
     names = {**county.excluded_names,
              **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
-                     scenarios=_check_scenarios(scenario_files, county, lang), lang=lang)
+                     scenarios=_check_scenarios(scenario_files, county, lang), lang=lang,
+                     indicators=indicators)
     info = dataset_info(data)
     synthetic = info.get("note") if lang == "zh" else (
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
-    batch = render_batch(plan, out, base_hash=data_hash(data, params), n_jobs=jobs, force=force,
+    batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators), n_jobs=jobs,
+                         force=force,
                          note=note or None,
                          title=label("index_title", lang, county=Path(data).name),
                          executor=executor, scheduler=scheduler, lang=lang)
@@ -307,22 +325,21 @@ def scenario(
     fmt: str = typer.Option("table", "--format", help="table | json"),
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """Project enrolment to the target year and compare a scenario with the baseline."""
-    from .registry import load_registry
     from .scenario import ScenarioDataError, run_scenario, school_facts, to_json as scenario_json
     from .scenario_spec import EMPTY, ScenarioError, load_scenario, parse_scenario
     from .scenario_text import render_scenario
 
-    settings, county = _inputs(data, fmt, params, lang)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators)
     try:
         facts = school_facts(county.tables)
         if scenario_file is None:
             spec = parse_scenario({"name": EMPTY.name, "changes": []}, facts, "baseline", to)
         else:
             spec = load_scenario(scenario_file, facts, target_year=to)
-        registry = load_registry()
         result = run_scenario(county.tables, spec, settings, registry)
     except ScenarioError as exc:
         _fail(exc.format(lang))

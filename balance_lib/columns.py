@@ -19,8 +19,12 @@ Kinds
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ _K = "county"
 _J = "judgements"
 _V = "survey"
 _Q = "quality"
+_M = "monitoring"
+#: 学业水平等级 of the national quality monitoring, Ⅰ (lowest) to Ⅳ.
+ACHIEVEMENT_LEVELS = ("1", "2", "3", "4")
 
 
 def _c(table, name, kind, zh, en, required=False, level=None, values=()):
@@ -123,6 +130,8 @@ COLUMNS: tuple[ColumnSpec, ...] = (
        "teacher training funding (yuan)"),
     _c(_S, "has_charter", "bool", "是否制定章程", "has charter"),
     _c(_S, "has_info_management", "bool", "是否实现管理与教学信息化", "information management"),
+    _c(_S, "migrant_students", "count", "随迁子女在校生数", "migrant children enrolled"),
+    _c(_S, "nearby_enrolment_rate", "rate", "就近划片入学比例", "nearby enrolment rate"),
     # ---- classes.csv -------------------------------------------------------------------------
     _c(_C, "year", "year", "学年", "school year", True),
     _c(_C, "county_id", "id", "县区代码", "county id"),
@@ -149,6 +158,8 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     _c(_K, "nearby_enrolment_rate_junior", "rate", "初中就近划片入学比例",
        "junior nearby enrolment rate"),
     _c(_K, "quota_allocation_rate", "rate", "优质高中招生名额分配比例", "quota allocation rate"),
+    _c(_K, "quota_rural_junior_share", "rate", "分配名额中农村初中所占比例",
+       "share of the allocated places going to rural junior schools"),
     _c(_K, "migrant_children_eligible", "count", "符合条件随迁子女数", "eligible migrant children"),
     _c(_K, "migrant_children_public_or_purchased", "count", "在公办及政府购买服务民办学校就读随迁子女数",
        "migrant children in public or purchased places"),
@@ -186,10 +197,19 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     _c(_Q, "level", "category", "学段", "level", True, values=LEVELS),
     _c(_Q, "mean_score", "amount", "平均分", "mean score", True),
     _c(_Q, "share_level3_or_above", "rate", "达到Ⅲ级及以上比例", "share at level III or above"),
+    # ---- monitoring.csv (国家义务教育质量监测: the county's results as reported) ----------------
+    _c(_M, "year", "year", "学年", "school year", True),
+    _c(_M, "county_id", "id", "县区代码", "county id"),
+    _c(_M, "subject", "text", "监测科目", "subject", True),
+    _c(_M, "level", "category", "学段", "level", True, values=LEVELS),
+    _c(_M, "achievement_level", "category", "学业水平等级", "achievement level", True,
+       values=ACHIEVEMENT_LEVELS),
+    _c(_M, "difference_rate", "rate", "校际差异率", "inter-school difference rate", True),
 )
 
 #: Tables in load order; ``schools`` is the only required one.
-TABLES: tuple[str, ...] = ("schools", "classes", "county", "judgements", "survey", "quality")
+TABLES: tuple[str, ...] = ("schools", "classes", "county", "judgements", "survey", "quality",
+                           "monitoring")
 REQUIRED_TABLES: tuple[str, ...] = ("schools",)
 
 #: Chinese table names accepted as file or sheet names.
@@ -205,6 +225,8 @@ TABLE_ALIASES: MappingProxyType[str, str] = MappingProxyType(
         "满意度调查": "survey",
         "社会认可度": "survey",
         "质量监测": "quality",
+        "质量监测结果": "monitoring",
+        "国家质量监测": "monitoring",
     }
 )
 
@@ -236,6 +258,10 @@ VALUE_ALIASES: MappingProxyType[str, str] = MappingProxyType(
         "人大代表政协委员": "deputy",
         "其他": "other",
         "其他群众": "other",
+        **{alias: str(k) for k, names in enumerate(
+            (("Ⅰ", "I", "Ⅰ级", "一级", "水平Ⅰ"), ("Ⅱ", "II", "Ⅱ级", "二级", "水平Ⅱ"),
+             ("Ⅲ", "III", "Ⅲ级", "三级", "水平Ⅲ"), ("Ⅳ", "IV", "Ⅳ级", "四级", "水平Ⅳ")), start=1)
+           for alias in names},
     }
 )
 
@@ -269,14 +295,51 @@ def value_label(value: object, lang: str = "zh", default: object = None) -> obje
     return labels[0] if lang == "zh" else labels[1]
 
 
+#: Columns an extended registry adds for the reader (see :func:`vocabulary_for`).
+_EXTRA: ContextVar[tuple[ColumnSpec, ...]] = ContextVar("balance_extra_columns", default=())
+#: Item ids ``judgements.csv`` may hold under an extended registry (None: the national ones).
+_JUDGED: ContextVar[tuple[str, ...] | None] = ContextVar("balance_judged_items", default=None)
+
+
+@contextmanager
+def vocabulary_for(registry: Any) -> Iterator[None]:
+    """Read and check data for ``registry``: inside the block the reader accepts the columns
+    its extension indicators read (each a non-negative number, checked as such; e.g. ``books``
+    and ``books_primary``/``books_junior`` for a ``unit_ratio`` on ``books``) and the validator
+    accepts their judged items. ``None``: the national vocabulary."""
+    if registry is None:
+        yield
+        return
+    from .registry import extension_columns
+
+    extra = tuple(_c(table, name, "amount", name, name)
+                  for table, names in extension_columns(registry).items() for name in names)
+    t1, t2 = _EXTRA.set(extra), _JUDGED.set(tuple(registry.judged_items))
+    try:
+        yield
+    finally:
+        _EXTRA.reset(t1)
+        _JUDGED.reset(t2)
+
+
+def judged_items() -> tuple[str, ...]:
+    """The item ids ``judgements.csv`` may hold (from the registry in force)."""
+    items = _JUDGED.get()
+    if items is None:
+        from .registry import load_registry
+
+        items = load_registry().judged_items
+    return items
+
+
 def table_columns(table: str) -> tuple[ColumnSpec, ...]:
-    """Column specs of one table, in contract order."""
-    return tuple(c for c in COLUMNS if c.table == table)
+    """Column specs of one table, in contract order (then any extension's)."""
+    return tuple(c for c in (*COLUMNS, *_EXTRA.get()) if c.table == table)
 
 
 def column_spec(table: str, name: str) -> ColumnSpec:
     """The spec of one column; ``KeyError`` if the table has no such column."""
-    for c in COLUMNS:
+    for c in (*COLUMNS, *_EXTRA.get()):
         if c.table == table and c.name == name:
             return c
     raise KeyError(f"{table}.{name}")

@@ -45,83 +45,23 @@ import pandas as pd
 from .atomic import write_atomic
 from .ledger import OPEN, LedgerFrames
 from .registry import Registry, load_registry
+from .words import label, labels, level_label
 
-SHEET_SUMMARY = {"zh": "汇总（按责任单位）", "en": "Summary by department"}
-SHEET_NOT_ASSESSED = {"zh": "未评估", "en": "Not assessed"}
-SHEET_NOTES = {"zh": "说明", "en": "Notes"}
 
-#: Canonical column -> Chinese header (the render edge; frames keep the canonical names).
-HEADERS_ZH = {
-    "county_id": "县区代码",
-    "year": "学年",
-    "indicator": "指标",
-    "indicator_name": "指标名称",
-    "scope": "范围",
-    "school_id": "学校代码",
-    "school_name": "学校名称",
-    "level": "学段",
-    "value": "当前值",
-    "threshold": "标准值",
-    "gap_text": "差距",
-    "responsible": "责任单位",
-    "first_seen": "首次发现",
-    "status": "状态",
-    "note": "备注",
-    "detail": "说明",
-    "data_note": "数据说明",
-    # summary by department
-    "department": "责任单位",
-    "open_shortfalls": "未销号问题数",
-    "indicators": "涉及指标",
-    "open_without_record": "未销号但当年无记录",
-    "closed_in_range": "期间已销号",
-    # counts per year
-    "shortfalls": "问题数",
-    "opened": "新发现",
-    "carried_over": "上年延续",
-    "closed": "当年销号",
-    "not_assessed": "未评估项",
-}
-HEADERS_EN = {
-    "county_id": "County",
-    "year": "Year",
-    "indicator": "Indicator",
-    "indicator_name": "Indicator name",
-    "scope": "Scope",
-    "school_id": "School id",
-    "school_name": "School",
-    "level": "Level",
-    "value": "Value",
-    "threshold": "Standard",
-    "gap_text": "Gap",
-    "responsible": "Responsible units",
-    "first_seen": "First seen",
-    "status": "Status",
-    "note": "Note",
-    "detail": "Detail",
-    "data_note": "Data note",
-    "department": "Department",
-    "open_shortfalls": "Open shortfalls",
-    "indicators": "Indicators",
-    "open_without_record": "Open, no record this year",
-    "closed_in_range": "Closed in the period",
-    "shortfalls": "Shortfalls",
-    "opened": "Opened",
-    "carried_over": "Carried over",
-    "closed": "Closed",
-    "not_assessed": "Not assessed",
-}
+
+def headers(lang: str = "zh") -> dict[str, str]:
+    """Canonical column -> header in ``lang`` (the render edge; frames keep canonical names)."""
+    return labels("ledger_col_", lang)
+
+
+def sheet_name(kind: str, lang: str = "zh") -> str:
+    """``summary``, ``not_assessed`` or ``notes``."""
+    return label(f"ledger_sheet_{kind}", lang)
+
+
+HEADERS_ZH = headers("zh")
+HEADERS_EN = headers("en")
 HEADERS = {"zh": HEADERS_ZH, "en": HEADERS_EN}
-
-SCOPE_LABELS = {
-    "zh": {"unit": "学校（学段）", "variation": "校际差异系数", "school": "学校", "county": "县域",
-           "veto": "一票否决"},
-    "en": {"unit": "school level", "variation": "inter-school CV", "school": "school",
-           "county": "county", "veto": "veto"},
-}
-LEVEL_LABELS = {"zh": {"primary": "小学", "junior": "初中"},
-                "en": {"primary": "primary", "junior": "junior"}}
-NOT_ASSESSED_LABEL = {"zh": "未评估", "en": "not assessed"}
 
 #: Columns of a year sheet and of the CSV (``county_id`` only when a county is named).
 LEDGER_SHEET_COLUMNS = ["county_id", "year", "indicator", "indicator_name", "scope", "school_id",
@@ -148,17 +88,15 @@ def _check_lang(lang: str) -> str:
 
 
 def status_label(status: str, lang: str = "zh") -> str:
-    """``"open"`` -> 未销号, ``"closed in 2024"`` -> 2024年已销号 (``lang="en"``: unchanged).
+    """``"open"`` -> 未销号, ``"closed in 2024"`` -> 2024年已销号 (English: open, closed in 2024).
 
-    >>> status_label("closed in 2024"), status_label("open")
-    ('2024年已销号', '未销号')
+    >>> status_label("closed in 2024"), status_label("open"), status_label("open", "en")
+    ('2024年已销号', '未销号', 'open')
     """
-    if lang != "zh":
-        return status
     if status == OPEN:
-        return "未销号"
+        return label("ledger_open", lang)
     m = re.fullmatch(r"closed in (\d+)", status)
-    return f"{m.group(1)}年已销号" if m else status
+    return label("ledger_closed", lang, year=m.group(1)) if m else status
 
 
 def _indicator_name(indicator: str, scope: str, registry: Registry, lang: str) -> str:
@@ -166,7 +104,7 @@ def _indicator_name(indicator: str, scope: str, registry: Registry, lang: str) -
         return registry.veto(indicator).label(lang)
     name = registry.indicator(indicator).label(lang)
     if scope == "variation":
-        name += "（校际差异系数）" if lang == "zh" else " (inter-school CV)"
+        name += label("ledger_cv_suffix", lang)
     return name
 
 
@@ -192,8 +130,8 @@ def _render(frame: pd.DataFrame, columns: list[str], registry: Registry, lang: s
                              for i, s in zip(out["indicator"], out["scope"], strict=True)]
     out["_format"] = [value_format(i, s, registry)
                       for i, s in zip(out["indicator"], out["scope"], strict=True)]
-    out["scope"] = out["scope"].map(SCOPE_LABELS[lang]).fillna(out["scope"])
-    out["level"] = out["level"].map(LEVEL_LABELS[lang]).fillna(out["level"])
+    out["scope"] = out["scope"].map(labels("ledger_scope_", lang)).fillna(out["scope"])
+    out["level"] = [level_label(lv, lang) if lv else "" for lv in out["level"]]
     if "status" in columns and "status" in out:
         out["status"] = out["status"].map(lambda s: status_label(s, lang))
     for col in columns:
@@ -218,7 +156,7 @@ def ledger_table(frames: LedgerFrames, *, lang: str = "zh", registry: Registry |
     if include_not_assessed and len(frames.not_assessed):
         na = frames.not_assessed.assign(status="", first_seen=pd.NA, note="")
         na = _render(na, LEDGER_SHEET_COLUMNS, registry, lang, with_county)
-        na["status"] = NOT_ASSESSED_LABEL[lang]
+        na["status"] = label("status_not_assessed", lang)
         table = table.assign(_part=0)
         na = na.assign(_part=1)
         parts = [p for p in (table, na) if len(p)]
@@ -352,48 +290,30 @@ def _setting_text(value: Any) -> str:
 def _notes_rows(frames: LedgerFrames, lang: str, note: str | None,
                 generated_at: dt.datetime | None) -> list[tuple[str, str]]:
     a, b = frames.year_from, frames.year_to
-    scope = ("B1–B7（每个学校学段）、校际差异系数、B8–B32、一票否决 V1–V8"
-             if frames.includes_indicators else "仅 B1–B7（每个学校学段）与校际差异系数")
-    rows: list[tuple[str, str]] = [
-        ("问题台账", "义务教育优质均衡发展问题台账（整改台账，实行销号管理）"),
-        ("学年范围", f"{a}–{b}"),
-    ]
+    w = lambda key, **f: label(f"ledger_note_{key}", lang, **f)  # noqa: E731
+    rows: list[tuple[str, str]] = [(w("ledger"), w("ledger_text")), (w("range"), f"{a}–{b}")]
     if note:
-        rows.append(("数据说明", note))
+        rows.append((w("data"), note))
     rows += [
-        ("评估项目", scope),
-        ("工作表", f"{SHEET_SUMMARY[lang]}：{b} 年各责任单位未销号问题及各学年统计；"
-                   f"{a}…{b}：各学年未达标项目；"
-                   f"{SHEET_NOT_ASSESSED[lang]}：无法评估的项目及原因"),
-        ("首次发现", "该问题本轮连续未达标的第一个学年（仅计范围内学年）；"
-                     "未评估或无记录的学年不中断，达标即中断；"
-                     "达标后再次未达标记为新问题，备注注明"),
-        ("销号", "此后第一个评估且达标的学年即销号（“YYYY年已销号”），"
-                 "该问题各学年的行均标注；未评估不销号"),
-        ("无记录", "学校撤并、学段停办或数据缺失而此后无记录的问题不自动销号，"
-                   "保持“未销号”，备注注明"),
-        ("未评估", "缺少数据表、列或数值而无法评估的项目不计为问题，列于“未评估”工作表"),
-        ("责任单位", "取自昌市政办发〔2022〕21号附件2（指标注册表 indicators.yaml）；"
-                     "一个问题有多个责任单位时，汇总中每个单位各计一次；"
-                     "一票否决项（V4 除外，取 B32）附件2未列责任单位"),
-        ("差距", "B1–B7：达到标准尚需的数量（教师人数、平方米、元、间，向上取整）；"
-                 "学校项：缺口数量；差异系数：当前值与限值；县域项：当前值与标准"),
-        ("数值格式", "当前值、标准值为数值；比例、差异系数保留三位小数"),
+        (w("items"), w("items_all") if frames.includes_indicators else w("items_units")),
+        (w("sheets"), w("sheets_text", summary=sheet_name("summary", lang), last=b, first=a,
+                        not_assessed=sheet_name("not_assessed", lang))),
+        *[(w(k), w(f"{k}_text")) for k in ("first_seen", "closing", "no_record",
+                                             "not_assessed", "responsible", "gap", "formats")],
     ]
     if generated_at is not None:
-        rows.append(("生成时间", generated_at.strftime("%Y-%m-%d %H:%M")))
+        rows.append((w("generated"), generated_at.strftime("%Y-%m-%d %H:%M")))
     else:
-        rows.append(("生成时间", "未记录（同一输入生成相同文件；文件属性时间固定为 "
-                                 f"{b}-09-01）"))
+        rows.append((w("generated"), w("generated_none", year=b)))
     s = frames.settings
     if s is not None:
-        rows.append(("设置来源", str(getattr(s, "source", ""))))
+        rows.append((w("settings_source"), str(getattr(s, "source", ""))))
         for field in s.__dataclass_fields__:
             if field == "source":
                 continue
-            rows.append((f"设置 {field}", _setting_text(getattr(s, field))))
+            rows.append((w("setting", name=field), _setting_text(getattr(s, field))))
     else:
-        rows.append(("设置", "未提供"))
+        rows.append((w("settings"), w("settings_none")))
     return rows
 
 
@@ -419,18 +339,16 @@ def workbook_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None =
 
     # 汇总（按责任单位）
     ws = wb.active
-    ws.title = SHEET_SUMMARY[lang]
+    ws.title = sheet_name("summary", lang)
     dept_headers = dict(headers)
-    dept_headers["open_shortfalls"] = (f"{frames.year_to}年{headers['open_shortfalls']}"
-                                       if lang == "zh"
-                                       else f"{headers['open_shortfalls']} {frames.year_to}")
+    dept_headers["open_shortfalls"] = label("ledger_open_in_year", lang, year=frames.year_to,
+                                            what=headers["open_shortfalls"])
     widths: dict[int, int] = {}
     last, n_cols = _write_table(ws, frames.by_department, dept_headers, 1, _TABLE_FORMATS,
                                 widths)
     filter_rows = (1, max(last, 1))
     row = last + 2
-    _put(ws, row, 1, f"各学年统计（{frames.year_from}–{frames.year_to}）" if lang == "zh"
-         else f"Per year ({frames.year_from}–{frames.year_to})")
+    _put(ws, row, 1, label("ledger_per_year", lang, first=frames.year_from, last=frames.year_to))
     last, _ = _write_table(ws, frames.by_year, headers, row + 1, _TABLE_FORMATS, widths)
     if note:
         _put(ws, last + 2, 1, headers["data_note"])
@@ -447,14 +365,14 @@ def workbook_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None =
         _finish(ws, widths, (1, max(last, 1)), n_cols)
 
     # 未评估
-    ws = wb.create_sheet(SHEET_NOT_ASSESSED[lang])
+    ws = wb.create_sheet(sheet_name("not_assessed", lang))
     na = _render(frames.not_assessed, NOT_ASSESSED_SHEET_COLUMNS, registry, lang, with_county)
     widths = {}
     last, n_cols = _write_table(ws, na, headers, 1, _TABLE_FORMATS, widths)
     _finish(ws, widths, (1, max(last, 1)), n_cols)
 
     # 说明
-    ws = wb.create_sheet(SHEET_NOTES[lang])
+    ws = wb.create_sheet(sheet_name("notes", lang))
     rows = _notes_rows(frames, lang, note, generated_at)
     from openpyxl.styles import Alignment, Font
 
@@ -472,7 +390,7 @@ def workbook_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None =
     stamp = _stamp(frames)
     props.creator = "balance_lib.excel"
     props.lastModifiedBy = "balance_lib.excel"
-    props.title = f"问题台账 {frames.year_from}–{frames.year_to}"
+    props.title = label("ledger_title", lang, first=frames.year_from, last=frames.year_to)
     props.description = note or ""
     return stable_workbook_bytes(wb, stamp, "balance_lib.excel")
 
@@ -556,8 +474,8 @@ def write_ledger(ledger_frames: LedgerFrames, path: str | Path, *, lang: str = "
         Ends with ``.xlsx`` (workbook, recommended) or ``.csv`` (one table). Missing folders are
         created; the file appears complete or not at all.
     lang
-        ``"zh"`` (default) or ``"en"``: headers, sheet names and statuses. Gap texts, details
-        and 责任单位 are Chinese in both.
+        ``"zh"`` (default) or ``"en"``: headers, sheet names and statuses (the gap texts and
+        details are those of ``ledger_frames``, made in its language); 责任单位 stay Chinese.
     note
         Data note shown in the 说明 sheet, under the summary and in the document properties (in
         a CSV: a last column "数据说明"); for the sample county the synthetic-data note.

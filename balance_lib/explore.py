@@ -44,7 +44,6 @@ import yaml
 from . import scenario_spec as spec
 from .atomic import write_atomic
 from .columns import COLUMNS, TYPE_LEVELS, value_label
-from .labels import label
 from .report import ReportData, resolve_path
 from .scenario import (
     CASES,
@@ -66,6 +65,7 @@ from .scenario_spec import (
     read_yaml,
 )
 from .scenario_text import touched_schools
+from .words import has, label
 
 #: How a field is edited when its name alone says it (everything else is derived: amounts and
 #: counts of the column vocabulary are numbers, booleans are check boxes, categories are
@@ -93,7 +93,7 @@ BASELINES_KEPT = 3
 
 
 def w(key: str, lang: str = "zh", **fields: object) -> str:
-    """A word of the explorer in ``lang``: ``ex_KEY`` of :mod:`balance_lib.labels`."""
+    """A word of the explorer in ``lang``: ``ex_KEY`` of the word table (``words.yaml``)."""
     return label(f"ex_{key}", lang, **fields)
 
 
@@ -122,10 +122,8 @@ class FieldSpec:
     def label(self, lang: str = "zh", change_type: str = "") -> str:
         """The field's name for people: the explorer's words, else the column vocabulary."""
         for key in (f"ex_f_{change_type}__{self.name}", f"ex_f_{self.name}"):
-            try:
+            if has(key):
                 return label(key, lang)
-            except KeyError:
-                continue
         col = _COLUMN.get(self.name)
         if col is not None:
             return col.zh if lang == "zh" else col.en
@@ -715,7 +713,9 @@ def unit_values_table(result: ScenarioResult, registry: Any, lang: str = "zh") -
                 b, s = (look.get((sid, lv, y, c)) for c in CASES)
                 vb = None if b is None else getattr(b, f"value_{ind.id}")
                 vs = None if s is None else getattr(s, f"value_{ind.id}")
-                row[str(y)] = _cell(vb, vs, "{:,.0f}" if ind.id == "B6" else "{:.2f}")
+                big = max((abs(v) for v in (vb, vs) if v is not None and not pd.isna(v)),
+                          default=0) >= 100  # 元 per student: whole numbers
+                row[str(y)] = _cell(vb, vs, "{:,.0f}" if big else "{:.2f}")
             rows.append(row)
     return pd.DataFrame(rows)
 

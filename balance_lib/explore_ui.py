@@ -38,9 +38,9 @@ from . import scenario_report as sr
 from .columns import value_label
 from .explore import EXCLUSIVE, Evaluation, Explorer, FieldSpec, w
 from .htmlfont import FAMILY, page_characters, subset_font
-from .labels import LABELS
 from .report import note, table_html
 from .scenario_spec import ScenarioError
+from .words import WORDS_FILE
 
 #: The tabs of results: key -> (tables, charts), each a function of the report's ScenarioRun.
 TABS: dict[str, tuple[tuple[Callable[..., Any], ...], tuple[Callable[..., Any], ...]]] = {
@@ -856,14 +856,14 @@ class ExplorerUI:
 @lru_cache(maxsize=1)
 def _words_text() -> str:
     """Every Chinese character the explorer itself may show: the word table, the messages of
-    the loader and the engine (from their source), the column and value labels, and the text
-    of its notebook. The same in every explorer, so its font face is made once per process."""
-    from . import columns, explore, labels, scenario, scenario_spec, scenario_text
+    the loader and the projection (from their source), the column and value labels, and the
+    text of its notebook. The same in every explorer, so its font face is made once per process."""
+    from . import columns, explore, scenario, scenario_spec, scenario_text
     from .render import INTERACTIVE
 
-    words = [zh for zh, _ in LABELS.values()]
+    words = [WORDS_FILE.read_text(encoding="utf-8")]  # the word table, Chinese and all
     words += [Path(m.__file__).read_text(encoding="utf-8") for m in (
-        scenario_spec, scenario, scenario_text, explore, columns, labels)]
+        scenario_spec, scenario, scenario_text, explore, columns)]
     words += [p.read_text(encoding="utf-8") for p in INTERACTIVE if p.is_file()]  # its notebook
     return " ".join(words)
 
@@ -886,12 +886,13 @@ _FONT_CSS = (f".balance-explorer, .balance-explorer * {{font-family:'{FAMILY}',"
 
 
 def show(data: str = "data/sample", scenario: str = "", params: str = "", lang: str = "zh",
-         save_as: str = "") -> ExplorerUI:
+         save_as: str = "", indicators: str = "") -> ExplorerUI:
     """The explorer on the county at ``data`` (project-relative), optionally starting from a
-    scenario or plan file; ``display()`` the result (the notebook's last line does)."""
+    scenario or plan file, with the settings ``params`` and a provincial indicator file
+    ``indicators``; ``display()`` the result (the notebook's last line does)."""
     from .report import check_params, load
 
-    d = load(data, params or None)
+    d = load(data, params or None, indicators or None)
     check_params(d, lang=lang)
     return ExplorerUI(Explorer(d, scenario or None), lang=lang, save_as=save_as)
 

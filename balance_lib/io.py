@@ -61,6 +61,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,7 @@ from .columns import (
     _norm_header,
     header_aliases,
     table_columns,
+    vocabulary_for,
 )
 from .schemas import Problem, format_report, sort_problems, validate
 
@@ -150,27 +152,32 @@ class DataError(Exception):
         return format_report(self.problems)
 
 
-def load_county(path: str | Path) -> CountyData:
+def load_county(path: str | Path, *, registry: Any = None) -> CountyData:
     """Read and validate a county; raise :class:`DataError` with all problems if there are any.
 
     Parameters
     ----------
     path
         A county folder (``schools.csv`` and optional tables) or one ``.xlsx`` workbook.
+    registry
+        An extended indicator registry: its extra columns are read and checked too
+        (:func:`balance_lib.columns.vocabulary_for`). Default: the national vocabulary.
 
     Returns
     -------
     CountyData
         Typed frames that passed every rule of :func:`balance_lib.schemas.validate`.
     """
-    data, problems = read_county(path)
-    problems = sort_problems([*problems, *validate(data)])
+    with vocabulary_for(registry):
+        data, problems = read_county(path)
+        problems = sort_problems([*problems, *validate(data)])
     if problems:
         raise DataError(problems)
     return data
 
 
-def load_county_excluding(path: str | Path) -> tuple[CountyData, dict[str, list[Problem]]]:
+def load_county_excluding(path: str | Path, *, registry: Any = None
+                          ) -> tuple[CountyData, dict[str, list[Problem]]]:
     """Read and validate a county, setting aside the schools whose rows have problems.
 
     The lenient loader of ``balance report``: one corrupted school must not stop a county's
@@ -203,6 +210,11 @@ def load_county_excluding(path: str | Path) -> tuple[CountyData, dict[str, list[
     Schools are matched by ``school_id`` alone: in a file of several counties, a school id
     that appears in two counties is dropped from both.
     """
+    with vocabulary_for(registry):
+        return _load_excluding(path)
+
+
+def _load_excluding(path: str | Path) -> tuple[CountyData, dict[str, list[Problem]]]:
     data, problems = read_county(path)
     problems = sort_problems([*problems, *validate(data)])
     excluded: dict[str, list[Problem]] = {}

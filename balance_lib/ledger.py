@@ -3,8 +3,8 @@
 The county plan asks to "建立整改台账，实行销号管理": every shortfall found in a year is
 entered with its 责任单位 (附件2, via the registry) and stays on the ledger until a later
 evaluation shows it met; then it is 销号 ("closed in YEAR"). This module is pure: it turns
-the results of :func:`balance_lib.engine.evaluate_resources` and
-:func:`balance_lib.indicators.assess_indicators` into tidy frames. :mod:`balance_lib.excel`
+the :class:`~balance_lib.indicators.Evaluation` of :func:`balance_lib.indicators.evaluate`
+into tidy frames. :mod:`balance_lib.excel`
 is the only writer of ledger files.
 
 Entry point (what ``balance ledger DATA --from 2022 --to 2025 --output …`` calls)::
@@ -74,10 +74,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import value_label
-from .engine import ResourceResult, evaluate_resources
+from .indicators import Evaluation, evaluate, explain
+from .indicators.base import distance
 from .registry import Registry, load_registry
 from .settings import Settings
+from .words import fill, label, level_label
 
 MET, NOT_MET, NOT_ASSESSED = "met", "not_met", "not_assessed"
 OPEN = "open"
@@ -124,9 +125,8 @@ def responsible_units(indicator_id: str, registry: Registry) -> tuple[str, ...]:
 
 
 def indicator_order(registry: Registry) -> dict[str, int]:
-    """Sort rank of every id: B1…B32, then V1…V8."""
-    ids = [i.id for i in registry.indicators] + [v.id for v in registry.vetoes]
-    return {i: k for k, i in enumerate(ids)}
+    """Sort rank of every id: B1…B32 (and extensions), then V1…V8."""
+    return registry.order
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,10 +152,6 @@ def _texts(values: Iterable[Any], fmt) -> np.ndarray:
     return np.array([fmt(v) for v in values], dtype=object)
 
 
-def _level_zh(level: str) -> str:
-    return value_label(level, default="")
-
-
 def _obj(values: Any, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(values, dtype=object), (n,)).copy()
 
@@ -179,25 +175,24 @@ def _empty_items() -> pd.DataFrame:
 # 1. assessment items
 
 
-def _unit_items(resource: ResourceResult, registry: Registry) -> list[pd.DataFrame]:
-    u = resource.units.reset_index(drop=True)
+def _unit_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
+    u = ev.units.reset_index(drop=True)
+    registry = ev.registry
     n = len(u)
     if n == 0:
         return []
     county = u["county_id"].astype(str)
     school = u["school_id"].astype(str)
     level = u["level"].astype(str)
-    level_zh = level.map(_level_zh)
     students = u["students"].to_numpy(float)
-    n_ind = len(registry.resource_indicators)
-    met_count = u["met_count"].to_numpy()
     passes = u["passes"].to_numpy(bool)
-    rule = pd.Series(
-        [f"该学段 {int(m)}/{n_ind} 项达标，" + ("通过" if p else "未通过") + "校级评估"
-         for m, p in zip(met_count, passes, strict=True)], dtype=object)
-    head = level_zh + "在校生 " + pd.Series(_texts(students, lambda x: _num_text(x, 0))) + " 人；"
+    rule = fill("ledger_unit_rule", lang, met=u["met_count"].astype(int).astype(str),
+                n=str(registry.school_rule_size()),
+                result=np.where(passes, label("ledger_passes", lang), label("ledger_fails", lang)))
+    head = fill("ledger_unit_head", lang, level=[level_label(lv, lang) for lv in level],
+                students=_texts(students, lambda x: _num_text(x, 0)))
     frames = []
-    for ind in registry.resource_indicators:
+    for ind in registry.unit_indicators:
         i = ind.id
         value = u[f"value_{i}"].to_numpy(float)
         thr = u[f"threshold_{i}"].to_numpy(float)
@@ -207,18 +202,16 @@ def _unit_items(resource: ResourceResult, registry: Registry) -> list[pd.DataFra
         status = np.where(np.isnan(value), NOT_ASSESSED, np.where(met, MET, NOT_MET))
         short = u[f"shortfall_{i}"].to_numpy(float)
         gap = np.where(status == NOT_MET, short, np.nan)
-        gap_text = np.where(status == NOT_MET,
-                            "+" + pd.Series(_texts(np.nan_to_num(short), _count_text)) + " "
-                            + ind.shortfall_zh, "")
+        gap_text = np.where(status == NOT_MET, fill(
+            "ledger_unit_gap", lang, n=_texts(np.nan_to_num(short), _count_text),
+            what=ind.shortfall(lang)), "")
         digits = 0 if thr.size and np.nanmin(thr) >= 100 else 2
-        v_txt = pd.Series(_texts(value, lambda x, d=digits: _num_text(x, d)))
-        t_txt = pd.Series(_texts(thr, lambda x: _num_text(x, 2)))
-        f_txt = pd.Series(_texts(thr * ratio, lambda x, d=digits: _num_text(x, d)))
-        floor_note = np.where(floor_met, "", "，低于底线")
-        detail = (head + v_txt + " " + ind.unit_zh + "，标准 ≥ " + t_txt + "（"
-                  + f"{ratio:.0%}".replace("%", "% ") + "底线 " + f_txt + floor_note + "）；"
-                  + rule)
-        detail = np.where(status == NOT_ASSESSED, head + "在校生为 0，无法计算", detail)
+        detail = head + fill(
+            "ledger_unit_detail", lang, value=_texts(value, lambda x, d=digits: _num_text(x, d)),
+            unit=ind.unit(lang), threshold=_texts(thr, lambda x: _num_text(x, 2)),
+            ratio=f"{ratio:.0%}", floor=_texts(thr * ratio, lambda x, d=digits: _num_text(x, d)),
+            below=np.where(floor_met, "", label("ledger_below_floor", lang)), rule=rule)
+        detail = np.where(status == NOT_ASSESSED, head + label("ledger_no_students", lang), detail)
         frames.append(_frame({
             "county_id": county, "year": u["year"].to_numpy(), "item_key":
                 county + "|" + i + "|" + school + "|" + level + "|",
@@ -231,8 +224,10 @@ def _unit_items(resource: ResourceResult, registry: Registry) -> list[pd.DataFra
     return frames
 
 
-def _variation_items(resource: ResourceResult, registry: Registry) -> list[pd.DataFrame]:
-    v = resource.variation.reset_index(drop=True)
+def _variation_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
+    v = ev.variation.reset_index(drop=True)
+    registry = ev.registry
+    v = v[np.isfinite(v["limit"].to_numpy(float))].reset_index(drop=True)
     if v.empty:
         return []
     n = len(v)
@@ -243,21 +238,21 @@ def _variation_items(resource: ResourceResult, registry: Registry) -> list[pd.Da
     limit = v["limit"].to_numpy(float)
     met = v["met"].to_numpy(bool)
     status = np.where(np.isnan(cv), NOT_ASSESSED, np.where(met, MET, NOT_MET))
-    cv_txt = pd.Series(_texts(cv, lambda x: "—" if math.isnan(x) else f"{x:.3f}"))
-    lim_txt = pd.Series(_texts(limit, lambda x: f"{x:.2f}"))
+    cv_txt = _texts(cv, lambda x: "—" if math.isnan(x) else f"{x:.3f}")
+    lim_txt = _texts(limit, lambda x: f"{x:.2f}")
     gap = np.where(status == NOT_MET, cv - limit, np.nan)
-    gap_text = np.where(status == NOT_MET,
-                        "差异系数 " + cv_txt + "，需降至 " + lim_txt + " 以下", "")
-    names = ind_id.map(lambda i: registry.indicator(i).zh)
-    units = ind_id.map(lambda i: registry.indicator(i).unit_zh)
+    gap_text = np.where(status == NOT_MET, fill("gap_cv", lang, cv=cv_txt, limit=lim_txt), "")
+    names = ind_id.map(lambda i: registry.indicator(i).label(lang))
+    units = ind_id.map(lambda i: registry.indicator(i).unit(lang))
     resp = ind_id.map(lambda i: "、".join(registry.indicator(i).responsible_units))
-    cvalue = pd.Series(_texts(v["county_value"].to_numpy(float), lambda x: _num_text(x, 2)))
-    n_units = pd.Series(_texts(v["n_units"].to_numpy(float), lambda x: _num_text(x, 0)))
-    detail = (level.map(_level_zh) + names + "校际差异系数 " + cv_txt
-              + np.where(met, " ≤ ", " > ") + lim_txt + "；县域值 " + cvalue + " " + units
-              + "，参评 " + n_units + " 个学校（学段）")
-    detail = np.where(status == NOT_ASSESSED, level.map(_level_zh) + names
-                      + "校际差异系数无法计算（无在校生或县域值为 0）", detail)
+    where = fill("ledger_cv_what", lang, level=[level_label(lv, lang) for lv in level],
+                 name=names)
+    detail = fill("ledger_cv_detail", lang, what=where, cv=cv_txt,
+                  rel=np.where(met, label("sym_le", lang), label("sym_gt", lang)),
+                  limit=lim_txt, county=_texts(v["county_value"].to_numpy(float),
+                                               lambda x: _num_text(x, 2)),
+                  unit=units, n=_texts(v["n_units"].to_numpy(float), lambda x: _num_text(x, 0)))
+    detail = np.where(status == NOT_ASSESSED, fill("ledger_cv_unknown", lang, what=where), detail)
     return [_frame({
         "county_id": county, "year": v["year"].to_numpy(),
         "item_key": county + "|" + ind_id + "||" + level + "|cv",
@@ -267,8 +262,9 @@ def _variation_items(resource: ResourceResult, registry: Registry) -> list[pd.Da
     })]
 
 
-def _school_items(school_items: pd.DataFrame, registry: Registry) -> list[pd.DataFrame]:
-    s = school_items.reset_index(drop=True)
+def _school_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
+    s = ev.school_items.reset_index(drop=True)
+    registry = ev.registry
     if s.empty:
         return []
     county = s["county_id"].astype(str)
@@ -281,8 +277,9 @@ def _school_items(school_items: pd.DataFrame, registry: Registry) -> list[pd.Dat
     raw_gap = s["gap"].to_numpy(float)
     gap = np.where(status == NOT_MET, raw_gap, np.nan)
     count = pd.Series(_texts(np.nan_to_num(raw_gap), _count_text))
-    unit = s["gap_unit_zh"].astype(object).where(s["gap_unit_zh"].notna(), "").astype(str)
-    text = np.where(ind_id == "B11", "超出 " + count + " 人", count + " " + unit)
+    unit = explain.school_gap_units(s, registry, lang)
+    text = np.where(ind_id == "B11", fill("gap_over", lang, n=count),
+                    fill("ledger_school_gap", lang, n=count, what=unit))
     gap_text = np.where(status == NOT_MET, text, "")
     resp = ind_id.map(lambda i: "、".join(responsible_units(i, registry)))
     name = s["school_name"].astype(object).where(s["school_name"].notna(), "")
@@ -292,12 +289,12 @@ def _school_items(school_items: pd.DataFrame, registry: Registry) -> list[pd.Dat
         "indicator": ind_id, "scope": "school", "school_id": school, "school_name": name,
         "level": "", "status": status, "value": s["value"].to_numpy(float),
         "threshold": s["threshold"].to_numpy(float), "gap": gap, "gap_text": gap_text,
-        "responsible": resp, "detail": s["detail_zh"].astype(object).fillna(""),
+        "responsible": resp, "detail": explain.school_details(s, registry, lang),
     })]
 
 
 def _county_gap(ind_ids: pd.Series, value: np.ndarray, thr: np.ndarray, status: np.ndarray,
-                registry: Registry) -> tuple[np.ndarray, np.ndarray]:
+                registry: Registry, lang: str) -> tuple[np.ndarray, np.ndarray]:
     """Gap (natural units) and its text for county rows that are not met."""
     n = len(ind_ids)
     gap = np.full(n, np.nan)
@@ -307,34 +304,37 @@ def _county_gap(ind_ids: pd.Series, value: np.ndarray, thr: np.ndarray, status: 
             continue
         ind = registry.indicator(i)
         if ind.direction == "bool":
-            text[k] = "评定未达标"
+            text[k] = label("gap_judged", lang)
             continue
         if math.isnan(x) or math.isnan(t):
-            text[k] = "未达标（见说明）"
+            text[k] = label("gap_see_detail", lang)
             continue
-        d = t - x if ind.direction == "ge" else x - t
+        d = float(distance(x, t, ind.direction))
         if d < 0 or (d == 0 and ind.direction != "lt"):
-            text[k] = "其他分项未达标（见说明）"
+            text[k] = label("gap_other_part", lang)
             continue
-        sym = {"ge": "≥", "le": "≤", "lt": "<"}[ind.direction]
+        sym = label(f"sym_{ind.direction}", lang)
         gap[k] = d
-        if ind.unit_zh == "%":
-            text[k] = (f"当前 {x * 100:.1f}%，需 {sym} {_num_text(t * 100, 1)}%"
-                       f"（差 {d * 100:.1f} 个百分点）")
+        if ind.is_percent:
+            text[k] = label("gap_percent", lang, value=f"{x * 100:.1f}", sym=sym,
+                            threshold=_num_text(t * 100, 1), points=f"{d * 100:.1f}")
         elif ind.scope == _SCHOOL_SCOPE:
-            text[k] = f"当前 {_num_text(x, 2)} {ind.unit_zh}，需 {sym} {_num_text(t, 2)}"
+            text[k] = label("gap_school_level", lang, value=_num_text(x, 2), unit=ind.unit(lang),
+                            sym=sym, threshold=_num_text(t, 2))
         else:
-            text[k] = f"当前 {x:.3f}，需 {sym} {_num_text(t, 3)}（差 {d:.3f}）"
+            text[k] = label("gap_ratio", lang, value=f"{x:.3f}", sym=sym,
+                            threshold=_num_text(t, 3), difference=f"{d:.3f}")
     return gap, text
 
 
-def _county_items(ind_result: Any, registry: Registry) -> list[pd.DataFrame]:
-    items = ind_result.items.reset_index(drop=True)
+def _county_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
+    registry = ev.registry
+    items = ev.items.reset_index(drop=True)
     if items.empty:
         return []
     scope = items["id"].map(lambda i: registry.indicator(i).scope)
     keep = scope.isin(["county", "judgement"]).to_numpy()
-    school_rows = ind_result.school_items
+    school_rows = ev.school_items
     if len(school_rows):
         have = school_rows[["county_id", "year", "id"]].drop_duplicates().assign(_have=True)
         flag = items[["county_id", "year", "id"]].merge(have, how="left",
@@ -350,7 +350,7 @@ def _county_items(ind_result: Any, registry: Registry) -> list[pd.DataFrame]:
     ind_id = c["id"].astype(str)
     status = c["status"].astype(str).to_numpy()
     value, thr = c["value"].to_numpy(float), c["threshold"].to_numpy(float)
-    gap, gap_text = _county_gap(ind_id, value, thr, status, registry)
+    gap, gap_text = _county_gap(ind_id, value, thr, status, registry, lang)
     resp = ind_id.map(lambda i: "、".join(responsible_units(i, registry)))
     return [_frame({
         "county_id": county, "year": c["year"].to_numpy(),
@@ -358,12 +358,13 @@ def _county_items(ind_result: Any, registry: Registry) -> list[pd.DataFrame]:
         "indicator": ind_id, "scope": "county", "school_id": "", "school_name": "",
         "level": "", "status": status, "value": value, "threshold": thr, "gap": gap,
         "gap_text": gap_text, "responsible": resp,
-        "detail": c["detail_zh"].astype(object).fillna(""),
+        "detail": explain.item_details(ev, lang, c).to_numpy(dtype=object),
     })]
 
 
-def _veto_items(vetoes: pd.DataFrame, registry: Registry) -> list[pd.DataFrame]:
-    v = vetoes.reset_index(drop=True)
+def _veto_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
+    registry = ev.registry
+    v = ev.vetoes.reset_index(drop=True)
     if v.empty:
         return []
     county = v["county_id"].astype(str)
@@ -371,17 +372,20 @@ def _veto_items(vetoes: pd.DataFrame, registry: Registry) -> list[pd.DataFrame]:
     raw = v["status"].astype(str).to_numpy()
     status = np.select([raw == "triggered", raw == "not_triggered"], [NOT_MET, MET],
                        NOT_ASSESSED).astype(object)
-    names = vid.map(lambda i: registry.veto(i).zh)
-    evidence = v["evidence"].astype(object).where(v["evidence"].notna(), "").astype(str)
-    verdict = np.select([status == NOT_MET, status == MET], ["触发", "未触发"], "未评估")
+    names = vid.map(lambda i: registry.veto(i).label(lang))
+    evidence = explain.veto_evidence(ev, lang, v)
+    verdict = np.select([status == NOT_MET, status == MET],
+                        [label("status_triggered", lang), label("status_not_triggered", lang)],
+                        label("status_not_assessed", lang))
     return [_frame({
         "county_id": county, "year": v["year"].to_numpy(),
         "item_key": county + "|" + vid + "|||",
         "indicator": vid, "scope": "veto", "school_id": "", "school_name": "", "level": "",
         "status": status, "value": np.nan, "threshold": np.nan, "gap": np.nan,
-        "gap_text": np.where(status == NOT_MET, "触发一票否决", ""),
+        "gap_text": np.where(status == NOT_MET, label("gap_veto", lang), ""),
         "responsible": vid.map(lambda i: "、".join(responsible_units(i, registry))),
-        "detail": "一票否决（" + names + "）" + verdict + "：" + evidence,
+        "detail": fill("ledger_veto_detail", lang, name=names, verdict=verdict,
+                       evidence=evidence.to_numpy(dtype=object)),
     })]
 
 
@@ -396,19 +400,18 @@ def sort_rows(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return keyed.drop(columns=["_rank", "_lvl"]).reset_index(drop=True)
 
 
-def assessment_items(resource: ResourceResult, indicators: Any | None,
-                     registry: Registry | None = None) -> pd.DataFrame:
+def assessment_items(ev: Evaluation, lang: str = "zh", *,
+                     with_indicators: bool = True) -> pd.DataFrame:
     """Every assessable item per year, met or not (:data:`ITEM_COLUMNS`).
 
     Parameters
     ----------
-    resource
-        :func:`balance_lib.engine.evaluate_resources` output (B1–B7 per unit and the CVs).
-    indicators
-        :func:`balance_lib.indicators.assess_indicators` output, or ``None`` for a ledger of
-        B1–B7 and the CVs only.
-    registry
-        Labels, shortfall units and 责任单位.
+    ev
+        :func:`balance_lib.indicators.evaluate` output.
+    lang
+        Language of ``gap_text`` and ``detail``.
+    with_indicators
+        ``False``: the unit indicators and the CVs only.
 
     Returns
     -------
@@ -416,16 +419,15 @@ def assessment_items(resource: ResourceResult, indicators: Any | None,
         ``county_id, year, item_key, indicator, scope, school_id, school_name, level, status``
         (met | not_met | not_assessed), ``value, threshold, gap`` (natural units: teachers, m²,
         元, rooms, students, classes; CV minus limit; percentage points as a fraction; NaN
-        unless not met), ``gap_text`` (Chinese, e.g. ``"+3 名高于规定学历专任教师"``,
+        unless not met), ``gap_text`` (e.g. ``"+3 名高于规定学历专任教师"``,
         ``"2 个班超 45 人"``, ``"超出 302 人"``), ``responsible`` (departments joined by "、")
-        and ``detail`` (Chinese). Sorted by :func:`sort_rows`.
+        and ``detail``. Sorted by :func:`sort_rows`.
     """
-    registry = registry or load_registry()
-    frames = _unit_items(resource, registry) + _variation_items(resource, registry)
-    if indicators is not None:
-        frames += _school_items(indicators.school_items, registry)
-        frames += _county_items(indicators, registry)
-        frames += _veto_items(indicators.vetoes, registry)
+    frames = _unit_items(ev, lang) + _variation_items(ev, lang)
+    if with_indicators:
+        frames += _school_items(ev, lang)
+        frames += _county_items(ev, lang)
+        frames += _veto_items(ev, lang)
     frames = [f for f in frames if len(f)]
     if not frames:
         return _empty_items()
@@ -434,7 +436,7 @@ def assessment_items(resource: ResourceResult, indicators: Any | None,
     for col in ("county_id", "school_id", "school_name", "level", "gap_text", "responsible",
                 "detail"):
         items[col] = items[col].astype(object).where(items[col].notna(), "").astype(str)
-    return sort_rows(items, registry)
+    return sort_rows(items, ev.registry)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -463,12 +465,12 @@ def _in_range(items: pd.DataFrame, year_from: int, year_to: int) -> pd.DataFrame
 _CODES = {NOT_ASSESSED: 1, NOT_MET: 2, MET: 3}  # 0: no row
 
 
-def _years_text(years: list[int]) -> str:
-    return "、".join(str(y) for y in years)
+def _years_text(years: list[int], lang: str = "zh") -> str:
+    return label("list_sep", lang).join(str(y) for y in years)
 
 
 def _stale_notes(codes: np.ndarray, county_has: np.ndarray, years: list[int],
-                 open_keys: np.ndarray, last_nm: np.ndarray) -> dict[int, str]:
+                 open_keys: np.ndarray, last_nm: np.ndarray, lang: str = "zh") -> dict[int, str]:
     """Note per open key whose run has later years without a not-met row."""
     notes = {}
     for k in open_keys:
@@ -478,18 +480,19 @@ def _stale_notes(codes: np.ndarray, county_has: np.ndarray, years: list[int],
         nodata = [years[j] for j in later if codes[k, j] == 0 and not county_has[k, j]]
         parts = []
         if na:
-            parts.append(f"{_years_text(na)} 年未评估")
+            parts.append(label("ledger_later_not_assessed", lang, years=_years_text(na, lang)))
         if gone:
-            parts.append(f"{_years_text(gone)} 年无该项记录（学校撤并、学段停办或数据缺失）")
+            parts.append(label("ledger_later_gone", lang, years=_years_text(gone, lang)))
         if nodata:
-            parts.append(f"{_years_text(nodata)} 年无数据")
+            parts.append(label("ledger_later_no_data", lang, years=_years_text(nodata, lang)))
         if parts:
-            notes[int(k)] = "后续" + "；".join(parts) + "：不予销号，保持未销号"
+            notes[int(k)] = label("ledger_stays_open", lang,
+                                  what=label("clause_sep", lang).join(parts))
     return notes
 
 
 def build_ledger(items: pd.DataFrame, year_from: int, year_to: int,
-                 registry: Registry | None = None) -> pd.DataFrame:
+                 registry: Registry | None = None, lang: str = "zh") -> pd.DataFrame:
     """One row per not-met item per year in ``[year_from, year_to]`` (:data:`LEDGER_COLUMNS`).
 
     ``first_seen`` is the first year of the row's uninterrupted not-met run (not-assessed or
@@ -552,7 +555,7 @@ def build_ledger(items: pd.DataFrame, year_from: int, year_to: int,
     open_run = ~np.isnan(start)
     last_nm = np.where(nm.any(axis=1), ny - 1 - np.argmax(nm[:, ::-1], axis=1), -1)
     stale = np.flatnonzero(open_run & (last_nm < ny - 1))
-    notes = _stale_notes(codes, county_has, years, stale, last_nm)
+    notes = _stale_notes(codes, county_has, years, stale, last_nm, lang)
 
     rows = r[r["status"] == NOT_MET]
     rk = keys.get_indexer(rows["item_key"])
@@ -561,11 +564,12 @@ def build_ledger(items: pd.DataFrame, year_from: int, year_to: int,
     cl = closed[rk, ry]
     ro = reopened[rk, ry]
     status = np.array([OPEN if math.isnan(c) else closed_status(c) for c in cl], dtype=object)
-    note = np.array([f"{int(o)} 年曾销号，{int(f)} 年再次出现" if not math.isnan(o) else ""
+    note = np.array([label("ledger_reopened", lang, closed=int(o), again=int(f))
+                     if not math.isnan(o) else ""
                      for o, f in zip(ro, fs, strict=True)], dtype=object)
     stale_note = np.array([notes.get(int(k), "") if math.isnan(c) else ""
                            for k, c in zip(rk, cl, strict=True)], dtype=object)
-    note = np.array([a + ("；" if a and b else "") + b
+    note = np.array([a + (label("clause_sep", lang) if a and b else "") + b
                      for a, b in zip(note, stale_note, strict=True)], dtype=object)
     out = rows.drop(columns="status").assign(
         first_seen=fs.astype("int64"), status=status,
@@ -696,10 +700,10 @@ class LedgerFrames:
 
 def ledger_frames(items: pd.DataFrame, registry: Registry, year_from: int, year_to: int,
                   settings: Settings | None = None,
-                  includes_indicators: bool = True) -> LedgerFrames:
+                  includes_indicators: bool = True, lang: str = "zh") -> LedgerFrames:
     """Ledger, not-assessed list and both summaries from :func:`assessment_items` output."""
     year_from, year_to = _check_range(year_from, year_to)
-    ledger = build_ledger(items, year_from, year_to, registry)
+    ledger = build_ledger(items, year_from, year_to, registry, lang)
     na = not_assessed_items(items, year_from, year_to, registry)
     return LedgerFrames(
         ledger=ledger,
@@ -716,27 +720,31 @@ def ledger_frames(items: pd.DataFrame, registry: Registry, year_from: int, year_
 
 def make_ledger(tables: Mapping[str, pd.DataFrame], settings: Settings | None = None,
                 registry: Registry | None = None, *, year_from: int | None = None,
-                year_to: int | None = None, with_indicators: bool = True) -> LedgerFrames:
+                year_to: int | None = None, with_indicators: bool = True,
+                evaluation: Evaluation | None = None, lang: str = "zh") -> LedgerFrames:
     """The single entry point: canonical input tables in, :class:`LedgerFrames` out.
 
     Parameters
     ----------
     tables
         Canonical frames by table name (``schools`` required; ``classes``, ``county``,
-        ``judgements``, ``survey``, ``quality`` optional). A table without ``county_id`` is one
-        county (``county_id = ""``), as the loader does.
+        ``judgements``, ``survey``, ``quality``, ``monitoring`` optional). A table without
+        ``county_id`` is one county (``county_id = ""``), as the loader does.
     settings, registry
         Defaults: ``Settings()`` and the packaged registry.
     year_from, year_to
         The range (inclusive); defaults: the first and last year of ``schools``. Raises
         :class:`LedgerError` when the range is reversed or ``schools`` has no year in it.
     with_indicators
-        ``False``: B1–B7 and the CVs only.
+        ``False``: the unit indicators and the CVs only.
+    evaluation
+        The :func:`balance_lib.indicators.evaluate` result of ``tables`` when the caller has
+        it already (the reports do); else it is computed here.
+    lang
+        Language of the gap texts and details.
     """
     settings = settings or Settings()
     registry = registry or load_registry()
-    tables = {name: (t if "county_id" in t else t.assign(county_id=""))
-              for name, t in tables.items() if t is not None}
     schools = tables["schools"]
     years = sorted(int(y) for y in pd.unique(schools["year"]))
     if not years:
@@ -747,11 +755,6 @@ def make_ledger(tables: Mapping[str, pd.DataFrame], settings: Settings | None = 
     if not any(year_from <= y <= year_to for y in years):
         raise LedgerError(f"no school data for {year_from}–{year_to} "
                           f"(data cover {_years_text(years)})")
-    resource = evaluate_resources(schools, settings, registry)
-    indicators = None
-    if with_indicators:
-        from .indicators import assess_indicators
-
-        indicators = assess_indicators(tables, settings, registry)
-    items = assessment_items(resource, indicators, registry)
-    return ledger_frames(items, registry, year_from, year_to, settings, with_indicators)
+    ev = evaluation if evaluation is not None else evaluate(tables, settings, registry)
+    items = assessment_items(ev, lang, with_indicators=with_indicators)
+    return ledger_frames(items, registry, year_from, year_to, settings, with_indicators, lang)

@@ -9,7 +9,7 @@ no ``findfont`` noise, and the setup is applied *after* the seaborn theme, which
 reset ``font.family`` (seaborn #592). The palette is Okabe–Ito (colour-blind safe).
 
 Every chart has a title and the unit on its value axis, in Chinese (``lang="zh"``, the default)
-or English (``lang="en"``); the words are in :mod:`balance_lib.labels`.
+or English (``lang="en"``); the words are in :mod:`balance_lib.words`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .labels import label
-from .labels import level_label as _level_label
+from .words import label
+from .words import level_label as _level_label
 from .registry import Registry
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
@@ -43,7 +43,7 @@ SYSTEM_CJK_FAMILIES: tuple[str, ...] = (
 )
 
 #: The seed's timeline for the county (创建 → 自治区 self-evaluation → national evaluation):
-#: dates and the label keys of :mod:`balance_lib.labels`.
+#: dates and the label keys of :mod:`balance_lib.words`.
 TIMELINE: tuple[tuple[dt.date, str], ...] = (
     (dt.date(2027, 8, 31), "milestone_creation"),
     (dt.date(2028, 12, 31), "milestone_region"),
@@ -132,7 +132,7 @@ def school_values(
 ) -> Figure:
     """Per-unit values of one of B1–B7, sorted, against the threshold and the 85 % floor.
 
-    ``values`` is :func:`balance_lib.engine.long_values` output (one row per unit and indicator).
+    ``values`` is :func:`balance_lib.indicators.long_values` output (one row per unit and indicator).
     Bars below the threshold are vermilion; names come from ``school_name``.
     """
     ind = registry.indicator(indicator)

@@ -48,7 +48,7 @@ from typing import Any
 
 from .atomic import write_atomic
 from .htmlfont import embed_cjk_font
-from .labels import LABELS, check_lang, label
+from .words import check_lang, has, label
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -176,21 +176,25 @@ def declares_parameter(template: Path, name: str) -> bool:
 def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               params: Path | None = None, school_names: dict[str, str] | None = None,
               trend: bool = True,
-              scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh") -> list[Job]:
+              scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
+              indicators: Path | None = None) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
     (``(file, name)`` pairs) — all with absolute paths.
 
-    ``lang`` goes to every template that declares it; English stems end in ``.en``
-    (:func:`stem_suffix`).
+    ``lang`` and ``indicators`` (a provincial indicator file) go to every template that declares
+    them; English stems end in ``.en`` (:func:`stem_suffix`).
     """
     data = Path(data).resolve()
     common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
+    extension = str(Path(indicators).resolve()) if indicators else ""
     names = school_names or {}
     sfx = stem_suffix(lang)
 
     def job(kind: str, stem: str, title: str, **parameters: Any) -> Job:
         if declares_parameter(TEMPLATES[kind], "lang"):
             parameters["lang"] = lang
+        if extension and declares_parameter(TEMPLATES[kind], "indicators"):
+            parameters["indicators"] = extension
         return Job(kind, stem + sfx, title, {**common, **parameters})
 
     jobs = [job("county-year", f"county-year/{y}", label("job_county_year", lang, year=y),
@@ -215,11 +219,17 @@ def _hash_path(h: Any, path: Path) -> None:
         h.update(p.read_bytes())
 
 
-def data_hash(data: Path, params: Path | None) -> str:
-    """Digest of the data (every file of a folder) and the settings file in force."""
+def data_hash(data: Path, params: Path | None, indicators: Path | None = None) -> str:
+    """Digest of the data (every file of a folder), the settings file in force, the indicator
+    registry, a provincial indicator file and the word table."""
+    from .registry import REGISTRY_FILE
+    from .words import WORDS_FILE
+
     h = hashlib.sha256()
     _hash_path(h, Path(data))
     _hash_path(h, Path(params) if params else STANDARDS_FILE)
+    for part in (REGISTRY_FILE, WORDS_FILE, *([Path(indicators)] if indicators else [])):
+        _hash_path(h, part)
     return h.hexdigest()
 
 
@@ -567,7 +577,7 @@ def load_manifest(out_dir: Path, lang: str = "zh") -> dict[str, Any]:
 
 
 def _kind(kind: str, lang: str) -> str:
-    return label(f"kind_{kind}", lang) if f"kind_{kind}" in LABELS else kind
+    return label(f"kind_{kind}", lang) if has(f"kind_{kind}") else kind
 
 
 def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,

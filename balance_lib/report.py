@@ -3,7 +3,7 @@
 The templates in ``notebooks/`` stay thin (a parameters cell of literals, then calls into this
 module and :mod:`balance_lib.plots`). Tables come back as DataFrames with column labels in the
 report's language (``lang``: ``"zh"``, the default, or ``"en"``; the words are in
-:mod:`balance_lib.labels`) and rounded numbers; :func:`table` shows one as an HTML table whose
+:mod:`balance_lib.words`) and rounded numbers; :func:`table` shows one as an HTML table whose
 plain-text form is :func:`text` (deterministic, for nbval).
 Relative data paths are resolved against :data:`balance_lib.paths.PROJECT_ROOT`, never the
 working directory (a papermill kernel starts wherever it is started).
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -36,22 +35,18 @@ from typing import Any
 import pandas as pd
 
 from .columns import VALUE_LABELS
-from .engine import ResourceResult, evaluate_resources, long_values
-from .indicators import IndicatorResult, assess_indicators
+from .indicators import Evaluation, ResourceResult, evaluate, long_values
 from .io import CountyData, load_county_excluding
-from .labels import LANGS, STATUS, label, status_label, yes_no
-from .labels import level_label as _level_label
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 from .registry import REGISTRY_FILE, Registry, load_registry
 from .results import build_evaluation
 from .sample import SYNTHETIC_NOTE, is_sample
 from .schemas import Problem
 from .settings import Settings, load_settings
+from .words import LANGS, label, set_registry, status_label, yes_no
+from .words import level_label as _level_label
 
 DIGITS = 3
-
-#: Chinese status words (kept for callers of the first version; see :data:`labels.STATUS`).
-STATUS_ZH = {k: zh for k, (zh, _) in STATUS.items()}
 
 
 class ReportParamError(ValueError):
@@ -75,6 +70,8 @@ class ReportData:
     excluded: dict[str, list[Problem]] = field(default_factory=dict)
     #: the content key of :func:`load` ("" for data built by hand: never cached)
     cache_key: str = field(default="", compare=False)
+    #: the provincial indicator file read on top of the national registry, if any
+    indicators: Path | None = None
 
     @property
     def years(self) -> list[int]:
@@ -93,6 +90,15 @@ def resolve_path(path: str | Path) -> Path:
 
 def years_of(county: CountyData) -> list[int]:
     return sorted(int(y) for y in county.schools["year"].unique())
+
+
+def unit_ids(data: ReportData) -> list[str]:
+    """The per-unit indicators of the registry in force (B1–B7, then any extension's).
+
+    >>> unit_ids(load("tests/fixtures/tiny"))
+    ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7']
+    """
+    return [i.id for i in data.registry.unit_indicators]
 
 
 def school_ids_of(county: CountyData) -> list[str]:
@@ -188,11 +194,13 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def content_digest(path: Path, params: Path | None = None) -> str:
+def content_digest(path: Path, params: Path | None = None,
+                   indicators: Path | None = None) -> str:
     """SHA-256 of the contents of everything :func:`load` reads for ``path`` and ``params``:
-    the data files, ``params/standards.yaml``, ``params`` and the indicator registry."""
+    the data files, ``params/standards.yaml``, ``params``, the indicator registry and the
+    provincial indicator file."""
     h = hashlib.sha256()
-    for part in (path, STANDARDS_FILE, params, REGISTRY_FILE):
+    for part in (path, STANDARDS_FILE, params, REGISTRY_FILE, indicators):
         if part is None:
             continue
         for f in _input_files(Path(part)) if Path(part).exists() else []:
@@ -202,26 +210,34 @@ def content_digest(path: Path, params: Path | None = None) -> str:
     return h.hexdigest()
 
 
-def load(data: str | Path, params: str | Path | None = None) -> ReportData:
-    """Load the county at ``data`` (relative to the project root) with the settings in force.
+def load(data: str | Path, params: str | Path | None = None,
+         indicators: str | Path | None = None) -> ReportData:
+    """Load the county at ``data`` (relative to the project root) with the settings and the
+    indicators (national, plus a provincial file) in force.
 
-    Cached per content (see the module notes): the same files give the same object.
+    Cached per content (see the module notes): the same files give the same object. The
+    registry becomes the one the report's texts take their ids and limits from.
     """
     path = resolve_path(data)
     if not path.exists():
         raise ReportParamError(f"数据不存在 / data not found: {path}")
     settings_path = resolve_path(params) if params else None
+    ind_path = resolve_path(indicators) if indicators else None
     key = hashlib.sha256("\0".join(
-        [str(path), str(settings_path or ""), content_digest(path, settings_path)]).encode()
-    ).hexdigest()
+        [str(path), str(settings_path or ""), str(ind_path or ""),
+         content_digest(path, settings_path, ind_path)]).encode()).hexdigest()
 
     def make() -> ReportData:
         settings = load_settings(settings_path)
-        county, excluded = load_county_excluding(path)
-        return ReportData(path=path, county=county, settings=settings, registry=load_registry(),
-                          synthetic=is_sample(path), excluded=excluded, cache_key=key)
+        registry = load_registry(extensions=[ind_path] if ind_path else ())
+        county, excluded = load_county_excluding(path, registry=registry)
+        return ReportData(path=path, county=county, settings=settings, registry=registry,
+                          synthetic=is_sample(path), excluded=excluded, cache_key=key,
+                          indicators=ind_path)
 
-    return _LOADED.get_or_make(key, make)
+    data_ = _LOADED.get_or_make(key, make)
+    set_registry(data_.registry)
+    return data_
 
 
 def _cached(data: ReportData, what: Hashable, make: Callable[[], Any]) -> Any:
@@ -450,42 +466,51 @@ def _cut(text: str, width: int) -> str:
 
 @dataclass(frozen=True)
 class YearResult:
+    """One year of the county's :class:`~balance_lib.indicators.Evaluation`: the unit engine's
+    tables (``resources``, and ``values`` one row per unit and indicator), the year's
+    evaluation (``indicators``: items, school items, class sizes, vetoes, verdict) and the
+    contract's result object (``evaluation``, in the report's language)."""
+
     year: int
     resources: ResourceResult
     values: pd.DataFrame
-    indicators: IndicatorResult
+    indicators: Evaluation
     evaluation: dict[str, Any]
+
+
+def evaluation(data: ReportData) -> Evaluation:
+    """The county's whole evaluation, every year (cached with ``data``: read-only)."""
+    return _cached(data, "evaluation", lambda: evaluate(
+        data.county.tables, data.settings, data.registry))
 
 
 def evaluate_year(data: ReportData, year: int, lang: str = "zh") -> YearResult:
     """The engine's result for one year (B1–B7 units and CVs, B8–B32, vetoes, verdict).
 
     ``lang`` is the language of the evaluation's texts (details, evidence, reasons). Cached
-    with ``data`` (read-only: see the module notes); the engine runs once for both languages.
+    with ``data`` (read-only: see the module notes); the engine runs once for every year and
+    both languages.
     """
     check_params(data, year=year, lang=lang)
     year = int(year)
 
-    def engine() -> tuple[ResourceResult, pd.DataFrame, IndicatorResult]:
-        schools = data.county.schools
-        res = evaluate_resources(schools[schools["year"] == year], data.settings, data.registry)
-        ind = assess_indicators(data.county.tables, data.settings, data.registry)
-        return res, long_values(res), ind
+    def engine() -> tuple[Evaluation, ResourceResult, pd.DataFrame]:
+        ev = evaluation(data).for_year(year)
+        res = ev.resources
+        return ev, res, long_values(res)
 
     def make() -> YearResult:
-        res, values, ind = _cached(data, ("engine", year), engine)
+        ev, res, values = _cached(data, ("engine", year), engine)
         info = {"name": data.path.name, "synthetic": data.synthetic}
-        ev = build_evaluation(res, year, data.settings, data.registry, lang=lang,
-                              dataset=info, indicators=ind)
-        return YearResult(year, res, values, ind, ev)
+        result = build_evaluation(ev, year, lang=lang, dataset=info)
+        return YearResult(year, res, values, ev, result)
 
     return _cached(data, ("year", year, lang), make)
 
 
 def evaluate_all(data: ReportData) -> ResourceResult:
     """B1–B7 for every year (trend and school profile); cached with ``data`` (read-only)."""
-    return _cached(data, "all", lambda: evaluate_resources(data.county.schools, data.settings,
-                                                           data.registry))
+    return _cached(data, "all", lambda: evaluation(data).resources)
 
 
 def _cols(lang: str, **columns: Any) -> dict[str, Any]:
@@ -499,7 +524,8 @@ def county_summary(yr: YearResult, lang: str = "zh") -> pd.DataFrame:
     var = yr.resources.variation
     over = var[~var["met"].astype(bool)]
     verdict = yr.evaluation["verdict"][0] if yr.evaluation["verdict"] else {}
-    other = [i for i in yr.evaluation["indicators"] if i["id"] not in yr.resources.indicator_ids]
+    unit_ids = {i.id for i in yr.indicators.registry.unit_indicators}
+    other = [i for i in yr.evaluation["indicators"] if i["id"] not in unit_ids]
     none, sep = label("none", lang), label("list_sep", lang)
     rows = [
         ("sum_verdict", status_label(verdict.get("status", ""), lang)),
@@ -570,7 +596,7 @@ def failing_units(values: pd.DataFrame, registry: Registry, level: str | None = 
 
 def other_items(yr: YearResult, lang: str = "zh") -> pd.DataFrame:
     """B8–B32 status and evidence (the detail in the language ``yr`` was evaluated in)."""
-    ids = set(yr.resources.indicator_ids)
+    ids = {i.id for i in yr.indicators.registry.unit_indicators}
     rows = [i for i in yr.evaluation["indicators"] if i["id"] not in ids]
     return pd.DataFrame(_cols(
         lang,
@@ -578,35 +604,6 @@ def other_items(yr: YearResult, lang: str = "zh") -> pd.DataFrame:
         col_status=[status_label(r["status"], lang) for r in rows],
         col_detail=[_cut(str(r.get("detail", "")), 70 if lang == "zh" else 120) for r in rows],
     ))
-
-
-def _count(x: float) -> str:
-    return f"{math.ceil(float(x) - 1e-9):,}"
-
-
-def _gap_en(row: Any, registry: Registry, units: dict[tuple[str, str], str]) -> str:
-    """The English gap of one ledger row, a shortfall (the ledger writes its gaps in Chinese)."""
-    if row.scope == "veto":
-        return label("gap_veto", "en")
-    ind = registry.indicator(row.indicator)
-    if row.scope == "unit" and not math.isnan(row.gap):
-        return f"+{_count(row.gap)} {ind.shortfall_en}"
-    if row.scope == "variation":
-        return label("gap_cv", "en", cv=f"{row.value:.3f}", limit=f"{row.threshold:.2f}")
-    if row.scope == "school" and not math.isnan(row.gap):
-        if row.indicator == "B11":
-            return label("gap_over", "en", n=_count(row.gap))
-        return f"{_count(row.gap)} {units.get((row.school_id, row.indicator), ind.unit_en)}"
-    if ind.direction == "bool":
-        return label("gap_judged", "en")
-    if math.isnan(row.value) or math.isnan(row.threshold):
-        return label("gap_see_detail", "en")
-    sym = {"ge": "≥", "le": "≤", "lt": "<"}.get(ind.direction, "")
-    if ind.unit_en == "%":
-        return label("gap_current", "en", value=f"{row.value * 100:.1f}%", sym=sym,
-                     threshold=f"{row.threshold * 100:g}%")
-    return label("gap_current", "en", value=f"{row.value:.3f}", sym=sym,
-                 threshold=f"{row.threshold:g}")
 
 
 def ledger_table(data: ReportData, year: int, lang: str = "zh") -> pd.DataFrame:
@@ -620,15 +617,9 @@ def ledger_table(data: ReportData, year: int, lang: str = "zh") -> pd.DataFrame:
 
     first = min(years_of(data.county))
     frames = make_ledger(data.county.tables, data.settings, data.registry,
-                         year_from=first, year_to=year)
+                         year_from=first, year_to=year, evaluation=evaluation(data), lang=lang)
     rows = frames.ledger[frames.ledger["year"] == year]
-    if lang == "zh":
-        gaps = rows["gap_text"].fillna("").to_numpy()
-    else:
-        items = evaluate_year(data, year, lang).indicators.school_items
-        units = dict(zip(zip(items["school_id"].astype(str), items["id"].astype(str),
-                             strict=True), items["gap_unit_en"].astype(str), strict=True))
-        gaps = [_gap_en(r, data.registry, units) for r in rows.itertuples()]
+    gaps = rows["gap_text"].fillna("").to_numpy()
     return pd.DataFrame(_cols(
         lang,
         col_indicator=rows["indicator"].to_numpy(),
@@ -712,7 +703,7 @@ def school_needs(result: ResourceResult, school_id: str, registry: Registry,
     ))
 
 
-def school_class_sizes(indicators: IndicatorResult, school_id: str,
+def school_class_sizes(indicators: Evaluation, school_id: str,
                        lang: str = "zh") -> pd.DataFrame:
     c = indicators.class_sizes
     c = c[c["school_id"].astype(str) == str(school_id)].sort_values(["year", "level"])

@@ -1,9 +1,10 @@
-"""Turn engine tables into the contract's result object (contract §3).
+"""The contract's result object of ``balance evaluate`` (contract §3), from an
+:class:`~balance_lib.indicators.Evaluation`.
 
 Pure functions: frames in, plain lists and dicts out (JSON-ready, deterministic order). Record
-building is vectorised (grouped counts, array-to-list conversion), so a whole nation's result
-object is built in seconds. Without an :class:`~balance_lib.indicators.IndicatorResult`, B8–B32
-and the vetoes are reported as ``not_assessed``.
+building is vectorised (array-to-list conversion), so a whole nation's result object is built in
+seconds. The ``detail`` of every indicator, the ``evidence`` of the vetoes and the verdict's
+``reasons`` come from :mod:`balance_lib.indicators.explain` in the language asked for.
 """
 
 from __future__ import annotations
@@ -16,18 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .columns import value_label
-from .engine import ResourceResult
-from .registry import Registry
-from .settings import Settings
+from .indicators import Evaluation, explain
+from .registry import id_ranges  # noqa: F401  (kept importable from here)
 
-NOT_IMPLEMENTED_ZH = "未提供 B8–B32 评估所需数据"
-NOT_IMPLEMENTED_EN = "B8–B32 were not assessed"
 DIGITS = 6
-
-
-def level_label(level: str, lang: str = "zh") -> str:
-    return value_label(level, lang)
 
 
 def json_list(values: Any, digits: int = DIGITS) -> list:
@@ -44,17 +37,18 @@ def json_number(value: Any, digits: int = DIGITS) -> float | None:
     return json_list([value], digits)[0]
 
 
-def unit_records(result: ResourceResult) -> list[dict[str, Any]]:
+def unit_records(ev: Evaluation) -> list[dict[str, Any]]:
     """``units`` of the contract: one dict per evaluated school level."""
-    u = result.units
-    ids = result.indicator_ids
+    u = ev.units
+    ids = [i.id for i in ev.registry.unit_indicators]
 
     def matrix(prefix: str, kind: str) -> list[list]:
         m = u[[f"{prefix}_{i}" for i in ids]].to_numpy()
         return json_list(m) if kind == "num" else m.astype(bool).tolist()
 
     values, met, floor = matrix("value", "num"), matrix("met", "bool"), matrix("floor_met", "bool")
-    short = u[[f"shortfall_{i}" for i in ids]].to_numpy(dtype=float).astype(np.int64).tolist()
+    short = u[[f"shortfall_{i}" for i in ids]].to_numpy(dtype=float)
+    short = np.where(np.isfinite(short), short, 0).astype(np.int64).tolist()
     cols = zip(
         u["county_id"].tolist(), u["school_id"].tolist(), u["school_name"].tolist(),
         u["school_type"].tolist(), u["level"].tolist(),
@@ -90,194 +84,56 @@ def variation_records(variation: pd.DataFrame) -> list[dict[str, Any]]:
     return [dict(zip(keys, row)) for row in cols]
 
 
-def resource_indicator_records(
-    result: ResourceResult, registry: Registry, lang: str = "zh"
-) -> list[dict[str, Any]]:
-    """County status of B1–B7.
+def indicator_records(ev: Evaluation, lang: str = "zh") -> list[dict[str, Any]]:
+    """``indicators`` of the contract: every indicator per county, in registry order.
 
-    An indicator is ``met`` in a county when its CV is within the limit for every level and no
-    unit that misses it fails the school rule; otherwise ``not_met``.
+    Unit indicators (B1–B7) give ``value`` and ``threshold`` per level (the county value of
+    each level and its threshold); the others one number each (the worst school's for
+    school-scope items, the first part's for multi-part items).
     """
-    u, var = result.units, result.variation
-    ids = list(result.indicator_ids)
-    missing = pd.DataFrame({i: ~u[f"met_{i}"].to_numpy(bool) for i in ids})
-    blocking = missing & ~u["passes"].to_numpy(bool)[:, None]
-    county = u["county_id"].to_numpy()
-    n_missing = missing.groupby(county).sum()
-    n_block = blocking.groupby(county).sum()
-    zh = lang == "zh"
-    # one pass over the CV rows (already ordered by county, level, indicator)
-    per: dict[tuple[str, str], dict[str, Any]] = {}
-    for c, i, lv, cv, lim, ok, val, thr in zip(
-        var["county_id"].tolist(), var["indicator"].tolist(), var["level"].tolist(),
-        var["cv"].tolist(), var["limit"].tolist(), var["met"].astype(bool).tolist(),
-        json_list(var["county_value"]), json_list(var["threshold"]),
-    ):
-        rec = per.setdefault((c, i), {"parts": [], "ok": True, "value": {}, "threshold": {}})
-        rel = "≤" if ok else ">"
-        rec["parts"].append(f"{level_label(lv, lang)}差异系数 {cv:.3f} {rel} {lim:.2f}" if zh
-                            else f"{level_label(lv, lang)} CV {cv:.3f} {rel} {lim:.2f}")
-        rec["ok"] = rec["ok"] and ok
-        rec["value"][lv] = val
-        rec["threshold"][lv] = thr
-    empty: dict[str, Any] = {"parts": [], "ok": True, "value": {}, "threshold": {}}
-    miss_rows = dict(zip(n_missing.index.tolist(), n_missing.to_numpy().tolist()))
-    block_rows = dict(zip(n_block.index.tolist(), n_block.to_numpy().tolist()))
+    reg = ev.registry
+    items = ev.items
+    detail = explain.item_details(ev, lang).fillna("").tolist()
+    per_level: dict[tuple[str, str], tuple[dict, dict]] = {}
+    var = ev.variation
+    for c, i, lv, val, thr in zip(var["county_id"].tolist(), var["indicator"].tolist(),
+                                  var["level"].tolist(), json_list(var["county_value"]),
+                                  json_list(var["threshold"])):
+        vals, thrs = per_level.setdefault((c, i), ({}, {}))
+        vals[lv] = val
+        thrs[lv] = thr
+    resp = {i.id: list(i.responsible_units) for i in reg.indicators}
+    scope = {i.id: i.scope for i in reg.indicators}
     out = []
-    for county_id in n_missing.index.tolist():
-        for k, ind in enumerate(registry.resource_indicators):
-            rec = per.get((county_id, ind.id), empty)
-            nm, nb = int(miss_rows[county_id][k]), int(block_rows[county_id][k])
-            parts = [*rec["parts"],
-                     f"{nm} 个单位未达标，其中 {nb} 个因此未达到学校标准" if zh
-                     else f"{nm} units below threshold, {nb} of them failing the school rule"]
-            out.append(
-                {
-                    "county_id": county_id,
-                    "id": ind.id,
-                    "status": "met" if rec["ok"] and nb == 0 else "not_met",
-                    "value": rec["value"],
-                    "threshold": rec["threshold"],
-                    "detail": ("；" if zh else "; ").join(parts),
-                    "responsible_units": list(ind.responsible_units),
-                }
-            )
+    for c, i, st, v, t, d in zip(items["county_id"].tolist(), items["id"].tolist(),
+                                 items["status"].tolist(), json_list(items["value"]),
+                                 json_list(items["threshold"]), detail):
+        if scope[i] == "unit":
+            v, t = per_level.get((c, i), ({}, {}))
+        out.append({"county_id": c, "id": i, "status": st, "value": v, "threshold": t,
+                    "detail": d, "responsible_units": resp[i]})
     return out
 
 
-def full_indicator_records(
-    items: pd.DataFrame, registry: Registry, lang: str = "zh"
-) -> list[dict[str, Any]]:
-    """B8–B32 records from :attr:`IndicatorResult.items` (one year)."""
-    detail = items["detail_zh" if lang == "zh" else "detail_en"].fillna("").tolist()
-    resp = {i.id: list(i.responsible_units) for i in registry.indicators}
-    return [
-        {"county_id": c, "id": i, "status": st, "value": v, "threshold": t, "detail": d,
-         "responsible_units": resp[i]}
-        for c, i, st, v, t, d in zip(
-            items["county_id"].tolist(), items["id"].tolist(), items["status"].tolist(),
-            json_list(items["value"]), json_list(items["threshold"]), detail,
-        )
-    ]
-
-
-def not_assessed_records(
-    county_ids: list[str], registry: Registry, lang: str = "zh"
-) -> list[dict[str, Any]]:
-    """B8–B32 placeholders when the full indicator system was not run."""
-    detail = NOT_IMPLEMENTED_ZH if lang == "zh" else NOT_IMPLEMENTED_EN
-    return [
-        {"county_id": c, "id": ind.id, "status": "not_assessed", "value": None,
-         "threshold": None, "detail": detail, "responsible_units": list(ind.responsible_units)}
-        for c in county_ids
-        for ind in registry.indicators
-        if ind.scope != "unit"
-    ]
-
-
-def veto_records(
-    county_ids: list[str], registry: Registry, vetoes: pd.DataFrame | None = None, lang: str = "zh"
-) -> list[dict[str, Any]]:
+def veto_records(ev: Evaluation, lang: str = "zh") -> list[dict[str, Any]]:
     """``vetoes`` of the contract; ``triggered`` is None when not assessed or disabled."""
-    if vetoes is None:
-        detail = NOT_IMPLEMENTED_ZH if lang == "zh" else NOT_IMPLEMENTED_EN
-        return [
-            {"county_id": c, "id": v.id, "triggered": None, "status": "not_assessed",
-             "evidence": detail}
-            for c in county_ids
-            for v in registry.vetoes
-        ]
-    evidence = vetoes["evidence" if lang == "zh" else "evidence_en"].fillna("").tolist()
-    triggered = vetoes["triggered"].astype(object).where(vetoes["triggered"].notna(), None)
+    v = ev.vetoes
+    evidence = explain.veto_evidence(ev, lang).fillna("").tolist()
+    triggered = v["triggered"].astype(object).where(v["triggered"].notna(), None)
     return [
         {"county_id": c, "id": i, "triggered": None if t is None else bool(t), "status": st,
          "evidence": e}
-        for c, i, t, st, e in zip(vetoes["county_id"].tolist(), vetoes["id"].tolist(),
-                                  triggered.tolist(), vetoes["status"].tolist(), evidence)
+        for c, i, t, st, e in zip(v["county_id"].tolist(), v["id"].tolist(),
+                                  triggered.tolist(), v["status"].tolist(), evidence)
     ]
 
 
-def verdict_records(
-    indicators: list[dict[str, Any]],
-    vetoes: list[dict[str, Any]],
-    result: ResourceResult,
-    registry: Registry,
-    lang: str = "zh",
-) -> list[dict[str, Any]]:
-    """``meets`` only when nothing fails and nothing is unassessed (contract §3)."""
-    zh = lang == "zh"
-    u, var = result.units, result.variation
-    n_units = u.groupby("county_id").size()
-    n_fail = (~u["passes"]).groupby(u["county_id"]).sum()
-    cv_fail = var[~var["met"]]
-    cv_reasons = {
-        c: [
-            (f"{i} {level_label(lv, lang)}差异系数 {cv:.3f} > {lim:.2f}" if zh
-             else f"{i} {level_label(lv, lang)} CV {cv:.3f} > {lim:.2f}")
-            for i, lv, cv, lim in zip(g["indicator"], g["level"], g["cv"], g["limit"])
-        ]
-        for c, g in cv_fail.groupby("county_id", sort=False)
-    }
-    failing: dict[str, list[str]] = {}
-    pending: dict[str, list[str]] = {}
-    resource_ids = set(result.indicator_ids)
-    for rec in indicators:
-        if rec["status"] == "not_met" and rec["id"] not in resource_ids:
-            failing.setdefault(rec["county_id"], []).append(rec["id"])
-        elif rec["status"] == "not_assessed":
-            pending.setdefault(rec["county_id"], []).append(rec["id"])
-    triggered: dict[str, list[str]] = {}
-    for v in vetoes:
-        if v["triggered"]:
-            triggered.setdefault(v["county_id"], []).append(v["id"])
-        elif v["status"] == "not_assessed":
-            pending.setdefault(v["county_id"], []).append(v["id"])
-    out = []
-    for county_id in sorted({r["county_id"] for r in indicators}):
-        reasons: list[str] = []
-        nf, nu = int(n_fail.get(county_id, 0)), int(n_units.get(county_id, 0))
-        if nf:
-            reasons.append(
-                f"{nf} / {nu} 个评估单位未达到学校标准"
-                f"（≥{registry.min_met} 项达标且其余 ≥{registry.floor_ratio:.0%}）" if zh
-                else f"{nf} of {nu} units fail the school rule "
-                f"(≥ {registry.min_met} of 7 met, the rest ≥ {registry.floor_ratio:.0%})"
-            )
-        reasons += cv_reasons.get(county_id, [])
-        if county_id in failing:
-            reasons.append(("未达标指标: " if zh else "indicators not met: ")
-                           + ", ".join(failing[county_id]))
-        if county_id in triggered:
-            reasons.append(("触发一票否决: " if zh else "vetoes triggered: ")
-                           + ", ".join(triggered[county_id]))
-        if reasons:
-            status = "does_not_meet"
-        elif county_id in pending:
-            status = "incomplete"
-            reasons.append(("尚未评估: " if zh else "not assessed: ") + id_ranges(pending[county_id]))
-        else:
-            status = "meets"
-        out.append({"county_id": county_id, "status": status, "reasons": reasons})
-    return out
-
-
-def id_ranges(ids: list[str]) -> str:
-    """Compress consecutive ids: ``['B8', 'B9', 'B10', 'V1', 'V3']`` → ``'B8–B10, V1, V3'``.
-
-    >>> id_ranges(["B8", "B9", "B10", "V1", "V3"])
-    'B8–B10, V1, V3'
-    """
-    runs: list[list[tuple[str, int]]] = []
-    for item in ids:
-        p, n = item[0], int(item[1:])
-        if runs and runs[-1][-1][0] == p and runs[-1][-1][1] == n - 1:
-            runs[-1].append((p, n))
-        else:
-            runs.append([(p, n)])
-    return ", ".join(
-        f"{r[0][0]}{r[0][1]}" if len(r) == 1 else f"{r[0][0]}{r[0][1]}–{r[-1][0]}{r[-1][1]}"
-        for r in runs
-    )
+def verdict_records(ev: Evaluation, lang: str = "zh") -> list[dict[str, Any]]:
+    """``verdict`` of the contract (the rule is :func:`balance_lib.indicators.verdict`)."""
+    reasons = explain.verdict_reasons(ev, lang)
+    return [{"county_id": c, "status": st, "reasons": r}
+            for c, st, r in zip(ev.verdict["county_id"].tolist(),
+                                ev.verdict["status"].tolist(), reasons, strict=True)]
 
 
 @contextmanager
@@ -296,46 +152,17 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def build_evaluation(
-    result: ResourceResult,
-    year: int,
-    settings: Settings,
-    registry: Registry,
-    lang: str = "zh",
-    dataset: dict[str, Any] | None = None,
-    indicators: Any | None = None,
-) -> dict[str, Any]:
-    """The whole result object of ``balance evaluate`` for one year (contract §3).
-
-    ``indicators`` is an optional :class:`~balance_lib.indicators.IndicatorResult`; without it
-    B8–B32 and the vetoes are ``not_assessed``.
-    """
+def build_evaluation(ev: Evaluation, year: int, lang: str = "zh",
+                     dataset: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The whole result object of ``balance evaluate`` for one year (contract §3)."""
     with paused_gc():
-        return _build_evaluation(result, year, settings, registry, lang, dataset, indicators)
-
-
-def _build_evaluation(result, year, settings, registry, lang, dataset, indicators):
-    units = result.units[result.units["year"] == year]
-    variation = result.variation[result.variation["year"] == year]
-    year_result = ResourceResult(units=units, variation=variation, indicator_ids=result.indicator_ids)
-    county_ids = sorted(units["county_id"].unique())
-    records = resource_indicator_records(year_result, registry, lang)
-    if indicators is None:
-        records += not_assessed_records(county_ids, registry, lang)
-        vetoes = veto_records(county_ids, registry, None, lang)
-    else:
-        items = indicators.items[indicators.items["year"] == year]
-        records += full_indicator_records(items, registry, lang)
-        vetoes = veto_records(county_ids, registry,
-                              indicators.vetoes[indicators.vetoes["year"] == year], lang)
-    order = {ind.id: k for k, ind in enumerate(registry.indicators)}
-    records.sort(key=lambda r: (r["county_id"], order[r["id"]]))
-    out: dict[str, Any] = {"year": int(year), "settings": settings.to_dict()}
-    if dataset:
-        out["dataset"] = dataset
-    out["units"] = unit_records(year_result)
-    out["variation"] = variation_records(variation)
-    out["indicators"] = records
-    out["vetoes"] = vetoes
-    out["verdict"] = verdict_records(records, vetoes, year_result, registry, lang)
-    return out
+        y = ev.for_year(year)
+        out: dict[str, Any] = {"year": int(year), "settings": ev.settings.to_dict()}
+        if dataset:
+            out["dataset"] = dataset
+        out["units"] = unit_records(y)
+        out["variation"] = variation_records(y.variation)
+        out["indicators"] = indicator_records(y, lang)
+        out["vetoes"] = veto_records(y, lang)
+        out["verdict"] = verdict_records(y, lang)
+        return out

@@ -11,7 +11,7 @@ in 2025 every item B8–B32 is met with no veto (a new 学区 relieves 昌吉市
 oversized classes are gone, every school has 80 % of its pupils at level Ⅲ), while some B1–B7
 units and one CV still miss the standard.
 
-:func:`generate` returns the six input tables of contract §2 in the canonical vocabulary of
+:func:`generate` returns the input tables of contract §2 in the canonical vocabulary of
 :mod:`balance_lib.columns` (without ``county_id``: one county). :func:`write_sample` writes them as
 CSV files and as one workbook, byte for byte the same on every run with the same seed::
 
@@ -19,7 +19,7 @@ CSV files and as one workbook, byte for byte the same on every run with the same
 
 >>> tables = generate()
 >>> sorted(tables)
-['classes', 'county', 'judgements', 'quality', 'schools', 'survey']
+['classes', 'county', 'judgements', 'monitoring', 'quality', 'schools', 'survey']
 >>> sorted(tables["schools"].year.unique().tolist())
 [2022, 2023, 2024, 2025]
 """
@@ -403,8 +403,18 @@ def _school_table(students, classes: pd.DataFrame, rng: np.random.Generator) -> 
             _teachers(s, row, counts, t, nz)
             _facilities(s, row, counts, ncls, year, t, nz, project_year[s.serial], state)
             _rooms_and_money(s, row, counts, ncls, year, t, nz)
+            row["books"] = _books(s, counts, t)
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _books(s: _School, counts: dict[str, int], t: int) -> int:
+    """图书册数 of the whole school (read only by the example provincial indicator P1 of
+    params/province-example.yaml): about 22–40 per pupil, more in town and with a junior part,
+    one more per pupil each year. No random draw, so the other columns keep their values."""
+    per_pupil = (27 if counts["junior"] == 0 else 37) + {"urban": 4, "town": 0, "rural": -5}[
+        s.area_type] + (s.serial * 5) % 9 - 4 + t
+    return int(round(per_pupil * (counts["primary"] + counts["junior"] + counts["senior"])))
 
 
 def _teachers(s: _School, row: dict, counts: dict[str, int], t: int, nz: np.ndarray) -> None:
@@ -611,6 +621,9 @@ def _county_table() -> pd.DataFrame:
                 "disabled_children_enrolled": (384, 398, 409, 418)[t],
                 "public_funding_norm_primary_yuan": 650.0,
                 "public_funding_norm_junior_yuan": 850.0,
+                # read only by the example provincial indicator P2 (课后服务覆盖率)
+                "after_school_schools": (38, 42, 44, 45)[t],
+                "after_school_demand_schools": 45,
             }
         )
     return pd.DataFrame(rows)
@@ -623,8 +636,12 @@ _EVIDENCE: dict[str, tuple[str, str]] = {
            "布局规划尚未完成修编。"),
     "B9": ("城乡学校建设标准、教师编制标准、生均公用经费基准定额、基本装备配置标准已全面统一。",
            "乡村学校基本装备配置标准尚未与城区统一，“四统一”未全部落实。"),
+    "B15": ("教师绩效工资总量按规定足额核定，与当地公务员奖励性绩效工资水平联动。",
+            "教师绩效工资总量未按规定足额核定。"),
     "B17": ("市教育局在核定编制总额和岗位总量内统筹分配各校编制和岗位，按年度动态调整。",
             "编制和岗位统筹分配机制尚未建立。"),
+    "B21": ("优质高中招生名额分配向农村初中倾斜，农村初中所得名额占比高于其初中学生占比。",
+            "名额分配未向农村初中倾斜。"),
     "B22": ("建立留守儿童关爱服务体系，建档立卡、结对帮扶全覆盖。",
             "留守儿童关爱体系不健全。"),
     "B25": ("所有学校制定章程，管理与教学信息化平台覆盖全部学校。",
@@ -725,14 +742,42 @@ def _quality_table(schools: pd.DataFrame, rng: np.random.Generator) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def _monitoring_table(rng: np.random.Generator) -> pd.DataFrame:
+    """国家义务教育质量监测 results as reported to the county, 2023 and 2025 (B31).
+
+    2023: 科学 (初中) at level Ⅱ and 数学 (初中) with a 校际差异率 of 0.16 (B31 not met); 2025:
+    every subject at level Ⅲ or above with rates below 0.15 (met).
+    """
+    rows = []
+    for year in (2023, 2025):
+        for level in ("primary", "junior"):
+            for subject in ("语文", "数学", "科学"):
+                weak = year == 2023 and level == "junior"
+                grade = 2 if weak and subject == "科学" else 3 + (year == 2025 and subject == "语文")
+                rate = 0.16 if weak and subject == "数学" else round(
+                    float(rng.uniform(0.08, 0.13)), 3)
+                rows.append({"year": year, "subject": subject, "level": level,
+                             "achievement_level": str(grade), "difference_rate": rate})
+    return pd.DataFrame(rows)
+
+
+#: Columns beyond the national vocabulary, for the example provincial indicators of
+#: ``params/province-example.yaml`` (the national reader ignores them; ``--indicators`` reads).
+EXTENSION_COLUMNS = {"schools": ("books",),
+                     "county": ("after_school_schools", "after_school_demand_schools")}
+
+
 def _canonical(table: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """The canonical columns of ``table`` in contract order (no ``county_id``: one county)."""
-    cols = [c.name for c in table_columns(table) if c.name != "county_id"]
+    """The canonical columns of ``table`` in contract order (no ``county_id``: one county); the
+    optional columns the generator does not make are left out; then the extension columns."""
+    cols = [c.name for c in table_columns(table)
+            if c.name != "county_id" and (c.required or c.name in frame)]
+    cols += [c for c in EXTENSION_COLUMNS.get(table, ()) if c in frame]
     return frame[cols].reset_index(drop=True)
 
 
 def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
-    """The six input tables of the synthetic sample county, 2022–2025.
+    """The seven input tables of the synthetic sample county, 2022–2025.
 
     Parameters
     ----------
@@ -742,7 +787,8 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict
-        ``schools``, ``classes``, ``county``, ``judgements``, ``survey``, ``quality``: each a
+        ``schools``, ``classes``, ``county``, ``judgements``, ``survey``, ``quality``,
+        ``monitoring``: each a
         frame with the canonical columns of :mod:`balance_lib.columns` in contract order, without
         ``county_id`` (one county). Areas in m², equipment in 万元, money in 元, rates as 0–1.
 
@@ -751,8 +797,9 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     The data are synthetic (:data:`SYNTHETIC_NOTE`). Each table draws from its own child stream
     of the seed, so changing one table's recipe leaves the others' numbers unchanged.
     """
-    rng_students, rng_classes, rng_schools, rng_survey, rng_quality = np.random.default_rng(
-        seed).spawn(5)
+    # spawning one more child stream leaves the first five (and their tables) unchanged
+    rng_students, rng_classes, rng_schools, rng_survey, rng_quality, rng_monitoring = (
+        np.random.default_rng(seed).spawn(6))
     students = _students(rng_students)
     classes = _class_table(students, rng_classes)
     schools = _school_table(students, classes, rng_schools)
@@ -764,6 +811,7 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
         "judgements": _judgement_table(),
         "survey": _survey_table(rng_survey),
         "quality": _quality_table(schools, rng_quality),
+        "monitoring": _monitoring_table(rng_monitoring),
     }
     return {name: _canonical(name, tables[name]) for name in TABLES}
 
@@ -875,7 +923,7 @@ Do not edit them by hand: change the generator and run `make sample`; the test
 `tests/test_sample.py` checks that the generator reproduces every file here byte for byte.
 
 * Schools ({len(first)}): {counts}.
-* `{WORKBOOK_FILE}`: the same six tables as sheets, after a first sheet `{SHEET_NOTES}` (notes).
+* `{WORKBOOK_FILE}`: the same tables as sheets, after a first sheet `{SHEET_NOTES}` (notes).
 
 | file | rows |
 |---|---|
@@ -886,7 +934,7 @@ See `../README.md` for how the sample is made and how to bring your own data.
 
 
 def write_sample(out_dir: str | Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write the sample county into ``out_dir``: six CSV files, one workbook and a README.
+    """Write the sample county into ``out_dir``: seven CSV files, one workbook and a README.
 
     CSV files are UTF-8 with canonical headers and LF line ends; the workbook
     (``sample_county.xlsx``) has a first sheet ``说明`` and then one sheet per table. Both are

@@ -3,11 +3,12 @@
 :func:`run_scenario` projects enrolment per school and grade from the last observed year to the
 target year (:mod:`balance_lib.projection`), applies the scenario's dated changes
 (:mod:`balance_lib.scenario_spec`) to a copy of the projection and of the schools table, forms
-classes, and then evaluates both cases with the ordinary engine: B1–B7 per unit and the CVs
-(:func:`balance_lib.engine.evaluate_resources`), school size B11 and class sizes B12 with the
-大班额 bands (:func:`balance_lib.indicators.assess_indicators`). There is no second
-implementation of any indicator: the two cases are two "counties" (``county_id`` = ``baseline``
-/ ``scenario``) of one evaluation pass.
+classes, and then evaluates both cases with the ordinary engine: B1–B7 per unit and the CVs,
+school size B11 and class sizes B12 with the 大班额 bands (:func:`balance_lib.indicators.
+evaluate`). There is no second implementation of any indicator: each case is evaluated in one
+pass over all its years (its years are the "counties" of the evaluation; ``county_id`` =
+``baseline`` / ``scenario``). :func:`run_scenario` is :func:`evaluate_baseline` then
+:func:`evaluate_scenario`; the scenario explorer keeps the first and repeats the second.
 
 How changes act (in year order, then file order):
 
@@ -38,9 +39,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import TYPE_LEVELS
-from .engine import evaluate_resources
-from .indicators import _b11 as _b11_rule  # B11 per school: the rule assess_indicators uses
-from .indicators import class_size_table
+from .indicators import evaluate
 from .projection import (
     ENTRY,
     LEVEL_OF_GRADE,
@@ -73,13 +72,16 @@ SCHOOL_COLUMNS = ["year", "case", "school_id", "school_name", "level", "students
                   "super_large_classes", "observed"]
 SCHOOL_ORDER = ["year", "case", "school_id", "level"]
 TARGETS = ("cv", "units", "school_size", "class_size", "large_classes")
-TARGET_ZH = {"cv": "B1–B7 差异系数全部达标", "units": "所有学校 B1–B7 达标",
-             "school_size": "学校规模（B11）全部达标", "class_size": "班额（B12）全部达标",
-             "large_classes": "无大班额、超大班额"}
-TARGET_EN = {"cv": "every B1–B7 CV within its limit", "units": "every unit passes B1–B7",
-             "school_size": "every school within the size limit (B11)",
-             "class_size": "every class within 45/50 (B12)",
-             "large_classes": "no large (56+) or super-large (66+) class"}
+#: The indicators besides the unit ones a scenario evaluates: school size and class sizes.
+SCENARIO_ITEMS = ("B11", "B12")
+
+
+def target_names(registry: Registry, lang: str = "zh") -> dict[str, str]:
+    """The words of each target (:data:`TARGETS`), with the registry's ids and limits."""
+    from .words import label, registry_fields
+
+    return {k: label(f"target_{k}", lang, **registry_fields(registry)) for k in TARGETS}
+
 _EPS = 1e-9
 
 
@@ -427,36 +429,30 @@ class _CaseFrames:
 
 def _evaluate_case(rows: pd.DataFrame, class_rows: pd.DataFrame, settings: Settings,
                    registry: Registry) -> _CaseFrames:
-    """B1–B7 and the CVs, B11 and B12 of one case's school and class rows (all its years).
-
-    Exactly the engine's: B1–B7 and the CVs from :func:`~balance_lib.engine.evaluate_resources`,
-    B12 from :func:`~balance_lib.indicators.class_size_table` and B11 from its rule, the same
-    functions :func:`~balance_lib.indicators.assess_indicators` calls. Only these: the other
-    B8–B32 items are not part of a scenario's results, and assessing them took about 70 % of
-    the time of a scenario (what the explorer pays after every edit).
+    """The unit indicators and CVs, B11 and B12 of one case's school and class rows (all its
+    years, the "counties" of one :func:`~balance_lib.indicators.evaluate` pass). Only these
+    (:data:`SCENARIO_ITEMS`): the other items are not part of a scenario's results, and
+    assessing them took most of a scenario's time (what the explorer pays after every edit).
     """
-    resources = evaluate_resources(rows, settings, registry)
-    sizes = class_size_table(class_rows, registry)
-    schools = rows.reset_index(drop=True).assign(school_id=rows["school_id"].astype(str))
-    b11 = _b11_rule(schools, settings, registry.indicator("B11"))
-    size = b11.rows.iloc[:0] if b11.blocked_zh else b11.rows
+    ev = evaluate({"schools": rows, "classes": class_rows}, settings, registry,
+                  only=SCENARIO_ITEMS)
     names = dict(zip(rows["school_id"].astype(str), rows["school_name"].astype(str),
                      strict=True))
+    size = ev.school_items[ev.school_items["id"] == "B11"]
     school_size = pd.DataFrame({
         "year": size["year"].astype(int).to_numpy(), "case": size["county_id"].to_numpy(),
         "school_id": size["school_id"].astype(str).to_numpy(),
         "school_name": size["school_name"].to_numpy(),
-        "students": size["value"].astype(float).to_numpy(),
-        "limit": size["threshold"].astype(float).to_numpy(),
-        "met": size["met"].astype("boolean").to_numpy(dtype=object)})
+        "students": size["value"].to_numpy(), "limit": size["threshold"].to_numpy(),
+        "met": size["met"].to_numpy(dtype=object)})
     ind_ids = [i.id for i in registry.resource_indicators]
-    units = resources.units[["year", "county_id", "school_id", "school_name", "level",
-                             "students", *[f"value_{i}" for i in ind_ids], "met_count",
-                             "passes"]].rename(columns={"county_id": "case"})
-    v = resources.variation.rename(columns={"county_id": "case"})
+    units = ev.units[["year", "county_id", "school_id", "school_name", "level", "students",
+                      *[f"value_{i}" for i in ind_ids], "met_count", "passes"]].rename(
+        columns={"county_id": "case"})
+    v = ev.variation.rename(columns={"county_id": "case"})
     variation = v[["year", "case", "level", "indicator", "n_units", "county_value", "threshold",
                    "cv", "limit", "met"]]
-    return _CaseFrames(names, sizes, school_size, units, variation)
+    return _CaseFrames(names, ev.class_sizes, school_size, units, variation)
 
 
 def _case_rows(base: pd.DataFrame, observed_classes: pd.DataFrame, years: np.ndarray,

@@ -16,10 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .columns import value_label
-from .labels import label
+from .words import label
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
 from .report import ReportData, ReportParamError, resolve_path
-from .scenario import CASES, TARGET_EN, TARGET_ZH, ScenarioResult, run_scenario, school_facts
+from .scenario import CASES, ScenarioResult, run_scenario, school_facts, target_names
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
 from .scenario_text import failing_lines, touched_schools
 
@@ -28,7 +28,7 @@ _STYLE = {"baseline": "--", "scenario": "-"}
 
 
 def w(key: str, lang: str = "zh", **fields: object) -> str:
-    """A word of the scenario report in ``lang``: ``sc_KEY`` of :mod:`balance_lib.labels`."""
+    """A word of the scenario report in ``lang``: ``sc_KEY`` of :mod:`balance_lib.words`."""
     return label(f"sc_{key}", lang, **fields)
 
 
@@ -240,9 +240,8 @@ def cv_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
 def targets_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     """The first year from which each target holds through the target year, per case."""
     sm = r.result.summary
-    names = TARGET_ZH if lang == "zh" else TARGET_EN
     rows = []
-    for key, text in names.items():
+    for key, text in target_names(r.data.registry, lang).items():
         row = {w("target", lang): text}
         for case in CASES:
             y = sm[case]["targets"][key]["met_from"]

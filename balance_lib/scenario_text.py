@@ -8,75 +8,22 @@ import pandas as pd
 
 from .columns import value_label
 from .registry import Registry
-from .scenario import CASES, TARGET_EN, TARGET_ZH, ScenarioResult
+from .scenario import CASES, ScenarioResult, target_names
 from .textout import text_table
+from .words import entries, labels, template
 
-_L = {
-    "zh": {
-        "title": "情景", "data": "数据", "years": "最近观测 {last} 学年，预测至 {to} 学年；"
-        "入学预测: {entry}；班级: {policy}",
-        "policy": {"keep": "各年级保持现有班数（班额随人数变化）",
-                   "open": "超过 45/50 人即增开班级（需要教室）"},
-        "entry": {"trend": "一年级按线性趋势", "mean": "一年级按历年平均",
-                  "births": "一年级按出生人口"},
-        "backtest": "回测（用此前各年预测 {year} 学年）：全县在校生误差 {county}，"
-                    "各校平均绝对误差 {mape}，最大 {max}",
-        "no_backtest": "回测：观测年份不足三年，未做",
-        "classes": "一、涉及学校的班额（基准 → 情景；无变更时为有超标班的学校）",
-        "rooms": "教室缺口（班数超过最近观测年的班数与新增教室之和，间；基准 → 情景）",
-        "h_rooms": ["学校"],
-        "county": "二、全县逐年（基准 → 情景）",
-        "cv": "三、B1–B7 差异系数（基准 → 情景；* 超过限值）",
-        "targets": "四、目标达成（自该年起至目标年持续达标）",
-        "failing": "{year} 学年情景下仍未达标",
-        "none_failing": "{year} 学年情景下全部目标达标",
-        "warnings": "提示",
-        "h_classes": ["学年", "学校", "学段", "学生", "班数", "平均班额", "最大班额", "超标班",
-                      "大班额+超大"],
-        "h_county": ["学年", "学生", "超 45/50 人班", "大班额", "超大班额", "超规模学校",
-                     "B1–B7 未达标单位", "超限差异系数"],
-        "h_targets": ["目标", "基准", "情景"],
-        "never": "至目标年未达标", "observed": "（观测）",
-        "f_cv": "{level} {indicator} 差异系数 {cv:.3f} > {limit:.2f}",
-        "f_units": "{name}（{level}）B1–B7 达标 {met}/7",
-        "f_size": "{name} 在校生 {students} 人 > {limit} 人",
-        "f_class": "{name}（{level}）{n} 个班超过限额，最大 {max} 人",
-        "f_large": "{name}（{level}）大班额 {large} 个、超大班额 {super} 个",
-    },
-    "en": {
-        "title": "Scenario", "data": "Data", "years": "last observed {last}, projected to {to}; "
-        "entry: {entry}; classes: {policy}",
-        "policy": {"keep": "keep each cohort's classes (sizes follow enrolment)",
-                   "open": "open classes above 45/50 (needs classrooms)"},
-        "entry": {"trend": "grade 1 by linear trend", "mean": "grade 1 at the mean",
-                  "births": "grade 1 from births"},
-        "backtest": "Back-test (projecting {year} from the years before): county error {county}, "
-                    "mean absolute school error {mape}, largest {max}",
-        "no_backtest": "Back-test: fewer than three observed years, not done",
-        "classes": "1. Class sizes of the schools the scenario touches (baseline → scenario; "
-                   "without changes: the schools with classes over 45/50)",
-        "rooms": "Classrooms short (classes beyond the last observed year's plus rooms added; "
-                 "baseline → scenario)",
-        "h_rooms": ["school"],
-        "county": "2. County, year by year (baseline → scenario)",
-        "cv": "3. B1–B7 CVs (baseline → scenario; * over the limit)",
-        "targets": "4. Targets (met from that year through the target year)",
-        "failing": "Still failing in {year} under the scenario",
-        "none_failing": "Every target met in {year} under the scenario",
-        "warnings": "Notes",
-        "h_classes": ["year", "school", "level", "students", "classes", "mean size", "max size",
-                      "over limit", "large+super"],
-        "h_county": ["year", "students", "classes > 45/50", "large", "super-large",
-                     "schools over size", "units failing B1–B7", "CVs over limit"],
-        "h_targets": ["target", "baseline", "scenario"],
-        "never": "not met by the target year", "observed": " (observed)",
-        "f_cv": "{level} {indicator} CV {cv:.3f} > {limit:.2f}",
-        "f_units": "{name} ({level}) meets {met}/7 of B1–B7",
-        "f_size": "{name}: {students} students > {limit}",
-        "f_class": "{name} ({level}): {n} classes over the limit, largest {max}",
-        "f_large": "{name} ({level}): {large} large and {super} super-large classes",
-    },
-}
+class _Words:
+    """The terminal words of a scenario (``st_*`` of the word table) in one language."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __getitem__(self, key: str) -> Any:
+        if key in ("policy", "entry"):
+            return labels(f"st_{key}_", self.lang)
+        if key.startswith("h_"):
+            return entries(f"st_{key}", self.lang)
+        return template(f"st_{key}", self.lang)
 
 
 def _pct(x: float | None) -> str:
@@ -99,7 +46,7 @@ def _pair(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def render_scenario(r: ScenarioResult, registry: Registry, lang: str = "zh",
                     data_name: str = "", note: str | None = None) -> str:
     """The whole terminal report of a scenario."""
-    lab = _L[lang]
+    lab = _Words(lang)
     sm = r.summary
     ps = r.scenario.settings
     out = [f"{lab['title']}: {r.scenario.name}"]
@@ -118,7 +65,7 @@ def render_scenario(r: ScenarioResult, registry: Registry, lang: str = "zh",
     rooms = _classrooms_table(r, lang)
     out += ["", lab["classes"], _classes_table(r, lang), *(["", rooms] if rooms else []),
             "", lab["county"], _county_table(r, lang),
-            "", lab["cv"], _cv_table(r, lang), "", lab["targets"], _targets_table(r, lang), ""]
+            "", lab["cv"], _cv_table(r, lang), "", lab["targets"], _targets_table(r, registry, lang), ""]
     fails = sm["scenario"]["failing_in_target_year"]
     if fails:
         out.append(lab["failing"].format(year=r.years[-1]) + ":")
@@ -132,7 +79,7 @@ def render_scenario(r: ScenarioResult, registry: Registry, lang: str = "zh",
 
 def failing_lines(fails: list[dict[str, Any]], lang: str = "zh") -> list[str]:
     """One readable line per failing record of the summary."""
-    lab = _L[lang]
+    lab = _Words(lang)
     lines = []
     for f in fails:
         lv = value_label(f.get("level", ""), lang) if f.get("level") else ""
@@ -178,7 +125,7 @@ def _classrooms_table(r: ScenarioResult, lang: str) -> str:
     hit = c.loc[c["short"] > 0, "school_id"].unique()
     if len(hit) == 0:
         return ""
-    lab = _L[lang]
+    lab = _Words(lang)
     names = r.schools.drop_duplicates("school_id").set_index("school_id")["school_name"]
     wide = c[c.school_id.isin(hit)].pivot_table(index="school_id", columns=["year", "case"],
                                                  values="short", fill_value=0)
@@ -194,7 +141,7 @@ def _classrooms_table(r: ScenarioResult, lang: str) -> str:
 
 
 def _classes_table(r: ScenarioResult, lang: str) -> str:
-    lab = _L[lang]
+    lab = _Words(lang)
     ids = touched_schools(r)
     s = r.schools[r.schools.school_id.isin(ids)].copy()
     s["big"] = s["large_classes"] + s["super_large_classes"]
@@ -217,7 +164,7 @@ def _classes_table(r: ScenarioResult, lang: str) -> str:
 
 
 def _county_table(r: ScenarioResult, lang: str) -> str:
-    lab = _L[lang]
+    lab = _Words(lang)
     rows = []
     for y in r.years:
         vals = {}
@@ -252,13 +199,13 @@ def _cv_table(r: ScenarioResult, lang: str) -> str:
                 cells.append(pair[0] if pair[0] == pair[1] else f"{pair[0]}→{pair[1]}")
             limit = v[(v.level == level) & (v.indicator == ind)].limit.iloc[0]
             rows.append([value_label(level, lang), ind, f"{limit:.2f}", *cells])
-    head = (["学段", "指标", "限值"] if lang == "zh" else ["level", "indicator", "limit"])
+    head = entries("st_h_cv", lang)
     return text_table(head + [str(y) for y in r.years], rows, right=set(range(2, 3 + len(r.years))))
 
 
-def _targets_table(r: ScenarioResult, lang: str) -> str:
-    lab = _L[lang]
-    names = TARGET_ZH if lang == "zh" else TARGET_EN
+def _targets_table(r: ScenarioResult, registry: Registry, lang: str) -> str:
+    lab = _Words(lang)
+    names = target_names(registry, lang)
     rows = []
     for k, label in names.items():
         row = [label]

@@ -9,7 +9,8 @@ Design
 ------
 The rules are data: per-column rules come from the :mod:`balance_lib.columns` specs (required,
 kind, level), the cross-row and cross-table rules from the tables below (:data:`UNIQUE_KEYS`,
-:data:`SCHOOL_REFERENCES`, :data:`NOT_ABOVE`, :data:`GRADES`, :data:`JUDGEMENT_ITEMS`). Each rule
+:data:`SCHOOL_REFERENCES`, :data:`NOT_ABOVE`, :data:`GRADES`; the judged item ids come from the
+registry, :func:`balance_lib.columns.judged_items`). Each rule
 is one vectorised pandas/numpy test over the whole column; Python loops only run over the rows
 found to be wrong, to write their messages. This is used rather than pandera because most rules
 depend on the school type, on another column or on another table, and every failure needs a
@@ -39,7 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .columns import COLUMNS, LEVELS, TYPE_LEVELS, VALUE_LABELS, table_columns
+from .columns import COLUMNS, LEVELS, TYPE_LEVELS, VALUE_LABELS, judged_items, table_columns
 
 if TYPE_CHECKING:
     from .io import CountyData
@@ -146,9 +147,6 @@ def _value_label(value: str, lang: str = "zh") -> str:
 # The rule tables
 # ---------------------------------------------------------------------------------------------
 
-#: Items a county judges in ``judgements`` (B22: its 留守儿童 part). V4 is computed from B32.
-JUDGEMENT_ITEMS = ("B8", "B9", "B17", "B22", "B25", "B27", "B28", "B29", "B30",
-                   "V1", "V2", "V3", "V5", "V6", "V7", "V8")
 
 #: Allowed range of ``year``-kind columns; other year columns (``year_built``) use the default.
 YEAR_RANGES = {"year": (2000, 2100)}
@@ -159,6 +157,7 @@ UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "schools": (("county_id", "school_id", "year"), "school_id"),
     "classes": (("county_id", "school_id", "year", "class_id"), "class_id"),
     "county": (("county_id", "year"), "year"),
+    "monitoring": (("county_id", "year", "subject", "level"), "subject"),
 }
 
 #: Tables whose rows must name a school of ``schools``: the key matched.
@@ -202,6 +201,8 @@ NOT_ABOVE: tuple[NotAbove, ...] = (
              "exceeds_total"),
     NotAbove("county", "disabled_children_enrolled", ("disabled_children",), "exceeds_total"),
     NotAbove("survey", "satisfied", ("respondents",), "exceeds_total"),
+    NotAbove("schools", "migrant_students", ("students_primary", "students_junior"),
+             "exceeds_total"),
 )
 
 
@@ -550,9 +551,10 @@ def _judgement_rules(t: _Table, tables: dict[str, _Table]) -> list[Problem]:
     if "item_id" not in t:
         return []
     item = t.text("item_id")
-    bad = (item != "") & ~np.isin(item, JUDGEMENT_ITEMS)
+    items = judged_items()  # from the registry: judged indicators and parts, the vetoes
+    bad = (item != "") & ~np.isin(item, items)
     v4 = bad & (item == "V4")
-    allowed = ", ".join(JUDGEMENT_ITEMS)
+    allowed = ", ".join(items)
     return (
         t.problems(v4, "item_id", "unknown_value",
                    "V4（社会认可度低于85%）由 B32 计算得出，不在此评定",
@@ -574,6 +576,7 @@ _TABLE_RULES = {
     "judgements": _judgement_rules,
     "survey": _no_rules,
     "quality": _no_rules,
+    "monitoring": _no_rules,
 }
 
 

@@ -32,7 +32,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "b10_relax_old_buildings": (False, True),
     "b10_relax_small_rural": (False, True),
     "b11_relaxed": (False, True),
-    "b31_formula": ("weighted_cv",),
+    "b31_formula": ("monitoring", "weighted_cv"),
     "veto_v8_enabled": (False, True),
 }
 
@@ -70,8 +70,8 @@ class Settings:
     b10_relax_old_buildings: bool = False
     b10_relax_small_rural: bool = False
     b11_relaxed: bool = False
-    b31_formula: str = "weighted_cv"
-    b31_level3_share_min: float = 0.8
+    b31_formula: str = "monitoring"
+    b31_level3_share_min: float | None = None
     survey_min_sample_per_mille: float = 1.5
     survey_parent_share_min: float = 0.5
     veto_v8_enabled: bool = False
@@ -120,6 +120,9 @@ def _check(raw: dict[str, Any], origin: str) -> dict[str, Any]:
             not isinstance(value, int) or value < 0
         ):
             problems.append(f"{origin}: {key} must be a non-negative integer, got {value!r}")
+            continue
+        if key == "b31_level3_share_min" and value is None:
+            clean[key] = value
             continue
         if key in ("b31_level3_share_min", "survey_min_sample_per_mille", "survey_parent_share_min") and (
             isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0

@@ -32,7 +32,19 @@ NUMERATORS = (
     "equipment_yuan",
     "multimedia_classrooms",
 )
+#: The schools.csv columns each numerator of :data:`NUMERATORS` is built from.
+NUMERATOR_SOURCES = {
+    "qualified_teachers": ("qualified_teachers_primary", "qualified_teachers_junior"),
+    "backbone_teachers": ("backbone_teachers_primary", "backbone_teachers_junior"),
+    "pe_art_teachers": ("pe_art_teachers_primary", "pe_art_teachers_junior"),
+    "teaching_area_m2": ("teaching_aux_area_m2",),
+    "sports_area_m2": ("indoor_sports_area_m2", "sports_ground_area_m2"),
+    "equipment_yuan": ("equipment_value_10k_yuan",),
+    "multimedia_classrooms": ("multimedia_classrooms",),
+}
 UNIT_KEY = ["county_id", "year", "school_id", "level"]
+_INFO = {"county_id", "year", "school_id", "school_name", "school_type", "area_type",
+         "is_private", "level", "students", "_merge", "_parent"}
 _DEFAULT_WEIGHTS = {"primary": 1.0, "junior": 1.1, "senior": 1.32}
 _STUDENTS = {"primary": "students_primary", "junior": "students_junior", "senior": "students_senior"}
 
@@ -70,11 +82,18 @@ def level_shares(schools: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     return pd.DataFrame(shares, index=schools.index)
 
 
-def build_units(schools: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def build_units(schools: pd.DataFrame, settings: Settings,
+                extra_numerators: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per evaluated (county, year, school, level) with students and B1–B7 numerators.
 
     Columns: ``county_id year school_id school_name school_type area_type is_private level
-    students`` + :data:`NUMERATORS`. Sorted by county, year, school, level.
+    students`` + :data:`NUMERATORS` + ``extra_numerators``. Sorted by county, year, school,
+    level.
+
+    An extra numerator ``q`` (a provincial ``unit_ratio`` indicator, e.g. ``books``) is taken
+    per level from ``q_primary`` / ``q_junior`` when the table has either (as teachers are),
+    else from the whole-school column ``q`` split by the facility weights (as B4–B6 are; the
+    2012 rules split 图书册数 this way). A missing value counts as 0.
     """
     s = schools.reset_index(drop=True)
     if "county_id" not in s:
@@ -123,6 +142,9 @@ def build_units(schools: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         part["sports_area_m2"] = sports_area * share
         part["equipment_yuan"] = equipment * share
         part["multimedia_classrooms"] = mm
+        for q in extra_numerators:
+            per_level = f"{q}_primary" in s or f"{q}_junior" in s
+            part[q] = _num(s, f"{q}_{level}") if per_level else _num(s, q) * share
         part["_merge"] = merge_points
         part["_parent"] = s["parent_school_id"] if "parent_school_id" in s else ""
         parts.append(part[keep & (students > 0)])
@@ -147,7 +169,7 @@ def _merge_teaching_points(units: pd.DataFrame) -> pd.DataFrame:
     points = units[units["_merge"]]
     rest = units[~units["_merge"]].set_index(UNIT_KEY)
     as_parent = points.assign(school_id=points["_parent"].astype(str), level="primary")
-    sums = ["students", *NUMERATORS]
+    sums = ["students", *[c for c in units.columns if c in NUMERATORS or c not in _INFO]]
     add = as_parent.groupby(UNIT_KEY, sort=False)[sums].sum()
     matched = add.index.intersection(rest.index)
     rest.loc[matched, sums] = rest.loc[matched, sums].to_numpy() + add.loc[matched, sums].to_numpy()

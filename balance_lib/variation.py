@@ -150,9 +150,16 @@ def _weighted_gini(x: np.ndarray, w: np.ndarray) -> float:
 
 
 def _xlogx_ratio(x: np.ndarray, ref: np.ndarray | float) -> np.ndarray:
-    """ln(x / ref) where x > 0, and 0 where x == 0 (so that 0·ln 0 = 0)."""
+    """ln(x / ref) where x > 0, and 0 where x == 0 (so that 0·ln 0 = 0).
+
+    The quotient is only formed where x > 0: a group whose every school has the value 0 has
+    the reference 0 too, and 0 / 0 must neither warn nor leak a NaN.
+    """
+    x = np.asarray(x, dtype=float)
+    ref = np.broadcast_to(np.asarray(ref, dtype=float), x.shape)
     out = np.zeros(x.shape)
-    np.log(x / ref, out=out, where=x > 0)
+    pos = x > 0
+    out[pos] = np.log(x[pos] / ref[pos])
     return out
 
 

@@ -25,7 +25,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from balance_lib.engine import evaluate_resources  # noqa: E402
+from balance_lib.indicators import evaluate, evaluate_resources  # noqa: E402
+from balance_lib.results import build_evaluation  # noqa: E402
 from balance_lib.registry import load_registry  # noqa: E402
 from balance_lib.settings import Settings  # noqa: E402
 from balance_lib.synthetic import make_schools  # noqa: E402
@@ -73,6 +74,17 @@ def main() -> None:
     print(f"county-by-county loop: {per_county * 1000:.1f} ms per county × {len(ids)} = "
           f"{loop_total:.1f} s (timed on {len(groups)} counties, extrapolated)")
     print(f"ratio loop / one pass: {loop_total / one_pass:.0f}×")
+
+    # the whole indicator system (B1–B32 from schools.csv alone, vetoes, verdict) and the
+    # contract's result object, as `balance evaluate` builds them
+    tables = {"schools": schools}
+    evaluate(tables, settings, registry)
+    t_all, runs = best_of(lambda: evaluate(tables, settings, registry), 2)
+    print(f"evaluate(): every indicator, vetoes and verdict in one pass: best {t_all:.2f} s "
+          f"(runs: {', '.join(f'{t:.2f}' for t in runs)})")
+    ev = evaluate(tables, settings, registry)
+    t_json, _ = best_of(lambda: build_evaluation(ev, 2024), 2)
+    print(f"result object (units, CVs, indicators with their details, verdict): {t_json:.2f} s")
 
     if args.no_cli:
         return

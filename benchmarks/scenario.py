@@ -28,7 +28,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from balance_lib.engine import evaluate_resources  # noqa: E402
+from balance_lib.indicators import evaluate_resources  # noqa: E402
 from balance_lib.io import load_county  # noqa: E402
 from balance_lib.paths import SAMPLE_DIR  # noqa: E402
 from balance_lib.projection import (  # noqa: E402
@@ -164,21 +164,20 @@ def spec_for(tables, path):
 
 def _engine_rows(tables, spec, settings, registry) -> pd.DataFrame:
     """The schools tables ``run_scenario`` hands the engine (one per case), together."""
-    import balance_lib.engine as engine
     import balance_lib.scenario as scenario_mod
 
     captured = []
-    real = engine.evaluate_resources
+    real = scenario_mod.evaluate
 
-    def spy(rows, *a, **k):
-        captured.append(rows)
-        return real(rows, *a, **k)
+    def spy(tables, *a, **k):
+        captured.append(tables["schools"])
+        return real(tables, *a, **k)
 
-    scenario_mod.evaluate_resources = spy
+    scenario_mod.evaluate = spy
     try:
         run_scenario(tables, spec, settings, registry)
     finally:
-        scenario_mod.evaluate_resources = real
+        scenario_mod.evaluate = real
     return pd.concat(captured, ignore_index=True)
 
 

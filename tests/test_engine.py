@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from balance_lib.engine import evaluate_resources
+from balance_lib.indicators import evaluate_resources
 from balance_lib.registry import load_registry
 from balance_lib.settings import Settings
 from balance_lib.synthetic import make_schools
@@ -91,6 +91,46 @@ def test_floor_exactly_85_percent_counts_as_met_floor():
         sports_ground_area_m2=14000, equipment_value_10k_yuan=500, multimedia_classrooms=50))))
     assert u.value_B2 == pytest.approx(0.85)
     assert not u.met_B2 and u.floor_met_B2 and u.passes
+
+
+@pytest.mark.parametrize(("pe_art", "students"), [(9, 1000), (18, 2000), (27, 3000)])
+def test_exactly_at_the_threshold_in_decimal_is_met(pe_art, students):
+    """9 PE and art teachers for 1,000 pupils are 0.9 per 100 and meet B3, although
+    ``9 / 1000 * 100`` is 0.8999999999999999 in floating point; no shortfall either."""
+    assert pe_art / students * 100 < 0.9  # the floating-point edge this guards
+    u = unit_of(evaluate_resources(frame(school(
+        students_primary=students, qualified_teachers_primary=students // 20,
+        backbone_teachers_primary=students // 50, pe_art_teachers_primary=pe_art,
+        teaching_aux_area_m2=5 * students, sports_ground_area_m2=8 * students,
+        equipment_value_10k_yuan=0.25 * students, multimedia_classrooms=students // 40))))
+    assert bool(u.met_B3) and u.shortfall_B3 == 0 and u.met_count == 7 and u.passes
+
+
+def test_exactly_at_the_floor_in_decimal_meets_the_floor():
+    """65.96 万元 of equipment for 388 pupils is 1,700 元 each, the 85 % floor of B6 (小学),
+    although the floating-point value is 1699.9999999999998."""
+    assert 65.96 * 10000 / 388 < 1700
+    u = unit_of(evaluate_resources(frame(school(
+        students_primary=388, qualified_teachers_primary=20, backbone_teachers_primary=5,
+        pe_art_teachers_primary=4, teaching_aux_area_m2=2400, indoor_sports_area_m2=400,
+        sports_ground_area_m2=3000, equipment_value_10k_yuan=65.96, multimedia_classrooms=10))))
+    assert not u.met_B6 and bool(u.floor_met_B6) and u.met_count == 6 and u.passes
+    assert u.shortfall_B6 == 116_400  # 388 × 300 元 to reach 2,000 元
+
+
+def test_a_cv_exactly_at_its_limit_meets_it():
+    """Two 小学 of 300 pupils with 5 and 15 multimedia rooms: CV = |15 − 5| / (15 + 5) = 0.5
+    exactly, 0.5000000000000001 in floating point; a room more fails."""
+    def cv_row(second):
+        rows = [school(school_id="S1", students_primary=300, multimedia_classrooms=5),
+                school(school_id="S2", students_primary=300, multimedia_classrooms=second)]
+        var = evaluate_resources(frame(*rows)).variation
+        return var[(var.indicator == "B7") & (var.level == "primary")].iloc[0]
+
+    at = cv_row(15)
+    assert at.cv > 0.5 and at.cv == pytest.approx(0.5) and bool(at.met)
+    above = cv_row(16)
+    assert above.cv == pytest.approx(11 / 21) and not above.met
 
 
 def test_shortfall_in_natural_units():

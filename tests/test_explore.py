@@ -513,7 +513,7 @@ def test_the_notebook_is_thin_and_not_a_report():
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1
     assert re.findall(r"^(\w+): str = ", params[0].source, re.M) == [
-        "data", "scenario", "params", "lang", "save_as"]
+        "data", "scenario", "params", "indicators", "lang", "save_as"]
     assert all(c.cell_type == "markdown" or "def " not in c.source for c in nb.cells)
     assert NOTEBOOK in render.INTERACTIVE and NOTEBOOK not in render.TEMPLATES.values()
     jobs = render.plan_jobs(PROJECT_ROOT / TINY, [2025], ["6523010002"], trend=True,

@@ -69,7 +69,8 @@ def notebook_copy(folder: Path, save_as: Path) -> Path:
     for cell in nb["cells"]:
         if "parameters" in cell["metadata"].get("tags", []):
             cell["source"] = [f'data = "{TINY}"\n', f'scenario = "{TINY_SCENARIO}"\n',
-                              'params = ""\n', 'lang = "zh"\n', f'save_as = "{save_as}"\n']
+                              'params = ""\n', 'indicators = ""\n', 'lang = "zh"\n',
+                              f'save_as = "{save_as}"\n']
     out = folder / NOTEBOOK.name
     out.write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
     return out

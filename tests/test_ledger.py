@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 from balance_lib import excel, sample
-from balance_lib.engine import evaluate_resources
 from balance_lib.excel import HEADERS_ZH, write_ledger
-from balance_lib.indicators import assess_indicators
+from balance_lib.indicators import evaluate
 from balance_lib.ledger import (
     DEPARTMENT_COLUMNS,
     ITEM_COLUMNS,
@@ -70,15 +69,11 @@ def school(**kw) -> dict:
 
 def items_of(schools: list[dict], classes: list[dict] | None = None,
              with_indicators: bool = False) -> pd.DataFrame:
-    s = pd.DataFrame(schools)
-    resource = evaluate_resources(s, Settings(), REG)
-    ind = None
-    if with_indicators:
-        tables = {"schools": s}
-        if classes is not None:
-            tables["classes"] = pd.DataFrame(classes)
-        ind = assess_indicators(tables, Settings(), REG)
-    return assessment_items(resource, ind, REG)
+    tables = {"schools": pd.DataFrame(schools)}
+    if classes is not None:
+        tables["classes"] = pd.DataFrame(classes)
+    ev = evaluate(tables, Settings(), REG)
+    return assessment_items(ev, with_indicators=with_indicators)
 
 
 def item(key_school: str, year: int, status: str, indicator: str = "B1", **kw) -> dict:
@@ -268,7 +263,8 @@ def test_gap_texts_of_school_size_and_class_size():
     # a county item without county.csv is listed as not assessed, never met
     b15 = one(items, indicator="B15")
     assert (b15.scope, b15.status) == ("county", "not_assessed")
-    assert b15.detail == "教师与公务员平均工资之比：未提供 county.csv"
+    assert b15.detail == ("教师与公务员平均工资之比：未提供 county.csv；"
+                          "按规定足额核定教师绩效工资总量（评定）：未提供 judgements.csv")
     v1 = one(items, indicator="V1")
     assert (v1.scope, v1.status, v1.responsible) == ("veto", "not_assessed", "")
     assert one(items, indicator="V4").responsible == "市教育局"  # computed from B32

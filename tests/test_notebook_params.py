@@ -32,7 +32,7 @@ REGENERATE = ".venv/bin/python tests/notebooks/regenerate.py"
 
 #: parameters that choose what a report shows (not settings)
 REPORT_PARAMS = {"data", "params", "year", "year_from", "year_to", "school_id", "scenario",
-                 "to", "lang"}
+                 "to", "lang", "indicators"}
 SETTINGS_KEYS = {f.name for f in dataclasses.fields(Settings)} - {"source"}
 
 _spec = importlib.util.spec_from_file_location("nb_regenerate", REFERENCES / "regenerate.py")
@@ -78,7 +78,7 @@ def test_template_parameters_agree_with_the_settings(template):
 def test_report_templates_take_a_language(kind):
     """``balance report --lang en``: the template declares ``lang`` (default zh), and the batch
     passes it (:func:`balance_lib.render.declares_parameter`)."""
-    from balance_lib.labels import LANGS
+    from balance_lib.words import LANGS
     from balance_lib.render import declares_parameter
 
     assert defaults(TEMPLATES[kind]).get("lang") == "zh" and LANGS == ("zh", "en")

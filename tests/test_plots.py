@@ -12,7 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from balance_lib import plots
-from balance_lib.engine import evaluate_resources, long_values
+from balance_lib.indicators import evaluate_resources, long_values
 from balance_lib.io import load_county
 from balance_lib.paths import SAMPLE_DIR
 from balance_lib.registry import load_registry

@@ -18,6 +18,8 @@ SEED = PROJECT_ROOT.parent / "shared" / "seed" / "000_bc90dc8f1db8512a.txt"
 
 def test_registry_lists_b1_to_b32_and_eight_vetoes():
     assert [i.id for i in REG.indicators] == [f"B{k}" for k in range(1, 33)]
+    assert REG.id_range("unit") == "B1–B7" and REG.id_range("school", "county", "judgement") \
+        == "B8–B32"
     assert [v.id for v in REG.vetoes] == [f"V{k}" for k in range(1, 9)]
     assert {i.group for i in REG.indicators} == {"A1", "A2", "A3", "A4"}
 
@@ -61,13 +63,65 @@ def test_responsible_text_is_exactly_the_seed_annex_2():
     assert cells  # the annex was found
 
 
-def test_no_threshold_literal_outside_the_registry():
-    """Thresholds live in indicators.yaml: the engine modules never spell them out."""
-    pkg = PROJECT_ROOT / "balance_lib"
-    for name in ("engine.py", "units.py", "results.py", "textout.py"):
-        src = (pkg / name).read_text(encoding="utf-8")
-        for literal in ("4.2", "5.3", "7.5", "10.2", "2000", "2500", "0.45", "0.85"):
-            assert not re.search(rf"(?<![\d.]){re.escape(literal)}(?![\d])", src), (name, literal)
+CODE = [*sorted((PROJECT_ROOT / "balance_lib" / "indicators").glob("*.py")),
+        *(PROJECT_ROOT / "balance_lib" / n for n in (
+            "units.py", "results.py", "textout.py", "ledger.py", "excel.py", "report.py",
+            "scenario.py", "scenario_text.py", "scenario_report.py", "plots.py", "render.py",
+            "cli.py", "explore.py", "explore_ui.py"))]
+
+
+@pytest.mark.parametrize("path", CODE, ids=[p.name for p in CODE])
+def test_no_threshold_literal_outside_the_registry(path):
+    """Thresholds live in indicators.yaml: the code never spells them out (comments and
+    docstrings may quote the rules)."""
+    src = _code_only(path)
+    for literal in ("4.2", "5.3", "7.5", "10.2", "2000", "2500", "0.45", "0.85", "6000"):
+        assert not re.search(rf"(?<![\d.]){re.escape(literal)}(?![\d])", src), literal
+
+
+@pytest.mark.parametrize("path", [p for p in CODE if p.name != "base.py"],
+                         ids=[p.name for p in CODE if p.name != "base.py"])
+def test_no_direction_or_id_range_literal_in_code(path):
+    """Directions come from the registry (``ind.direction``) and id ranges and class limits in
+    texts from it too (``registry.id_range``, :func:`balance_lib.words.registry_fields`): no
+    ``"ge"``/``"le"`` comparison written out (but in ``indicators/base.py``, the one module that
+    interprets directions), no "B8–B32" or "45/50" in a string."""
+    src = _code_only(path)
+    for pattern in (r"==\s*[\"'](ge|le|lt)[\"']", r"[\"'](ge|le|lt)[\"']\s*==",
+                    r"B1\s*[–-]\s*B7", r"B8\s*[–-]\s*B32", r"45\s*/\s*50", r"B1\s*[–-]\s*B32"):
+        assert not re.search(pattern, src), pattern
+
+
+def _code_only(path: Path) -> str:
+    """The code of a module without comments and docstrings."""
+    import ast
+    import io
+    import tokenize
+
+    src = path.read_text(encoding="utf-8")
+    docstrings = set()
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                docstrings.add(body[0].value.lineno)
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if tok.type == tokenize.COMMENT:
+            continue
+        if tok.type == tokenize.STRING and tok.start[0] in docstrings:
+            continue
+        out.append(tok.string)
+    return " ".join(out)
+
+
+def test_words_and_registry_texts_take_ranges_from_the_registry():
+    """The word table writes the registry's ids and limits as placeholders."""
+    from balance_lib.words import WORDS_FILE
+
+    text = WORDS_FILE.read_text(encoding="utf-8")
+    for pattern in (r"B1\s*[–-]\s*B7", r"B8\s*[–-]\s*B32", r"45\s*/\s*50"):
+        assert not re.search(pattern, text), pattern
 
 
 def test_params_file_equals_the_defaults():

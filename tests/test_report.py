@@ -6,6 +6,7 @@ import copy
 import csv
 import dataclasses
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -180,7 +181,15 @@ def test_no_report_helper_mutates_the_cached_results():
     report.clear_cache()
     d = report.load(TINY)
     allr, yr = report.evaluate_all(d), report.evaluate_year(d, 2025)
-    before = copy.deepcopy((d.county.tables, d.excluded, allr, yr))
+
+    def state():
+        ev = report.evaluation(d)
+        frames = [getattr(ev, f) for f in ("units", "variation", "items", "parts",
+                                           "school_items", "class_sizes", "vetoes", "verdict")]
+        return (d.county.tables, d.excluded, allr, yr.values, yr.evaluation, frames,
+                [getattr(yr.indicators, f) for f in ("items", "school_items", "class_sizes")])
+
+    before = copy.deepcopy(state())
     # 10-county-year
     report.county_summary(yr), report.verdict_reasons(yr), report.note(d)
     for level in ("primary", "junior"):
@@ -206,7 +215,7 @@ def test_no_report_helper_mutates_the_cached_results():
     plots.cv_trend(variation, d.registry), report.pass_trend_table(allr, 2024, 2025)
     for t in (report.table(report.school_summary(allr, "6523010037")),):
         repr(t), t._repr_html_()
-    _same(before, (d.county.tables, d.excluded, allr, yr))
+    _same(before, state())
     assert report.load(TINY) is d and report.evaluate_year(d, 2025) is yr
     report.clear_cache()
 
@@ -240,17 +249,25 @@ def test_the_english_county_report_has_english_headings_and_columns():
 
 
 def test_english_ledger_gaps_for_every_kind_of_row():
-    registry = report.load_registry()
-    row = dataclasses.make_dataclass("Row", ["scope", "indicator", "gap", "value", "threshold",
-                                             "school_id"])
-    units = {("s1", "B12"): "classes over 50"}
-    cases = [
-        (row("unit", "B1", 2.2, 4.0, 4.2, "s1"), "+3 teachers above the statutory qualification"),
-        (row("variation", "B6", 0.014, 0.464, 0.45, ""), "CV 0.464, must fall to 0.45 or below"),
-        (row("school", "B11", 120.0, 2120.0, 2000.0, "s1"), "120 students over"),
-        (row("school", "B12", 2.0, 2.0, 0.0, "s1"), "2 classes over 50"),
-        (row("county", "B16", 0.05, 0.95, 1.0, ""), "now 95.0%, needs ≥ 100%"),
-        (row("county", "B8", np.nan, np.nan, np.nan, ""), "judged not met"),
-        (row("veto", "V1", np.nan, np.nan, np.nan, ""), "veto triggered"),
-    ]
-    assert [report._gap_en(r, registry, units) for r, _ in cases] == [g for _, g in cases]
+    """The ledger writes its gaps in the report's language: every kind of row, in English."""
+    from balance_lib.ledger import make_ledger
+
+    d = report.load("data/sample")
+    frames = make_ledger(d.county.tables, d.settings, d.registry, lang="en",
+                         evaluation=report.evaluation(d))
+    rows = frames.ledger
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    assert not rows["gap_text"].str.contains(cjk).any()
+    by_scope = {scope: set(g["gap_text"]) for scope, g in rows.groupby("scope")}
+    assert any(re.fullmatch(r"\+\d[\d,]* m² of sports halls and grounds", g)
+               for g in by_scope["unit"])
+    assert any(re.fullmatch(r"CV 0\.\d{3}, must fall to 0\.\d{2} or below", g)
+               for g in by_scope["variation"])
+    assert any(re.fullmatch(r"\d[\d,]* students over", g) for g in by_scope["school"])
+    assert any(re.fullmatch(r"\d+ classes over 45", g) for g in by_scope["school"])
+    assert any(re.fullmatch(r"now \d+\.\d%, needs ≥ \d+(\.\d)?% \([\d.]+ percentage points "
+                            r"short\)", g) for g in by_scope["county"])
+    assert "judged not met" in by_scope["county"]
+    zh = make_ledger(d.county.tables, d.settings, d.registry, evaluation=report.evaluation(d))
+    assert zh.ledger["gap_text"].str.contains(cjk).any()
+    assert len(zh.ledger) == len(rows)

@@ -477,10 +477,9 @@ def test_a_baseline_serves_only_its_projection_settings(county, facts):
 def test_the_engine_evaluates_each_case_on_its_own(county, facts):
     """Splitting run_scenario is exact only if the engine never mixes the two cases (two
     "counties"): one pass over both cases equals one pass per case."""
-    from balance_lib.engine import evaluate_resources
-    from balance_lib.indicators import assess_indicators
+    from balance_lib.indicators import evaluate
     from balance_lib.registry import load_registry
-    from balance_lib.scenario import _case_rows, evaluate_baseline, project
+    from balance_lib.scenario import SCENARIO_ITEMS, _case_rows, evaluate_baseline, project
     from balance_lib.settings import Settings
 
     sc = scenario(facts, new_school(), move(URBAN_1, NEW, share=0.35))
@@ -491,25 +490,23 @@ def test_the_engine_evaluates_each_case_on_its_own(county, facts):
                         p.classes_scenario, list(sc.changes), "scenario")]
     settings, registry = Settings(), load_registry()
     both = [pd.concat([c[k] for c in cases], ignore_index=True) for k in (0, 1)]
-    one = evaluate_resources(both[0], settings, registry)
-    items = assess_indicators({"schools": both[0], "classes": both[1]}, settings, registry)
+    one = evaluate({"schools": both[0], "classes": both[1]}, settings, registry,
+                   only=SCENARIO_ITEMS)
     for case, (rows, class_rows) in zip(("baseline", "scenario"), cases, strict=True):
-        alone = evaluate_resources(rows, settings, registry)
-        part = one.variation[one.variation.county_id == case].reset_index(drop=True)
-        pd.testing.assert_frame_equal(part, alone.variation.reset_index(drop=True))
-        units = one.units[one.units.county_id == case].reset_index(drop=True)
-        pd.testing.assert_frame_equal(units, alone.units.reset_index(drop=True))
-        own = assess_indicators({"schools": rows, "classes": class_rows}, settings, registry)
-        si = items.school_items[items.school_items.county_id == case].reset_index(drop=True)
-        pd.testing.assert_frame_equal(si, own.school_items.reset_index(drop=True))
-        cs = items.class_sizes[items.class_sizes.county_id == case].reset_index(drop=True)
-        pd.testing.assert_frame_equal(cs, own.class_sizes.reset_index(drop=True))
+        alone = evaluate({"schools": rows, "classes": class_rows}, settings, registry,
+                         only=SCENARIO_ITEMS)
+        for name in ("units", "variation", "school_items", "class_sizes"):
+            part = getattr(one, name)
+            part = part[part.county_id == case].reset_index(drop=True)
+            assert len(part) > 0, name
+            pd.testing.assert_frame_equal(part, getattr(alone, name).reset_index(drop=True),
+                                          obj=name)
 
 
-def test_the_scenario_takes_b11_and_b12_from_the_rules_of_the_full_assessment(county, facts):
-    """A scenario evaluates B11 and B12 with the functions assess_indicators uses (not the
-    whole B8–B32 assessment, for speed): the same rows as the full assessment's."""
-    from balance_lib.indicators import assess_indicators
+def test_the_scenario_evaluates_b11_and_b12_as_the_full_evaluation_does(county, facts):
+    """A scenario evaluates only the unit indicators, B11 and B12 (``only=``, for speed): the
+    same rows as the full evaluation's."""
+    from balance_lib.indicators import evaluate
     from balance_lib.registry import load_registry
     from balance_lib.scenario import _case_rows, _evaluate_case, evaluate_baseline, project
     from balance_lib.settings import Settings
@@ -523,7 +520,7 @@ def test_the_scenario_takes_b11_and_b12_from_the_rules_of_the_full_assessment(co
                                   sorted(sc.changes, key=lambda c: (c.year, c.index)), "scenario")
     settings, registry = Settings(), load_registry()
     mine = _evaluate_case(rows, class_rows, settings, registry)
-    full = assess_indicators({"schools": rows, "classes": class_rows}, settings, registry)
+    full = evaluate({"schools": rows, "classes": class_rows}, settings, registry)
     pd.testing.assert_frame_equal(mine.class_sizes, full.class_sizes)
     b11 = full.school_items[full.school_items.id == "B11"].sort_values(["year", "school_id"])
     got = mine.school_size.sort_values(["year", "school_id"])

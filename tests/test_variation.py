@@ -489,6 +489,21 @@ def test_theil_decomposition_ignores_zero_weight_rows_and_handles_empty():
     assert empty.isna().all() and list(empty.index) == ["total", "between", "within"]
 
 
+def test_theil_decomposition_with_a_group_of_zeros_is_silent_and_correct():
+    """A group whose every school has 0 (no multimedia room in any rural school): no 0/0
+    warning (warnings are errors in this module), and the group simply holds no share."""
+    frame = pd.DataFrame({"area": ["urban", "urban", "rural", "rural"],
+                          "x": [12.0, 8.0, 0.0, 0.0], "p": [100, 100, 50, 150]})
+    parts = theil_decomposition(frame, "x", "p", "area")
+    # county mean 2000 / 400 = 5; the urban group holds the whole resource
+    between = math.log(10 / 5)
+    within = 0.6 * math.log(1.2) + 0.4 * math.log(0.8)
+    assert parts["between"] == pytest.approx(between, rel=1e-12)
+    assert parts["within"] == pytest.approx(within, rel=1e-12)
+    assert parts["total"] == pytest.approx(between + within, rel=1e-12)
+    assert not parts.isna().any()
+
+
 def test_theil_decomposition_rejects_negative_values():
     frame = pd.DataFrame({"g": ["a", "b"], "x": [1.0, -2.0], "w": [1, 1]})
     with pytest.raises(ValueError, match="values must be non-negative"):

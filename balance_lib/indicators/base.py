@@ -1,0 +1,274 @@
+"""What every rule of the indicator package shares: statuses, three-valued logic, the exact
+comparison with a threshold, and the tables of rules (by indicator id) and kinds.
+
+Statuses
+--------
+An item is ``met`` only when every part of it is known to be met, ``not_met`` when any part is
+known to fail, and ``not_assessed`` otherwise (three-valued "and": a known failure outweighs a
+missing part). A missing table or column, an empty value or a division by zero never makes an
+item ``met``.
+
+Comparing with a threshold
+--------------------------
+Values are compared unrounded (unless a rounding setting says otherwise) with a relative
+tolerance :data:`RTOL` of 1e-9: a value within a billionth of its threshold *is* the threshold.
+9 PE and art teachers for 1,000 pupils are 0.9 per 100 and meet B3 although ``9 / 1000 * 100``
+is 0.8999999999999999 in floating point; 18 / 2,000 and 27 / 3,000 likewise. The tolerance is
+far below any difference the statistics can express (one pupil in a county of a million is
+1e-6) and far above the rounding error of the arithmetic (about 1e-16), so it changes no
+comparison but those that are exact in decimal. The same :func:`compare` serves every
+threshold, 85 % floor and CV limit (``ge``: value ≥ threshold; ``le``: ≤; ``lt``: strictly <,
+so a value at the threshold does *not* meet an ``lt`` rule).
+
+>>> bool(compare(9 / 1000 * 100, 0.9, "ge")[0])
+True
+>>> bool(compare(0.15, 0.15, "lt")[0]), bool(compare(0.1499, 0.15, "lt")[0])
+(False, True)
+
+Rules and kinds
+---------------
+A rule turns the tables into rows for one indicator. The registry (``indicators.yaml``) names a
+``kind`` for every indicator: the generic kinds (``unit_ratio``, ``school_ratio``,
+``county_ratio``, ``judgement``) are implemented once, for any indicator that declares them
+(so a province adds one of them with a YAML entry and no code); indicators whose rule needs
+code are registered by id with :func:`rule` (``school_check`` and ``county_check`` kinds), the
+way papermill registers engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+KEY = ["county_id", "year"]
+SCHOOL_KEY = ["county_id", "year", "school_id"]
+CLASS_KEY = ["county_id", "year", "school_id", "level"]
+MET, NOT_MET, NOT_ASSESSED = "met", "not_met", "not_assessed"
+TRIGGERED, NOT_TRIGGERED, DISABLED = "triggered", "not_triggered", "disabled"
+STATUSES = (MET, NOT_MET, NOT_ASSESSED)
+
+#: Relative tolerance of every comparison with a threshold, floor or limit (module notes).
+RTOL = 1e-9
+
+#: Directions of the registry: value ≥ threshold, ≤ threshold, < threshold, or a judgement.
+DIRECTIONS = ("ge", "le", "lt", "bool")
+
+#: School types in the scope of B10 and B11 (小学、初中、一贯制、完全中学).
+REGULAR_TYPES = ("primary", "junior", "nine_year", "twelve_year", "complete_secondary")
+THROUGH_TYPES = ("nine_year", "twelve_year")
+
+
+# ---------------------------------------------------------------------------------------------
+# comparisons
+
+
+def compare(value: Any, threshold: Any, direction: str) -> pd.arrays.BooleanArray:
+    """``value direction threshold`` with the tolerance :data:`RTOL`; NA where either is NaN.
+
+    >>> compare([0.8999999999999999, 0.89], 0.9, "ge").tolist()
+    [True, False]
+    >>> compare([2000.0000000001, float("nan")], 2000, "le").tolist()
+    [True, <NA>]
+    """
+    v = np.atleast_1d(np.asarray(value, dtype=float))
+    t = np.broadcast_to(np.asarray(threshold, dtype=float), v.shape)
+    unknown = np.isnan(v) | np.isnan(t)
+    tol = RTOL * np.abs(t)
+    with np.errstate(invalid="ignore"):
+        if direction == "ge":
+            res = v >= t - tol
+        elif direction == "le":
+            res = v <= t + tol
+        elif direction == "lt":
+            res = v < t - tol
+        else:
+            raise ValueError(f"cannot compare with direction {direction!r}")
+    return tri(res, unknown)
+
+
+def meets(value: Any, threshold: Any, direction: str) -> np.ndarray:
+    """:func:`compare` as plain booleans (NaN → False), for the arrays of the B1–B7 engine."""
+    return true(compare(value, threshold, direction))
+
+
+def distance(value: Any, threshold: Any, direction: str) -> Any:
+    """How far ``value`` is on the wrong side of ``threshold`` (negative on the right side):
+    ``ge``: threshold − value; ``le``/``lt``: value − threshold. The one place, with
+    :func:`compare`, that reads a direction.
+
+    >>> float(distance(3.0, 4.5, "ge")), float(distance(2100, 2000, "le"))
+    (1.5, 100.0)
+    """
+    v = np.asarray(value, dtype=float)
+    t = np.asarray(threshold, dtype=float)
+    return t - v if direction == "ge" else v - t
+
+
+# ---------------------------------------------------------------------------------------------
+# three-valued logic
+
+
+def tri(values: Any, unknown: Any) -> pd.arrays.BooleanArray:
+    """A nullable boolean array: ``values`` where known, NA where ``unknown``."""
+    v = np.atleast_1d(np.asarray(values, dtype=bool))
+    m = np.broadcast_to(np.asarray(unknown, dtype=bool), v.shape)
+    return pd.arrays.BooleanArray(v & ~m, m.copy())
+
+
+def true(b: Any) -> np.ndarray:
+    """Known to be true (NA → False)."""
+    return pd.array(b, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def false(b: Any) -> np.ndarray:
+    """Known to be false (NA → False)."""
+    return (~pd.array(b, dtype="boolean")).fillna(False).to_numpy(dtype=bool)
+
+
+def status_of(met: Any) -> np.ndarray:
+    """met / not_met / not_assessed from a nullable boolean."""
+    return np.select([true(met), false(met)], [MET, NOT_MET], NOT_ASSESSED).astype(object)
+
+
+def all_of(parts: list[pd.arrays.BooleanArray]) -> pd.arrays.BooleanArray:
+    """Three-valued AND of equally long nullable booleans (False beats NA beats True)."""
+    met = parts[0]
+    for p in parts[1:]:
+        met = met & p
+    return met
+
+
+# ---------------------------------------------------------------------------------------------
+# frames
+
+
+def with_county(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True)
+    if "county_id" not in frame:
+        frame = frame.assign(county_id="")
+    return frame
+
+
+def num(frame: pd.DataFrame | None, column: str) -> np.ndarray:
+    """Column as float64; NaN where empty or when the column (or the frame) is absent."""
+    if frame is None:
+        return np.array([], dtype=float)
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+
+
+def sum_known(*arrays: np.ndarray) -> np.ndarray:
+    """Element-wise sum treating NaN as 0, NaN only where every term is NaN."""
+    stack = np.vstack(arrays)
+    out = np.nansum(stack, axis=0)
+    out[np.isnan(stack).all(axis=0)] = np.nan
+    return out
+
+
+def text(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Column as text ("" where empty or absent)."""
+    if column not in frame:
+        return pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    return frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+
+
+def school_names(frame: pd.DataFrame) -> pd.Series:
+    """The school's name, or its id where the name is empty."""
+    name = text(frame, "school_name")
+    return name.where(name != "", frame["school_id"].astype(str))
+
+
+def missing_names(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Per row: the columns among ``columns`` that are empty, joined by ", "."""
+    out = pd.Series([""] * len(frame), index=frame.index, dtype=object)
+    for col in columns:
+        empty = frame[col].isna() if col in frame else pd.Series(True, index=frame.index)
+        out = out + np.where(empty.to_numpy(), col + ", ", "")
+    return out.str.rstrip(", ")
+
+
+def keys_of(schools: pd.DataFrame) -> pd.DataFrame:
+    """The (county_id, year) pairs evaluated: those of ``schools``, sorted."""
+    return schools[KEY].drop_duplicates().sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def na_ints(n: int) -> pd.arrays.IntegerArray:
+    return pd.array([pd.NA] * n, dtype="Int64")
+
+
+def order_by_registry(frame: pd.DataFrame, keys: list[str], order: dict[str, int],
+                      id_column: str = "id") -> pd.DataFrame:
+    """Sort by ``keys`` with ``id_column`` in registry order (B1 … B32, then extensions)."""
+    return frame.sort_values(
+        keys, key=lambda c: c.map(order) if c.name == id_column else c, kind="stable"
+    ).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# rule tables
+
+#: Rules that need code, by indicator id (filled by the family modules with :func:`rule`).
+RULES: dict[str, Callable[..., Any]] = {}
+#: Generic rules, by kind (filled with :func:`kind`).
+KINDS: dict[str, Callable[..., Any]] = {}
+#: What each rule with its own code reads: table -> columns (``()``: the table as a whole).
+#: Without these inputs the rule must not find its item met (the contract test checks it).
+READS: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def rule(indicator_id: str, reads: dict[str, tuple[str, ...]] | None = None
+         ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the rule of one indicator id (``@rule("B10", reads={...})``)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if indicator_id in RULES:
+            raise ValueError(f"a rule for {indicator_id} is already registered")
+        RULES[indicator_id] = fn
+        if reads is not None:
+            READS[indicator_id] = reads
+        return fn
+
+    return register
+
+
+def inputs_of(ind: Any) -> dict[str, tuple[str, ...]]:
+    """The inputs an indicator's rule reads: table -> columns (``()``: the whole table).
+
+    Generic kinds: from the registry (numerator, denominator and parts; judged parts and
+    judgement items read ``judgements``); rules with their own code: as registered.
+    """
+    from ..units import NUMERATOR_SOURCES
+
+    def cols(terms: Any) -> list[str]:
+        return [c for c, _ in terms]
+
+    out: dict[str, list[str]] = {}
+    if ind.kind == "unit_ratio":
+        q = ind.numerator
+        out["schools"] = list(NUMERATOR_SOURCES.get(q, (q, f"{q}_primary", f"{q}_junior")))
+    elif ind.kind == "school_ratio":
+        out["schools"] = cols(ind.numerator) + cols(ind.denominator)
+    elif ind.kind == "judgement":
+        out["judgements"] = []
+    for part in ind.parts:
+        if part.judged:
+            out.setdefault("judgements", [])
+        else:
+            out.setdefault("county", []).extend(cols(part.numerator) + cols(part.denominator))
+    for table, columns in READS.get(ind.id, {}).items():
+        out.setdefault(table, []).extend(columns)
+    return {t: tuple(dict.fromkeys(c)) for t, c in out.items()}
+
+
+def kind(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the generic rule of a kind (``@kind("school_ratio")``)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        KINDS[name] = fn
+        return fn
+
+    return register

@@ -1,0 +1,164 @@
+"""Class sizes: the summary per school and level, and B12 (every class within 45 / 50).
+
+The limits and the bands 大班额 (56–65) and 超大班额 (≥ 66) come from the registry (B12's
+``thresholds``, ``large_class_min`` and ``super_large_class_min``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..columns import LEVELS
+from ..registry import Indicator, Registry
+from .base import CLASS_KEY, KEY, SCHOOL_KEY, num, rule, sum_known, tri, with_county
+from .school import SchoolCheck, blocked, school_rows
+
+CLASS_SIZE_COLUMNS = ["county_id", "year", "school_id", "level", "classes", "students",
+                      "mean_class_size", "max_class_size", "limit", "classes_over_limit",
+                      "large_classes", "super_large_classes", "classes_unknown"]
+_COUNTS = ("classes", "classes_over_limit", "large_classes", "super_large_classes",
+           "classes_unknown")
+
+
+def class_limits(registry: Registry) -> dict[str, float]:
+    """B12's limit per level (45 / 50)."""
+    ind = registry.indicator("B12")
+    return {lv: float(ind.threshold(lv)) for lv in LEVELS}
+
+
+def class_size_table(classes: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Class-size summary per (county_id, year, school_id, level).
+
+    Parameters
+    ----------
+    classes
+        ``classes.csv`` in canonical columns (year, school_id, level, class_id, students;
+        ``county_id`` optional).
+    registry
+        Limits (B12 ``primary``/``junior``) and the bands ``large_class_min`` (大班额, 56–65)
+        and ``super_large_class_min`` (超大班额, ≥ 66).
+
+    Returns
+    -------
+    DataFrame
+        ``classes`` (rows), ``students`` (sum), ``mean_class_size``, ``max_class_size``,
+        ``limit``, ``classes_over_limit`` (students > limit), ``large_classes``
+        (large_class_min ≤ students < super_large_class_min), ``super_large_classes``
+        (≥ super_large_class_min) and ``classes_unknown`` (classes without a student count).
+
+    Examples
+    --------
+    >>> from balance_lib.registry import load_registry
+    >>> c = pd.DataFrame({"year": 2024, "school_id": "S1", "level": "primary",
+    ...                   "class_id": ["a", "b", "c"], "students": [45.0, 46.0, 66.0]})
+    >>> t = class_size_table(c, load_registry())
+    >>> r = t.iloc[0]
+    >>> int(r.classes), int(r.max_class_size), int(r.classes_over_limit), int(r.large_classes)
+    (3, 66, 2, 0)
+    >>> int(r.super_large_classes)
+    1
+    """
+    ind = registry.indicator("B12")
+    large_min = float(ind.extra["large_class_min"])
+    super_min = float(ind.extra["super_large_class_min"])
+    c = with_county(classes)
+    if c.empty:
+        return pd.DataFrame({col: pd.Series(dtype=object) for col in CLASS_SIZE_COLUMNS})
+    size = num(c, "students")
+    level = c["level"].astype(str).to_numpy()
+    limit = pd.Series(level).map(class_limits(registry)).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        work = pd.DataFrame({
+            "county_id": c["county_id"].to_numpy(),
+            "year": c["year"].to_numpy(),
+            "school_id": c["school_id"].to_numpy(),
+            "level": level,
+            "size": size,
+            "limit": limit,
+            "over": (size > limit).astype(int),
+            "large": ((size >= large_min) & (size < super_min)).astype(int),
+            "super": (size >= super_min).astype(int),
+            "unknown": np.isnan(size).astype(int),
+        })
+    g = work.groupby(CLASS_KEY, sort=True, observed=True)
+    out = g.agg(
+        classes=("size", "size"),
+        students=("size", "sum"),
+        mean_class_size=("size", "mean"),
+        max_class_size=("size", "max"),
+        limit=("limit", "first"),
+        classes_over_limit=("over", "sum"),
+        large_classes=("large", "sum"),
+        super_large_classes=("super", "sum"),
+        classes_unknown=("unknown", "sum"),
+    ).reset_index()
+    return out[CLASS_SIZE_COLUMNS]
+
+
+def empty_class_sizes(registry: Registry) -> pd.DataFrame:
+    return class_size_table(
+        pd.DataFrame(columns=["year", "school_id", "level", "class_id", "students"]), registry)
+
+
+@rule("B12", reads={"classes": ()})
+def b12(ind: Indicator, s: pd.DataFrame, sizes: pd.DataFrame | None, registry: Registry,
+        **_: Any) -> SchoolCheck:
+    """Every class of a school within the limit of its level; a school is judged on the
+    classes of ``classes.csv`` (special schools and years without school rows left out)."""
+    if sizes is None:
+        return blocked("B12", "no_classes_table", direction="le")
+    types = s["school_type"].astype(str)
+    compulsory = np.nan_to_num(sum_known(num(s, "students_primary"), num(s, "students_junior")))
+    listed = s[SCHOOL_KEY].assign(school_id=s["school_id"].astype(str))
+    schools = s[(types != "special").to_numpy() & (compulsory > 0)]
+    special_ids = listed[(types == "special").to_numpy()]
+    sz = sizes.assign(school_id=sizes["school_id"].astype(str))
+    sz = sz.merge(special_ids.assign(_special=True), on=SCHOOL_KEY, how="left")
+    sz = sz[sz["_special"].isna()].drop(columns="_special")
+    sz = sz.merge(listed.drop_duplicates(KEY)[KEY], on=KEY, how="inner")  # reported years only
+    sz = sz.assign(_excess=(sz["max_class_size"] - sz["limit"]).fillna(-np.inf))
+
+    per = sz.pivot_table(index=SCHOOL_KEY, columns="level", values=list(_COUNTS),
+                         aggfunc="sum", fill_value=0, observed=True)
+    per.columns = [f"{a}_{b}" for a, b in per.columns]
+    per = per.reset_index()
+    for lv in LEVELS:
+        for col in _COUNTS:
+            if f"{col}_{lv}" not in per:
+                per[f"{col}_{lv}"] = 0
+    worst = (sz.sort_values([*SCHOOL_KEY, "_excess", "level"],
+                            ascending=[True] * 3 + [False, True], kind="stable")
+             .groupby(SCHOOL_KEY, as_index=False).head(1)[[*SCHOOL_KEY, "max_class_size",
+                                                           "limit"]])
+    maxes = sz.pivot_table(index=SCHOOL_KEY, columns="level", values="max_class_size",
+                           aggfunc="max", observed=True)
+    maxes = maxes.reindex(columns=list(LEVELS)).add_prefix("max_").reset_index()
+    per = per.merge(worst, on=SCHOOL_KEY, how="left").merge(maxes, on=SCHOOL_KEY, how="left")
+
+    base = schools[[*SCHOOL_KEY, "school_name"]].assign(school_id=schools["school_id"].astype(str))
+    extra = per[SCHOOL_KEY].merge(base[SCHOOL_KEY], on=SCHOOL_KEY, how="left", indicator=True)
+    extra = extra[extra["_merge"] == "left_only"][SCHOOL_KEY]
+    names = s[SCHOOL_KEY + ["school_name"]].assign(school_id=s["school_id"].astype(str))
+    extra = extra.merge(names.drop_duplicates(SCHOOL_KEY), on=SCHOOL_KEY, how="left")
+    t = pd.concat([base, extra], ignore_index=True).merge(per, on=SCHOOL_KEY, how="left")
+    has_rows = t["limit"].notna().to_numpy()
+
+    def col(name: str) -> np.ndarray:
+        return t[name].fillna(0).to_numpy(float)
+
+    over = col("classes_over_limit_primary") + col("classes_over_limit_junior")
+    unknown = col("classes_unknown_primary") + col("classes_unknown_junior")
+    met = tri(over == 0, ~has_rows | ((over == 0) & (unknown > 0)))
+    facts: dict[str, Any] = {"has_rows": has_rows, "classes_unknown": unknown}
+    for lv in LEVELS:
+        facts[f"classes_{lv}"] = col(f"classes_{lv}")
+        facts[f"max_{lv}"] = t[f"max_{lv}"].to_numpy(float)
+        for name in ("classes_over_limit", "large_classes", "super_large_classes"):
+            facts[f"{name}_{lv}"] = col(f"{name}_{lv}")
+    reason = np.where(has_rows, "classes_unknown", "no_class_rows")
+    rows = school_rows(t, np.ones(len(t), dtype=bool), t["max_class_size"], t["limit"], met,
+                       over, reason, "", facts=facts)
+    return SchoolCheck("B12", rows, "le", empty_met=False)

@@ -1,0 +1,216 @@
+"""Per-unit resources (B1–B7 and any ``unit_ratio`` extension): values, the school rule and
+the inter-school 差异系数.
+
+All counties, years and levels are evaluated in one vectorised pass: per-unit values are array
+arithmetic on the unit table (:func:`balance_lib.units.build_units`), and the CVs are one
+grouped aggregation (:func:`balance_lib.variation.grouped_weighted_cv`) over integer group
+codes. No Python loop runs over schools or counties.
+
+Value of indicator *k* for unit *i*: X = R / P × scale, R the registry's ``numerator`` column of
+the unit table (scale 100 for the "每百名学生" indicators). A value meets its threshold when
+X ≥ T and its floor when X ≥ floor_ratio·T (85 %, from the registry), both on the unrounded
+value unless ``threshold_rounding`` is set, with the tolerance of
+:func:`balance_lib.indicators.base.compare` (9 teachers for 1,000 pupils meet 0.9 per 100). A
+unit passes when at least ``min_met`` (6) of the seven values of the school rule
+(``in_school_rule``) meet the threshold and all seven meet the floor. The county value is
+Σ R / Σ P (× scale), the CV the student-weighted population CV, compared with its limit
+(≤, same tolerance) per level.
+
+A county meets a unit indicator when each of its CVs is within the limit and no unit that
+misses the threshold fails the school rule because of it (for an extension outside the school
+rule: when every unit meets the threshold).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..registry import Registry
+from ..settings import Settings
+from ..units import UNIT_KEY, build_units, sort_units
+from ..variation import grouped_weighted_cv
+from .base import MET, NOT_MET, compare, distance, kind, meets
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class ResourceResult:
+    """What the unit engine returns.
+
+    ``units``: one row per unit: :data:`balance_lib.units.UNIT_KEY`, school info, ``students``,
+    the raw numerators, and per indicator id ``value_B1`` …, ``threshold_B1`` …, ``met_B1`` …,
+    ``floor_met_B1`` …, ``shortfall_B1`` … (natural units to reach the threshold, 0 when met),
+    then ``met_count``, ``below_floor`` and ``passes`` (the school rule, over the seven
+    indicators of the rule).
+
+    ``variation``: one row per (county_id, year, level, indicator): ``n_units``, ``students``,
+    ``county_value``, ``threshold``, ``cv``, ``limit`` (NaN without one), ``met``,
+    ``cv_unweighted``, ``cv_sample``.
+
+    ``indicator_ids``: the school rule's indicators (B1–B7); ``unit_ids``: every unit
+    indicator (B1–B7, then extensions).
+    """
+
+    units: pd.DataFrame
+    variation: pd.DataFrame
+    indicator_ids: tuple[str, ...]
+    unit_ids: tuple[str, ...] = ()
+
+
+def _round(x: np.ndarray, decimals: int | None) -> np.ndarray:
+    return x if decimals is None else np.round(x, decimals)
+
+
+def evaluate_units(units: pd.DataFrame, settings: Settings, registry: Registry) -> pd.DataFrame:
+    """Add values, met flags, shortfalls, ``met_count`` and ``passes`` to a unit table."""
+    table = registry.resource_table()
+    level = units["level"].to_numpy()
+    students = units["students"].to_numpy(dtype=float)
+    out = {}
+    met_all, floor_all = [], []
+    for ind in registry.unit_indicators:
+        rows = table[table.indicator == ind.id].set_index("level")
+        thr = rows["threshold"].reindex(level).to_numpy()
+        floor = rows["floor"].reindex(level).to_numpy()
+        numer = units[ind.numerator].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = numer / students * ind.scale
+        shown = _round(value, settings.threshold_rounding)
+        met = meets(shown, thr, ind.direction)
+        floor_met = meets(shown, floor, ind.direction)
+        need = distance(numer, thr * students / ind.scale, ind.direction)
+        if ind.shortfall_integer:
+            short = np.maximum(np.ceil(need - _EPS), 1.0)
+        else:
+            short = np.maximum(need, 0.0)
+        out[f"value_{ind.id}"] = value
+        out[f"threshold_{ind.id}"] = thr
+        out[f"met_{ind.id}"] = met
+        out[f"floor_met_{ind.id}"] = floor_met
+        out[f"shortfall_{ind.id}"] = np.where(met, 0.0, short)
+        if ind.in_school_rule:
+            met_all.append(met)
+            floor_all.append(floor_met)
+    met_m = np.column_stack(met_all)
+    floor_m = np.column_stack(floor_all)
+    out["met_count"] = met_m.sum(axis=1)
+    out["below_floor"] = (~floor_m).sum(axis=1)
+    out["passes"] = (out["met_count"] >= registry.min_met) & floor_m.all(axis=1)
+    return pd.concat([units, pd.DataFrame(out, index=units.index)], axis=1)
+
+
+def variation_table(units: pd.DataFrame, settings: Settings, registry: Registry) -> pd.DataFrame:
+    """Student-weighted CV of every unit indicator per (county_id, year, level), one pass."""
+    ids = [i.id for i in registry.unit_indicators]
+    groups = units.groupby(["county_id", "year", "level"], sort=True, observed=True)
+    gid = groups.ngroup().to_numpy()
+    keys = groups.size().reset_index()[["county_id", "year", "level"]]
+    n, k = len(units), len(ids)
+    long = pd.DataFrame(
+        {
+            "group": np.repeat(gid, k),
+            "indicator": np.tile(np.arange(k), n),
+            "value": np.column_stack([units[f"value_{i}"].to_numpy(float) for i in ids]).ravel(),
+            "students": np.repeat(units["students"].to_numpy(float), k),
+        }
+    )
+    stats = grouped_weighted_cv(long, "value", "students", ["group", "indicator"])
+    stats = stats.rename(columns={"mean": "county_value", "total_weight": "students"})
+    stats = pd.concat(
+        [keys.iloc[stats["group"].to_numpy()].reset_index(drop=True), stats.drop(columns="group")],
+        axis=1,
+    )
+    stats["indicator"] = np.asarray(ids)[stats["indicator"].to_numpy()]
+    table = registry.resource_table()[["indicator", "level", "threshold", "cv_limit"]]
+    stats = stats.merge(table, on=["indicator", "level"], how="left").rename(
+        columns={"cv_limit": "limit"}
+    )
+    cv = _round(stats["cv"].to_numpy(), settings.cv_rounding)
+    limit = stats["limit"].to_numpy(float)
+    # no limit (an extension without one): nothing to fail
+    stats["met"] = np.where(np.isnan(limit), True, np.asarray(compare(cv, limit, "le")
+                                                                .fillna(False), dtype=bool))
+    cols = ["county_id", "year", "level", "indicator", "n_units", "students", "county_value",
+            "threshold", "cv", "limit", "met", "cv_unweighted", "cv_sample"]
+    stats["_order"] = stats["indicator"].map({i: n for n, i in enumerate(ids)})
+    stats = sort_units(stats, ["county_id", "year", "level", "_order"])
+    return stats[cols]
+
+
+@kind("unit_ratio")  # every unit_ratio indicator of the registry, in one pass
+def evaluate_resources(
+    schools: pd.DataFrame,
+    settings: Settings | None = None,
+    registry: Registry | None = None,
+) -> ResourceResult:
+    """Evaluate every unit indicator for every county, year and level in ``schools`` at once."""
+    from ..registry import load_registry
+
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    extra = tuple(i.numerator for i in registry.unit_indicators if not i.in_school_rule)
+    units = build_units(schools, settings, extra_numerators=extra)
+    units = evaluate_units(units, settings, registry)
+    variation = variation_table(units, settings, registry)
+    return ResourceResult(
+        units=units,
+        variation=variation,
+        indicator_ids=tuple(i.id for i in registry.resource_indicators),
+        unit_ids=tuple(i.id for i in registry.unit_indicators),
+    )
+
+
+def long_values(result: ResourceResult) -> pd.DataFrame:
+    """Tidy view: one row per unit and indicator (for notebooks and charts)."""
+    frames = []
+    for ind in result.unit_ids or result.indicator_ids:
+        f = result.units[[*UNIT_KEY, "school_name", "students"]].copy()
+        f["indicator"] = ind
+        for col in ("value", "threshold", "met", "floor_met", "shortfall"):
+            f[col] = result.units[f"{col}_{ind}"].to_numpy()
+        frames.append(f)
+    return pd.concat(frames, ignore_index=True)
+
+
+#: Columns of :func:`unit_items`.
+UNIT_ITEM_COLUMNS = ["county_id", "year", "id", "status", "n_units", "n_missing", "n_blocking",
+                     "cv_met"]
+
+
+def unit_items(result: ResourceResult, registry: Registry) -> pd.DataFrame:
+    """County status of every unit indicator, per (county_id, year): ``n_units``,
+    ``n_missing`` (units below the threshold), ``n_blocking`` (of them, units failing the
+    school rule; for an extension: all of them), ``cv_met`` (every CV within its limit)."""
+    u, var = result.units, result.variation
+    ids = list(result.unit_ids or result.indicator_ids)
+    if u.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in UNIT_ITEM_COLUMNS})
+    keys = u[["county_id", "year"]]
+    g = keys.groupby(["county_id", "year"], sort=True)
+    base = g.size().rename("n_units").reset_index()
+    fails = ~u["passes"].to_numpy(bool)
+    frames = []
+    cv_ok = var.groupby(["county_id", "year", "indicator"], sort=False)["met"].all()
+    for ind_id in ids:
+        ind = registry.indicator(ind_id)
+        missing = ~u[f"met_{ind_id}"].to_numpy(bool)
+        blocking = missing & fails if ind.in_school_rule else missing
+        c = (pd.DataFrame({"county_id": keys["county_id"].to_numpy(),
+                           "year": keys["year"].to_numpy(),
+                           "n_missing": missing.astype(int), "n_blocking": blocking.astype(int)})
+             .groupby(["county_id", "year"], sort=True).sum().reset_index())
+        f = base.merge(c, on=["county_id", "year"], how="left")
+        f["id"] = ind_id
+        ok = cv_ok.reindex(pd.MultiIndex.from_arrays(
+            [f["county_id"], f["year"], f["id"]])).fillna(True).to_numpy(bool)
+        f["cv_met"] = ok
+        f["status"] = np.where(ok & (f["n_blocking"].to_numpy() == 0), MET, NOT_MET)
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    for col in ("n_units", "n_missing", "n_blocking"):
+        out[col] = out[col].astype("int64")
+    return out[UNIT_ITEM_COLUMNS]
