@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/scenario.py
+	$(BIN)/python benchmarks/unit_items.py
 
 report: setup
 	$(REPORT)
