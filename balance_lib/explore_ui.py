@@ -473,7 +473,8 @@ class ExplorerUI:
                 b.add_class(f"bx-table-{k}-{n}")
             for n, b in enumerate(self._tab_images[k]):
                 b.add_class(f"bx-chart-{k}-{n}")
-        self.tabs.children = [ipw.VBox([*self._tab_tables[k], *self._tab_images[k]])
+        notes = {k: ipw.HTML(_html(w(f"note_{k}", lang), "bx-hint")) for k in TABS}  # how to read
+        self.tabs.children = [ipw.VBox([notes[k], *self._tab_tables[k], *self._tab_images[k]])
                               for k in TABS]
         self.tabs.titles = tuple(w(f"tab_{k}", lang) for k in TABS)
         self.tabs.observe(self._on_tab, "selected_index")

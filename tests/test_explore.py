@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from balance_lib import explore as ex
 from balance_lib import explore_ui as xu
-from balance_lib import render
+from balance_lib import render, words
 from balance_lib import report as rp
 from balance_lib import scenario_report as sr
 from balance_lib import scenario_spec as spec
@@ -487,6 +487,25 @@ def test_the_explorer_speaks_english(tiny):
     assert ui.tabs.titles[0] == "Class sizes" and ui.save_button.description == "Save scenario"
     assert [f.title.value for f in ui._fields][:1] == ['<span class="bx-label">from school '
                                                         'year *</span>']
+    notes = {k: box.children[0].value for k, box in zip(xu.TABS, ui.tabs.children, strict=True)}
+    assert "over: classes above 45/50; large: 56 or more." in notes["classes"]
+    assert "* above the limit" in notes["cv"] and "* above the limit" in notes["size"]
+    assert notes["units"].startswith('<span class="bx-hint">B1–B7 met, n/7: baseline → scenario;')
+
+
+def test_each_tab_says_how_to_read_it_with_the_registrys_limits(tmp_path):
+    """The note atop each tab explains "baseline → scenario" and the stars, with the limits of
+    the registry in force (a province's 40/45 classes here)."""
+    before = words._REGISTRY.get()
+    try:
+        d = rp.load(TINY, indicators=str(PROJECT_ROOT / "params" / "province-example.yaml"))
+        ui = ui_of(ex.Explorer(d, TINY_SCENARIO))
+    finally:
+        words.set_registry(before)  # the other tests keep the national registry's words
+    notes = [box.children[0].value for box in ui.tabs.children]
+    assert "超标班：超过 40/45 人的班级" in notes[0]
+    assert notes[-1].startswith('<span class="bx-hint">B1–B7 达标项数 n/7：基准 → 情景；')
+    assert all(n.startswith('<span class="bx-hint">') and "基准 → 情景" in n for n in notes)
 
 
 def test_the_page_embeds_the_font_for_its_chinese(tiny):

@@ -184,6 +184,8 @@ def run_the_explorer(page, lab: Lab, saved: Path, shots: Path, times: dict[str, 
                      ) -> None:
     t0 = time.monotonic()
     page.set_default_timeout(45_000)
+    requested: list[str] = []  # nothing from the internet: no CDN, no font, no news feed
+    page.on("request", lambda r: requested.append(r.url))
     page.goto(f"{lab.url}/lab/tree/{NOTEBOOK.name}?token={lab.token}")
     page.wait_for_function(
         "() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
@@ -232,3 +234,5 @@ def run_the_explorer(page, lab: Lab, saved: Path, shots: Path, times: dict[str, 
     page.wait_for_function(
         "() => document.querySelector('.bx-save-message').textContent.includes('已保存')")
     assert saved.is_file()
+    elsewhere = [u for u in requested if not u.startswith((f"{lab.url}/", "data:", "blob:"))]
+    assert requested and not elsewhere, elsewhere
