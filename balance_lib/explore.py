@@ -306,9 +306,10 @@ class Explorer:
         raw = raw if isinstance(raw, Mapping) else {}
         self.name = str(raw.get("name") or w("default_name"))
         self.description = str(raw.get("description") or "")
+        # no ``entry`` unless the file gives one: the loader's default (births when the data
+        # have them for every projected year) is then what balance scenario uses too
         self.projection: dict[str, Any] = {
             "target_year": _PROJECTION_DEFAULTS.target_year,
-            "entry": _PROJECTION_DEFAULTS.entry,
             "class_policy": _PROJECTION_DEFAULTS.class_policy}
         if isinstance(raw.get("projection"), Mapping):
             self.projection.update({str(k): v for k, v in raw["projection"].items()})
@@ -387,6 +388,11 @@ class Explorer:
             self.projection.pop(name, None)
         else:
             self.projection[name] = value
+
+    def entry(self) -> str:
+        """The grade-1 entry method in force: the state's, else the loader's default."""
+        entry = self.projection.get("entry")
+        return entry if entry is not None else self._settings_or_default().entry
 
     def target_year(self) -> int:
         t = self.projection.get("target_year")

@@ -548,7 +548,7 @@ class ExplorerUI:
         years = list(range(last + 1, max(last + 11, 2036)))
         pol = ex_.projection.get("class_policy")
         popts = [(w("policy_keep", lang), "keep"), (w("policy_open", lang), "open")]
-        entry = ex_.projection.get("entry")
+        entry = ex_.entry()
         eopts = [(w("entry_trend", lang), "trend"), (w("entry_mean", lang), "mean")]
         if "births" in ex_.projection or entry == "births":
             eopts.append((w("entry_births", lang), "births"))
@@ -614,6 +614,7 @@ class ExplorerUI:
         if self._quiet:
             return
         self.ex.set_projection(name, value)
+        self._show_settings()  # the default entry method follows the target year
         self._build_form()  # the years a change may take follow the target year
         self.refresh()
 

@@ -204,6 +204,20 @@ def test_the_saved_file_is_the_same_bytes_for_the_same_changes(tiny, tmp_path):
     assert yaml_ids_are_text(p1)
 
 
+def test_the_entry_method_is_the_loaders_default_unless_chosen(tiny, tmp_path):
+    """A file without ``entry`` keeps none (so the explorer and balance scenario take the same
+    default); the form shows the default in force, and a choice is written."""
+    e = ex.Explorer(tiny, TINY_SCENARIO)
+    assert "entry" not in e.raw()["projection"] and "entry:" not in e.to_yaml()
+    assert e.entry() == load_scenario(PROJECT_ROOT / TINY_SCENARIO, e.facts).settings.entry
+    ui = ui_of(e)
+    assert ui.entry.value == e.entry() and "entry" not in e.projection
+    ui.entry.value = "mean"
+    assert e.projection["entry"] == "mean" and ui.last.result.scenario.settings.entry == "mean"
+    path, sc = e.save(tmp_path / "mean.yaml")
+    assert sc.settings.entry == "mean" and "entry: mean" in path.read_text(encoding="utf-8")
+
+
 def yaml_ids_are_text(path) -> bool:
     import yaml
 
