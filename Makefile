@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: setup
-	$(BIN)/balance validate data/sample
+	$(BIN)/balance validate data/sample --strict
 	$(BIN)/balance evaluate data/sample --year 2025
 	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx
 	$(BIN)/balance scenario data/sample --scenario params/scenarios/new-school-2026.yaml
@@ -43,6 +43,7 @@ bench: setup
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/scenario.py
 	$(BIN)/python benchmarks/unit_items.py
+	$(BIN)/python benchmarks/validate_memory.py
 
 report: setup
 	$(REPORT)

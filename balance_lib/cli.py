@@ -6,13 +6,12 @@ settings or arguments), with every problem listed and nothing written.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from .atomic import write_atomic
+from .atomic import STDOUT, OutputError, prepare_folder, write_output
 
 app = typer.Typer(
     add_completion=False,
@@ -21,11 +20,22 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+MAPPING_HELP = ("Header mapping YAML: the county's own headers → canonical names "
+                "(data/README.md)")
 
 
 def _fail(message: str) -> None:
-    typer.echo(message.rstrip("\n"), err=True)
+    from .safetext import terminal
+
+    typer.echo(terminal(message.rstrip("\n")), err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _say(message: str, err: bool = False) -> None:
+    """A line for the terminal; data in it (names, ids, paths) cannot control the terminal."""
+    from .safetext import terminal
+
+    typer.echo(terminal(message), err=err)
 
 
 def to_json(obj: Any) -> bytes:
@@ -35,27 +45,39 @@ def to_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def _load(data: Path, lang: str, registry: Any = None):
-    """The county's tables, checked (every problem, exit 2). ``registry``: an extended
-    registry whose extra columns the reader must accept."""
+def _load(data: Path, lang: str, mapping: Path | None = None, registry: Any = None):
+    """The county, validated, with the one-line summary of its cross-table warnings on stderr.
+    ``registry``: an extended registry whose extra columns the reader must accept."""
     from .io import DataError, load_county
     from .schemas import format_report
 
     try:
-        return load_county(data, registry=registry)
+        county = load_county(data, mapping, registry=registry)
     except DataError as exc:
         _fail(format_report(exc.problems, lang=lang))
+    _warn_summary(county, lang)
+    return county
 
 
-def _load_excluding(data: Path, lang: str, registry: Any = None):
+def _load_excluding(data: Path, lang: str, mapping: Path | None = None, registry: Any = None):
     """The lenient load of ``balance report``: (county, excluded schools' problems)."""
     from .io import DataError, load_county_excluding
     from .schemas import format_report
 
     try:
-        return load_county_excluding(data, registry=registry)
+        county, excluded = load_county_excluding(data, mapping, registry=registry)
     except DataError as exc:
         _fail(format_report(exc.problems, lang=lang))
+    _warn_summary(county, lang)
+    return county, excluded
+
+
+def _warn_summary(county: Any, lang: str) -> None:
+    from .consistency import cross_checks, warning_summary
+
+    line = warning_summary(cross_checks(county), lang)
+    if line:
+        _say(line, err=True)
 
 
 def _registry(indicators: Path | None):
@@ -90,24 +112,59 @@ def dataset_info(data: Path) -> dict[str, Any]:
     return info
 
 
-def _emit(text: bytes, output: Path | None) -> None:
-    """``text`` to stdout, or atomically to ``output`` (then its path on stderr)."""
-    if output is None:
-        sys.stdout.buffer.write(text)
-        sys.stdout.flush()
-    else:
-        write_atomic(output, text)
-        typer.echo(f"→ {output}", err=True)
+def _emit(text: bytes, output: Path | None, lang: str = "zh") -> None:
+    """``text`` to stdout (no ``output``, or ``-``), or atomically to ``output`` (then its path
+    on stderr); a file that cannot be written exits 2 with the reason."""
+    try:
+        written = write_output(STDOUT if output is None else output, text)
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    if written is not None:
+        _say(f"→ {written}", err=True)
 
 
-def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Path | None):
+def _check_output(output: Path | None, lang: str, *inputs: Path | None) -> None:
+    """Exit 2 before any work when ``output`` is one of the inputs, or a file the data folder
+    would read as a table next time (``--output data/schools.csv``)."""
+    from .io import TABLE_SUFFIXES, _table_of
+
+    from .atomic import check_target
+
+    if output is None or str(output) == STDOUT:
+        return
+    out = Path(output)
+    try:
+        check_target(out)  # refused now, before any work, rather than after it
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    for given in inputs:
+        if given is None:
+            continue
+        given = Path(given)
+        clash = False
+        try:
+            clash = out.exists() and given.exists() and out.samefile(given)
+        except OSError:
+            pass
+        if given.is_dir() and out.absolute().parent == given.absolute() and (
+                out.suffix.lower() in TABLE_SUFFIXES and _table_of(out.stem) is not None):
+            clash = True
+        if clash:
+            _fail(f"--output {output}: 这是输入文件（或会被当作输入表读取），不能覆盖"
+                  if lang == "zh" else
+                  f"--output {output}: this is an input (or would be read as an input table); "
+                  "it is never overwritten")
+
+
+def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Path | None,
+            mapping: Path | None = None):
     """The checks and loads ``evaluate`` and ``scenario`` share: (settings, registry, county),
     or exit 2."""
     _check_lang(lang)
     if fmt not in ("table", "json"):
         _fail(f"--format must be table or json, got {fmt!r}")
     settings, registry = _settings(params), _registry(indicators)
-    return settings, registry, _load(data, lang, registry)
+    return settings, registry, _load(data, lang, mapping, registry)
 
 
 def _check_lang(lang: str) -> str:
@@ -119,15 +176,35 @@ def _check_lang(lang: str) -> str:
 @app.command()
 def validate(
     data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Cross-table and year-to-year warnings are problems (exit 2)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
-    """Check a county's data and list every problem (file, row, school, year, column)."""
+    """Check a county's data and list every problem (file, row, school, year, column), then the
+    cross-table and year-to-year warnings (problems with --strict)."""
+    from .columns import vocabulary_for
+    from .consistency import cross_checks, format_warnings
+    from .io import read_county
+    from .schemas import format_report, sort_problems
+    from .schemas import validate as check
+
     _check_lang(lang)
-    county = _load(data, lang)
+    registry = _registry(indicators) if indicators else None
+    with vocabulary_for(registry):  # a provincial file's extra columns are read and checked
+        county, problems = read_county(data, mapping)
+        problems = sort_problems([*problems, *check(county)])
+    warnings = cross_checks(county)
+    if strict:
+        problems, warnings = sort_problems([*problems, *warnings]), []
+    tail = f"\n{format_warnings(warnings, lang)}" if warnings else ""
+    if problems:
+        _fail(format_report(problems, lang=lang) + tail)
     n = {t: len(f) for t, f in county.tables.items()}
     summary = "，".join(f"{t} {k} 行" for t, k in n.items()) if lang == "zh" else ", ".join(
         f"{t}: {k} rows" for t, k in n.items())
-    typer.echo(("数据检查通过: " if lang == "zh" else "Data are valid: ") + summary)
+    _say(("数据检查通过: " if lang == "zh" else "Data are valid: ") + summary + tail)
 
 
 @app.command()
@@ -138,14 +215,17 @@ def evaluate(
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """Evaluate one year: B1–B7 per school unit, 差异系数, B8–B32, vetoes and the verdict."""
     from .indicators import evaluate as run
     from .results import build_evaluation
+    from .safetext import terminal
     from .textout import render_evaluation
 
-    settings, registry, county = _inputs(data, fmt, params, lang, indicators)
+    _check_output(output, lang, data, params, indicators, mapping)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping)
     schools = county.schools
     years = sorted(int(y) for y in schools["year"].unique())
     if year not in years:
@@ -159,8 +239,8 @@ def evaluate(
     if fmt == "json":
         text = to_json(evaluation)
     else:
-        text = render_evaluation(evaluation, registry, lang=lang).encode("utf-8")
-    _emit(text, output)
+        text = terminal(render_evaluation(evaluation, registry, lang=lang)).encode("utf-8")
+    _emit(text, output, lang)
 
 
 @app.command()
@@ -171,31 +251,45 @@ def ledger(
     output: Path = typer.Option(..., "--output", help="ledger.xlsx (recommended) or ledger.csv"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
-    """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status."""
-    from .excel import write_ledger
+    """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status.
+
+    ``--output -`` writes the CSV form to standard output.
+    """
+    from .excel import csv_bytes, write_ledger
     from .ledger import LedgerError, make_ledger
 
     _check_lang(lang)
-    if output.suffix.lower() not in (".xlsx", ".csv"):
-        _fail(f"--output must end with .xlsx or .csv, got {output.name!r}")
+    to_stdout = str(output) == STDOUT
+    if not to_stdout and output.suffix.lower() not in (".xlsx", ".csv"):
+        _fail(f"--output must end with .xlsx or .csv (or be - for CSV on stdout), got "
+              f"{output.name!r}")
+    _check_output(output, lang, data, params, indicators, mapping)
     settings = _settings(params)
     registry = _registry(indicators)
-    county = _load(data, lang, registry)
+    county = _load(data, lang, mapping, registry)
     try:
         frames = make_ledger(county.tables, settings, registry, year_from=year_from,
                              year_to=year_to, lang=lang)
     except LedgerError as exc:
         _fail(f"{data}: {exc}")
     info = dataset_info(data)
-    write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry)
+    try:
+        if to_stdout:
+            write_output(STDOUT, csv_bytes(frames, lang=lang, note=info.get("note"),
+                                           registry=registry))
+        else:
+            write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry)
+    except OutputError as exc:
+        _fail(exc.format(lang))
     n_open = int((frames.ledger["status"] == "open").sum()) if len(frames.ledger) else 0
-    typer.echo(
+    _say(
         (f"问题台账 {frames.year_from}–{frames.year_to}: {len(frames.ledger)} 条，"
          f"其中 {n_open} 条未销号 → {output}") if lang == "zh" else
-        f"Ledger {frames.year_from}–{frames.year_to}: {len(frames.ledger)} rows, {n_open} open → {output}"
-    )
+        f"Ledger {frames.year_from}–{frames.year_to}: {len(frames.ledger)} rows, {n_open} open → {output}",
+        err=to_stdout)
 
 
 @app.command()
@@ -207,6 +301,7 @@ def report(
     jobs: int | None = typer.Option(None, "--jobs", min=1, help="Parallel reports (default: cores)"),
     force: bool = typer.Option(False, "--force", help="Rebuild reports whose inputs are unchanged"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
     scenario_files: list[Path] = typer.Option(  # noqa: B008 - typer's way
         [], "--scenario", help="Also render this scenario (30-scenario); repeatable"),
@@ -225,6 +320,7 @@ def report(
     the other reports are computed without it, its own report is marked failed with the
     problems, and the command exits 1 at the end. Problems not tied to a school exit 2.
     """
+    from .lifecycle import Interrupted
     from .words import label
     from .render import data_hash, parse_years, plan_jobs, render_batch
     from .report import ReportParamError, check_params, school_ids_of
@@ -244,12 +340,17 @@ def report(
         _fail("--scheduler is only used with --executor dask")
     _settings(params)
     registry = _registry(indicators)
-    county, excluded = _load_excluding(data, lang, registry)
+    county, excluded = _load_excluding(data, lang, mapping, registry)
     available = sorted(int(y) for y in county.schools["year"].unique())
     try:
         chosen = parse_years(years, available)
-    except ValueError:
-        _fail(f"--years: expected e.g. 2022-2025, got {years!r}")
+    except ValueError as exc:
+        _fail(f"--years: {exc}")
+    # the folder is made only once the data are known good: a bad input writes nothing
+    try:
+        prepare_folder(out)
+    except OutputError as exc:
+        _fail(f"--out: {exc.format(lang)}")
     if schools == "all":  # the excluded schools too: their reports show them as failed
         ids = sorted({*school_ids_of(county), *excluded})
     elif schools == "none":
@@ -266,30 +367,36 @@ def report(
         _fail(f"{data}: {exc}")
     if excluded:
         problems = [p for ps in excluded.values() for p in ps]
-        typer.echo(f"警告 / warning: {len(excluded)} 所学校的数据有问题，已排除（县域值和差异系数"
-                   f"不含这些学校，其一校一册标记为失败）/ {len(excluded)} school(s) excluded: "
-                   f"{', '.join(excluded)}\n{format_report(problems, lang=lang)}", err=True)
+        _say(f"警告 / warning: {len(excluded)} 所学校的数据有问题，已排除（县域值和差异系数"
+             f"不含这些学校，其一校一册标记为失败）/ {len(excluded)} school(s) excluded: "
+             f"{', '.join(excluded)}\n{format_report(problems, lang=lang)}", err=True)
     s = county.schools
     names = {**county.excluded_names,
              **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
                      scenarios=_check_scenarios(scenario_files, county, lang), lang=lang,
-                     indicators=indicators)
+                     indicators=indicators, mapping=mapping)
     info = dataset_info(data)
     synthetic = info.get("note") if lang == "zh" else (
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
-    batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators), n_jobs=jobs,
-                         force=force,
-                         note=note or None,
-                         title=label("index_title", lang, county=Path(data).name),
-                         executor=executor, scheduler=scheduler, lang=lang)
+    try:
+        batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
+                             force=force, note=note or None,
+                             title=label("index_title", lang, county=Path(data).name),
+                             executor=executor, scheduler=scheduler, lang=lang)
+    except OutputError as exc:  # the manifest or the index (each report records its own)
+        _fail(exc.format(lang))
+    except Interrupted as exc:
+        _say(f"已中断 / interrupted ({exc}): 已完成的报告已记入 manifest；重新运行即可继续 / the "
+             f"reports finished so far are in the manifest; run again to go on", err=True)
+        raise typer.Exit(128 + exc.signum) from None
     for o in batch.failed:
-        typer.echo(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
+        _say(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
     if excluded:
-        typer.echo(f"已排除 / excluded (data problems above): {', '.join(excluded)}", err=True)
-    typer.echo(f"{batch.summary()} → {Path(out) / batch.index}")
+        _say(f"已排除 / excluded (data problems above): {', '.join(excluded)}", err=True)
+    _say(f"{batch.summary()} → {Path(out) / batch.index}")
     if batch.failed or excluded:
         raise typer.Exit(1)
 
@@ -326,14 +433,17 @@ def scenario(
     output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """Project enrolment to the target year and compare a scenario with the baseline."""
     from .scenario import ScenarioDataError, run_scenario, school_facts, to_json as scenario_json
     from .scenario_spec import EMPTY, ScenarioError, load_scenario, parse_scenario
+    from .safetext import terminal
     from .scenario_text import render_scenario
 
-    settings, registry, county = _inputs(data, fmt, params, lang, indicators)
+    _check_output(output, lang, data, params, scenario_file, indicators, mapping)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping)
     try:
         facts = school_facts(county.tables)
         if scenario_file is None:
@@ -351,9 +461,50 @@ def scenario(
         payload["dataset"] = info
         text = to_json(payload)
     else:
-        text = render_scenario(result, registry, lang=lang, data_name=info["name"],
-                               note=info.get("note")).encode("utf-8")
-    _emit(text, output)
+        text = terminal(render_scenario(result, registry, lang=lang, data_name=info["name"],
+                                        note=info.get("note"))).encode("utf-8")
+    _emit(text, output, lang)
+
+
+@app.command()
+def template(
+    output: Path = typer.Option(..., "--output", help="The workbook to write, e.g. 模板.xlsx"),
+    source: Path | None = typer.Option(None, "--from",
+                                       help="Pre-fill with a year of this county's data"),
+    year: int | None = typer.Option(None, "--year",
+                                    help="The year to pre-fill (default: the latest in --from)"),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en (messages; the template is Chinese)"),
+) -> None:
+    """Write the Excel input template: a sheet per table with Chinese headers, units, drop-downs
+    and number checks, and the instructions (说明); --from pre-fills it with last year's data."""
+    from .template import template_bytes
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".xlsx":
+        _fail(f"--output must end with .xlsx, got {output.name!r}")
+    if source is None and (year is not None or mapping is not None):
+        _fail("--year and --mapping go with --from DATA" if lang == "en" else
+              "--year 和 --mapping 需要与 --from DATA 一起使用")
+    _check_output(output, lang, source, mapping)
+    tables, label = None, None
+    if source is not None:
+        county = _load(source, lang, mapping)
+        years = sorted(int(y) for y in county.schools["year"].unique())
+        if year is None:
+            year = years[-1]
+        elif year not in years:
+            _fail(f"{source}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
+                  if lang == "zh" else
+                  f"{source}: no data for year {year} "
+                  f"(years present: {', '.join(map(str, years))})")
+        tables, label = county.tables, source.name
+    try:
+        write_output(output, template_bytes(tables, year, label))
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    _say(f"→ {output}" + (f"（{label} {year} 学年预填）" if label and lang == "zh" else
+                                f" (pre-filled with {label} {year})" if label else ""))
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -75,6 +75,7 @@ _Q = "quality"
 _M = "monitoring"
 #: 学业水平等级 of the national quality monitoring, Ⅰ (lowest) to Ⅳ.
 ACHIEVEMENT_LEVELS = ("1", "2", "3", "4")
+_B = "births"
 
 
 def _c(table, name, kind, zh, en, required=False, level=None, values=()):
@@ -205,11 +206,15 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     _c(_M, "achievement_level", "category", "学业水平等级", "achievement level", True,
        values=ACHIEVEMENT_LEVELS),
     _c(_M, "difference_rate", "rate", "校际差异率", "inter-school difference rate", True),
+    # ---- births.csv: births per calendar year (grade-1 entrants six years later) --------------
+    _c(_B, "year", "year", "出生年份", "birth year", True),
+    _c(_B, "county_id", "id", "县区代码", "county id"),
+    _c(_B, "births", "count", "出生人口数", "births", True),
 )
 
 #: Tables in load order; ``schools`` is the only required one.
 TABLES: tuple[str, ...] = ("schools", "classes", "county", "judgements", "survey", "quality",
-                           "monitoring")
+                           "monitoring", "births")
 REQUIRED_TABLES: tuple[str, ...] = ("schools",)
 
 #: Chinese table names accepted as file or sheet names.
@@ -227,6 +232,8 @@ TABLE_ALIASES: MappingProxyType[str, str] = MappingProxyType(
         "质量监测": "quality",
         "质量监测结果": "monitoring",
         "国家质量监测": "monitoring",
+        "出生人口": "births",
+        "出生": "births",
     }
 )
 

@@ -17,8 +17,11 @@ registry.
     One table, UTF-8 with BOM (Excel opens the Chinese correctly), Chinese headers, all years:
     the shortfalls, then per year the not-assessed items (状态 "未评估"). When a data note is
     given it fills a last column "数据说明" on every row, so that any excerpt carries it. CSV has
-    no cell types: text is written unchanged, and a spreadsheet program may read a cell that
-    begins with "+", "-", "=" or "@" (e.g. "+3 名…") as a formula. Use ``.xlsx`` for people.
+    no cell types, and a spreadsheet program runs a cell that begins with "=", "+", "-", "@", a
+    tab or a carriage return as a formula (CSV injection: ``=HYPERLINK(…)`` in a school name).
+    Such a text cell is written with an apostrophe in front (``'+3 名…``), which Excel and WPS
+    show as the text itself; numbers are written as numbers (``-3`` stays a number). Use
+    ``.xlsx`` for people.
 
 Files are written atomically (a temporary file in the same folder, then :func:`os.replace`;
 nothing is left behind on error; missing folders are created) and deterministically: the same
@@ -46,6 +49,7 @@ from .atomic import write_atomic
 from .ledger import OPEN, LedgerFrames
 from .registry import Registry, load_registry
 from .words import label, labels, level_label
+from .safetext import cell, csv_cell
 
 
 
@@ -182,8 +186,8 @@ def _missing(value: Any) -> bool:
 
 
 def _clean_text(text: str) -> str:
-    """Text without the control characters a worksheet cannot hold."""
-    return _ILLEGAL.sub("", text)
+    """Text with the control characters a worksheet cannot hold made visible (``\\x1b``)."""
+    return _ILLEGAL.sub(lambda m: cell(m.group(0)), text)
 
 
 def _put(ws, row: int, col: int, value: Any, number_format: str | None = None) -> None:
@@ -437,12 +441,13 @@ def _csv_value(value: Any) -> str:
             return str(int(value))
         text = f"{float(value):.6f}".rstrip("0").rstrip(".")
         return "0" if text == "-0" else text
-    return str(value)
+    return csv_cell(str(value))
 
 
 def csv_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None = None,
               registry: Registry | None = None) -> bytes:
-    """The ``.csv`` file as bytes: UTF-8 with BOM, CRLF line ends, text written unchanged."""
+    """The ``.csv`` file as bytes: UTF-8 with BOM, CRLF line ends, formula-leading text cells
+    escaped with an apostrophe (see the module notes)."""
     lang = _check_lang(lang)
     table = ledger_table(frames, lang=lang, registry=registry, include_not_assessed=True)
     table = table.drop(columns="_format")

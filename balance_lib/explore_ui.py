@@ -38,9 +38,10 @@ from . import scenario_report as sr
 from .columns import value_label
 from .explore import EXCLUSIVE, Evaluation, Explorer, FieldSpec, w
 from .htmlfont import FAMILY, page_characters, subset_font
+from .projection import ENTRY_METHODS
 from .report import note, table_html
 from .scenario_spec import ScenarioError
-from .words import WORDS_FILE
+from .words import WORDS_FILE, label
 
 #: The tabs of results: key -> (tables, charts), each a function of the report's ScenarioRun.
 TABS: dict[str, tuple[tuple[Callable[..., Any], ...], tuple[Callable[..., Any], ...]]] = {
@@ -549,9 +550,10 @@ class ExplorerUI:
         pol = ex_.projection.get("class_policy")
         popts = [(w("policy_keep", lang), "keep"), (w("policy_open", lang), "open")]
         entry = ex_.entry()
-        eopts = [(w("entry_trend", lang), "trend"), (w("entry_mean", lang), "mean")]
-        if "births" in ex_.projection or entry == "births":
-            eopts.append((w("entry_births", lang), "births"))
+        # births only when there are some (births.csv, the file) or the state names it
+        offer = ENTRY_METHODS if ex_.facts.births or "births" in ex_.projection or (
+            entry == "births") else tuple(m for m in ENTRY_METHODS if m != "births")
+        eopts = [(label(f"entry_{m}", lang), m) for m in offer]
         self._quiet = True
         try:
             self.name.value, self.description.value = ex_.name, ex_.description

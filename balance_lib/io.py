@@ -57,9 +57,9 @@ with a BOM; the delimiter is a comma, a tab or a semicolon, whichever the header
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,21 @@ from .columns import (
     table_columns,
     vocabulary_for,
 )
-from .schemas import Problem, format_report, sort_problems, validate
+from .limits import MAX_PROBLEMS_PER_RULE
+from .mapping import EMPTY_MAPPING, HeaderMapping, read_mapping
+from .readers import (
+    STRING_DTYPE,
+    SheetInfo,
+    TableFileError,
+    cell_ref,
+    csv_blocks,
+    return_freed_memory,
+    sheet_grid,
+    sheet_head,
+    workbook_sheets,
+)
+from .safetext import quote
+from .schemas import Problem, format_report, more_problems, sort_problems, validate
 
 __all__ = ["CountyData", "DataError", "load_county", "load_county_excluding", "read_county",
            "BOOKKEEPING_COLUMNS"]
@@ -120,6 +134,8 @@ class CountyData:
     excluded_names
         School id -> name of the schools :func:`load_county_excluding` set aside (their rows
         are no longer in :attr:`tables`); empty otherwise.
+    mapping
+        The header mapping file the tables were read with (``--mapping``), or None.
     """
 
     source: Path
@@ -128,6 +144,7 @@ class CountyData:
     parse_problems: list[Problem] = field(default_factory=list)
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)
     excluded_names: dict[str, str] = field(default_factory=dict)
+    mapping: Path | None = None
 
     def get(self, table: str) -> pd.DataFrame | None:
         """The frame of ``table``, or None when the county did not provide it."""
@@ -152,13 +169,17 @@ class DataError(Exception):
         return format_report(self.problems)
 
 
-def load_county(path: str | Path, *, registry: Any = None) -> CountyData:
+def load_county(path: str | Path, mapping: MappingArg = None, *,
+                registry: Any = None) -> CountyData:
     """Read and validate a county; raise :class:`DataError` with all problems if there are any.
 
     Parameters
     ----------
     path
         A county folder (``schools.csv`` and optional tables) or one ``.xlsx`` workbook.
+    mapping
+        A header mapping (:mod:`balance_lib.mapping`): its file, or one already read; None for
+        the built-in headers only.
     registry
         An extended indicator registry: its extra columns are read and checked too
         (:func:`balance_lib.columns.vocabulary_for`). Default: the national vocabulary.
@@ -169,15 +190,15 @@ def load_county(path: str | Path, *, registry: Any = None) -> CountyData:
         Typed frames that passed every rule of :func:`balance_lib.schemas.validate`.
     """
     with vocabulary_for(registry):
-        data, problems = read_county(path)
+        data, problems = read_county(path, mapping)
         problems = sort_problems([*problems, *validate(data)])
     if problems:
         raise DataError(problems)
     return data
 
 
-def load_county_excluding(path: str | Path, *, registry: Any = None
-                          ) -> tuple[CountyData, dict[str, list[Problem]]]:
+def load_county_excluding(path: str | Path, mapping: MappingArg = None, *,
+                          registry: Any = None) -> tuple[CountyData, dict[str, list[Problem]]]:
     """Read and validate a county, setting aside the schools whose rows have problems.
 
     The lenient loader of ``balance report``: one corrupted school must not stop a county's
@@ -190,6 +211,8 @@ def load_county_excluding(path: str | Path, *, registry: Any = None
     ----------
     path
         A county folder or one ``.xlsx`` workbook.
+    mapping
+        A header mapping, as for :func:`load_county`.
 
     Returns
     -------
@@ -211,11 +234,12 @@ def load_county_excluding(path: str | Path, *, registry: Any = None
     that appears in two counties is dropped from both.
     """
     with vocabulary_for(registry):
-        return _load_excluding(path)
+        return _load_excluding(path, mapping)
 
 
-def _load_excluding(path: str | Path) -> tuple[CountyData, dict[str, list[Problem]]]:
-    data, problems = read_county(path)
+def _load_excluding(path: str | Path, mapping: MappingArg = None
+                    ) -> tuple[CountyData, dict[str, list[Problem]]]:
+    data, problems = read_county(path, mapping)
     problems = sort_problems([*problems, *validate(data)])
     excluded: dict[str, list[Problem]] = {}
     while problems:
@@ -254,16 +278,31 @@ def _drop_schools(data: CountyData, school_ids: set[str]) -> CountyData:
         tables[t] = f
     return CountyData(source=data.source, tables=tables, files=dict(data.files),
                       parse_problems=list(data.parse_problems),
-                      ignored_columns=dict(data.ignored_columns), excluded_names=names)
+                      ignored_columns=dict(data.ignored_columns), excluded_names=names,
+                      mapping=data.mapping)
 
 
-def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
+#: what the ``mapping`` arguments take: a mapping file, a mapping already read, or None
+MappingArg = HeaderMapping | str | Path | None
+
+
+def _mapping_of(mapping: MappingArg) -> tuple[HeaderMapping, list[Problem]]:
+    if mapping is None or isinstance(mapping, HeaderMapping):
+        return mapping or EMPTY_MAPPING, []
+    return read_mapping(mapping)
+
+
+def read_county(path: str | Path, mapping: MappingArg = None) -> tuple[CountyData, list[Problem]]:
     """Parse a county folder or workbook without judging the values.
 
     Parameters
     ----------
     path
         A county folder or one ``.xlsx`` workbook.
+    mapping
+        A header mapping (:mod:`balance_lib.mapping`): the county's own headers, file or sheet
+        names and category spellings. A mapping file with problems gives those problems and no
+        tables (a half-applied mapping would misread the data).
 
     Returns
     -------
@@ -272,16 +311,23 @@ def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
         ``schools`` table (``missing_table``), unreadable files (``unreadable``), two files for
         one table (``duplicate_table``), two headers for one column (``duplicate_column``) and
         cells that cannot be read (``not_a_number``, ``not_an_integer``, ``not_a_bool``,
-        ``unknown_value``, ``mangled_id``). Never raises for bad input.
+        ``unknown_value``, ``mangled_id``), a header without data rows (``no_rows``; in a
+        workbook an optional table's sheet left blank is a table not given). Never raises
+        for bad input.
     """
     path = Path(path)
-    problems: list[Problem] = []
-    data = CountyData(source=path, tables={}, files={})
+    hm, problems = _mapping_of(mapping)
+    data = CountyData(source=path, tables={}, files={}, mapping=hm.source)
+    if problems:
+        data.parse_problems = sort_problems(problems)
+        return data, data.parse_problems
     sources: dict[str, tuple[str, object]] = {}
+    is_book = False
     if path.is_dir():
-        sources = _folder_sources(path, problems)
+        sources = _folder_sources(path, problems, hm)
     elif path.is_file() and path.suffix.lower() in (".xlsx", ".xlsm"):
-        sources = _workbook_sources(path, problems)
+        is_book = True
+        sources = _workbook_sources(path, problems, hm)
     elif path.is_file():
         problems.append(Problem(
             path.name, None, None, None, None, "unreadable",
@@ -299,11 +345,20 @@ def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
             continue
         label, loader = sources[table]
         try:
-            grid = loader()
+            grids = [loader()]
         except Exception as exc:  # noqa: BLE001 - any reader failure is the file's problem
             problems.append(_unreadable(label, exc))
             continue
-        frame, found, ignored = _table_from_grid(table, label, grid)
+        try:  # handed over, not kept here: its text is dropped as soon as it is typed
+            frame, found, ignored = _table_from_grid(table, label, grids.pop(), hm)
+        except TableFileError as exc:  # met while a large file is read block by block
+            problems.append(_unreadable(label, exc))
+            continue
+        if (is_book and table not in REQUIRED_TABLES and frame is not None and not len(frame)
+                and [p.code for p in found] == ["no_rows"]):
+            # an optional sheet left blank in a workbook (the input template holds every
+            # table's sheet) is a table not given; a header-only CSV file stays a problem
+            continue
         problems += found
         if frame is not None:
             data.tables[table] = frame
@@ -311,6 +366,7 @@ def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
             if ignored:
                 data.ignored_columns[table] = ignored
     data.parse_problems = sort_problems(problems)
+    return_freed_memory()  # the text of large files, before validation needs its own memory
     return data, data.parse_problems
 
 
@@ -319,9 +375,11 @@ def read_county(path: str | Path) -> tuple[CountyData, list[Problem]]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _table_of(name: str) -> str | None:
+def _table_of(name: str, mapping: HeaderMapping = EMPTY_MAPPING) -> str | None:
     """The canonical table a file stem or sheet name stands for, or None."""
     key = re.sub(r"\s+", "", str(name)).lower()
+    if mapping.table(name):
+        return mapping.table(name)
     if key in TABLES:
         return key
     return TABLE_ALIASES.get(key)
@@ -347,14 +405,15 @@ def _missing_table_problem(source: Path, table: str, sheets: list[str] | None) -
         f"{', '.join(sheets) or 'none'})")
 
 
-def _folder_sources(folder: Path, problems: list[Problem]) -> dict[str, tuple[str, object]]:
+def _folder_sources(folder: Path, problems: list[Problem],
+                    mapping: HeaderMapping = EMPTY_MAPPING) -> dict[str, tuple[str, object]]:
     found: dict[str, list[Path]] = {}
     for p in sorted(folder.iterdir()):
         if not p.is_file() or p.name.startswith(("~$", ".")):
             continue
         if p.suffix.lower() not in TABLE_SUFFIXES:
             continue
-        table = _table_of(p.stem)
+        table = _table_of(p.stem, mapping)
         if table is not None:
             found.setdefault(table, []).append(p)
     sources: dict[str, tuple[str, object]] = {}
@@ -367,127 +426,106 @@ def _folder_sources(folder: Path, problems: list[Problem]) -> dict[str, tuple[st
                 f"{table} 表有多个文件: {'、'.join(names)}；请只保留一个",
                 f"several files for the {table} table: {', '.join(names)}; keep one"))
         elif files:
-            sources[table] = _file_source(files[0], table)
+            sources[table] = _file_source(files[0], table, mapping)
         elif table in REQUIRED_TABLES:
             problems.append(_missing_table_problem(folder, table, None))
     return sources
 
 
-def _file_source(p: Path, table: str) -> tuple[str, object]:
+def _file_source(p: Path, table: str,
+                 mapping: HeaderMapping = EMPTY_MAPPING) -> tuple[str, object]:
     """A table file in a folder: a CSV, or a workbook whose sheet named for the table (else its
     first sheet) holds the table."""
     if p.suffix.lower() == ".csv":
-        return p.name, lambda: _csv_grid(p)
+        return p.name, lambda: csv_blocks(p, lambda rows: _header_position(table, rows, mapping))
 
     def load() -> pd.DataFrame:
-        names = _sheet_names(p)
-        return _xlsx_grid(p, next((s for s in names if _table_of(s) == table), names[0]))
+        sheets = workbook_sheets(p)
+        if not sheets:
+            raise TableFileError("工作簿中没有工作表", "the workbook has no sheet")
+        sheet = next((s for s in sheets if _table_of(s.name, mapping) == table), sheets[0])
+        return _sheet(p, sheet)
 
     return p.name, load
 
 
-def _workbook_sources(book: Path, problems: list[Problem]) -> dict[str, tuple[str, object]]:
+def _sheet(book: Path, sheet: SheetInfo) -> pd.DataFrame:
+    grid = sheet_grid(book, sheet.name, sheet.part)
+    grid.attrs["sheet_state"] = sheet.state
+    return grid
+
+
+def _workbook_sources(book: Path, problems: list[Problem],
+                      mapping: HeaderMapping = EMPTY_MAPPING) -> dict[str, tuple[str, object]]:
     try:
-        names = _sheet_names(book)
+        infos = workbook_sheets(book)
     except Exception as exc:  # noqa: BLE001
         problems.append(_unreadable(book.name, exc))
         return {}
-    found: dict[str, list[str]] = {}
-    for s in names:
-        table = _table_of(s)
+    names = [s.name for s in infos]
+    found: dict[str, list[SheetInfo]] = {}
+    for s in infos:
+        table = _table_of(s.name, mapping)
         if table is not None:
             found.setdefault(table, []).append(s)
+        else:
+            problems += _unexpected_sheet(book, s, mapping)
     sources: dict[str, tuple[str, object]] = {}
     for table in TABLES:
         sheets = found.get(table, [])
         if len(sheets) > 1:
+            listed = [s.name for s in sheets]
             problems.append(Problem(
                 book.name, None, None, None, None, "duplicate_table",
-                f"{table} 表有多个工作表: {'、'.join(sheets)}；请只保留一个",
-                f"several sheets for the {table} table: {', '.join(sheets)}; keep one"))
+                f"{table} 表有多个工作表: {'、'.join(listed)}；请只保留一个",
+                f"several sheets for the {table} table: {', '.join(listed)}; keep one"))
         elif sheets:
-            sources[table] = (f"{book.name}[{sheets[0]}]",
-                              lambda s=sheets[0]: _xlsx_grid(book, s))
+            sources[table] = (f"{book.name}[{sheets[0].name}]",
+                              lambda s=sheets[0]: _sheet(book, s))
         elif table in REQUIRED_TABLES:
             problems.append(_missing_table_problem(book, table, names))
     return sources
 
 
+#: Recognised headers from which a sheet with another name looks like a table.
+LOOKS_LIKE_TABLE = 3
+
+
+def _unexpected_sheet(book: Path, sheet: SheetInfo,
+                      mapping: HeaderMapping = EMPTY_MAPPING) -> list[Problem]:
+    """A sheet whose name is not a table's but whose header is one's: a problem (it would be
+    ignored, and its data with it). Other sheets (说明, lists for drop-downs) are ignored."""
+    try:
+        top = sheet_head(book, sheet.name)
+    except Exception:  # noqa: BLE001 - an unreadable extra sheet is not read anyway
+        return []
+    best, hits = None, 0
+    for table in TABLES:
+        aliases = _aliases(table, mapping)
+        n = max((sum(_norm(h) in aliases for h in row) for row in top), default=0)
+        if n > hits:
+            best, hits = table, n
+    if best is None or hits < LOOKS_LIKE_TABLE:
+        return []
+    name = quote(sheet.name)
+    hidden_zh = "（隐藏的）" if sheet.state != "visible" else ""
+    hidden_en = "hidden " if sheet.state != "visible" else ""
+    return [Problem(
+        f"{book.name}[{sheet.name}]", None, None, None, None, "unexpected_sheet",
+        f"{hidden_zh}工作表 “{name}” 的表头像 {best} 表（{hits} 个列名可识别），但表名不是表名，"
+        f"其数据不会被读取：请改名为 {_spellings(best)} 之一，或删除该工作表",
+        f"the {hidden_en}sheet '{name}' has a header like the {best} table ({hits} known "
+        f"column names) but its name is not a table name, so its data would not be read: "
+        f"rename it to one of {_spellings(best)}, or delete it")]
+
+
 def _unreadable(label: str, exc: Exception) -> Problem:
-    detail = f"{type(exc).__name__}: {exc}".strip()
+    if isinstance(exc, TableFileError):
+        return Problem(label, None, None, None, None, "unreadable",
+                       f"无法读取该文件：{exc.zh}", f"cannot read the file: {exc.en}")
+    detail = quote(f"{type(exc).__name__}: {exc}".strip())
     return Problem(label, None, None, None, None, "unreadable",
                    f"无法读取该文件（{detail}）", f"cannot read the file ({detail})")
-
-
-# ---------------------------------------------------------------------------------------------
-# Raw grids of text: row i of the grid is spreadsheet row i + 1
-# ---------------------------------------------------------------------------------------------
-
-
-def _decode(raw: bytes) -> str:
-    """UTF-16 with a BOM, else UTF-8 (with or without BOM), else GB18030 (a superset of GBK)."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ValueError("编码既不是 UTF-8 也不是 GBK / encoding is neither UTF-8 nor GBK") from exc
-
-
-def _csv_grid(p: Path) -> pd.DataFrame:
-    text = _decode(p.read_bytes())
-    if not text.strip():
-        raise ValueError("文件为空 / the file is empty")
-    first = text.lstrip().splitlines()[0]
-    sep = max((",", "\t", ";"), key=first.count)
-    grid = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
-                       na_filter=False, skip_blank_lines=False)
-    return grid.fillna("").astype(str)
-
-
-def _sheet_names(p: Path) -> list[str]:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(p, read_only=True, data_only=True)
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
-
-
-def _xlsx_grid(p: Path, sheet: str | None) -> pd.DataFrame:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(p, read_only=True, data_only=True)
-    try:
-        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-    if not rows:
-        raise ValueError("工作表为空 / the sheet is empty")
-    width = max(len(r) for r in rows)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
-
-
-def _cell_text(value: object) -> str:
-    """Text of one Excel cell as a person would read it (integral floats without ``.0``)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
-    if hasattr(value, "isoformat"):
-        text = value.isoformat()
-        return text[:10] if text.endswith("T00:00:00") else text
-    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -499,33 +537,61 @@ def _norm(header: str) -> str:
     return _norm_header(re.sub(r"\s+", "", str(header)))
 
 
+def _aliases(table: str, mapping: HeaderMapping = EMPTY_MAPPING) -> dict[str, str]:
+    """Normalised header → column of ``table``: ours, then the mapping's (which win)."""
+    mapped = mapping.headers.get(table)
+    return {**header_aliases(table), **mapped} if mapped else header_aliases(table)
+
+
+def _header_position(table: str, rows: list[list[str]],
+                     mapping: HeaderMapping = EMPTY_MAPPING) -> int:
+    """The position, among ``rows`` (the first rows of a table, stripped text), of the header:
+    the row that holds the most recognised column names (0 when none does)."""
+    aliases = _aliases(table, mapping)
+    hits = [sum(_norm(h) in aliases for h in row) for row in rows[:HEADER_SEARCH_ROWS]]
+    return int(np.argmax(hits)) if hits and max(hits) > 0 else 0
+
+
 def _table_from_grid(
-    table: str, label: str, grid: pd.DataFrame
+    table: str, label: str, grid: pd.DataFrame | Iterator[pd.DataFrame],
+    mapping: HeaderMapping = EMPTY_MAPPING,
 ) -> tuple[pd.DataFrame | None, list[Problem], list[str]]:
+    """The typed frame of one table from its grid of text (index: spreadsheet row − 1), or
+    from blocks of it (a large CSV file: the first block starts with the header row).
+
+    The grid is consumed: each block's text is dropped once it is typed, so a large file never
+    holds its text and its values at once.
+    """
+    blocks = iter([grid]) if isinstance(grid, pd.DataFrame) else grid
+    del grid
+    first = next(blocks, None)
     problems: list[Problem] = []
-    grid = grid.reset_index(drop=True)
-    grid.columns = range(grid.shape[1])
-    grid = grid.apply(_strip)
-    if grid.empty:
-        return None, [_unreadable(label, ValueError("文件为空 / the file is empty"))], []
+    attrs = dict(first.attrs) if first is not None else {}
+    if attrs.get("sheet_state", "visible") != "visible":
+        problems.append(Problem(
+            label, None, None, None, None, "hidden_sheet",
+            "该表的工作表是隐藏的：隐藏的数据也会参与计算，请取消隐藏并核对，或删除该工作表",
+            "the sheet of this table is hidden: hidden data would be evaluated unseen; unhide "
+            "and check it, or delete the sheet"))
+    if first is None or first.empty:
+        return None, [*problems, _unreadable(label, TableFileError(
+            "文件为空", "the file is empty"))], []
+    first.columns = range(first.shape[1])
+    top = first.iloc[:HEADER_SEARCH_ROWS].apply(_strip)
+    head = _header_position(table, top.to_numpy(str).tolist(), mapping)
+    header = top.iloc[head].tolist()
+    head_row = int(first.index[head]) + 1
+    del top
 
-    aliases = header_aliases(table)
-    top = grid.iloc[:HEADER_SEARCH_ROWS]
-    hits = [sum(_norm(h) in aliases for h in top.iloc[i]) for i in range(len(top))]
-    head = int(np.argmax(hits)) if max(hits) > 0 else 0
-
-    data = grid.iloc[head + 1:]
-    data = data[(data != "").any(axis=1)]
-    rows = (data.index.to_numpy() + 1).astype("int64")
-
+    aliases = _aliases(table, mapping)
     columns: dict[str, int] = {}
     ignored: list[str] = []
-    for j, header in enumerate(grid.iloc[head]):
-        if header == "":
+    for j, header_text in enumerate(header):
+        if header_text == "":
             continue
-        name = aliases.get(_norm(header))
+        name = aliases.get(_norm(header_text))
         if name is None:
-            ignored.append(header)
+            ignored.append(header_text)
         elif name in columns:
             problems.append(Problem(
                 label, None, None, None, name, "duplicate_column",
@@ -536,45 +602,186 @@ def _table_from_grid(
             columns[name] = j
 
     specs = [s for s in table_columns(table) if s.name in columns or s.name == "county_id"]
-    text = {s.name: data[columns[s.name]] for s in specs if s.name in columns}
-    values: dict[str, object] = {}
-    issues: list[tuple[ColumnSpec, pd.Series, list[tuple[np.ndarray, str, str, str]]]] = []
-    for spec in specs:
-        if spec.name not in text:  # county_id absent: one county
-            values[spec.name] = np.full(len(data), "", dtype=object)
-            continue
-        values[spec.name], found = _coerce(spec, text[spec.name])
-        if found:
-            issues.append((spec, text[spec.name], found))
+    parts: dict[str, list] = {s.name: [] for s in specs}
+    row_parts: list[np.ndarray] = []
+    # (column, code) -> [zh, en, positions, the text of the first failing cells]
+    issues: dict[tuple[str, str], list] = {}
+    n = 0
+    bad_rows: list = list(attrs.get("bad_rows", []))
+    block: pd.DataFrame | None = first.iloc[head + 1:]
+    del first
+    while block is not None:
+        rows, found = _typed_block(block, columns, specs, parts, mapping)
+        del block
+        for name, code, zh, en, idx, raw in found:
+            entry = issues.setdefault((name, code), [zh, en, [], []])
+            entry[2].append(idx + n)
+            entry[3] += raw[:MAX_PROBLEMS_PER_RULE - len(entry[3])]
+        row_parts.append(rows)
+        n += len(rows)
+        block = next(blocks, None)
+        if block is not None:
+            block.columns = range(block.shape[1])
+            bad_rows += block.attrs.get("bad_rows", [])
+    rows = np.concatenate(row_parts) if len(row_parts) > 1 else row_parts[0]
+    attrs["bad_rows"] = bad_rows
+    problems += _reader_notes(label, attrs, head_row, header, columns)
+    if not n:
+        problems.append(Problem(
+            label, None, None, None, None, "no_rows",
+            f"只有表头（第 {head_row} 行），没有数据行",
+            f"a header (row {head_row}) but no data rows"))
 
-    frame = pd.DataFrame({k: _as_values(v) for k, v in values.items()}, index=range(len(data)))
-    if "county_id" in frame:
+    values = {name: _joined(ps) for name, ps in parts.items()}
+    del parts
+    if "year" in values and values["year"].dtype == "Int64" and not values["year"].isna().any():
+        values["year"] = values["year"].astype("int64")
+    frame = pd.DataFrame(values, index=range(n), copy=False)
+    del values
+    if "county_id" in frame and not pd.api.types.is_string_dtype(frame["county_id"]):
         frame["county_id"] = frame["county_id"].astype(str)
-    frame["source_file"] = label
+    frame["source_file"] = pd.Series(np.full(n, label, dtype=object), dtype=SHARED_STR)
     frame["source_row"] = rows
 
-    sids = frame["school_id"].to_numpy(object) if "school_id" in frame else None
-    years = frame["year"].to_numpy(object) if "year" in frame else None
-    for spec, raw, found in issues:
-        raw_values = raw.to_numpy(object)
-        for mask, code, zh, en in found:
-            for k in np.flatnonzero(mask):
-                year = years[k] if years is not None else None
-                problems.append(Problem(
-                    label, int(rows[k]),
-                    str(sids[k]) if sids is not None and sids[k] != "" else None,
-                    None if year is None or pd.isna(year) else int(year),
-                    spec.name, code,
-                    zh.format(value=raw_values[k]), en.format(value=raw_values[k])))
+    sids = frame["school_id"] if "school_id" in frame else None
+    years = frame["year"] if "year" in frame else None
+    for (name, code), (zh, en, positions, raw_values) in issues.items():
+        idx = np.concatenate(positions)
+        for k, raw in zip(idx[:MAX_PROBLEMS_PER_RULE], raw_values, strict=False):
+            year = years.iat[k] if years is not None else None
+            sid = sids.iat[k] if sids is not None else ""
+            problems.append(Problem(
+                label, int(rows[k]), str(sid) if isinstance(sid, str) and sid != "" else None,
+                None if year is None or pd.isna(year) else int(year),
+                name, code, zh.format(value=quote(raw)), en.format(value=quote(raw))))
+        if len(idx) > MAX_PROBLEMS_PER_RULE:
+            problems.append(more_problems(label, name, code, len(idx)))
     return frame, problems, ignored
+
+
+def _typed_block(block: pd.DataFrame, columns: dict[str, int], specs: list[ColumnSpec],
+                 parts: dict[str, list], mapping: HeaderMapping = EMPTY_MAPPING
+                 ) -> tuple[np.ndarray, list]:
+    """Type one block of data rows: the typed values of each column are appended to ``parts``;
+    returns the rows' spreadsheet numbers and the failing cells (column, code, zh, en,
+    positions in the block, their text)."""
+    wanted = {j: name for name, j in columns.items()}
+    text: dict[str, pd.Series] = {}
+    keep = np.zeros(len(block), dtype=bool)
+    for j, name in wanted.items():  # a row is kept when any cell holds text
+        if j < block.shape[1]:
+            text[name] = col = _strip(block[j])
+            keep |= (col != "").to_numpy(dtype=bool)
+    others = [j for j in block.columns if j not in wanted]
+    if others and not keep.all():  # the other columns count too (stripped only where it matters)
+        rest = block.loc[~keep, others].apply(_strip)
+        keep[~keep] = (rest != "").any(axis=1).to_numpy(dtype=bool)
+    rows = (block.index.to_numpy()[keep] + 1).astype("int64")
+    del block
+    if not keep.all():
+        text = {k: v[keep] for k, v in text.items()}
+    found_all = []
+    for spec in specs:
+        if spec.name not in text:  # county_id absent: one county
+            parts[spec.name].append(np.full(len(rows), "", dtype=object))
+            continue
+        col = _mapped_values(mapping, spec.name,
+                             _as_str(text.pop(spec.name).reset_index(drop=True)))
+        typed, found = _coerce(spec, col)
+        if spec.kind in ("id", "text", "category"):
+            typed = _shared_str(typed)
+        parts[spec.name].append(typed)
+        for mask, code, zh, en in found:  # keep only the text of the failing cells
+            idx = np.flatnonzero(mask)
+            found_all.append((spec.name, code, zh, en, idx,
+                              col.iloc[idx[:MAX_PROBLEMS_PER_RULE]].tolist()))
+        del col
+    return rows, found_all
+
+
+#: Text columns of the frames: pandas ``str`` (NaN for missing) holding Python objects.
+SHARED_STR = pd.StringDtype("python", na_value=np.nan)
+
+
+def _shared_str(values: object) -> object:
+    """Arrow text as pandas ``str`` with one Python object per *distinct* value,
+    shared by the rows that hold it: a million rows of ids, names or categories cost 8 MB of
+    pointers (plus the distinct values) instead of 13–30 MB of Arrow text per column, and the
+    frames look like any other pandas frame. Other values are returned as they are."""
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if _arrow(s) is None:
+        return values
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    table = np.append(np.asarray(uniques, dtype=object), np.nan)  # code -1: missing
+    return pd.Series(table[codes], dtype=SHARED_STR)
+
+
+def _joined(parts: list) -> object:
+    """The typed parts of one column (one per block) as one array or Series."""
+    if len(parts) == 1:
+        return _as_values(parts[0])
+    out = pd.concat([pd.Series(_as_values(p)) for p in parts], ignore_index=True)
+    parts.clear()
+    return out
+
+
+def _reader_notes(label: str, attrs: dict, head_row: int, header: list[str],
+                  columns: dict[str, int]) -> list[Problem]:
+    """What the file reader noticed, as problems: rows with too many values, merged cells and
+    formulas without a cached value at or below the header row."""
+    out = []
+    by_position = {j + 1: name for name, j in columns.items()}
+    bad_rows = attrs.get("bad_rows", [])
+    for row, n, width in bad_rows[:MAX_PROBLEMS_PER_RULE]:
+        out.append(Problem(
+            label, row, None, None, None, "wrong_field_count",
+            f"该行有 {n} 个值，而表头只有 {width} 列：值中可能含有未加引号的分隔符",
+            f"the row has {n} values but the header has {width} columns: a delimiter inside a "
+            f"value that is not quoted?"))
+    if len(bad_rows) > MAX_PROBLEMS_PER_RULE:
+        out.append(more_problems(label, None, "wrong_field_count", len(bad_rows)))
+    for r0, c0, r1, c1 in attrs.get("merged", []):
+        if r1 < head_row:
+            continue  # a title above the header
+        names = [by_position[c] for c in range(c0, c1 + 1) if c in by_position]
+        where = f"{cell_ref(r0, c0)}:{cell_ref(r1, c1)}"
+        out.append(Problem(
+            label, max(r0, head_row), None, None, names[0] if names else None, "merged_cells",
+            f"单元格 {where} 是合并单元格：只有 {cell_ref(r0, c0)} 有值，其余读作空；"
+            "请取消合并并在每个单元格填值",
+            f"cells {where} are merged: only {cell_ref(r0, c0)} holds a value and the others "
+            "read as empty; unmerge them and fill every cell"))
+    for row, col in attrs.get("formulas", []):
+        if row < head_row:
+            continue
+        out.append(Problem(
+            label, row, None, None, by_position.get(col), "formula_without_value",
+            f"单元格 {cell_ref(row, col)} 是公式但没有保存计算结果（文件由不计算公式的程序生成）："
+            "请在 Excel 或 WPS 中打开并保存，或粘贴为数值",
+            f"cell {cell_ref(row, col)} holds a formula without a saved result (the file was "
+            "written by a program that does not calculate): open and save it in Excel or WPS, "
+            "or paste it as values"))
+    return out
 
 
 _EDGE_SPACE = re.compile(r"\s\x00|\x00\s")
 
 
+def _mapped_values(mapping: HeaderMapping, column: str, text: pd.Series) -> pd.Series:
+    """``text`` with the mapping's spellings of ``column``'s values replaced by the canonical
+    ones (other cells unchanged)."""
+    spellings = mapping.values.get(column)
+    if not spellings:
+        return text
+    canonical = text.str.lower().map(spellings)
+    return canonical.where(canonical.notna(), text).astype(text.dtype)
+
+
 def _strip(col: pd.Series) -> pd.Series:
-    """Text of a column with surrounding spaces removed; skips the per-cell loop when no cell
-    has any (checked with one regular-expression scan over the joined column)."""
+    """Text of a column with surrounding spaces removed (Arrow text: Arrow's trim; other text:
+    the per-cell work is skipped when one scan over the joined column finds nothing to do)."""
+    if _arrow(col) is not None:  # Arrow's trim is cheaper than any test for what to trim
+        return col.str.strip()
     col = col.astype(str)
     joined = "\x00" + "\x00".join(col.tolist()) + "\x00"
     if not _EDGE_SPACE.search(joined):
@@ -607,13 +814,13 @@ def _coerce(
         if kind == "rate":
             pct = t.str.endswith(("%", "％")).to_numpy()
             t = t.str.rstrip("%％").str.strip()
-        num = pd.to_numeric(t, errors="coerce").to_numpy(dtype="float64", copy=True)
+        num = _to_float(t, empty)
         retry = ~empty & np.isnan(num)
         if retry.any():  # the slower spellings, only where the plain number failed
             sub = t[retry]
             if kind == "year":
                 sub = sub.str.replace(_YEAR_TEXT, r"\1", regex=True)
-            num[retry] = pd.to_numeric(_number_text(sub), errors="coerce")
+            num[retry] = _numbers(_number_text(sub))
         bad = ~empty & ~np.isfinite(num)
         found.append((bad, "not_a_number", "不是数字: “{value}”", "not a number: '{value}'"))
         num[bad] = np.nan
@@ -625,6 +832,10 @@ def _coerce(
         if kind == "rate":
             num = np.where(pct | (num > 1), num / 100.0, num)
         if kind == "year":
+            wild = np.isfinite(num) & (np.abs(num) > 99_999)  # beyond any year, and Int64's range
+            found.append((wild, "year_out_of_range", "年份 “{value}” 不可能",
+                          "year '{value}' is impossible"))
+            num[wild] = np.nan
             years = pd.Series(num).astype("Int64")
             if spec.name == "year" and not years.isna().any():
                 years = years.astype("int64")
@@ -632,7 +843,7 @@ def _coerce(
         return num, _nonempty(found)
 
     if kind == "bool":
-        mapped = text.str.lower().map(_BOOL_WORDS)
+        mapped = _lookup(text, _BOOL_WORDS)
         bad = ~empty & mapped.isna().to_numpy()
         found.append((bad, "not_a_bool", "不是“是/否”: “{value}”（可写 是/否、true/false、1/0）",
                       "not true/false: '{value}' (write true/false, yes/no, 1/0, 是/否)"))
@@ -640,11 +851,10 @@ def _coerce(
 
     if kind == "category":
         lookup = _category_lookup(spec)
-        lower = text.str.lower()
-        mapped = lower.map(lookup)
+        mapped = _lookup(text, lookup)
         retry = (mapped.isna() & ~pd.Series(empty, index=text.index)).to_numpy()
         if retry.any():  # spellings with spaces or hyphens, only where the plain one failed
-            key = lower[retry].str.replace(r"[\s\-]+", "_", regex=True)
+            key = text[retry].str.lower().str.replace(r"[\s\-]+", "_", regex=True)
             mapped[retry] = key.map(lookup)
         bad = ~empty & mapped.isna().to_numpy()
         allowed_zh = "、".join(
@@ -672,6 +882,75 @@ def _coerce(
         return t, _nonempty(found)
 
     return text, []
+
+
+_PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def _arrow(text: pd.Series):
+    """The Arrow array behind a text column, or None when it is not Arrow-backed."""
+    if (isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow") or (
+            isinstance(text.dtype, pd.ArrowDtype) and text.dtype.kind in "OU"):
+        return text.array._pa_array
+    return None
+
+
+def _as_str(text: pd.Series) -> pd.Series:
+    """A column of the CSV grid (Arrow ``string``) as pandas ``str`` text (Arrow-backed)."""
+    return text.astype(STRING_DTYPE) if isinstance(text.dtype, pd.ArrowDtype) else text
+
+
+def _numbers(text: pd.Series) -> np.ndarray:
+    """``pd.to_numeric`` of text that is not Arrow-backed (NaN where not a number)."""
+    values = text.astype(object) if _arrow(text) is not None else text
+    return pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", copy=True)
+
+
+def _to_float(text: pd.Series, empty: np.ndarray) -> np.ndarray:
+    """Float values of a column of text, NaN where empty or not a plain number.
+
+    Arrow text is cast by Arrow (a million cells in a few hundredths of a second); where some
+    cell is not a plain decimal number, only the cells that are go through Arrow and the others
+    through ``pd.to_numeric``, which accepts every spelling Arrow does with the same values.
+    """
+    arr = _arrow(text)
+    if arr is None:
+        return _numbers(text)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mask = pa.array(empty)
+    values = pc.if_else(mask, pa.scalar(None, pa.string()), arr)
+    try:
+        cast = pc.cast(values, pa.float64())
+    except pa.ArrowInvalid:
+        plain = pc.match_substring_regex(values, _PLAIN_NUMBER).to_numpy(zero_copy_only=False)
+        plain = np.asarray(plain, dtype=object)
+        ok = plain == True  # noqa: E712 - nulls (empty cells) are neither
+        num = np.full(len(text), np.nan)
+        if ok.any():
+            num[ok] = pc.cast(pc.filter(values, pa.array(ok)), pa.float64()).to_numpy()
+        rest = ~ok & ~empty
+        if rest.any():
+            num[rest] = _numbers(text[rest])
+        return num
+    return cast.to_numpy(zero_copy_only=False).astype("float64", copy=True)
+
+
+def _lookup(text: pd.Series, words: dict[str, object]) -> pd.Series:
+    """``text.str.lower().map(words)`` (NaN where not found), in Arrow for Arrow text."""
+    arr = _arrow(text)
+    if arr is None:
+        return text.str.lower().map(words)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = list(words)
+    found = pc.index_in(pc.utf8_lower(arr), value_set=pa.array(keys, pa.string()))
+    idx = found.to_numpy(zero_copy_only=False)
+    idx = np.where(np.isnan(idx.astype("float64")), len(keys), idx).astype(np.int64)
+    table = np.array([*words.values(), np.nan], dtype=object)
+    return pd.Series(table[idx], index=text.index, dtype=object)
 
 
 def _nonempty(found):

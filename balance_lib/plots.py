@@ -29,6 +29,7 @@ from matplotlib.figure import Figure
 from .words import label
 from .words import level_label as _level_label
 from .registry import Registry
+from .safetext import cell
 
 #: Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 PALETTE: tuple[str, ...] = (
@@ -101,6 +102,10 @@ def apply_style() -> tuple[str, ...]:
     families = setup_fonts()  # after the theme: set_theme resets font.family
     matplotlib.rcParams["figure.dpi"] = 100
     matplotlib.rcParams["savefig.dpi"] = 100
+    # names from the data are text: `$\frac{1}{$` in a school name is shown, never parsed as
+    # mathtext (which fails the chart) or handed to TeX
+    matplotlib.rcParams["text.parse_math"] = False
+    matplotlib.rcParams["text.usetex"] = False
     return families
 
 
@@ -144,7 +149,7 @@ def school_values(
     floor = threshold * (ind.floor_ratio or registry.floor_ratio)
     fig, ax = _new_figure(8, max(3.0, 0.22 * len(f) + 1.5))
     colours = [MET_COLOUR if m else FAIL_COLOUR for m in f["met"].astype(bool)]
-    ax.barh(f["school_name"].astype(str), f["value"], color=colours)
+    ax.barh([cell(n) for n in f["school_name"].astype(str)], f["value"], color=colours)
     ax.axvline(threshold, color="#000000", linestyle="--", linewidth=1.2,
                label=label("plot_threshold", lang, value=f"{threshold:g}"))
     ax.axvline(floor, color=FLOOR_COLOUR, linestyle=":", linewidth=1.5,
@@ -248,7 +253,7 @@ def school_trend(values: pd.DataFrame, school_id: str, registry: Registry, *,
     apply_style()
     fig = Figure(figsize=(8, 3.4 * max(len(levels), 1)), layout="constrained")
     axes = fig.subplots(max(len(levels), 1), 1, squeeze=False)[:, 0]
-    name = str(f["school_name"].iloc[0]) if len(f) else str(school_id)
+    name = cell(f["school_name"].iloc[0] if len(f) else school_id)
     for ax, level in zip(axes, levels):
         g = f[f["level"] == level]
         for k, ind in enumerate(sorted(g["indicator"].unique(), key=lambda s: int(s[1:]))):

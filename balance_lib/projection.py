@@ -30,7 +30,14 @@ year's are reported. Within a grade, students are spread as evenly as possible o
 (sizes differ by at most one), which is how projected class sizes and 大班额 are counted.
 
 :func:`backtest` projects the last observed year from the earlier ones and compares it with
-what was observed, per school and for the county.
+what was observed, per school and for the county. :func:`entry_backtest` compares the entry
+methods on the history: each observed year's county grade 1 projected from the years before it
+(at least two) by ``trend``, ``mean`` and, when the births are known, ``births``;
+:func:`best_entry_method` names the one that fits best.
+
+Births come from the county's ``births.csv`` (:func:`births_from_table`) or a scenario file;
+with births for every year the projection needs, scenario files default to ``entry: births``
+(:func:`default_entry`).
 """
 
 from __future__ import annotations
@@ -193,7 +200,21 @@ def entry_cohorts(rates: Rates, years: np.ndarray, settings: ProjectionSettings)
     >>> entry_cohorts(r, np.array([2025, 2026]), ProjectionSettings()).round(6).tolist()
     [130.0, 140.0]
     """
-    x, yv = rates.entry_years.astype(float), rates.entry_county
+    return project_entry(rates.entry_years, rates.entry_county, years, settings)
+
+
+def project_entry(observed_years: np.ndarray, observed: np.ndarray, years: np.ndarray,
+                  settings: ProjectionSettings) -> np.ndarray:
+    """The county's grade-1 cohort in ``years`` from the observed ones (``settings.entry``).
+
+    ``births``: births ``entry_age`` years earlier × the mean observed ratio entrants / births
+    (NaN where a birth year is missing).
+
+    >>> s = ProjectionSettings(entry="births", births={2016: 200.0, 2017: 220.0, 2018: 180.0})
+    >>> project_entry(np.array([2022, 2023]), np.array([100.0, 110.0]), np.array([2024]), s)
+    array([90.])
+    """
+    x, yv = np.asarray(observed_years).astype(float), np.asarray(observed, dtype=float)
     years = np.asarray(years, dtype=float)
     if settings.entry == "births":
         births = {int(k): float(v) for k, v in settings.births.items()}
@@ -323,6 +344,109 @@ def even_class_rows(students: np.ndarray, classes: np.ndarray) -> tuple[np.ndarr
     pos = np.arange(cell.size) - np.repeat(np.cumsum(c) - c, c)  # 0..c-1 within its cell
     base, extra = np.divmod(n[cell], c[cell])
     return cell, base + (pos < extra)
+
+
+def births_from_table(births: pd.DataFrame | None) -> dict[int, float]:
+    """Births per birth year from a ``births`` table (one county); {} when there is none.
+
+    >>> births_from_table(pd.DataFrame({"year": [2017, 2018], "births": [5600, 4700]}))
+    {2017: 5600.0, 2018: 4700.0}
+    """
+    if births is None or births.empty or not {"year", "births"} <= set(births):
+        return {}
+    b = births[["year", "births"]].dropna()
+    return {int(y): float(n) for y, n in zip(b["year"], b["births"], strict=True)}
+
+
+def default_entry(births: Mapping[int, float], observed_years: np.ndarray,
+                  years: np.ndarray, entry_age: int = 6) -> str:
+    """``births`` when the births cover every projected year and some observed year (to fit
+    the entry ratio), else ``trend``.
+
+    >>> default_entry({2019: 1.0, 2020: 1.0}, np.array([2025]), np.array([2026]))
+    'births'
+    >>> default_entry({2020: 1.0}, np.array([2025]), np.array([2026, 2027]))
+    'trend'
+    """
+    have = {int(k) for k in births}
+    fits = any(int(y) - entry_age in have for y in observed_years)
+    covers = all(int(y) - entry_age in have for y in years)
+    return "births" if have and fits and covers else "trend"
+
+
+def entry_backtest(h: Cohorts, births: Mapping[int, float] | None = None,
+                   entry_age: int = 6, min_years: int = 2) -> pd.DataFrame:
+    """Each entry method on the history: every observed year's county grade 1 projected from the
+    years before it.
+
+    A year is tested when at least ``min_years`` consecutive observed years come before it
+    (rolling origin: only the years before are used). ``births`` is tested only where the
+    births of the tested year and of an earlier year are known.
+
+    Returns
+    -------
+    DataFrame
+        One row per (method, tested year): ``method``, ``year``, ``observed``, ``projected``,
+        ``error`` (projected − observed), ``abs_pct_error``.
+
+    Examples
+    --------
+    Entrants follow births (0.5 per birth) while they fall; the trend and the mean lag behind:
+
+    >>> c = pd.DataFrame({"year": [2022, 2023, 2024, 2025], "school_id": "A",
+    ...                   "level": "primary", "grade": 1, "class_id": "a",
+    ...                   "students": [100, 110, 100, 90]})
+    >>> bt = entry_backtest(cohorts_from_classes(c), {2016: 200, 2017: 220, 2018: 200,
+    ...                                              2019: 180})
+    >>> bt.groupby("method").abs_pct_error.mean().round(3).to_dict()
+    {'births': 0.0, 'mean': 0.099, 'trend': 0.174}
+    """
+    cols = ["method", "year", "observed", "projected", "error", "abs_pct_error"]
+    births = {int(k): float(v) for k, v in (births or {}).items()}
+    years = h.years.astype(int)
+    county = h.students[:, :, 0].sum(axis=1)
+    rows = []
+    for k in range(min_years, len(years)):
+        past = slice(k - min_years, k)
+        if not np.all(np.diff(years[: k + 1][past.start:]) == 1):
+            continue
+        for method in ENTRY_METHODS:
+            if method == "births":
+                usable = [y for y in years[:k] if y - entry_age in births]
+                if years[k] - entry_age not in births or not usable:
+                    continue
+            s = ProjectionSettings(entry=method, births=births, entry_age=entry_age)
+            proj = float(project_entry(years[:k], county[:k], years[k:k + 1], s)[0])
+            rows.append((method, int(years[k]), float(county[k]), proj))
+    frame = pd.DataFrame(rows, columns=cols[:4])
+    frame["error"] = frame["projected"] - frame["observed"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["abs_pct_error"] = np.where(frame.observed > 0,
+                                          frame["error"].abs() / frame["observed"], np.nan)
+    return frame[cols]
+
+
+def best_entry_method(bt: pd.DataFrame) -> dict[str, object]:
+    """The methods' mean absolute percentage error over the years tested for every one of
+    them, and the best (None when nothing could be tested).
+
+    >>> bt = pd.DataFrame({"method": ["trend", "mean", "trend", "mean"], "year": [24, 24, 25, 25],
+    ...                    "abs_pct_error": [0.1, 0.02, 0.3, 0.04]})
+    >>> best_entry_method(bt)
+    {'methods': {'trend': 0.2, 'mean': 0.03}, 'years': [24, 25], 'best': 'mean'}
+    """
+    if bt.empty:
+        return {"methods": {}, "years": [], "best": None}
+    per = bt.pivot_table(index="year", columns="method", values="abs_pct_error")
+    # compare on the years every method was tested in; a method tested in none drops out
+    methods = [m for m in ENTRY_METHODS if m in per]
+    full = per[methods].dropna(axis=0, how="any")
+    if full.empty:
+        methods = [m for m in methods if per[m].notna().all()] or methods[:1]
+        full = per[methods].dropna(axis=0, how="any")
+    mape = {m: round(float(full[m].mean()), 6) for m in methods if m in full}
+    best = min(mape, key=lambda m: (mape[m], ENTRY_METHODS.index(m))) if mape else None
+    return {"methods": mape, "years": [int(y) for y in full.index], "best": best}
 
 
 def backtest(h: Cohorts, settings: ProjectionSettings | None = None) -> pd.DataFrame:

@@ -31,9 +31,9 @@ from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from .columns import LEVELS
+from .safeyaml import YamlFileError, load_yaml
 
 REGISTRY_FILE = Path(__file__).with_name("indicators.yaml")
 
@@ -563,14 +563,12 @@ def _override(ind: Indicator, raw: dict[str, Any], where: str, p: _Problems,
 
 
 def _read_yaml(path: Path, p: _Problems) -> Any:
+    """The YAML of ``path`` read within the bounds of :mod:`balance_lib.safeyaml` (size,
+    aliases, nesting), or None with the problem noted."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        p.add("file", "not UTF-8 text")
-    except yaml.YAMLError as exc:
-        p.add("file", f"not valid YAML ({exc})")
-    except OSError as exc:
-        p.add("file", f"cannot be read ({exc.strerror or exc})")
+        return load_yaml(path)
+    except YamlFileError as exc:
+        p.add("file", exc.en)
     return None
 
 

@@ -46,9 +46,18 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from .atomic import write_atomic
+from .atomic import prepare_folder, remove_stale_temporaries, temporary_prefix, write_atomic
 from .htmlfont import embed_cjk_font
 from .words import check_lang, has, label
+from .lifecycle import (
+    Interrupted,
+    end_process_tree,
+    interruptible,
+    kernel_dir_prefix,
+    remove_stale_kernel_dirs,
+)
+from .limits import MAX_NAME_CHARS, MAX_YEAR_SPAN
+from .safetext import quote
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -112,34 +121,79 @@ def package_version() -> str:
 
 
 def parse_years(spec: str | None, available: Sequence[int]) -> list[int]:
-    """``"2022-2025"``, ``"2024"``, ``"2022,2024"`` or None (all years in the data).
+    """``"2022-2025"``, ``"2024"``, ``"2022,2024"`` or None / ``"all"`` (every year of the data).
+
+    Every year named, alone or in a range, must be a year of the data; a reversed range, a
+    malformed part or a year absent from the data is a :class:`ValueError` with a message for
+    people. Ranges are checked against the data before they are expanded, so
+    ``1-30000000`` costs nothing.
 
     >>> parse_years("2022-2024", [2022, 2023, 2024, 2025])
     [2022, 2023, 2024]
+    >>> parse_years("2025-2022", [2022, 2025])
+    Traceback (most recent call last):
+    ...
+    ValueError: 2025-2022: 年份范围颠倒，应写作 2022-2025 / 2025-2022 is a reversed range: write 2022-2025
     """
-    if not spec or spec == "all":
-        return sorted(available)
-    years: list[int] = []
-    for part in spec.split(","):
-        part = part.strip()
-        if "-" in part:
-            a, b = (int(x) for x in part.split("-", 1))
-            years += range(a, b + 1)
-        elif part:
-            years.append(int(part))
-    return sorted(set(years))
+    have = sorted({int(y) for y in available})
+    if not spec or spec.strip() == "all":
+        return have
+    present = ", ".join(map(str, have)) or "—"
+
+    def absent(part: str, what: str) -> ValueError:
+        return ValueError(f"{part}: 没有 {what} 学年的数据（已有: {present}）/ no data for {what} "
+                          f"(years present: {present})")
+
+    years: set[int] = set()
+    for raw in spec.split(","):
+        part = raw.strip()
+        if not part:
+            continue
+        m = re.fullmatch(r"(\d{1,9})(?:\s*-\s*(\d{1,9}))?", part)
+        if not m:
+            raise ValueError(f"{quote(part)}: 不是年份或年份范围（如 2022-2025）/ not a year or a "
+                             "range of years (e.g. 2022-2025)")
+        a = int(m.group(1))
+        b = int(m.group(2)) if m.group(2) else a
+        if b < a:
+            raise ValueError(f"{part}: 年份范围颠倒，应写作 {b}-{a} / {part} is a reversed range: "
+                             f"write {b}-{a}")
+        if not have or b - a > MAX_YEAR_SPAN or a < have[0] or b > have[-1]:
+            raise absent(part, part)
+        missing = [y for y in range(a, b + 1) if y not in have]
+        if missing:
+            raise absent(part, ", ".join(map(str, missing)))
+        years.update(range(a, b + 1))
+    if not years:
+        raise ValueError(f"{quote(spec)}: 没有给出年份 / names no year")
+    return sorted(years)
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_RESERVED_NAMES = {"con", "prn", "aux", "nul", *(f"{d}{k}" for d in ("com", "lpt") for k in range(10))}
 
 
 def safe_name(text: str) -> str:
-    """A file name for an id from the data (anything unusual is replaced, a hash keeps it unique).
+    """A file name for an id from the data: safe, length-bounded and collision-free.
 
-    >>> safe_name("6523010001"), safe_name("a/b")[:4]
-    ('6523010001', 'a_b-')
+    An id made of ASCII letters, digits, ``_``, ``.`` and ``-`` (not starting with ``.`` or
+    ``-``, at most :data:`~balance_lib.limits.MAX_NAME_CHARS` characters, not a Windows device
+    name) is its own name. Any other id becomes its cleaned start, ``~`` and 16 hex digits of
+    its SHA-256: kept names never contain ``~``, so two ids never share a name. The id itself
+    stays whole in the manifest (the report's parameters) and on the page.
+
+    >>> safe_name("6523010001"), safe_name("a/b")[:4], len(safe_name("x" * 300))
+    ('6523010001', 'a_b~', 80)
+    >>> safe_name("../etc/passwd")[:11], safe_name("学校")[:3]
+    ('etc_passwd~', 'id~')
     """
-    clean = re.sub(r"[^A-Za-z0-9_.-]", "_", text)
-    if clean == text and clean not in ("", ".", ".."):
-        return clean
-    return f"{clean}-{hashlib.sha1(text.encode()).hexdigest()[:8]}"
+    text = str(text)
+    if (_SAFE_NAME.fullmatch(text) and len(text) <= MAX_NAME_CHARS and not text.endswith(".")
+            and text.split(".")[0].lower() not in _RESERVED_NAMES):
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    clean = re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._-")[:MAX_NAME_CHARS - 17]
+    return f"{clean or 'id'}~{digest}"
 
 
 def stem_suffix(lang: str) -> str:
@@ -177,12 +231,13 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               params: Path | None = None, school_names: dict[str, str] | None = None,
               trend: bool = True,
               scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
-              indicators: Path | None = None) -> list[Job]:
+              indicators: Path | None = None, mapping: Path | None = None) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
     (``(file, name)`` pairs) — all with absolute paths.
 
-    ``lang`` and ``indicators`` (a provincial indicator file) go to every template that declares
-    them; English stems end in ``.en`` (:func:`stem_suffix`).
+    ``lang``, ``indicators`` (a provincial indicator file) and ``mapping`` (a header mapping
+    file) go to every template that declares them; English stems end in ``.en``
+    (:func:`stem_suffix`).
     """
     data = Path(data).resolve()
     common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
@@ -195,6 +250,8 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
             parameters["lang"] = lang
         if extension and declares_parameter(TEMPLATES[kind], "indicators"):
             parameters["indicators"] = extension
+        if mapping is not None and declares_parameter(TEMPLATES[kind], "mapping"):
+            parameters["mapping"] = str(Path(mapping).resolve())
         return Job(kind, stem + sfx, title, {**common, **parameters})
 
     jobs = [job("county-year", f"county-year/{y}", label("job_county_year", lang, year=y),
@@ -219,16 +276,17 @@ def _hash_path(h: Any, path: Path) -> None:
         h.update(p.read_bytes())
 
 
-def data_hash(data: Path, params: Path | None, indicators: Path | None = None) -> str:
+def data_hash(data: Path, params: Path | None, indicators: Path | None = None,
+              mapping: Path | None = None) -> str:
     """Digest of the data (every file of a folder), the settings file in force, the indicator
-    registry, a provincial indicator file and the word table."""
+    registry, a provincial indicator file, the header mapping file and the word table."""
     from .registry import REGISTRY_FILE
     from .words import WORDS_FILE
 
     h = hashlib.sha256()
     _hash_path(h, Path(data))
     _hash_path(h, Path(params) if params else STANDARDS_FILE)
-    for part in (REGISTRY_FILE, WORDS_FILE, *([Path(indicators)] if indicators else [])):
+    for part in (REGISTRY_FILE, WORDS_FILE, *(Path(f) for f in (indicators, mapping) if f)):
         _hash_path(h, part)
     return h.hexdigest()
 
@@ -321,9 +379,32 @@ def _prepare(job: Job, out_dir: str) -> tuple[Path, Path, Path, str, dict[str, A
     nb_path.parent.mkdir(parents=True, exist_ok=True)
     result: dict[str, Any] = {"status": "failed", "error": None, "attempts": 0,
                               "notebook": str(nb_path.relative_to(out)), "html": None}
-    fd, tmp_nb = tempfile.mkstemp(prefix=f".{nb_path.name}.", suffix=".ipynb", dir=nb_path.parent)
+    fd, tmp_nb = tempfile.mkstemp(prefix=temporary_prefix(nb_path.name), suffix=".ipynb",
+                                  dir=nb_path.parent)
     os.close(fd)
+    _CURRENT.update(out=str(out), tmp=tmp_nb)
     return out, nb_path, html_path, tmp_nb, result
+
+
+#: The job a worker is running: what it removes when it is stopped (lifecycle.on_stop).
+_CURRENT: dict[str, str] = {}
+
+
+def _worker_cleanup() -> None:
+    """A stopped worker: kill its kernels, remove its temporary notebook and files."""
+    shutdown_warm_kernels()
+    if _CURRENT.get("tmp"):
+        Path(_CURRENT["tmp"]).unlink(missing_ok=True)
+    if _CURRENT.get("out"):
+        remove_stale_temporaries(_CURRENT["out"], also_pid=os.getpid())
+
+
+def _init_worker(parent_pid: int) -> None:
+    """Pool initializer: the worker dies with the batch and cleans up when stopped."""
+    from .lifecycle import on_stop, worker_init
+
+    on_stop(_worker_cleanup)
+    worker_init(parent_pid)
 
 
 def _publish(page: str, html_path: Path, out: Path, result: dict[str, Any]) -> dict[str, Any]:
@@ -425,9 +506,12 @@ class WarmKernel:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self._ipc_dir = tempfile.mkdtemp(prefix="balance-kernel-")
+        self._ipc_dir = tempfile.mkdtemp(prefix=kernel_dir_prefix())
+        # sockets and connection file in one private folder, removed with the kernel (and by
+        # the next run if this worker is killed)
         km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
-                                ip=os.path.join(self._ipc_dir, "k"))
+                                ip=os.path.join(self._ipc_dir, "k"),
+                                connection_file=os.path.join(self._ipc_dir, "kernel.json"))
         env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         self.km = km
         run_sync(km.start_kernel)(extra_arguments=_KERNEL_ARGS, env=env)
@@ -644,9 +728,18 @@ def _collect(futures: dict[Any, tuple[Job, str]], completed: Callable[[Any], Ite
 
 def _run_local(todo: list[tuple[Job, str]], out_dir: Path, workers: int,
                runner: Callable[..., dict[str, Any]]) -> Iterable[tuple[Job, str, dict[str, Any]]]:
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+    """The jobs in a pool of worker processes that die with this one (:mod:`lifecycle`); when
+    the batch is left early (a signal, an error) every worker and kernel is stopped."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
+                               initializer=_init_worker, initargs=(os.getpid(),))
+    try:
         futures = {pool.submit(runner, job, str(out_dir)): (job, digest) for job, digest in todo}
         yield from _collect(futures, as_completed)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        end_process_tree()
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., dict[str, Any]],
@@ -674,6 +767,53 @@ def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., 
             client.close()
 
 
+#: Seconds between two updates of the manifest while a batch runs (and one at the end).
+MANIFEST_EVERY_S = 2.0
+#: The lock file shared by every run on one output folder.
+LOCK_NAME = ".balance-report.lock"
+_ORDER = {"county-year": 0, "school": 1, "trend": 2, "scenario": 3}
+
+
+def _manifest_lock(out_dir: Path) -> Any:
+    from filelock import FileLock
+
+    return FileLock(str(Path(out_dir) / LOCK_NAME), timeout=600)
+
+
+def _outcome(stem: str, entry: dict[str, Any]) -> Outcome:
+    """A manifest entry back as an :class:`Outcome` (for the index)."""
+    names = {f for f in Outcome.__dataclass_fields__ if f not in ("stem", "extra")}
+    known = {k: v for k, v in entry.items() if k in names}
+    known.setdefault("kind", "")
+    known.setdefault("title", stem)
+    known.setdefault("parameters", {})
+    known.setdefault("input_hash", "")
+    known.setdefault("status", "failed")
+    return Outcome(stem, **known)
+
+
+def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", *,
+                  title: str | None = None, note: str | None = None) -> dict[str, Any]:
+    """Merge ``outcomes`` into the manifest of ``out_dir`` under the folder's lock, then write
+    it (and the index, when ``title`` is given) from *every* entry: reports of other runs, and
+    of other ``--schools`` or ``--years`` before, are kept; those rebuilt now are replaced.
+    Returns the merged manifest."""
+    out_dir = Path(out_dir)
+    with _manifest_lock(out_dir):
+        reports = dict(load_manifest(out_dir, lang).get("reports", {}))
+        for o in outcomes:
+            reports[o.stem] = {k: v for k, v in asdict(o).items() if k not in ("stem", "extra")}
+        manifest = {"package_version": package_version(), "reports": reports}
+        write_atomic(out_dir / manifest_name(lang), json.dumps(
+            manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
+        if title is not None:
+            every = sorted((_outcome(stem, e) for stem, e in reports.items()),
+                           key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
+            page = embed_cjk_font(index_page(every, title, note, lang))
+            write_atomic(out_dir / index_name(lang), page.encode("utf-8"))
+    return manifest
+
+
 def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: int | None = None,
                  force: bool = False, note: str | None = None, title: str | None = None,
                  progress: bool = True, runner: Callable[..., dict[str, Any]] = run_job_warm,
@@ -693,9 +833,11 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
 
     title = title or label("index_default_title", lang)
 
-    out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = prepare_folder(Path(out_dir).resolve())
     t0 = time.perf_counter()
+    with _manifest_lock(out_dir):  # leftovers of killed runs (not of runs still going)
+        remove_stale_temporaries(out_dir)
+        remove_stale_kernel_dirs()
     previous = load_manifest(out_dir, lang).get("reports", {})
     outcomes: dict[str, Outcome] = {}
     todo: list[tuple[Job, str]] = []
@@ -714,24 +856,30 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
     workers = max(1, min(n_jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = tqdm(total=len(todo), desc=label("progress", lang), unit="份" if lang == "zh" else "it",
                disable=not progress or not todo)
-    if todo:
-        results = (_run_dask(todo, out_dir, runner, scheduler, keep_kernels) if executor == "dask"
-                   else _run_local(todo, out_dir, workers, runner))
-        for job, digest, r in results:
-            outcomes[job.stem] = Outcome(job.stem, job.kind, job.title, job.parameters, digest,
-                                         r.get("status", "failed"), r.get("duration_s", 0.0),
-                                         r.get("error"), r.get("html"), r.get("notebook"),
-                                         r.get("attempts", 0))
-            bar.update(1)
+    saved = time.monotonic()
+    results: Any = iter(())
+    try:
+        with interruptible():
+            if todo:
+                results = (_run_dask(todo, out_dir, runner, scheduler, keep_kernels)
+                           if executor == "dask" else _run_local(todo, out_dir, workers, runner))
+                for job, digest, r in results:
+                    outcomes[job.stem] = Outcome(
+                        job.stem, job.kind, job.title, job.parameters, digest,
+                        r.get("status", "failed"), r.get("duration_s", 0.0), r.get("error"),
+                        r.get("html"), r.get("notebook"), r.get("attempts", 0))
+                    bar.update(1)
+                    if time.monotonic() - saved > MANIFEST_EVERY_S:  # a kill loses little
+                        save_manifest(out_dir, outcomes.values(), lang)
+                        saved = time.monotonic()
+    except Interrupted:
+        with interruptible():  # a second Ctrl-C must not stop the clean-up half-way
+            if hasattr(results, "close"):
+                results.close()  # stops the workers and their kernels
+            bar.close()
+            save_manifest(out_dir, outcomes.values(), lang, title=title, note=note)
+        raise
     bar.close()
     ordered = [outcomes[j.stem] for j in jobs]
-    manifest = {
-        "package_version": package_version(),
-        "reports": {o.stem: {k: v for k, v in asdict(o).items() if k not in ("stem", "extra")}
-                    for o in ordered},
-    }
-    write_atomic(out_dir / manifest_name(lang),
-                 json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
-    page = embed_cjk_font(index_page(ordered, title, note, lang))
-    write_atomic(out_dir / index_name(lang), page.encode("utf-8"))
+    save_manifest(out_dir, ordered, lang, title=title, note=note)
     return BatchResult(ordered, time.perf_counter() - t0, lang, index_name(lang))

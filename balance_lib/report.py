@@ -35,11 +35,13 @@ from typing import Any
 import pandas as pd
 
 from .columns import VALUE_LABELS
+from .consistency import cross_checks, mapping_note, warning_summary
 from .indicators import Evaluation, ResourceResult, evaluate, long_values
 from .io import CountyData, load_county_excluding
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 from .registry import REGISTRY_FILE, Registry, load_registry
 from .results import build_evaluation
+from .safetext import markdown
 from .sample import SYNTHETIC_NOTE, is_sample
 from .schemas import Problem
 from .settings import Settings, load_settings
@@ -72,6 +74,8 @@ class ReportData:
     cache_key: str = field(default="", compare=False)
     #: the provincial indicator file read on top of the national registry, if any
     indicators: Path | None = None
+    #: the cross-table and year-to-year warnings of the data (:mod:`balance_lib.consistency`)
+    warnings: list[Problem] = field(default_factory=list, compare=False)
 
     @property
     def years(self) -> list[int]:
@@ -194,13 +198,13 @@ def _input_files(path: Path) -> list[Path]:
     return [path]
 
 
-def content_digest(path: Path, params: Path | None = None,
-                   indicators: Path | None = None) -> str:
+def content_digest(path: Path, params: Path | None = None, indicators: Path | None = None,
+                   mapping: Path | None = None) -> str:
     """SHA-256 of the contents of everything :func:`load` reads for ``path`` and ``params``:
-    the data files, ``params/standards.yaml``, ``params``, the indicator registry and the
-    provincial indicator file."""
+    the data files, ``params/standards.yaml``, ``params``, the indicator registry, the
+    provincial indicator file and the header mapping."""
     h = hashlib.sha256()
-    for part in (path, STANDARDS_FILE, params, REGISTRY_FILE, indicators):
+    for part in (path, STANDARDS_FILE, params, REGISTRY_FILE, indicators, mapping):
         if part is None:
             continue
         for f in _input_files(Path(part)) if Path(part).exists() else []:
@@ -211,9 +215,11 @@ def content_digest(path: Path, params: Path | None = None,
 
 
 def load(data: str | Path, params: str | Path | None = None,
-         indicators: str | Path | None = None) -> ReportData:
+         indicators: str | Path | None = None, mapping: str | Path | None = None
+         ) -> ReportData:
     """Load the county at ``data`` (relative to the project root) with the settings and the
-    indicators (national, plus a provincial file) in force.
+    indicators (national, plus a provincial file) in force, reading its headers through the
+    ``mapping`` file if one is given (``--mapping``).
 
     Cached per content (see the module notes): the same files give the same object. The
     registry becomes the one the report's texts take their ids and limits from.
@@ -223,17 +229,18 @@ def load(data: str | Path, params: str | Path | None = None,
         raise ReportParamError(f"数据不存在 / data not found: {path}")
     settings_path = resolve_path(params) if params else None
     ind_path = resolve_path(indicators) if indicators else None
+    mapping_path = resolve_path(mapping) if mapping else None
     key = hashlib.sha256("\0".join(
-        [str(path), str(settings_path or ""), str(ind_path or ""),
-         content_digest(path, settings_path, ind_path)]).encode()).hexdigest()
+        [str(path), str(settings_path or ""), str(ind_path or ""), str(mapping_path or ""),
+         content_digest(path, settings_path, ind_path, mapping_path)]).encode()).hexdigest()
 
     def make() -> ReportData:
         settings = load_settings(settings_path)
         registry = load_registry(extensions=[ind_path] if ind_path else ())
-        county, excluded = load_county_excluding(path, registry=registry)
+        county, excluded = load_county_excluding(path, mapping_path, registry=registry)
         return ReportData(path=path, county=county, settings=settings, registry=registry,
                           synthetic=is_sample(path), excluded=excluded, cache_key=key,
-                          indicators=ind_path)
+                          indicators=ind_path, warnings=cross_checks(county))
 
     data_ = _LOADED.get_or_make(key, make)
     set_registry(data_.registry)
@@ -367,24 +374,31 @@ def level_label(level: str, lang: str = "zh") -> str:
 
 
 def bullets(items: list[str], empty: str = "无") -> str:
-    """An HTML list of ``items`` (escaped: they may hold names from the data) for
-    ``display(Markdown(...))``; ``empty`` when there is none.
+    """A Markdown list of ``items`` for ``display(Markdown(...))``, ``empty`` when there is
+    none. The items may hold names from the data: they are literal text
+    (:func:`balance_lib.safetext.markdown`), never Markdown, HTML or a link.
 
-    >>> bullets(["a < b", "c"]), bullets([])
-    ('<ul><li>a &lt; b</li><li>c</li></ul>', '无')
+    >>> bullets(["a < b", "[x](javascript:1)"])
+    '- a &#60; b\\n- &#91;x&#93;&#40;javascript&#58;1&#41;'
+    >>> bullets([])
+    '无'
     """
     if not items:
-        return html.escape(empty)
-    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+        return markdown(empty)
+    return "\n".join(f"- {markdown(i)}" for i in items)
 
 
 def heading(title: str, level: int = 1) -> str:
-    """A Markdown heading with the text HTML-escaped (names come from the data).
+    """A Markdown heading whose text is literal (names come from the data): no Markdown, HTML,
+    link, image or math in a school name is interpreted (:func:`balance_lib.safetext.markdown`).
 
-    The templates take ``title`` from :func:`balance_lib.labels.label`, e.g.
+    The templates take ``title`` from :func:`balance_lib.words.label`, e.g.
     ``rp.heading(rp.label("cy_overview", lang), 2)``.
+
+    >>> heading("![x](y) <a href=z>", 2)
+    '## &#33;&#91;x&#93;&#40;y&#41; &#60;a href&#61;z&#62;'
     """
-    return "#" * level + " " + html.escape(title, quote=False)
+    return "#" * max(1, min(int(level), 6)) + " " + markdown(title)
 
 
 def exclusion_note(data: ReportData, lang: str = "zh") -> str:
@@ -452,6 +466,10 @@ def _source_lines(data: ReportData, lang: str = "zh") -> list[str]:
     lines.append(label("note_settings", lang, source=s.source, tp=s.teaching_points,
                        tp_min=s.teaching_point_min_students, private=s.private_schools,
                        b4=s.b4_indoor_sports, b7=s.b7_allocation, cv=cv))
+    if data.county.mapping is not None:
+        lines.append(mapping_note(data.county.mapping, lang))
+    if data.warnings:
+        lines.append(warning_summary(data.warnings, lang))
     return lines
 
 

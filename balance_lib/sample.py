@@ -4,14 +4,23 @@ The county is invented. Its scale follows 昌吉市 (a prefecture seat in 新疆
 residents): 28 小学 (城区, 镇区, 乡村), 8 初中, 5 九年一贯制 (one of them 民办), one 完全中学,
 one 十二年一贯制, 5 教学点 (two below 50 students) and one 特殊教育学校, for the school years
 2022–2025. School names combine real township names with invented schools; every number is
-drawn by this module. The county starts below the 优质均衡 standard in 2022 and improves
-(teachers recruited, backbone teachers trained in town and village schools, sports halls and
-classrooms built, equipment bought, 大班额 reduced), without reaching it everywhere by 2025:
-in 2025 every item B8–B32 is met with no veto (a new 学区 relieves 昌吉市第一小学, the last
-oversized classes are gone, every school has 80 % of its pupils at level Ⅲ), while some B1–B7
-units and one CV still miss the standard.
+drawn by this module.
 
-:func:`generate` returns the input tables of contract §2 in the canonical vocabulary of
+Enrolment is a cohort model: births (:data:`BIRTHS`, peaking in 2017 and falling after, as in
+新疆) give the county's grade 1 six years later, each school takes a share of it that drifts
+towards the city, and cohorts move up a grade a year. The tables agree with each other (classes
+sum to the schools' pupils, the county's junior cohort is grade 7 three years earlier, the
+360-hour training is due for most teachers, nothing shrinks from one year to the next), so
+``balance validate --strict`` passes. Teachers and facilities are spread like a real county's:
+village schools have many teachers per pupil and large grounds, the crowded urban schools few
+and little, so the teacher CVs start at 0.2–0.6, B5 has the largest CV and B6 one of the
+smallest. The county starts below the 优质均衡 standard in 2022 and improves (teachers recruited,
+backbone teachers trained and PE/art teachers shared with the town and village schools, sports
+halls and classrooms built, equipment bought) without getting there by 2025: the crowded urban
+schools still have classes above 45/50, a few 大班额, too little space (B4, B5) and a school
+above 2,000 pupils (B10–B12 not met), and the 小学 B5 CV is above its limit.
+
+:func:`generate` returns the eight input tables of contract §2 in the canonical vocabulary of
 :mod:`balance_lib.columns` (without ``county_id``: one county). :func:`write_sample` writes them as
 CSV files and as one workbook, byte for byte the same on every run with the same seed::
 
@@ -19,7 +28,7 @@ CSV files and as one workbook, byte for byte the same on every run with the same
 
 >>> tables = generate()
 >>> sorted(tables)
-['classes', 'county', 'judgements', 'monitoring', 'quality', 'schools', 'survey']
+['births', 'classes', 'county', 'judgements', 'monitoring', 'quality', 'schools', 'survey']
 >>> sorted(tables["schools"].year.unique().tolist())
 [2022, 2023, 2024, 2025]
 """
@@ -173,38 +182,62 @@ ROSTER: tuple[_School, ...] = (
 
 _BY_SERIAL = {s.serial: s for s in ROSTER}
 
-#: yearly growth of enrolment by area (urban schools grow, village schools shrink)
-_GROWTH = {"urban": 0.028, "town": 0.0, "rural": -0.04}
+# ---------------------------------------------------------------------------------------------
+# Births and enrolment: cohorts move up a grade a year
+# ---------------------------------------------------------------------------------------------
+
+#: Births per calendar year (出生人口): a two-child peak in 2016–2017, then a steady fall (as in
+#: 新疆 since 2017); the children of year *b* enter grade 1 in *b* + 6. Written to births.csv for
+#: 2010–2023; the earlier years only seed the cohorts already at school in 2022.
+BIRTHS = {
+    2002: 4930, 2003: 5010, 2004: 4960, 2005: 5040, 2006: 5110, 2007: 5060, 2008: 5150, 2009: 5090,
+    2010: 5180, 2011: 5120, 2012: 5240, 2013: 5190, 2014: 5310, 2015: 5260, 2016: 5720,
+    2017: 5930, 2018: 5210, 2019: 4660, 2020: 4110, 2021: 3760, 2022: 3510, 2023: 3300,
+}
+BIRTH_YEARS = tuple(range(2010, 2024))
+#: First simulated school year (cohorts are simulated from here; tables start in 2022).
+_SIM_FROM = 2016
+#: Share of a birth cohort that enters grade 1 in the county six years later (some families
+#: leave, migrants arrive: the city draws a little more each year).
+_ENTRY_RATIO, _ENTRY_DRIFT = 0.835, 0.003
+#: County grade 7 from the county's grade 6 a year earlier (a few go to schools elsewhere).
+_RATIO_6_7 = 0.975
+#: How each school's share of the county's entrants changes a year (urbanisation), and the
+#: survival of a cohort from one grade to the next (migrant children join urban schools).
+_SHARE_DRIFT = {"urban": 0.022, "town": -0.004, "rural": -0.035}
+_PROGRESSION = {"urban": 1.008, "town": 0.998, "rural": 0.985}
 
 # Facility quantities per weighted pupil in 2022 by area, on the 小学 scale for schools with a
 # 小学 part and on the 初中 scale for 初中 and 完全中学: B4 m² (teaching rooms without the hall),
 # B5 m² (hall + ground), B6 元. Tags and noise modify them per school.
 _FACILITY = {
-    ("primary", "urban"): {"B4": 5.1, "B5": 8.2, "B6": 2300.0},
-    ("primary", "town"): {"B4": 5.6, "B5": 10.5, "B6": 2200.0},
-    ("primary", "rural"): {"B4": 7.0, "B5": 21.0, "B6": 2150.0},
-    ("junior", "urban"): {"B4": 6.5, "B5": 11.2, "B6": 2900.0},
-    ("junior", "town"): {"B4": 7.2, "B5": 14.5, "B6": 2800.0},
+    ("primary", "urban"): {"B4": 5.2, "B5": 8.6, "B6": 2350.0},
+    ("primary", "town"): {"B4": 5.6, "B5": 11.5, "B6": 2300.0},
+    ("primary", "rural"): {"B4": 6.9, "B5": 24.0, "B6": 2150.0},
+    ("junior", "urban"): {"B4": 6.6, "B5": 11.8, "B6": 2950.0},
+    ("junior", "town"): {"B4": 7.3, "B5": 18.5, "B6": 2850.0},
 }
 _TAG_FACILITY = {
-    "crowded": {"B4": 0.8, "B5": 0.4, "B6": 0.95},
-    "new": {"B4": 1.12, "B5": 1.2, "B6": 3.2},
-    "lagging": {"B4": 0.97, "B5": 0.95, "B6": 0.76},
-    "flagship": {"B4": 1.0, "B5": 1.0, "B6": 1.75},
+    "crowded": {"B4": 0.78, "B5": 0.38, "B6": 0.96},
+    "new": {"B4": 1.1, "B5": 1.15, "B6": 1.3},
+    "lagging": {"B4": 0.96, "B5": 0.92, "B6": 0.8},
+    "flagship": {"B4": 1.0, "B5": 1.0, "B6": 1.15},
 }
 
-# Teachers: pupils per teacher, and shares of the teachers that are qualified above the
-# statutory level, backbone, PE/music/art; by level and area in 2022.
+# Teachers: pupils per 专任教师 in 2022 by level and area, and the shares of the teachers that
+# are qualified above the statutory level, backbone, PE/music/art. Village schools have many
+# teachers per pupil (small classes), the big urban schools few: this is what makes the teacher
+# CVs of real counties 0.25–0.6.
 _PUPILS_PER_TEACHER = {
-    ("primary", "urban"): 18.5, ("primary", "town"): 15.0, ("primary", "rural"): 11.0,
-    ("junior", "urban"): 12.5, ("junior", "town"): 10.5, ("junior", "rural"): 9.5,
+    ("primary", "urban"): 21.0, ("primary", "town"): 13.5, ("primary", "rural"): 8.0,
+    ("junior", "urban"): 14.5, ("junior", "town"): 9.6, ("junior", "rural"): 6.8,
 }
-_QUALIFIED = {("primary", "urban"): 0.97, ("primary", "town"): 0.93, ("primary", "rural"): 0.88,
-              ("junior", "urban"): 0.90, ("junior", "town"): 0.84, ("junior", "rural"): 0.78}
-_BACKBONE = {("primary", "urban"): 0.22, ("primary", "town"): 0.17, ("primary", "rural"): 0.135,
-             ("junior", "urban"): 0.145, ("junior", "town"): 0.125, ("junior", "rural"): 0.11}
-_PE_ART = {("primary", "urban"): 0.19, ("primary", "town"): 0.16, ("primary", "rural"): 0.125,
-           ("junior", "urban"): 0.13, ("junior", "town"): 0.115, ("junior", "rural"): 0.105}
+_QUALIFIED = {("primary", "urban"): 0.97, ("primary", "town"): 0.92, ("primary", "rural"): 0.84,
+              ("junior", "urban"): 0.91, ("junior", "town"): 0.82, ("junior", "rural"): 0.74}
+_BACKBONE = {("primary", "urban"): 0.24, ("primary", "town"): 0.14, ("primary", "rural"): 0.09,
+             ("junior", "urban"): 0.17, ("junior", "town"): 0.11, ("junior", "rural"): 0.08}
+_PE_ART = {("primary", "urban"): 0.215, ("primary", "town"): 0.135, ("primary", "rural"): 0.095,
+           ("junior", "urban"): 0.15, ("junior", "town"): 0.1, ("junior", "rural"): 0.075}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,141 +272,213 @@ def _scale_level(s: _School) -> str:
     return "junior" if s.school_type in (_J, _C) else "primary"
 
 
+def _area(s: _School) -> str:
+    return "rural" if s.school_type == _TP else s.area_type
+
+
+def _top_grade(s: _School) -> int:
+    """A teaching point teaches grades 1–3 (1–4 when it is larger); then its pupils go on to
+    the 中心校."""
+    return (4 if s.primary >= 60 else 3) if s.school_type == _TP else 6
+
+
 # ---------------------------------------------------------------------------------------------
-# Students and classes
+# Students per grade
 # ---------------------------------------------------------------------------------------------
 
 
-#: pupils moved between schools by a new 学区 boundary: (from, to, level) -> {year: pupils}
-_TRANSFERS = {(1, 10, "primary"): {2025: 400}}
+def _grade_counts(rng: np.random.Generator) -> dict[tuple[int, int], np.ndarray]:
+    """Pupils per grade 1–9 for every (serial, year) from :data:`_SIM_FROM` to the last year.
 
-
-def _students(rng: np.random.Generator) -> dict[tuple[int, int], dict[str, int]]:
-    """Students by level for every (serial, year)."""
-    out = {}
+    The county's grade 1 follows the births six years earlier; each school takes a share of it
+    that drifts with urbanisation (:data:`_SHARE_DRIFT`), and its cohorts move up a grade a year
+    with the school's progression (:data:`_PROGRESSION`), a teaching point's into its 中心校
+    after its top grade. Grade 7 is the county's grade 6 a year earlier shared by the junior
+    sections. The roster's pupils (around 2022) set the shares. Special schools are not
+    modelled by cohort (see :func:`_special_grades`).
+    """
+    years = range(_SIM_FROM, YEARS[-1] + 1)
+    prim = [s for s in ROSTER if s.primary and s.school_type != _SP]
+    jun = [s for s in ROSTER if s.junior and s.school_type != _SP]
+    # base shares: pupils per grade around 2022 (a teaching point's pupils sit in fewer grades)
+    w_p = np.array([s.primary / _top_grade(s) for s in prim], dtype=float)
+    w_j = np.array([s.junior for s in jun], dtype=float)
+    drift_p = np.array([0.01 if s.private else _SHARE_DRIFT[_area(s)] for s in prim])
+    drift_p[[k for k, s in enumerate(prim) if s.school_type == _TP]] = -0.05
+    drift_j = np.array([0.01 if s.private else _SHARE_DRIFT[_area(s)] * 0.6 for s in jun])
+    prog = np.array([1.0 if s.private else _PROGRESSION[_area(s)] for s in prim])
+    prog_j = np.array([1.0 + (_PROGRESSION[_area(s)] - 1.0) * 0.5 for s in jun])
+    school_noise_p = rng.normal(0.0, 0.006, len(prim))
+    school_noise_j = rng.normal(0.0, 0.004, len(jun))
+    parent = {k: next(i for i, p in enumerate(prim) if p.serial == s.parent)
+              for k, s in enumerate(prim) if s.parent}
+    top = np.array([_top_grade(s) for s in prim])
+    out: dict[tuple[int, int], np.ndarray] = {}
+    g_p = np.zeros((len(prim), 6))
+    g_j = np.zeros((len(jun), 3))
+    for y in years:
+        t = y - YEARS[0]
+        entrants = BIRTHS[y - 6] * (_ENTRY_RATIO + _ENTRY_DRIFT * (y - 2016))
+        share = w_p * (1.0 + drift_p) ** t
+        share = share / share.sum()
+        new = np.zeros_like(g_p)
+        if y == _SIM_FROM:  # the cohorts at school: each grade from its own birth year
+            for g in range(6):
+                e = BIRTHS[y - 6 - g] * (_ENTRY_RATIO + _ENTRY_DRIFT * (y - g - 2016))
+                new[:, g] = e * share * (prog ** g)
+        else:
+            new[:, 0] = entrants * share
+            new[:, 1:] = g_p[:, :-1] * (prog + school_noise_p)[:, None]
+        noise = rng.normal(0.0, 0.012, new.shape)
+        new = new * (1.0 + noise)
+        # teaching points hand their top grade on to the 中心校
+        for k, pk in parent.items():
+            tg = top[k]
+            if tg < 6:
+                new[pk, tg] += new[k, tg]
+                new[k, tg:] = 0.0
+        county6 = g_p[:, 5].sum() if y > _SIM_FROM else new[:, 5].sum()
+        sj = w_j * (1.0 + drift_j) ** t
+        sj = sj / sj.sum()
+        new_j = np.zeros_like(g_j)
+        if y == _SIM_FROM:
+            for g in range(3):
+                e = BIRTHS[y - 12 - g] * (_ENTRY_RATIO + _ENTRY_DRIFT * (y - 6 - g - 2016))
+                new_j[:, g] = e * _RATIO_6_7 * sj * (prog_j ** g)
+        else:
+            new_j[:, 0] = county6 * _RATIO_6_7 * sj
+            new_j[:, 1:] = g_j[:, :-1] * (prog_j + school_noise_j)[:, None]
+        new_j = new_j * (1.0 + rng.normal(0.0, 0.008, new_j.shape))
+        g_p, g_j = new, new_j
+        for k, s in enumerate(prim):
+            out.setdefault((s.serial, y), np.zeros(9))[:6] = np.rint(g_p[k])
+        for k, s in enumerate(jun):
+            out.setdefault((s.serial, y), np.zeros(9))[6:] = np.rint(g_j[k])
     for s in ROSTER:
-        growth = _GROWTH[s.area_type]
-        if s.private:
-            growth = 0.02
-        if s.school_type == _TP:
-            growth = -0.05
         if s.school_type == _SP:
-            growth = 0.03
-        jitter = rng.normal(0.0, 0.015, size=(len(YEARS), 3))
-        for k, year in enumerate(YEARS):
-            factor = (1.0 + growth) ** (year - YEARS[0])
-            counts = {}
-            for j, level in enumerate(("primary", "junior", "senior")):
-                base = getattr(s, level)
-                # junior cohorts grow a little more (larger birth cohorts reach grade 7)
-                lv_factor = factor * (1.012 ** (year - YEARS[0]) if level == "junior" else 1.0)
-                counts[level] = int(round(base * lv_factor * (1.0 + jitter[k, j]))) if base else 0
-            out[(s.serial, year)] = counts
-    # 2025: a new 学区 boundary moves part of 第一小学's pupils to 第十小学 (B11 relieved)
-    for (src, dst, level), moves in _TRANSFERS.items():
-        for year, n in moves.items():
-            out[(src, year)][level] -= n
-            out[(dst, year)][level] += n
+            for y in years:
+                out[(s.serial, y)] = _special_grades(s, y)
     return out
 
 
+def _special_grades(s: _School, year: int) -> np.ndarray:
+    """The special school: a few pupils in every grade, slowly more each year."""
+    f = 1.0 + 0.03 * (year - YEARS[0])
+    primary = _split_exact(int(round(s.primary * f)), np.ones(6))
+    junior = _split_exact(int(round(s.junior * f)), np.ones(3))
+    return np.concatenate([primary, junior]).astype(float)
+
+
+def _students(grades: dict[tuple[int, int], np.ndarray]) -> dict[tuple[int, int], dict[str, int]]:
+    """Students by level for every (serial, year) of the tables."""
+    out = {}
+    for s in ROSTER:
+        for k, year in enumerate(YEARS):
+            g = grades.get((s.serial, year), np.zeros(9))
+            senior = int(round(s.senior * (1.0 + 0.01 * k))) if s.senior else 0
+            out[(s.serial, year)] = {"primary": int(g[:6].sum()), "junior": int(g[6:].sum()),
+                                     "senior": senior}
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Classes
+# ---------------------------------------------------------------------------------------------
+
+
 def _class_size_target(s: _School, level: str, year: int) -> float:
-    """Typical class size a school aims at (the crowded urban ones reduce it year by year)."""
+    """Class size a school aims at when it opens an intake (the crowded urban ones overfill)."""
     t = year - YEARS[0]
     if s.school_type == _SP:
         return 8.0
     if s.school_type == _TP:
-        return 30.0
+        return 40.0  # one class per grade
     if s.has("crowded"):
-        return (49.0 if level == "primary" else 53.0) - 1.9 * t
+        return (47.5 if level == "primary" else 52.5) - 0.8 * t
     if s.area_type == "urban":
         return (43.0 if level == "primary" else 47.0) - 0.3 * t
     if s.area_type == "town":
         return 38.0 if level == "primary" else 44.0
-    return 32.0 if level == "primary" else 40.0
+    return 30.0 if level == "primary" else 40.0
 
 
 def _big_classes(s: _School, year: int) -> list[int]:
     """Sizes of the few 大班额 (56–65) and 超大班额 (≥ 66) classes a crowded school still has."""
     plan = {
-        1: {2022: [67, 61, 58], 2023: [60, 57], 2024: [57], 2025: []},
-        4: {2022: [59, 56], 2023: [58], 2024: [], 2025: []},
-        29: {2022: [63, 58], 2023: [59, 56], 2024: [56], 2025: []},
-        42: {2022: [60], 2023: [], 2024: [], 2025: []},
+        1: {2022: [67, 61, 58], 2023: [60, 57], 2024: [58, 56], 2025: [57]},
+        4: {2022: [59, 56], 2023: [58], 2024: [56], 2025: []},
+        29: {2022: [63, 58], 2023: [59, 56], 2024: [57], 2025: [56]},
+        42: {2022: [60], 2023: [57], 2024: [], 2025: []},
     }
     return plan.get(s.serial, {}).get(year, [])
 
 
-def _grades(s: _School, level: str, students: int) -> list[int]:
-    if level == "junior":
-        return [7, 8, 9]
-    if s.school_type == _TP:
-        return [1, 2, 3, 4] if students >= 60 else [1, 2, 3]
-    return [1, 2, 3, 4, 5, 6]
+def _class_counts(s: _School, grades: dict[tuple[int, int], np.ndarray]) -> dict[int, np.ndarray]:
+    """Classes per grade and year: an intake (grade 1 or 7, or any grade in 2022) opens classes
+    for its size; a cohort then keeps its classes as it moves up (one more only when it would
+    exceed 56 a class, one fewer below 18)."""
+    out: dict[int, np.ndarray] = {}
+    prev = None
+    for year in YEARS:
+        n = grades[(s.serial, year)]
+        cls = np.zeros(9, dtype=int)
+        for g in range(9):
+            if n[g] <= 0:
+                continue
+            level = "primary" if g < 6 else "junior"
+            target = _class_size_target(s, level, year)
+            fresh = max(1, int(round(n[g] / target)) if s.has("crowded")
+                        else math.ceil(n[g] / target - 0.08))
+            kept = prev[g - 1] if prev is not None and g not in (0, 6) and prev[g - 1] else 0
+            c = kept or fresh
+            while n[g] / c > 54 and c < 60:
+                c += 1
+            while c > 1 and n[g] / c < 18 and s.school_type not in (_TP, _SP):
+                c -= 1
+            cls[g] = c
+        out[year] = cls
+        prev = cls
+    return out
 
 
-def _classes_of(
-    s: _School, level: str, year: int, students: int, rng: np.random.Generator
-) -> list[tuple[int, int]]:
-    """(grade, students) of every class of one school, level and year; sizes sum to ``students``."""
-    grades = _grades(s, level, students)
-    # growing urban schools have larger lower grades, shrinking village schools smaller ones
-    tilt = {"urban": 0.10, "town": 0.0, "rural": -0.12}[s.area_type]
-    pos = (np.arange(len(grades)) - (len(grades) - 1) / 2) / max(len(grades) - 1, 1)
-    weights = (1.0 - tilt * pos) * rng.uniform(0.95, 1.05, len(grades))
-    per_grade = _split_exact(students, weights)
-    target = _class_size_target(s, level, year)
-    classes: list[tuple[int, int]] = []
-    bigs = list(_big_classes(s, year)) if level == _levels_of(s)[0] else []
-    for grade, n_grade in zip(grades, per_grade, strict=True):
-        # crowded schools round the number of classes (some classes end up above the target),
-        # the others open a class more rather than exceed it
-        ratio = n_grade / target
-        if s.has("crowded"):
-            n_classes = max(1, int(round(ratio + 0.15 * (year - YEARS[0]))))
-        else:
-            n_classes = max(1, math.ceil(ratio - 0.08))
-        sizes = _split_exact(int(n_grade), rng.uniform(0.96, 1.04, n_classes))
-        if bigs and n_classes >= 4 and grade in (2, 4, 5, 7, 8):
-            big = bigs.pop(0)
-            # one class made big, the students taken from its sister classes
-            need = big - sizes[0]
-            if need > 0:
-                take = _split_exact(need, np.ones(n_classes - 1))
-                sizes[1:] -= take
-                sizes[0] = big
-        classes.extend((grade, int(n)) for n in sizes)
-    return classes
-
-
-# ---------------------------------------------------------------------------------------------
-# The tables
-# ---------------------------------------------------------------------------------------------
-
-
-def _class_table(students, rng: np.random.Generator) -> pd.DataFrame:
+def _class_table(grades, rng: np.random.Generator) -> pd.DataFrame:
     """One row per class; class ids are ``<school_id>-<grade><number>``."""
     rows = []
-    for year in YEARS:
-        for s in ROSTER:
-            counts = students[(s.serial, year)]
-            for level in ("primary", "junior"):
-                if counts[level] == 0:
+    for s in ROSTER:
+        counts = _class_counts(s, grades)
+        for year in YEARS:
+            n, cls = grades[(s.serial, year)], counts[year]
+            bigs = list(_big_classes(s, year))
+            for g in range(9):
+                if cls[g] == 0:
                     continue
-                per_grade: dict[int, int] = {}
-                for grade, n in _classes_of(s, level, year, counts[level], rng):
-                    per_grade[grade] = per_grade.get(grade, 0) + 1
-                    class_id = f"{s.school_id}-{grade}{per_grade[grade]:02d}"
-                    rows.append((year, s.school_id, level, grade, class_id, n))
-    return pd.DataFrame(rows, columns=["year", "school_id", "level", "grade", "class_id",
-                                       "students"])
+                sizes = _split_exact(int(n[g]), rng.uniform(0.97, 1.03, cls[g]))
+                if bigs and cls[g] >= 4 and g + 1 in (2, 3, 4, 5, 7, 8):
+                    # one class made big, the students taken from its sister classes
+                    need = bigs.pop(0) - sizes[0]
+                    if need > 0:
+                        sizes[1:] -= _split_exact(need, np.ones(cls[g] - 1))
+                        sizes[0] += need
+                level = "primary" if g < 6 else "junior"
+                for k, size in enumerate(sizes, start=1):
+                    rows.append((year, s.school_id, level, g + 1,
+                                 f"{s.school_id}-{g + 1}{k:02d}", int(size)))
+    frame = pd.DataFrame(rows, columns=["year", "school_id", "level", "grade", "class_id",
+                                        "students"])
+    return frame.sort_values(["year", "school_id", "grade", "class_id"],
+                             kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The schools table
+# ---------------------------------------------------------------------------------------------
 
 
 def _school_table(students, classes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """One row per school and year: students, classes, teachers, facilities, rooms, money."""
     n_classes = classes.groupby(["year", "school_id", "level"]).size()
     # static per-school draws: facility levels in 2022, teacher profile noise
-    noise = {s.serial: rng.lognormal(0.0, 0.10, size=8) for s in ROSTER}
+    noise = {s.serial: rng.lognormal(0.0, 0.10, size=10) for s in ROSTER}
     project_year = {s.serial: int(rng.choice([2023, 2024, 2025])) for s in ROSTER}
     rows = []
     state: dict[int, dict[str, float]] = {}
@@ -417,8 +522,22 @@ def _books(s: _School, counts: dict[str, int], t: int) -> int:
     return int(round(per_pupil * (counts["primary"] + counts["junior"] + counts["senior"])))
 
 
+def _converge(share: float, ratio: float, per_100: float, t: int, pace: float) -> float:
+    """A teacher share that closes ``pace`` of its gap to ``per_100`` teachers per 100 pupils
+    each year (``ratio`` pupils per teacher); a share already above stays."""
+    goal = per_100 * ratio / 100.0
+    if share >= goal:
+        return share
+    return share + (goal - share) * (1.0 - (1.0 - pace) ** t)
+
+
 def _teachers(s: _School, row: dict, counts: dict[str, int], t: int, nz: np.ndarray) -> None:
-    """Teachers per level (任教学段) and their qualified / backbone / PE-art subsets."""
+    """Teachers per level (任教学段) and their qualified / backbone / PE-art subsets.
+
+    Urban schools recruit (fewer pupils per teacher each year); village teachers follow their
+    shrinking pupils (some move to town schools); the backbone-teacher programme and 走教 of
+    PE and art teachers reach the town and village schools first, so the teacher CVs fall.
+    """
     total = 0
     for level in ("primary", "junior"):
         p = counts[level]
@@ -428,34 +547,34 @@ def _teachers(s: _School, row: dict, counts: dict[str, int], t: int, nz: np.ndar
             for c in cols:
                 row[c] = 0
             continue
-        area = "rural" if s.school_type == _TP else s.area_type
+        area = _area(s)
         key = (level, area)
         if s.school_type == _SP:
             teachers = int(round(p / 3.2))
             qualified, backbone, pe_art = teachers - 1, 1, 1
         else:
-            ratio = _PUPILS_PER_TEACHER[key] * nz[0] ** 0.5
+            ratio = _PUPILS_PER_TEACHER[key] * nz[0] ** 1.2
             if s.has("crowded"):
                 ratio *= 1.12
             if s.school_type == _TP:
-                ratio = 9.0
-            # recruitment: urban ratios fall ~2 % a year
-            if area == "urban":
-                ratio *= 0.98**t
-            teachers = max(3, int(round(p / ratio)))
+                ratio = 10.5  # a few teachers for three or four classes
+            ratio *= {"urban": 0.975, "town": 0.99, "rural": 1.0}[area] ** t
+            teachers = max(2, int(round(p / ratio)))
             q = min(1.0, _QUALIFIED[key] * nz[1] ** 0.3 + 0.012 * t)
-            b = _BACKBONE[key] * nz[2] ** 0.5
+            b = _BACKBONE[key] * nz[2] ** 1.8
             if s.has("flagship"):
-                b *= 1.6
+                b *= 1.9
             if s.private:
-                b *= 0.45 + 0.12 * t
-            # the backbone-teacher programme reaches town and village schools first
-            b += {"urban": 0.004, "town": 0.012, "rural": 0.015}[area] * t
-            a = _PE_ART[key] * nz[3] ** 0.5 + 0.005 * t
+                b *= 0.4
+            a = _PE_ART[key] * nz[3] ** (1.2 if level == "primary" else 1.8)
             if s.has("lagging"):
-                # few specialist and backbone teachers at first; 走教 and training close the gap
-                a *= min(1.0, 0.82 + 0.07 * t)
-                b *= min(1.0, 0.76 + 0.09 * t)
+                a *= 0.6  # few specialist and backbone teachers at first
+                b *= 0.6
+            # the backbone-teacher programme (town and village schools first) and the
+            # recruitment and 走教 of PE and art teachers close the gaps year by year
+            pace = {"urban": 0.3, "town": 0.4, "rural": 0.4}[area]
+            b = _converge(b, ratio, 1.15, t, pace)
+            a = _converge(a, ratio, 1.02, t, 0.4)
             qualified = min(teachers, int(round(teachers * q)))
             backbone = min(teachers, int(round(teachers * b)))
             pe_art = min(teachers, int(round(teachers * a)))
@@ -487,45 +606,35 @@ def _facilities(s, row, counts, ncls, year, t, nz, project_year, state) -> None:
                    multimedia_classrooms=ncls["primary"] + ncls["junior"] + 2)
         return
     if s.serial not in state:
-        base = dict(_FACILITY[(scale, s.area_type)])
+        base = dict(_FACILITY[(scale, "rural" if s.school_type == _TP else s.area_type)])
         if s.school_type in (_N, _T12):
             # 一贯制 schools are built for their 初中 part too
-            base = {k: v * 1.12 for k, v in base.items()}
+            base = {k: v * 1.1 for k, v in base.items()}
         for tag in s.tags.split():
             for k, f in _TAG_FACILITY.get(tag, {}).items():
                 base[k] *= f
         if s.school_type == _TP:
-            base = {"B4": 6.0, "B5": 11.0, "B6": 1500.0}
+            base = {"B4": 6.2, "B5": 12.5, "B6": 1650.0}
         aux = base["B4"] * nz[4] * weighted
-        sports = base["B5"] * nz[5] * weighted
+        sports = base["B5"] * nz[5] ** 2.0 * weighted
         has_hall = s.area_type == "urban" or s.school_type in (_J, _N, _C, _T12)
         indoor = (0.09 + 0.04 * nz[6]) * sports if has_hall else 0.0
         state[s.serial] = {
             "b4": aux, "indoor": indoor, "ground": sports - indoor,
-            "equip": base["B6"] * nz[7] * weighted / 10000.0,
+            "equip": base["B6"] * nz[7] ** 0.7 * weighted / 10000.0, "rooms": 0,
         }
     st = state[s.serial]
-    # a school that takes over pupils of another (``_TRANSFERS``) opens a new building for them,
-    # equipped like the old one: its quantities grow with its weighted pupils
-    before = dict(counts)
-    for (_, dst, level), moves in _TRANSFERS.items():
-        if dst == s.serial:
-            before[level] -= moves.get(year, 0)
-    if before != counts:
-        before = _weighted_pupils(s, before)
-        for key in ("b4", "indoor", "ground", "equip"):
-            st[key] *= weighted / before
     # building projects: schools short of B4/B5 add a teaching block, a hall or a ground
     if year == project_year or (s.has("crowded") and year in (2023, 2024, 2025)):
         need_b5 = 0.97 * thr["B5"] * weighted - (st["indoor"] + st["ground"])
         if need_b5 > 0 and (s.area_type != "urban" or s.has("crowded") or s.has("lagging")):
-            share = 0.5 if s.has("crowded") else 0.8
+            share = 0.35 if s.has("crowded") else 0.8
             hall = min(need_b5 * share, 1600.0)
             st["indoor"] += hall
             st["ground"] += need_b5 * share - hall
         need_b4 = 1.02 * thr["B4"] * weighted - st["b4"]
         if need_b4 > 0:
-            st["b4"] += need_b4 * (0.5 if s.has("crowded") else 0.9)
+            st["b4"] += need_b4 * (0.45 if s.has("crowded") else 0.9)
     # equipment: schools below the threshold catch up by 2025, the others buy ~3 % a year
     if year > YEARS[0]:
         per = st["equip"] * 10000.0 / weighted
@@ -534,31 +643,40 @@ def _facilities(s, row, counts, ncls, year, t, nz, project_year, state) -> None:
             # share of the remaining gap bought each year (the programme gathers pace)
             step = {2023: 0.25, 2024: 0.5, 2025: 0.9}[year]
             st["equip"] += (goal - per) * weighted / 10000.0 * step
-        elif per < 2.0 * thr["B6"]:
+        else:
             st["equip"] *= 1.03
     senior_classes = math.ceil(counts["senior"] / 50) if counts["senior"] else 0
     classrooms = ncls["primary"] + ncls["junior"] + senior_classes
-    # 班班通 coverage rises to every classroom; labs and computer rooms add a few more
-    coverage = min(1.0, (0.86 if s.area_type != "urban" else 0.95) + 0.05 * t)
-    if s.has("lagging"):
-        coverage = min(coverage, 0.8 + 0.06 * t)
-    extra = (2 if s.school_type == _TP else 3 + classrooms // 12) + (1 if t >= 2 else 0)
+    if s.school_type == _TP:
+        rooms = classrooms  # 班班通 in every class, no special rooms
+    else:
+        # 班班通 coverage rises to every classroom; labs and computer rooms add a few more
+        coverage = min(1.0, (0.86 if s.area_type != "urban" else 0.95) + 0.05 * t)
+        if s.has("lagging"):
+            coverage = min(coverage, 0.8 + 0.06 * t)
+        extra = 3 + classrooms // 12 + (1 if t >= 2 else 0)
+        rooms = int(math.floor(classrooms * coverage)) + extra
+    st["rooms"] = max(st["rooms"], rooms)  # equipped rooms stay when a class closes
     row["teaching_aux_area_m2"] = round(st["b4"] + st["indoor"], 1)
     row["indoor_sports_area_m2"] = round(st["indoor"], 1)
     row["sports_ground_area_m2"] = round(st["ground"], 1)
     row["equipment_value_10k_yuan"] = round(st["equip"], 2)
-    row["multimedia_classrooms"] = int(math.floor(classrooms * coverage)) + extra
+    row["multimedia_classrooms"] = int(st["rooms"])
 
 
 def _rooms_and_money(s, row, counts, ncls, year, t, nz) -> None:
-    """Music/art rooms (B10), funding (B13, B14, B26), charter and information system (B25)."""
+    """Music/art rooms (B10), funding (B13, B14, B26), charter and information system (B25).
+
+    The crowded urban schools have turned a music room into a classroom and still lack it in
+    2025 (B10 not met); old schools' rooms are small until 2025.
+    """
     classrooms = ncls["primary"] + ncls["junior"]
     if s.school_type == _TP:
         row.update(music_rooms=0, music_room_min_area_m2=None, art_rooms=0,
                    art_room_min_area_m2=None)
     else:
         need = max(1, math.ceil(classrooms / 12))
-        short = 1 if (s.has("crowded") and year < 2024 and need > 2) else 0
+        short = 1 if (s.has("crowded") and need > 2) else 0
         old_small = s.built < 1985 and s.school_type != _SP and year < 2025
         row["music_rooms"] = need - short
         row["music_room_min_area_m2"] = 84.0 if old_small else 96.0 + float(s.serial % 4) * 6
@@ -587,22 +705,35 @@ def _rooms_and_money(s, row, counts, ncls, year, t, nz) -> None:
     row["has_info_management"] = not (year == 2022 and s.serial in (27, 41, 44, 45))
 
 
-def _county_table() -> pd.DataFrame:
-    """County-level quantities; several items miss their target in 2022 and meet it later."""
+def _county_table(grades, schools: pd.DataFrame) -> pd.DataFrame:
+    """County-level quantities, consistent with the schools and the cohorts.
+
+    The junior cohort of year *Y* entered grade 7 in *Y* − 3 and finished grade 9 in June *Y*
+    (grade 9 of *Y* − 1; about 2 % did not graduate), both from the simulated grades; the 360-hour
+    training is due for most 专任教师 of the year; several items miss their target in 2022 and
+    meet it later.
+    """
+    def county_grade(year: int, grade: int) -> int:
+        return int(sum(g[grade - 1] for (_, y), g in grades.items() if y == year))
+
+    teachers = (schools.teachers_primary + schools.teachers_junior).groupby(schools.year).sum()
     rows = []
     for year in YEARS:
         t = year - YEARS[0]
-        eligible_rot = 1180 + 25 * t
+        staff = int(teachers[year])
+        eligible_rot = int(round(0.42 * staff))
         rotated = int(round(eligible_rot * (0.08, 0.095, 0.11, 0.12)[t]))
-        cohort = 3390 + 60 * t
+        eligible_360 = int(round(0.93 * staff))
+        cohort = county_grade(year - 3, 7)
+        graduated = int(round(county_grade(year - 1, 9) * 0.982))
         rows.append(
             {
                 "year": year,
                 "resident_population": 598400 + 2900 * t,
                 "teacher_avg_salary_yuan": (98600.0, 104300.0, 107900.0, 111200.0)[t],
                 "civil_servant_avg_salary_yuan": (101200.0, 103900.0, 106800.0, 109500.0)[t],
-                "training_360h_completed": (1562, 1704, 1851, 1912)[t],
-                "training_360h_eligible": (1614, 1738, 1851, 1912)[t],
+                "training_360h_completed": int(round(eligible_360 * (0.965, 0.982, 1.0, 1.0)[t])),
+                "training_360h_eligible": eligible_360,
                 "rotation_eligible_teachers": eligible_rot,
                 "rotated_teachers": rotated,
                 "rotated_backbone_teachers": int(round(rotated * (0.15, 0.18, 0.21, 0.22)[t])),
@@ -613,7 +744,7 @@ def _county_table() -> pd.DataFrame:
                 "migrant_children_public_or_purchased": int(
                     round((6820 + 140 * t) * (0.83, 0.86, 0.88, 0.9)[t])),
                 "junior_cohort_start": cohort,
-                "junior_cohort_graduated": cohort - (118, 96, 84, 71)[t] + (42, 38, 40, 36)[t],
+                "junior_cohort_graduated": graduated,
                 "junior_transfers_in": (42, 38, 40, 36)[t],
                 "junior_transfers_out": (51, 47, 44, 40)[t],
                 "junior_deaths": (2, 1, 2, 1)[t],
@@ -627,6 +758,11 @@ def _county_table() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def _births_table() -> pd.DataFrame:
+    """Births per calendar year, 2010–2023 (falling after 2017)."""
+    return pd.DataFrame({"year": list(BIRTH_YEARS), "births": [BIRTHS[b] for b in BIRTH_YEARS]})
 
 
 _EVIDENCE: dict[str, tuple[str, str]] = {
@@ -788,30 +924,32 @@ def generate(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     -------
     dict
         ``schools``, ``classes``, ``county``, ``judgements``, ``survey``, ``quality``,
-        ``monitoring``: each a
-        frame with the canonical columns of :mod:`balance_lib.columns` in contract order, without
-        ``county_id`` (one county). Areas in m², equipment in 万元, money in 元, rates as 0–1.
+        ``monitoring``, ``births``: each a frame with the canonical columns of
+        :mod:`balance_lib.columns` in contract order, without ``county_id`` (one county).
+        Areas in m², equipment in 万元, money in 元, rates as 0–1.
 
     Notes
     -----
     The data are synthetic (:data:`SYNTHETIC_NOTE`). Each table draws from its own child stream
     of the seed, so changing one table's recipe leaves the others' numbers unchanged.
     """
-    # spawning one more child stream leaves the first five (and their tables) unchanged
+    # one more child stream than the tables had before leaves the first five unchanged
     rng_students, rng_classes, rng_schools, rng_survey, rng_quality, rng_monitoring = (
         np.random.default_rng(seed).spawn(6))
-    students = _students(rng_students)
-    classes = _class_table(students, rng_classes)
+    grades = _grade_counts(rng_students)
+    classes = _class_table(grades, rng_classes)
+    # the students are the sums of the classes (the big classes move pupils within a grade)
+    students = _students(grades)
     schools = _school_table(students, classes, rng_schools)
-    county = _county_table()
     tables = {
         "schools": schools,
         "classes": classes,
-        "county": county,
+        "county": _county_table(grades, schools),
         "judgements": _judgement_table(),
         "survey": _survey_table(rng_survey),
         "quality": _quality_table(schools, rng_quality),
         "monitoring": _monitoring_table(rng_monitoring),
+        "births": _births_table(),
     }
     return {name: _canonical(name, tables[name]) for name in TABLES}
 
@@ -923,7 +1061,7 @@ Do not edit them by hand: change the generator and run `make sample`; the test
 `tests/test_sample.py` checks that the generator reproduces every file here byte for byte.
 
 * Schools ({len(first)}): {counts}.
-* `{WORKBOOK_FILE}`: the same tables as sheets, after a first sheet `{SHEET_NOTES}` (notes).
+* `{WORKBOOK_FILE}`: the same eight tables as sheets, after a first sheet `{SHEET_NOTES}` (notes).
 
 | file | rows |
 |---|---|

@@ -46,8 +46,11 @@ from .projection import (
     ProjectionSettings,
     backtest,
     backtest_summary,
+    best_entry_method,
+    births_from_table,
     class_limits,
     cohorts_from_classes,
+    entry_backtest,
     even_class_rows,
     fit_rates,
     project_classes,
@@ -116,16 +119,20 @@ class ScenarioResult:
     backtest: pd.DataFrame
     summary: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
+    #: :func:`balance_lib.projection.entry_backtest`: the entry methods on the history
+    entry_backtest: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def school_facts(tables: Mapping[str, pd.DataFrame]) -> SchoolFacts:
-    """The last observed year and the levels each school of that year teaches."""
+    """The last observed year, the levels each school of that year teaches, the observed years
+    and the births of ``births.csv``."""
     schools, classes = _inputs(tables)
     last = int(classes["year"].max())
     rows = schools[schools["year"].astype(int) == last]
     levels = {str(s): TYPE_LEVELS.get(str(t), ())
               for s, t in zip(rows["school_id"], rows["school_type"], strict=True)}
-    return SchoolFacts(last, levels)
+    observed = tuple(sorted(int(y) for y in classes["year"].unique()))
+    return SchoolFacts(last, levels, births_from_table(tables.get("births")), observed)
 
 
 def _inputs(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -493,6 +500,7 @@ class Baseline:
     frames: _CaseFrames
     backtest: pd.DataFrame
     school_table: pd.DataFrame  # the baseline's rows of ScenarioResult.schools
+    entry_backtest: pd.DataFrame  # the entry methods on the history (entry_backtest)
     #: what the first scenario on this baseline found about the baseline alone (its summary)
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -517,7 +525,8 @@ def evaluate_baseline(tables: Mapping[str, pd.DataFrame],
     frames = _evaluate_case(rows, class_rows, settings, registry)
     return Baseline(tables, settings, registry, projection, last, base, obs_classes, p, frames,
                     backtest(p.history, projection),
-                    _school_table(frames.class_sizes, frames.names, last, order=False))
+                    _school_table(frames.class_sizes, frames.names, last, order=False),
+                    entry_backtest(p.history, projection.births, projection.entry_age))
 
 
 def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> ScenarioResult:
@@ -549,7 +558,7 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
     classrooms = _classrooms(p, changes)
     result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
                             out_schools, school_size, units, variation, classrooms, b.backtest,
-                            {}, p.warnings)
+                            {}, p.warnings, b.entry_backtest)
     summary = summarise(result, b.registry, copy.deepcopy(b.memo.get("summary")))
     b.memo.setdefault("summary", copy.deepcopy({"baseline": summary["baseline"]}))
     return ScenarioResult(**{**result.__dict__, "summary": summary})
@@ -703,7 +712,8 @@ def summarise(r: ScenarioResult, registry: Registry,
         "target_year": target_year,
         "last_observed_year": r.last_observed,
         "projection": {"entry": r.scenario.settings.entry,
-                       "class_policy": r.scenario.settings.class_policy},
+                       "class_policy": r.scenario.settings.class_policy,
+                       "entry_backtest": best_entry_method(r.entry_backtest)},
         "schools_changed": r.scenario.school_ids,
         "backtest": backtest_summary(r.backtest),
         "warnings": list(r.warnings),

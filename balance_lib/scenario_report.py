@@ -16,8 +16,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from .columns import value_label
+from .entry_text import entry_backtest_line, entry_backtest_table
 from .words import label
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
+from .safetext import cell
 from .report import ReportData, ReportParamError, resolve_path
 from .scenario import CASES, ScenarioResult, run_scenario, school_facts, target_names
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
@@ -77,6 +79,7 @@ def intro(r: ScenarioRun, lang: str = "zh") -> str:
         lines.append(w("backtest", lang, year=res.last_observed,
                        county=f"{bt['county_pct_error']:+.1%}", mape=f"{bt['school_mape']:.1%}",
                        max=f"{bt['school_max_ape']:.1%}"))
+    lines.append(entry_backtest_line(res.summary["projection"]["entry_backtest"], ps.entry, lang))
     lines.append(w("even", lang, year=res.last_observed))
     return "\n".join(lines)
 
@@ -258,6 +261,11 @@ def failing_table(r: ScenarioRun, case: str = "scenario", lang: str = "zh") -> p
     return pd.DataFrame({w("failing", lang): failing_lines(fails, lang)})
 
 
+def entry_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
+    """The grade-1 entry methods back-tested on the history, the best marked."""
+    return entry_backtest_table(r.result.summary["projection"]["entry_backtest"], lang)
+
+
 def backtest_table(r: ScenarioRun, n: int = 10, lang: str = "zh") -> pd.DataFrame:
     """The back-test's county row and the ``n`` schools with the largest errors."""
     bt = r.result.backtest
@@ -289,7 +297,7 @@ def class_size_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
     for k, ((_sid, level), g) in enumerate(s.groupby(["school_id", "level"], sort=False)):
         colour = PALETTE[k % len(PALETTE)]
         lv = value_label(level, lang)
-        school = g.school_name.iloc[0]
+        school = cell(g.school_name.iloc[0])  # one line, no controls; mathtext is off
         name = f"{school}（{lv}）" if lang == "zh" else f"{school} ({lv})"
         for case in CASES:
             c = g[g.case == case].sort_values("year")

@@ -4,7 +4,7 @@ A scenario is a name, optional projection settings and a list of changes, each w
 and the school ``year`` (start) from which it applies::
 
     name: 城区新建九年一贯制学校
-    projection: {target_year: 2029, entry: trend, class_policy: keep}
+    projection: {target_year: 2029, class_policy: keep}   # entry: births when births.csv has them
     changes:
       - {type: new_school, year: 2026, school_id: "6523010050", school_name: 新区学校,
          school_type: nine_year, area_type: urban, entry_classes: {primary: 4, junior: 4},
@@ -49,10 +49,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .columns import AREA_TYPES, COLUMNS, TYPE_LEVELS
-from .projection import CLASS_POLICIES, ENTRY_METHODS, ProjectionSettings
+from .limits import MAX_AMOUNT, MAX_COUNT
+from .projection import CLASS_POLICIES, ENTRY_METHODS, ProjectionSettings, default_entry
+from .safetext import quote
+from .safeyaml import YamlFileError, load_yaml
 
 CHANGE_TYPES = ("new_school", "move_students", "expand_school", "hire_teachers",
                 "close_school", "merge_school")
@@ -64,6 +65,10 @@ SCHOOL_AMOUNTS = tuple(
     if c.table == "schools" and c.kind in ("count", "amount")
     and not c.name.startswith(("students_", "classes_")) and c.name != "year_built"
 )
+#: Fields of :data:`SCHOOL_AMOUNTS` that are counts (teachers, rooms), bounded by MAX_COUNT.
+_COUNT_FIELDS = frozenset(c.name for c in COLUMNS if c.table == "schools" and c.kind == "count")
+#: Classes one intake of one level may open or close.
+MAX_CLASSES = 1_000
 NEW_SCHOOL_TYPES = ("primary", "junior", "nine_year", "twelve_year", "complete_secondary")
 GRADE_LEVEL = {g: ("primary" if g <= 6 else "junior") for g in range(1, 10)}
 ENTRY_GRADES = {"primary": 1, "junior": 7}
@@ -181,6 +186,10 @@ class SchoolFacts:
 
     last_year: int
     levels: Mapping[str, tuple[str, ...]]  # school_id -> levels taught
+    #: births per birth year from the county's births.csv ({} when it has none)
+    births: Mapping[int, float] = field(default_factory=dict)
+    #: the observed years of classes.csv (the entry ratio of ``births`` is fitted on them)
+    observed_years: tuple[int, ...] = ()
 
 
 def _is_int(v: Any) -> bool:
@@ -192,34 +201,56 @@ def _is_num(v: Any) -> bool:
 
 
 def _id(v: Any) -> str | None:
-    if isinstance(v, bool) or v is None:
-        return None
-    if isinstance(v, (int, str)):
-        return str(v).strip() or None
+    """A school id written as text; a number is not one (YAML reads ``0652301`` as the octal
+    427,713 and ``6523010001`` as an integer): see :func:`_id_problem`."""
+    if isinstance(v, str):
+        return v.strip() or None
     return None
 
 
+def _shown(value: Any) -> str:
+    """A value from the file in a message: its repr, one line and bounded."""
+    return quote(repr(value))
+
+
+def _id_problem(ck: _Checker, ch: Change | int | None, ctype: str | None, fld: str,
+                value: Any) -> None:
+    """The problem of a school id that is not text (a number, a list …)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        ck.add(ch, ctype, fld,
+               f"学校标识码被 YAML 读成了数字 {_shown(value)}（前导零和位数可能已丢失）：请加引号，"
+               f"如 \"6523010001\"",
+               f"the school id was read as the number {_shown(value)} (leading zeros and digits "
+               f"may be lost): quote it, e.g. \"6523010001\"")
+    else:
+        ck.add(ch, ctype, fld, f"学校标识码应为文本，实为 {_shown(value)}",
+               f"a school id must be text, got {_shown(value)}")
+
+
+def _share_problem(value: Any) -> tuple[str, str]:
+    """How to say that ``value`` is not a share written as a number."""
+    if isinstance(value, str) and value.strip().endswith(("%", "％")):
+        return (f"比例应写成 0–1 的数字（30% 写作 0.3），实为 {_shown(value)}",
+                f"write the share as a number in 0–1 (0.3 for 30%), got {_shown(value)}")
+    return (f"比例应在 (0, 1] 内，实为 {_shown(value)}", f"share must be in (0, 1], got {_shown(value)}")
+
+
+def _bounded(key: str) -> float:
+    """The largest value a scenario may give ``key`` (a count or an amount)."""
+    return MAX_COUNT if key in _COUNT_FIELDS or key == "classrooms" else MAX_AMOUNT
+
+
 def read_yaml(path: str | Path) -> tuple[Any, list[ScenarioProblem]]:
-    """The parsed YAML of ``path``, or the problem that stops reading it (with its line)."""
+    """The parsed YAML of ``path``, or the problem that stops reading it (with its line):
+    read by :func:`balance_lib.safeyaml.load_yaml` (size, aliases and nesting bounded)."""
     p = Path(path)
-    name = p.name
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return None, [ScenarioProblem(str(p), None, None, None, "找不到情景文件",
-                                      "scenario file not found")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [ScenarioProblem(name, None, None, None, f"无法读取: {exc}",
-                                      f"cannot be read: {exc}")]
-    try:
-        return yaml.safe_load(text), []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行: " if mark else ""
-        where_en = f"line {mark.line + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        return None, [ScenarioProblem(name, None, None, None, f"{where}YAML 语法错误（{problem}）",
-                                      f"{where_en}YAML syntax error ({problem})")]
+        return load_yaml(p), []
+    except YamlFileError as exc:
+        name = str(p) if exc.en == "file not found" else p.name
+        zh = "找不到情景文件" if exc.en == "file not found" else exc.zh
+        en = "scenario file not found" if exc.en == "file not found" else exc.en
+        return None, [ScenarioProblem(name, None, None, None, zh, en)]
 
 
 def parse_scenario(raw: Any, facts: SchoolFacts, file: str = "scenario.yaml",
@@ -276,9 +307,9 @@ def _projection(raw: Any, ck: _Checker, facts: SchoolFacts,
         t = raw["target_year"]
         if not _is_int(t) or t <= facts.last_year or t > facts.last_year + 30:
             ck.add(None, None, "projection.target_year",
-                   f"目标年份应为 {facts.last_year + 1}–{facts.last_year + 30} 的整数，实为 {t!r}",
+                   f"目标年份应为 {facts.last_year + 1}–{facts.last_year + 30} 的整数，实为 {_shown(t)}",
                    f"target year must be an integer in {facts.last_year + 1}–"
-                   f"{facts.last_year + 30}, got {t!r}")
+                   f"{facts.last_year + 30}, got {_shown(t)}")
         else:
             values["target_year"] = t
     if "entry" in raw:
@@ -299,22 +330,32 @@ def _projection(raw: Any, ck: _Checker, facts: SchoolFacts,
                    "entry age must be an integer 3–8")
         else:
             values["entry_age"] = raw["entry_age"]
+    births = {int(k): float(v) for k, v in facts.births.items()}  # births.csv of the data
     if "births" in raw:
         b = raw["births"]
         if not isinstance(b, Mapping) or not all(
-                _is_int(k) and _is_num(v) and v >= 0 for k, v in b.items()):
+                _is_int(k) and 1900 <= k <= 2100 and _is_num(v) and 0 <= v <= MAX_COUNT
+                for k, v in b.items()):
             ck.add(None, None, "projection.births", "应为 出生年份: 出生人数（非负）",
                    "must map birth year to births (non-negative)")
         else:
-            values["births"] = {int(k): float(v) for k, v in b.items()}
+            births.update({int(k): float(v) for k, v in b.items()})  # the file's win
+    if births:
+        values["births"] = births
     s = ProjectionSettings(**values)
+    years = range(facts.last_year + 1, s.target_year + 1)
+    if "entry" not in raw:  # the default: births when they cover the projection
+        observed = facts.observed_years or (facts.last_year,)
+        s = ProjectionSettings(**{**values, "entry": default_entry(
+            s.births, observed, years, s.entry_age)})
     if s.entry == "births":
-        years = range(facts.last_year + 1, s.target_year + 1)
         missing = [y - s.entry_age for y in years if (y - s.entry_age) not in s.births]
         if missing:
             ck.add(None, None, "projection.births",
-                   f"entry: births 需要出生年份 {', '.join(map(str, missing))} 的出生人数",
-                   f"entry: births needs births for {', '.join(map(str, missing))}")
+                   f"entry: births 需要出生年份 {', '.join(map(str, missing))} 的出生人数"
+                   "（births.csv 或 projection.births）",
+                   f"entry: births needs births for {', '.join(map(str, missing))} "
+                   "(births.csv or projection.births)")
     return s
 
 
@@ -336,10 +377,10 @@ def _levels_map(raw: Any, ck: _Checker, ch: Change, fld: str,
         elif levels and lv not in levels:
             ck.add(ch, ch.type, f"{fld}.{lv}", f"该校没有{_lv_zh(lv)}学段",
                    f"the school has no {lv} section")
-        elif not _is_int(n) or (n < 0 and ch.type == "new_school"):
+        elif not _is_int(n) or (n < 0 and ch.type == "new_school") or abs(n) > MAX_CLASSES:
             new = ch.type == "new_school"
-            ck.add(ch, ch.type, f"{fld}.{lv}", f"班数应为{'非负' if new else ''}整数，实为 {n!r}",
-                   f"classes must be a{' non-negative' if new else 'n'} integer, got {n!r}")
+            ck.add(ch, ch.type, f"{fld}.{lv}", f"班数应为{'非负' if new else ''}整数，实为 {_shown(n)}",
+                   f"classes must be a{' non-negative' if new else 'n'} integer, got {_shown(n)}")
         else:
             out[lv] = int(n)
     return out
@@ -353,17 +394,17 @@ def _change(k: int, item: Any, ck: _Checker, facts: SchoolFacts,
         return None
     ctype = item.get("type")
     if ctype not in CHANGE_TYPES:
-        ck.add(k, None, "type", f"未知的变更类型 {ctype!r}（可用: {', '.join(CHANGE_TYPES)}）",
-               f"unknown change type {ctype!r} (allowed: {', '.join(CHANGE_TYPES)})")
+        ck.add(k, None, "type", f"未知的变更类型 {_shown(ctype)}（可用: {', '.join(CHANGE_TYPES)}）",
+               f"unknown change type {_shown(ctype)} (allowed: {', '.join(CHANGE_TYPES)})")
         return None
     year = item.get("year")
     first, last = facts.last_year + 1, settings.target_year
     ok_year = _is_int(year) and first <= year <= last
     if not ok_year:
         ck.add(k, ctype, "year", f"年份应为 {first}–{last} 的整数（最近观测年份 "
-               f"{facts.last_year} 之后），实为 {year!r}",
+               f"{facts.last_year} 之后），实为 {_shown(year)}",
                f"year must be an integer in {first}–{last} (after the last observed year "
-               f"{facts.last_year}), got {year!r}")
+               f"{facts.last_year}), got {_shown(year)}")
     ch = Change(k, ctype, int(year) if ok_year else first, {})
     fields: dict[str, Any] = {}
     allowed = _FIELDS[ctype]
@@ -378,15 +419,19 @@ def _change(k: int, item: Any, ck: _Checker, facts: SchoolFacts,
         elif key in ("school_id", "from", "to"):
             sid = _id(v)
             if sid is None:
-                ck.add(ch, ctype, key, "学校标识码应为文本", "a school id must be text")
+                _id_problem(ck, ch, ctype, key, v)
             else:
                 fields[key] = sid
         elif key in SCHOOL_AMOUNTS or key == "classrooms":
             # expand_school / hire_teachers may take away (teachers moving to a new school)
             negative_ok = ctype in ("expand_school", "hire_teachers") and key != "classrooms"
+            top = _bounded(key)
             if not _is_num(v) or (v < 0 and not negative_ok):
-                ck.add(ch, ctype, key, f"应为非负数，实为 {v!r}", f"must be a non-negative number, "
-                       f"got {v!r}")
+                ck.add(ch, ctype, key, f"应为非负数，实为 {_shown(v)}", f"must be a non-negative number, "
+                       f"got {_shown(v)}")
+            elif abs(v) > top:
+                ck.add(ch, ctype, key, f"{_shown(v)} 超出合理范围（绝对值不超过 {top:,.0f}）",
+                       f"{_shown(v)} is beyond a plausible value (at most {top:,.0f} in size)")
             else:
                 fields[key] = float(v)
         else:
@@ -407,8 +452,8 @@ def _typed_fields(ch: Change, ctype: str, item: Mapping[str, Any], fields: dict[
     if ctype == "new_school":
         st = item.get("school_type")
         if "school_type" in item and st not in NEW_SCHOOL_TYPES:
-            ck.add(ch, ctype, "school_type", f"应为 {' | '.join(NEW_SCHOOL_TYPES)}，实为 {st!r}",
-                   f"must be one of {', '.join(NEW_SCHOOL_TYPES)}, got {st!r}")
+            ck.add(ch, ctype, "school_type", f"应为 {' | '.join(NEW_SCHOOL_TYPES)}，实为 {_shown(st)}",
+                   f"must be one of {', '.join(NEW_SCHOOL_TYPES)}, got {_shown(st)}")
         if "area_type" in item and item["area_type"] not in AREA_TYPES:
             ck.add(ch, ctype, "area_type", f"应为 {' | '.join(AREA_TYPES)}",
                    f"must be one of {', '.join(AREA_TYPES)}")
@@ -429,23 +474,22 @@ def _typed_fields(ch: Change, ctype: str, item: Mapping[str, Any], fields: dict[
         if has_share:
             s = item["share"]
             if not _is_num(s) or not 0 < s <= 1:
-                ck.add(ch, ctype, "share", f"比例应在 (0, 1] 内，实为 {s!r}",
-                       f"share must be in (0, 1], got {s!r}")
+                ck.add(ch, ctype, "share", *_share_problem(s))
             else:
                 fields["share"] = float(s)
         if has_count:
             n = item["count"]
-            if not _is_int(n) or n <= 0:
-                ck.add(ch, ctype, "count", f"人数应为正整数，实为 {n!r}",
-                       f"count must be a positive integer, got {n!r}")
+            if not _is_int(n) or n <= 0 or n > MAX_COUNT:
+                ck.add(ch, ctype, "count", f"人数应为正整数，实为 {_shown(n)}",
+                       f"count must be a positive integer, got {_shown(n)}")
             else:
                 fields["count"] = int(n)
         if "grades" in item:
             g = item["grades"]
             g = [g] if _is_int(g) else g
             if not isinstance(g, list) or not g or not all(_is_int(x) and 1 <= x <= 9 for x in g):
-                ck.add(ch, ctype, "grades", f"年级应为 1–9 的整数列表，实为 {item['grades']!r}",
-                       f"grades must be a list of integers 1–9, got {item['grades']!r}")
+                ck.add(ch, ctype, "grades", f"年级应为 1–9 的整数列表，实为 {_shown(item['grades'])}",
+                       f"grades must be a list of integers 1–9, got {_shown(item['grades'])}")
                 fields.pop("grades", None)
             else:
                 fields["grades"] = sorted(set(g))
@@ -458,7 +502,9 @@ def _typed_fields(ch: Change, ctype: str, item: Mapping[str, Any], fields: dict[
         into = item["into"]
         if ctype == "merge_school" or not isinstance(into, Mapping):
             sid = _id(into)
-            if sid is None:
+            if sid is None and isinstance(into, (int, float)) and not isinstance(into, bool):
+                _id_problem(ck, ch, ctype, "into", into)
+            elif sid is None:
                 ck.add(ch, ctype, "into", "应为一个学校标识码" + ("" if ctype == "merge_school"
                        else "，或 {学校标识码: 比例}"), "must be a school id"
                        + ("" if ctype == "merge_school" else " or {school id: share}"))
@@ -467,9 +513,10 @@ def _typed_fields(ch: Change, ctype: str, item: Mapping[str, Any], fields: dict[
         else:
             shares = {}
             for sid, s in into.items():
-                if _id(sid) is None or not _is_num(s) or not 0 < s <= 1:
-                    ck.add(ch, ctype, f"into.{sid}", f"比例应在 (0, 1] 内，实为 {s!r}",
-                           f"share must be in (0, 1], got {s!r}")
+                if _id(sid) is None:
+                    _id_problem(ck, ch, ctype, f"into.{quote(sid)}", sid)
+                elif not _is_num(s) or not 0 < s <= 1:
+                    ck.add(ch, ctype, f"into.{quote(sid)}", *_share_problem(s))
                 else:
                     shares[_id(sid)] = float(s)
             if shares and abs(sum(shares.values()) - 1) > 1e-9:

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from .columns import value_label
+from .entry_text import entry_backtest_line
 from .registry import Registry
 from .scenario import CASES, ScenarioResult, target_names
 from .textout import text_table
@@ -62,6 +63,7 @@ def render_scenario(r: ScenarioResult, registry: Registry, lang: str = "zh",
     out.append(lab["no_backtest"] if bt["county_pct_error"] is None else lab["backtest"].format(
         year=r.last_observed, county=_pct(bt["county_pct_error"]),
         mape=f"{bt['school_mape']:.1%}", max=f"{bt['school_max_ape']:.1%}"))
+    out.append(entry_backtest_line(sm["projection"]["entry_backtest"], ps.entry, lang))
     rooms = _classrooms_table(r, lang)
     out += ["", lab["classes"], _classes_table(r, lang), *(["", rooms] if rooms else []),
             "", lab["county"], _county_table(r, lang),

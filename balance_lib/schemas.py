@@ -19,10 +19,15 @@ custom wide check whose failure cases must be mapped back to rows and messages a
 
 Codes
 -----
-From reading (:func:`balance_lib.io.read_county`): ``missing_table``, ``unreadable``,
-``duplicate_table``, ``duplicate_column``, ``not_a_number``, ``not_an_integer``, ``not_a_bool``,
-``unknown_value``, ``mangled_id``.
-From :func:`validate`: ``missing_column``, ``missing_value``, ``negative``, ``rate_out_of_range``,
+From reading (:func:`balance_lib.io.read_county`): ``missing_table``, ``unreadable`` (also a
+file beyond a limit of :mod:`balance_lib.limits`, or with mixed encodings), ``duplicate_table``,
+``duplicate_column``, ``not_a_number``, ``not_an_integer``, ``not_a_bool``, ``unknown_value``,
+``mangled_id``, ``year_out_of_range`` (a year no calendar has), ``no_rows`` (a header only),
+``wrong_field_count`` (a CSV row with more values than the header), ``merged_cells``,
+``formula_without_value``, ``hidden_sheet`` and ``unexpected_sheet`` (workbooks).
+From :func:`validate`: ``missing_column``, ``missing_value``, ``negative``, ``too_large``
+(beyond :data:`~balance_lib.limits.MAX_COUNT` / :data:`~balance_lib.limits.MAX_AMOUNT`),
+``rate_out_of_range``,
 ``year_out_of_range``, ``no_students``, ``duplicate_key``, ``unknown_parent``,
 ``exceeds_teachers``, ``exceeds_area``, ``exceeds_total``, ``unknown_school``,
 ``grade_out_of_range``, ``unknown_value`` (judgement item ids).
@@ -41,6 +46,8 @@ import numpy as np
 import pandas as pd
 
 from .columns import COLUMNS, LEVELS, TYPE_LEVELS, VALUE_LABELS, judged_items, table_columns
+from .limits import MAX_AMOUNT, MAX_COUNT, MAX_PROBLEMS_PER_RULE
+from .safetext import cell, quote
 
 if TYPE_CHECKING:
     from .io import CountyData
@@ -87,12 +94,13 @@ class Problem:
     def format(self, lang: str = "zh") -> str:
         """One line: file, row, school and year, column, then the message."""
         zh = lang == "zh"
-        parts = [self.file]
+        parts = [cell(self.file)]  # a sheet or file name is data too
         if self.row is not None:
             parts.append(f"第 {self.row} 行" if zh else f"row {self.row}")
         who = []
         if self.school_id:
-            who.append(f"学校 {self.school_id}" if zh else f"school {self.school_id}")
+            sid = quote(self.school_id)
+            who.append(f"学校 {sid}" if zh else f"school {sid}")
         if self.year is not None:
             who.append(f"{self.year} 年" if zh else f"year {self.year}")
         if who:
@@ -100,6 +108,16 @@ class Problem:
         if self.column:
             parts.append(("列 " if zh else "column ") + column_label(self.column, lang))
         return " ".join(parts) + ": " + (self.message_zh if zh else self.message_en)
+
+
+def more_problems(file: str, column: str | None, code: str, n: int) -> Problem:
+    """The line that stands for the rows of one problem beyond
+    :data:`~balance_lib.limits.MAX_PROBLEMS_PER_RULE` (``n`` rows have it in all)."""
+    more = n - MAX_PROBLEMS_PER_RULE
+    return Problem(file, None, None, None, column, code,
+                   f"共 {n:,} 行有此问题，以上只列出前 {MAX_PROBLEMS_PER_RULE:,} 行（另有 {more:,} 行）",
+                   f"{n:,} rows have this problem; the first {MAX_PROBLEMS_PER_RULE:,} are listed "
+                   f"above ({more:,} more)")
 
 
 def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
@@ -158,6 +176,7 @@ UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], str]] = {
     "classes": (("county_id", "school_id", "year", "class_id"), "class_id"),
     "county": (("county_id", "year"), "year"),
     "monitoring": (("county_id", "year", "subject", "level"), "subject"),
+    "births": (("county_id", "year"), "year"),
 }
 
 #: Tables whose rows must name a school of ``schools``: the key matched.
@@ -215,12 +234,14 @@ def _fmt(value: object) -> str:
     if isinstance(value, (float, np.floating)):
         if np.isnan(value):
             return ""
+        if abs(value) >= 1e15:  # a huge number in a message: its magnitude, not 300 digits
+            return f"{float(value):.6g}"
         if float(value).is_integer():
             return str(int(value))
         return f"{float(value):.4f}".rstrip("0").rstrip(".")
     if isinstance(value, (np.integer,)):
         return str(int(value))
-    return str(value)
+    return quote(value)  # text from the data: one line, no terminal controls, bounded
 
 
 class _Table:
@@ -235,9 +256,10 @@ class _Table:
             self.rows = pd.to_numeric(frame["source_row"]).to_numpy()
         else:
             self.rows = np.arange(n) + 2
-        self.files = (frame["source_file"].astype(str).to_numpy(object)
+        self.files = (_shared_text(frame["source_file"], strip=False)
                       if "source_file" in frame else np.full(n, file, dtype=object))
         self._text: dict[str, np.ndarray] = {}
+        self._num: dict[str, np.ndarray] = {}
         self.sid = self.text("school_id") if "school_id" in frame else None
         self.year = self.num("year") if "year" in frame else None
         self.file = file
@@ -252,16 +274,16 @@ class _Table:
         s = self.frame[column]
         if s.dtype == "float64":
             return s.to_numpy()
-        return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+        if column not in self._num:  # made once (a year column is asked for by many rules)
+            self._num[column] = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
+        return self._num[column]
 
     def text(self, column: str) -> np.ndarray:
         """Stripped text (``""`` when empty or absent)."""
         if column not in self.frame:
             return np.full(self.n, "", dtype=object)
         if column not in self._text:
-            s = self.frame[column]
-            self._text[column] = (s.astype(object).where(s.notna(), "").astype(str).str.strip()
-                                  .to_numpy(object))
+            self._text[column] = _shared_text(self.frame[column])
         return self._text[column]
 
     def empty(self, column: str) -> np.ndarray:
@@ -269,7 +291,10 @@ class _Table:
         na = s.isna().to_numpy(dtype=bool)
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             return na
-        return na | (self.text(column) == "")
+        text = self._text.get(column)
+        if text is None:  # not kept: a name is only tested for emptiness
+            text = _shared_text(s)
+        return na | (text == "")
 
     def problems(self, mask: np.ndarray, column: str | None, code: str, zh: str, en: str,
                  **fields: object) -> list[Problem]:
@@ -278,7 +303,7 @@ class _Table:
         scalars."""
         idx = np.flatnonzero(mask)
         out = []
-        for k in idx:
+        for k in idx[:MAX_PROBLEMS_PER_RULE]:
             values = {name: _fmt(v[k]) if isinstance(v, np.ndarray) else
                       (v(k) if callable(v) else v) for name, v in fields.items()}
             year = self.year[k] if self.year is not None else np.nan
@@ -287,25 +312,72 @@ class _Table:
                 str(self.files[k]), int(self.rows[k]), sid or None,
                 None if np.isnan(year) else int(year), column, code,
                 zh.format(**values), en.format(**values)))
+        if len(idx) > MAX_PROBLEMS_PER_RULE:  # bounded: the rest is counted, not listed
+            out.append(more_problems(self.file, column, code, len(idx)))
         return out
 
     def file_problem(self, column: str | None, code: str, zh: str, en: str) -> Problem:
         return Problem(self.file, None, None, None, column, code, zh, en)
 
-    def keys(self, columns: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
-        """Key columns as a frame (year as int64) and which rows have a complete key."""
-        parts: dict[str, np.ndarray] = {}
+    def keys(self, columns: tuple[str, ...]) -> tuple[list[np.ndarray], np.ndarray]:
+        """Key columns as arrays (text; year as int64, -1 when unreadable) and which rows have a
+        complete key."""
+        parts: list[np.ndarray] = []
         valid = np.ones(self.n, dtype=bool)
         for c in columns:
             if c == "year":
                 y = self.num("year")
                 ok = np.isfinite(y)
-                parts[c] = np.where(ok, y, -1).astype("int64")
+                parts.append(np.where(ok, y, -1).astype("int64"))
             else:
-                parts[c] = self.text(c)
-                ok = (parts[c] != "") if c != "county_id" else np.ones(self.n, dtype=bool)
+                parts.append(self.text(c))
+                ok = (parts[-1] != "") if c != "county_id" else np.ones(self.n, dtype=bool)
             valid &= ok
-        return pd.DataFrame(parts), valid
+        return parts, valid
+
+
+def key_codes(*sides: list[np.ndarray]) -> list[np.ndarray]:
+    """Integer codes of key tuples, equal exactly where the tuples are equal, across ``sides``.
+
+    Each side is a list of aligned key columns (the same columns in the same order on every
+    side). One ``pd.factorize`` per column over all sides, combined column by column and
+    re-densified, so the codes fit in int64 whatever the number of distinct values, and no
+    tuple or MultiIndex of a million rows is ever built.
+
+    >>> a, b = key_codes([np.array(["x", "y", "x"]), np.array([1, 2, 1])],
+    ...                  [np.array(["y"]), np.array([2])])
+    >>> a.tolist(), b.tolist()
+    ([0, 1, 0], [1])
+    """
+    lengths = [len(side[0]) for side in sides]
+    combined: np.ndarray | None = None
+    for j in range(len(sides[0])):
+        column = sides[0][j] if len(sides) == 1 else np.concatenate([side[j] for side in sides])
+        codes, uniques = pd.factorize(column)
+        del column
+        codes = codes.astype(np.int64)
+        if combined is None:
+            combined = codes
+        else:
+            combined = pd.factorize(combined * max(len(uniques), 1) + codes)[0].astype(np.int64)
+    assert combined is not None
+    return np.split(combined, np.cumsum(lengths)[:-1])
+
+
+def _shared_text(s: pd.Series, strip: bool = True) -> np.ndarray:
+    """A column as an object array of text (stripped unless ``strip`` is false; ``""`` where
+    missing).
+
+    Each distinct value is made (and stripped) once and shared by every row that holds it: one
+    pointer per row instead of one string object, so a million rows of a few hundred thousand
+    distinct ids or names cost 8 MB plus the distinct values, not 60–90 MB.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    texts = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
+    if strip:
+        texts = texts.str.strip()
+    table = np.append(texts.to_numpy(dtype=object), "")  # code -1 (missing) is the last entry
+    return table[codes]
 
 
 def _yearless(schools: _Table, county: np.ndarray, school: np.ndarray) -> np.ndarray:
@@ -314,9 +386,9 @@ def _yearless(schools: _Table, county: np.ndarray, school: np.ndarray) -> np.nda
     lost = ~np.isfinite(schools.num("year")) if "year" in schools else np.ones(schools.n, bool)
     if not lost.any():
         return np.zeros(len(school), dtype=bool)
-    broken = pd.MultiIndex.from_arrays(
-        [schools.text("county_id")[lost], schools.text("school_id")[lost]])
-    return np.asarray(pd.MultiIndex.from_arrays([county, school]).isin(broken))
+    asked, broken = key_codes([county, school], [schools.text("county_id")[lost],
+                                                 schools.text("school_id")[lost]])
+    return np.isin(asked, broken)
 
 
 def _school_types(t: _Table) -> np.ndarray:
@@ -367,6 +439,10 @@ def _column_rules(t: _Table) -> list[Problem]:
             v = t.num(name)
             out += t.problems(v < 0, name, "negative", "负数 {value}", "negative value {value}",
                               value=v)
+            top = MAX_COUNT if spec.kind == "count" else MAX_AMOUNT
+            out += t.problems(
+                v > top, name, "too_large", f"{{value}} 超出合理范围（上限 {top:,.0f}）",
+                f"{{value}} is beyond any plausible value (limit {top:,.0f})", value=v)
         elif spec.kind == "rate":
             v = t.num(name)
             out += t.problems(
@@ -424,11 +500,12 @@ def _unique_rule(t: _Table) -> list[Problem]:
     columns, report_on = UNIQUE_KEYS[t.table]
     if any(c not in t for c in columns if c != "county_id"):
         return []
-    keys, valid = t.keys(columns)
-    dup = keys.duplicated(keep=False).to_numpy() & valid
+    parts, valid = t.keys(columns)
+    (codes,) = key_codes(parts)
+    dup = (np.bincount(codes)[codes] > 1) & valid
     if not dup.any():
         return []
-    group = keys[dup].groupby(list(columns), sort=False).ngroup().to_numpy()
+    group = codes[dup]
     rows = t.rows[dup]
     members: dict[int, list[int]] = {}
     for g, r in zip(group, rows, strict=True):
@@ -486,16 +563,14 @@ def _parent_rule(t: _Table, types: np.ndarray) -> list[Problem]:
     parent = t.text("parent_school_id")
     out = t.problems(point & (parent == ""), "parent_school_id", "missing_value",
                      "教学点须填写所属中心校代码", "a teaching point needs its parent school id")
-    keys, valid = t.keys(("county_id", "year", "school_id"))
-    own = pd.MultiIndex.from_frame(keys)
-    lookup = pd.Series(types, index=own)
-    lookup = lookup[~lookup.index.duplicated()]
+    parts, valid = t.keys(("county_id", "year", "school_id"))
     ask = point & (parent != "") & valid & ~_yearless(t, t.text("county_id"), parent)
     if not ask.any():
         return out
-    wanted = pd.MultiIndex.from_arrays(
-        [keys["county_id"].to_numpy()[ask], keys["year"].to_numpy()[ask], parent[ask]])
-    found = lookup.reindex(wanted).to_numpy(object)
+    own, wanted = key_codes(parts, [parts[0][ask], parts[1][ask], parent[ask]])
+    first_type = np.full(int(max(own.max(), wanted.max())) + 1, None, dtype=object)
+    first_type[own[::-1]] = types[::-1]  # the first row of a key wins
+    found = first_type[wanted]
     unknown = np.zeros(t.n, dtype=bool)
     unknown[np.flatnonzero(ask)] = pd.isna(found)
     is_point = np.zeros(t.n, dtype=bool)
@@ -518,9 +593,10 @@ def _reference_rule(t: _Table, tables: dict[str, _Table]) -> list[Problem]:
     schools = tables["schools"]
     if any(c not in schools for c in columns if c != "county_id"):
         return []
-    keys, valid = t.keys(columns)
+    parts, valid = t.keys(columns)
     known, _ = schools.keys(columns)
-    inside = pd.MultiIndex.from_frame(keys).isin(pd.MultiIndex.from_frame(known))
+    asked, present = key_codes(parts, known)
+    inside = np.isin(asked, present)
     mask = valid & ~inside & ~_yearless(schools, t.text("county_id"), t.text("school_id"))
     if "year" in columns:
         zh = "学校 {sid} 不在 schools 表同一县区 {year} 学年的学校中"
@@ -577,6 +653,7 @@ _TABLE_RULES = {
     "survey": _no_rules,
     "quality": _no_rules,
     "monitoring": _no_rules,
+    "births": _no_rules,
 }
 
 

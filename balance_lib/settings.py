@@ -13,14 +13,16 @@ users to copy and a test keeps the two equal. A settings file may give only some
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
+from .limits import MAX_DISPLAY_DECIMALS, MAX_SPLIT_WEIGHT
 from .paths import STANDARDS_FILE
+from .safetext import cell, quote
+from .safeyaml import YamlFileError, load_yaml
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "cv_rounding": (None, 2, 3),
@@ -92,43 +94,104 @@ class Settings:
         return out
 
 
+#: Levels a split-weight table must give for each school type (every one: a level left out
+#: would get no facilities at all).
+SPLIT_LEVELS: dict[str, tuple[str, ...]] = {t: tuple(w) for t, w in _default_split().items()}
+#: Numeric settings: (kind, low, high); kinds "int" (whole number) and "number".
+_RANGES: dict[str, tuple[str, float, float]] = {
+    "cv_display_decimals": ("int", 0, MAX_DISPLAY_DECIMALS),
+    "teaching_point_min_students": ("int", 0, 10_000),
+    "b31_level3_share_min": ("share", 0.0, 1.0),
+    "survey_parent_share_min": ("share", 0.0, 1.0),
+    "survey_min_sample_per_mille": ("number", 0.0, 1000.0),
+}
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _shown(value: Any) -> str:
+    return quote(repr(value))
+
+
+def _same_choice(value: Any, choice: Any) -> bool:
+    """``value`` is ``choice`` and of its type (``1`` is not ``True``, ``2.0`` is not ``2``)."""
+    return type(value) is type(choice) and value == choice
+
+
+def _number_problem(origin: str, key: str, value: Any, kind: str, lo: float, hi: float
+                    ) -> str | None:
+    what = {"int": "a whole number", "share": "a share (a number)", "number": "a number"}[kind]
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return (f"{origin}: {key} = {_shown(value)}: write a number, e.g. 0.8 for 80% "
+                f"(in {lo:g}–{hi:g})")
+    if not _is_number(value) or (kind == "int" and not isinstance(value, int)):
+        return f"{origin}: {key} must be {what} in {lo:g}–{hi:g}, got {_shown(value)}"
+    if not math.isfinite(value) or not lo <= value <= hi:
+        return f"{origin}: {key} = {_shown(value)} is outside {lo:g}–{hi:g}"
+    return None
+
+
+def _split_problems(origin: str, value: Any) -> list[str]:
+    """Every problem of a ``split_weights`` table: each type it names must be known and give a
+    finite positive weight for each of its levels, and nothing else."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        return [f"{origin}: split_weights must map a school type to level weights, e.g. "
+                "nine_year: {primary: 1.0, junior: 1.1}"]
+    out = []
+    for t, weights in value.items():
+        if t not in SPLIT_LEVELS:
+            out.append(f"{origin}: split_weights.{quote(t)} is not a school type whose facilities "
+                       f"are split (known: {', '.join(SPLIT_LEVELS)})")
+            continue
+        levels = SPLIT_LEVELS[t]
+        missing = [lv for lv in levels if lv not in weights]
+        if missing:
+            out.append(f"{origin}: split_weights.{t} must give every level of the type "
+                       f"({', '.join(levels)}); {', '.join(missing)} missing: its facilities "
+                       f"would go to no level")
+        for lv, x in weights.items():
+            if lv not in levels:
+                out.append(f"{origin}: split_weights.{t}.{quote(lv)} is not a level of {t} "
+                           f"({', '.join(levels)})")
+            elif not _is_number(x) or not math.isfinite(x) or not 0 < x <= MAX_SPLIT_WEIGHT:
+                out.append(f"{origin}: split_weights.{t}.{lv} must be a positive number up to "
+                           f"{MAX_SPLIT_WEIGHT:g}, got {_shown(x)}")
+    return out
+
+
 def _check(raw: dict[str, Any], origin: str) -> dict[str, Any]:
+    """The valid settings of ``raw``; :class:`SettingsError` with every problem (file, key)."""
     problems: list[str] = []
     names = {f.name for f in dataclasses.fields(Settings)} - {"source"}
     clean: dict[str, Any] = {}
     for key, value in raw.items():
         if key not in names:
-            problems.append(f"{origin}: unknown setting {key!r} (known: {', '.join(sorted(names))})")
+            problems.append(f"{origin}: unknown setting {_shown(key)} (known: "
+                            f"{', '.join(sorted(names))})")
             continue
-        if key in _CHOICES and value not in _CHOICES[key]:
-            allowed = ", ".join("null" if c is None else str(c) for c in _CHOICES[key])
-            problems.append(f"{origin}: {key} = {value!r} is not one of: {allowed}")
-            continue
-        if key == "split_weights":
-            if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
-                problems.append(f"{origin}: split_weights must map a school type to level weights")
+        if key in _CHOICES:
+            if not any(_same_choice(value, c) for c in _CHOICES[key]):
+                allowed = ", ".join("null" if c is None else str(c).lower()
+                                    if isinstance(c, bool) else str(c) for c in _CHOICES[key])
+                problems.append(f"{origin}: {key} = {_shown(value)} is not one of: {allowed}")
                 continue
-            bad = [f"{t}.{lv}" for t, w in value.items() for lv, x in w.items()
-                   if not isinstance(x, (int, float)) or x <= 0]
-            if bad:
-                problems.append(f"{origin}: split_weights must be positive numbers: {', '.join(bad)}")
+        elif key == "split_weights":
+            found = _split_problems(origin, value)
+            if found:
+                problems += found
                 continue
             merged = {k: dict(v) for k, v in _default_split().items()}
-            merged.update({k: dict(v) for k, v in value.items()})
+            merged.update({k: {lv: float(x) for lv, x in v.items()} for k, v in value.items()})
             value = MappingProxyType({k: MappingProxyType(v) for k, v in merged.items()})
-        if key in ("cv_display_decimals", "teaching_point_min_students") and (
-            not isinstance(value, int) or value < 0
-        ):
-            problems.append(f"{origin}: {key} must be a non-negative integer, got {value!r}")
-            continue
-        if key == "b31_level3_share_min" and value is None:
-            clean[key] = value
-            continue
-        if key in ("b31_level3_share_min", "survey_min_sample_per_mille", "survey_parent_share_min") and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
-        ):
-            problems.append(f"{origin}: {key} must be a non-negative number, got {value!r}")
-            continue
+        elif key == "b31_level3_share_min" and value is None:
+            pass  # no floor (the default): the national rule has none
+        elif key in _RANGES:
+            problem = _number_problem(origin, key, value, *_RANGES[key])
+            if problem:
+                problems.append(problem)
+                continue
         clean[key] = value
     if problems:
         raise SettingsError(problems)
@@ -146,16 +209,17 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = S
         if p is None:
             continue
         p = Path(p)
-        if not p.exists():
+        if not p.exists() and not p.is_symlink():
             if must_exist:
                 raise SettingsError([f"{p}: settings file not found"])
             continue
         try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise SettingsError([f"{p}: not valid YAML ({exc})"]) from None
+            raw = load_yaml(p)
+        except YamlFileError as exc:
+            raise SettingsError([f"{cell(p)}: {exc.en}"]) from None
+        raw = {} if raw is None else raw
         if not isinstance(raw, dict):
-            raise SettingsError([f"{p}: expected a mapping of setting: value"])
+            raise SettingsError([f"{cell(p)}: expected a mapping of setting: value"])
         values.update(_check(raw, p.name))
         sources.append(p.name)
     return Settings(**values, source=" + ".join(sources) or "defaults")

@@ -10,6 +10,7 @@ from typing import Any
 
 from .columns import value_label
 from .registry import Registry, id_ranges
+from .safetext import cell
 from .words import entry, label, status_label
 
 
@@ -37,7 +38,8 @@ def _pad(text: str, width: int, right: bool) -> str:
 def text_table(headers: list[str], rows: list[list[Any]], right: set[int] | None = None) -> str:
     """A simple aligned table; columns in ``right`` are right-aligned (numbers)."""
     right = right or set()
-    cells = [[str(c) for c in r] for r in rows]
+    cells = [[cell(c) for c in r] for r in rows]  # one line each, no terminal controls
+    headers = [cell(h) for h in headers]
     widths = [display_width(h) for h in headers]
     for r in cells:
         widths = [max(w, display_width(c)) for w, c in zip(widths, r)]

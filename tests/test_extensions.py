@@ -213,7 +213,7 @@ def test_a_bad_extension_lists_every_problem(tmp_path):
 
 
 def test_not_yaml_or_not_a_list(tmp_path):
-    for text, message in (("indicators: [", "not valid YAML"),
+    for text, message in (("indicators: [", "YAML syntax error"),
                           ("- a\n- b\n", "expected a mapping with a list 'indicators:'"),
                           ("indicators: []\nthresholds: {}\n", "unknown top-level key")):
         ext = tmp_path / "x.yaml"
@@ -221,3 +221,13 @@ def test_not_yaml_or_not_a_list(tmp_path):
         r = cli("ledger", SAMPLE, "--output", tmp_path / "l.xlsx", "--indicators", ext)
         assert r.exit_code == 2 and message in r.output, r.output
         assert not (tmp_path / "l.xlsx").exists()
+
+
+def test_alias_bomb_refused(tmp_path):
+    """A provincial file is a user's file: read within the bounds of safeyaml."""
+    bomb = "a: &a [x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    ext = tmp_path / "bomb.yaml"
+    ext.write_text(bomb, encoding="utf-8")
+    r = cli("evaluate", SAMPLE, "--year", "2025", "--indicators", ext)
+    assert r.exit_code == 2 and "100,000 nodes" in r.output and "Traceback" not in r.output

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -223,20 +225,32 @@ SCORES = Settings(b31_formula="weighted_cv", b31_level3_share_min=0.8)
 
 @dataclass
 class Assessed:
-    """The evaluation of B8–B32 with its sentences in both languages."""
+    """The evaluation of B8–B32 with its sentences in both languages.
 
-    items: pd.DataFrame
+    The county items' sentences are made on demand (for the rows a test looks at, see
+    :func:`item`): making all of them for every small fixture was a third of this file's time.
+    """
+
+    ev: Any
+    plain_items: pd.DataFrame
     school_items: pd.DataFrame
     class_sizes: pd.DataFrame
     vetoes: pd.DataFrame
+
+    @cached_property
+    def items(self) -> pd.DataFrame:
+        return with_details(self.ev, self.plain_items)
+
+
+def with_details(ev: Any, items: pd.DataFrame) -> pd.DataFrame:
+    return items.assign(detail_zh=explain.item_details(ev, "zh", items),
+                        detail_en=explain.item_details(ev, "en", items))
 
 
 def run(t: dict[str, pd.DataFrame], settings: Settings | None = None) -> Assessed:
     ev = evaluate(t, settings or Settings(), REG)
     items = ev.items[[REG.indicator(i).scope != "unit" for i in ev.items["id"]]]
     items = items.reset_index(drop=True)
-    items = items.assign(detail_zh=explain.item_details(ev, "zh", items),
-                         detail_en=explain.item_details(ev, "en", items))
     s = ev.school_items
     s = s.assign(detail_zh=explain.school_details(s, REG, "zh"),
                  detail_en=explain.school_details(s, REG, "en"),
@@ -244,14 +258,14 @@ def run(t: dict[str, pd.DataFrame], settings: Settings | None = None) -> Assesse
                  gap_unit_en=explain.school_gap_units(s, REG, "en"))
     v = ev.vetoes.assign(evidence=explain.veto_evidence(ev, "zh"),
                          evidence_en=explain.veto_evidence(ev, "en"))
-    return Assessed(items, s, ev.class_sizes, v)
+    return Assessed(ev, items, s, ev.class_sizes, v)
 
 
 def item(result, ind_id: str, county_id: str = "", year: int = 2024) -> pd.Series:
-    i = result.items
+    i = result.plain_items
     rows = i[(i.id == ind_id) & (i.county_id == county_id) & (i.year == year)]
     assert len(rows) == 1
-    return rows.iloc[0]
+    return with_details(result.ev, rows).iloc[0]
 
 
 def sitem(result, ind_id: str, school_id: str = "S1", year: int = 2024) -> pd.Series:
@@ -1556,3 +1570,15 @@ def test_no_threshold_literals_in_the_package():
             and n.value in forbidden
         }
         assert not found, (path.name, found)
+
+
+def test_evaluate_takes_a_loaded_county_as_it_is():
+    """``evaluate(load_county(...))`` is the same as passing its tables (notebooks/README)."""
+    from balance_lib.io import load_county
+    from balance_lib.paths import SAMPLE_DIR
+
+    county = load_county(SAMPLE_DIR)
+    a = evaluate(county, years=[2025])
+    b = evaluate(county.tables, years=[2025])
+    pd.testing.assert_frame_equal(a.items, b.items)
+    assert a.verdict["status"].tolist() == ["does_not_meet"]

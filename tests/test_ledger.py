@@ -454,7 +454,8 @@ def test_csv(tmp_path):
     table = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert list(table.columns) == [*YEAR_SHEET_HEADERS, "数据说明"]
     assert len(table) == len(frames.ledger) + len(frames.not_assessed)
-    assert sorted(table[table["学年"] == "2023"]["学校名称"]) == sorted(INJECTION)  # unchanged
+    # formula-leading text gets an apostrophe (CSV injection); the rest of the text is unchanged
+    assert sorted(table[table["学年"] == "2023"]["学校名称"]) == sorted("'" + t for t in INJECTION)
     assert set(table["状态"]) == {"2024年已销号", "未销号"}
     assert set(table["数据说明"]) == {"模拟数据"}
     assert table["当前值"].iloc[0] == "4"

@@ -32,7 +32,7 @@ REGENERATE = ".venv/bin/python tests/notebooks/regenerate.py"
 
 #: parameters that choose what a report shows (not settings)
 REPORT_PARAMS = {"data", "params", "year", "year_from", "year_to", "school_id", "scenario",
-                 "to", "lang", "indicators"}
+                 "to", "lang", "indicators", "mapping"}
 SETTINGS_KEYS = {f.name for f in dataclasses.fields(Settings)} - {"source"}
 
 _spec = importlib.util.spec_from_file_location("nb_regenerate", REFERENCES / "regenerate.py")

@@ -203,3 +203,88 @@ def test_cohorts_until_keeps_the_earlier_years():
     h = cohorts_from_classes(constant_history())
     assert isinstance(h.until(2023), Cohorts)
     assert h.until(2023).years.tolist() == [2022, 2023]
+
+
+# ---- entry methods compared on the history -----------------------------------------------------
+
+
+def falling_births_history():
+    """Grade 1 of two schools 2020–2025 follows births six years earlier (0.9 of them), which
+    rise to 2017 and then fall; the other grades are constant."""
+    births = {2012: 500, 2013: 520, 2014: 540, 2015: 560, 2016: 580, 2017: 600, 2018: 520,
+              2019: 450}
+    rows = []
+    for y in range(2020, 2026):
+        g1 = round(0.9 * births[y - 6])
+        rows += [(y, "A", 1, 10, g1 - g1 // 3), (y, "B", 1, 5, g1 // 3)]
+        rows += [(y, "A", g, 10, 400) for g in range(2, 7)]
+    return cohorts_from_classes(classes_frame(rows)), births
+
+
+def test_entry_backtest_tests_each_year_from_the_years_before():
+    from balance_lib.projection import best_entry_method, entry_backtest
+
+    h, births = falling_births_history()
+    bt = entry_backtest(h, births)
+    # 2022–2025 are tested (two earlier years at least), each method every year
+    assert sorted(bt.year.unique()) == [2022, 2023, 2024, 2025]
+    assert set(bt.method) == {"trend", "mean", "births"}
+    b = bt[bt.method == "births"].set_index("year")
+    assert b.abs_pct_error.max() < 0.003  # births explain grade 1 up to rounding
+    t = bt[bt.method == "trend"].set_index("year")
+    # 2025 by trend from 2020–2024 (450, 468, 486, 504, 522 → 540 … then 468 observed)
+    g1 = h.students[:, :, 0].sum(axis=1)
+    x = np.arange(2020, 2025)
+    slope, icpt = np.polyfit(x - x.mean(), g1[:5], 1)
+    assert t.loc[2025, "projected"] == pytest.approx(icpt + slope * (2025 - x.mean()))
+    assert t.loc[2025, "observed"] == g1[-1]
+    m = bt[bt.method == "mean"].set_index("year")
+    assert m.loc[2023, "projected"] == pytest.approx(g1[:3].mean())
+    best = best_entry_method(bt)
+    assert best["best"] == "births" and best["years"] == [2022, 2023, 2024, 2025]
+    assert best["methods"]["births"] < 0.01 < min(best["methods"]["mean"], best["methods"]["trend"])
+
+
+def test_entry_backtest_without_births_or_years():
+    from balance_lib.projection import best_entry_method, entry_backtest
+
+    h, births = falling_births_history()
+    assert set(entry_backtest(h).method) == {"trend", "mean"}
+    # births known only for the last tested year: births is compared where it can be
+    bt = entry_backtest(h, {2018: 520, 2019: 450})
+    assert bt[bt.method == "births"].year.tolist() == [2025]
+    assert best_entry_method(bt)["years"] == [2025]
+    short = cohorts_from_classes(constant_history((2024, 2025)))
+    assert entry_backtest(short).empty
+    assert best_entry_method(entry_backtest(short)) == {"methods": {}, "years": [], "best": None}
+
+
+def test_births_from_the_table_and_the_default_entry():
+    from balance_lib.projection import births_from_table, default_entry
+
+    frame = pd.DataFrame({"year": [2019, 2020, 2021], "births": [4100.0, 3500.0, np.nan]})
+    assert births_from_table(frame) == {2019: 4100.0, 2020: 3500.0}
+    assert births_from_table(None) == {}
+    obs = np.array([2024, 2025])
+    assert default_entry({2018: 1, 2019: 1, 2020: 1}, obs, np.array([2026])) == "births"
+    assert default_entry({2020: 1}, obs, np.array([2026])) == "trend"  # no year to fit on
+    assert default_entry({2018: 1, 2019: 1}, obs, np.array([2026])) == "trend"  # 2020 missing
+    assert default_entry({}, obs, np.array([2026])) == "trend"
+
+
+def test_the_entry_comparison_in_words():
+    from balance_lib.entry_text import entry_backtest_line, entry_backtest_table
+
+    c = {"methods": {"trend": 0.138, "mean": 0.156, "births": 0.005}, "years": [2024, 2025],
+         "best": "births"}
+    assert entry_backtest_line(c, "trend", "en").endswith(
+        "linear trend 13.8%, mean 15.6%, births 0.5%; the best fit is births "
+        "(this projection uses linear trend)")
+    assert entry_backtest_line(c, "births").endswith("最接近历史的是出生人口（本次预测即采用）")
+    assert entry_backtest_line({"methods": {}, "years": [], "best": None}, "trend") == (
+        "入学方法回测：观测年份不足（每个检验年之前至少要有两年），未做")
+    t = entry_backtest_table(c, "en")
+    assert t.to_dict("list") == {"grade-1 method": ["linear trend", "mean", "births"],
+                                 "mean abs. error (%)": [13.8, 15.6, 0.5],
+                                 "years tested": ["2024–2025"] * 3, "best": ["", "", "✓"]}
+    assert entry_backtest_table({}, "zh").empty

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import dataclasses
+import html
 import os
 import re
 import shutil
@@ -71,7 +72,8 @@ def test_note_highlights_the_warning_and_bullets_escape():
     assert '<div class="balance-warning">⚠ 注意 &lt;b&gt;</div><p>数据来源 / data: x</p>' in page
     plain = report.Note(["a"])
     assert repr(plain) == "a" and 'class="balance-warning"' not in plain._repr_html_()
-    assert report.bullets(["x > 1", "y"]) == "<ul><li>x &gt; 1</li><li>y</li></ul>"
+    # a Markdown list of literal text (punctuation as character references: never syntax)
+    assert report.bullets(["x > 1", "y"]) == "- x &#62; 1\n- y"
     assert report.bullets([], empty="无未达标原因") == "无未达标原因"
 
 
@@ -227,7 +229,7 @@ def test_the_english_county_report_has_english_headings_and_columns():
     nb = nbformat.read(Path(__file__).parent / "notebooks" / "10-county-year-en.ipynb",
                        as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    headings = [o.data["text/markdown"] for o in outputs
+    headings = [html.unescape(o.data["text/markdown"]) for o in outputs  # shown as text
                 if o.get("data", {}).get("text/markdown", "").startswith("#")]
     assert headings == [
         "# tiny: high-quality balanced compulsory education, evaluation of school year 2025",

@@ -37,7 +37,7 @@ def regenerated(tmp_path_factory) -> dict[str, bytes]:
 def test_committed_folder_has_exactly_the_generated_files(regenerated):
     committed = sorted(p.name for p in SAMPLE_DIR.iterdir() if p.is_file())
     assert committed == sorted(regenerated), "run `make sample` and commit data/sample/"
-    assert len([n for n in committed if n.endswith(".csv")]) == len(TABLES) == 7
+    assert len([n for n in committed if n.endswith(".csv")]) == len(TABLES) == 8
     assert "sample_county.xlsx" in committed
 
 
@@ -159,14 +159,12 @@ def test_required_school_types_are_present(tables):
     assert 0 < special.students_primary + special.students_junior < 100
 
 
-def test_one_urban_primary_school_above_2000_students_until_2024(tables):
+def test_one_urban_primary_school_above_2000_students(tables):
     s = tables["schools"]
     big = s[(s.school_type == "primary") & (s.students_primary > 2000)]
     assert big.school_id.nunique() == 1
-    # relieved in 2025: part of its pupils move to another school (B11 closed)
-    assert (big.area_type == "urban").all() and set(big.year) == {2022, 2023, 2024}
-    one = s[s.school_id == big.school_id.iloc[0]].set_index("year").students_primary
-    assert one[2025] < one[2024]
+    assert (big.area_type == "urban").all() and set(big.year) == {2022, 2023, 2024, 2025}
+    assert "crowded" in sample._BY_SERIAL[int(big.school_id.iloc[0][-4:])].tags
 
 
 def test_every_teaching_point_has_an_existing_rural_parent(tables):
@@ -217,14 +215,67 @@ def test_classes_sum_to_students_and_match_class_counts(tables):
 
 
 def test_class_sizes_tell_the_big_class_story(tables):
-    c = tables["classes"]
+    c = tables["classes"].merge(tables["schools"][["year", "school_id", "area_type"]],
+                                on=["year", "school_id"])
     limit = np.where(c.level == "primary", 45, 50)
-    over = (c.students > limit).groupby(c.year).sum()
-    assert (c.students <= limit).mean() > 0.85          # most classes within the limit
-    assert c.students.between(56, 65).any()             # a few 大班额
-    assert c.students.between(56, 65).sum() < 0.02 * len(c)
-    assert not (c.students[c.year > 2023] >= 66).any()  # no 超大班额 after 2023
-    assert over.is_monotonic_decreasing and over[2025] < over[2022]
+    over = c.students > limit
+    assert (~over).mean() > 0.85                         # most classes within the limit
+    assert set(c.area_type[over & (c.students >= 50)]) == {"urban"}  # crowding is urban
+    by_year = over.groupby(c.year).sum()
+    assert by_year[2025] < by_year[2022] and by_year[2025] > 50   # easing, not gone
+    large = (c.students >= 56).groupby(c.year).sum()
+    assert large.is_monotonic_decreasing and large[2022] > large[2025] > 0  # a few 大班额
+    assert (c.students >= 66).groupby(c.year).sum().to_dict() == {2022: 1, 2023: 0, 2024: 0,
+                                                                  2025: 0}
+
+
+def test_teaching_points_have_plausible_rooms_and_teachers(tables):
+    s = tables["schools"]
+    tp = s[s.school_type == "teaching_point"]
+    assert (tp.multimedia_classrooms <= tp.classes_primary + 1).all()
+    assert (tp.music_rooms == 0).all() and (tp.art_rooms == 0).all()
+    assert tp.classes_primary.between(3, 4).all()
+    ratio = tp.students_primary / tp.teachers_primary
+    assert ratio.between(5, 15).all(), ratio.describe()
+    parents = s.set_index(["year", "school_id"]).students_primary
+    mine = tp.set_index(["year", "parent_school_id"]).students_primary
+    assert (mine.to_numpy() < parents.reindex(mine.index).to_numpy()).all()
+
+
+def test_the_tables_agree_across_files_and_years(tables):
+    """What ``validate --strict`` asks: no cross-table or year-to-year warning at all."""
+    from balance_lib.consistency import cross_checks
+    from balance_lib.io import CountyData
+
+    frames = {k: v.assign(county_id="") for k, v in tables.items()}
+    data = CountyData(SAMPLE_DIR, frames, {k: f"{k}.csv" for k in frames})
+    assert [w.format() for w in cross_checks(data)] == []
+    # the junior cohort of 2025 entered grade 7 in 2022, exactly as classes.csv counts it
+    c, k = tables["classes"], tables["county"].set_index("year")
+    assert k.junior_cohort_start[2025] == c[(c.year == 2022) & (c.grade == 7)].students.sum()
+    teachers = (tables["schools"].teachers_primary + tables["schools"].teachers_junior).groupby(
+        tables["schools"].year).sum()
+    share = k.training_360h_eligible / teachers
+    assert share.between(0.92, 0.94).all()  # B16 counts most 专任教师 (93 %)
+    assert (k.rotation_eligible_teachers / teachers).between(0.41, 0.43).all()
+    g9 = c[c.grade == 9].groupby("year").students.sum()
+    fewer = 1 - k.junior_cohort_graduated.loc[2023:] / g9.loc[:2024].to_numpy()
+    assert fewer.between(0.015, 0.025).all()  # about 2 % of grade 9 do not graduate
+    # teaching points teach grades 1–3 or 1–4; their pupils go on to the 中心校
+    tp = tables["schools"][tables["schools"].school_type == "teaching_point"].school_id
+    assert c[c.school_id.isin(tp)].grade.max() <= 4
+
+
+def test_births_fall_after_2017_and_grade_1_follows_them(tables):
+    b = tables["births"].set_index("year").births
+    assert b.index.min() <= 2016 and b.index.max() == 2023
+    assert b.idxmax() == 2017 and b.loc[2017:].is_monotonic_decreasing
+    assert b[2023] < 0.6 * b[2017]
+    c = tables["classes"]
+    g1 = c[c.grade == 1].groupby("year").students.sum()
+    ratio = g1 / b.reindex(g1.index - 6).to_numpy()
+    assert ratio.between(0.8, 0.9).all() and ratio.std() < 0.01
+    assert g1.idxmax() == 2023 and g1[2025] < g1[2024] < g1[2023]  # the 2017 peak passed
 
 
 def test_county_survey_quality_and_judgements(tables):
@@ -286,9 +337,22 @@ def _units(schools: pd.DataFrame) -> pd.DataFrame:
             f = [x * share for x in facilities]
             values = [100 * teachers[0] / p, 100 * teachers[1] / p, 100 * teachers[2] / p,
                       f[0] / p, f[1] / p, f[2] / p, 100 * f[3] / p]
-            rows.append({"year": r.year, "level": level, "students": p,
+            rows.append({"year": r.year, "school_id": r.school_id, "level": level, "students": p,
                          **{f"B{k + 1}": x for k, x in enumerate(values)}})
     return pd.DataFrame(rows)
+
+
+def _cvs(units: pd.DataFrame) -> pd.DataFrame:
+    """Student-weighted CV per (year, level, indicator), computed plainly."""
+    rows = []
+    for (year, level), g in units.groupby(["year", "level"]):
+        w = g.students.to_numpy(float) / g.students.sum()
+        for k in range(1, 8):
+            v = g[f"B{k}"].to_numpy(float)
+            mean = (w * v).sum()
+            rows.append({"year": year, "level": level, "indicator": f"B{k}",
+                         "cv": np.sqrt((w * (v - mean) ** 2).sum()) / mean})
+    return pd.DataFrame(rows).set_index(["year", "level", "indicator"]).cv
 
 
 def test_resource_picture_starts_below_the_standard_and_improves(tables):
@@ -302,27 +366,49 @@ def test_resource_picture_starts_below_the_standard_and_improves(tables):
     units["passes"] = ((x >= t).sum(axis=1) >= 6) & (x >= 0.85 * t).all(axis=1)
     passing = units.groupby("year").passes.agg(["sum", "size"])
     assert 40 <= passing.loc[2022, "size"] <= 60
-    n_2022, pass_2022 = passing.loc[2022, "size"], passing.loc[2022, "sum"]
-    assert n_2022 / 2 < pass_2022 <= n_2022 - 10  # a majority passes, a good number fails
+    n = passing.loc[2022, "size"]
+    assert n / 3 < passing.loc[2022, "sum"] < n / 2 + 3   # below the standard in 2022
     assert passing["sum"].is_monotonic_increasing
-    assert passing.loc[2022, "sum"] < passing.loc[2025, "sum"] < passing.loc[2025, "size"]
+    assert n * 0.7 < passing.loc[2025, "sum"] < n - 5      # improving, still short in 2025
 
-    above: dict[int, set[tuple[str, str]]] = {}
-    for (year, level), g in units.groupby(["year", "level"]):
-        w = g.students.to_numpy(float) / g.students.sum()
-        for ind in ids:
-            v = g[ind].to_numpy(float)
-            mean = (w * v).sum()
-            cv = np.sqrt((w * (v - mean) ** 2).sum()) / mean
-            if cv > limits[level]:
-                above.setdefault(year, set()).add((level, ind))
-    first = above.get(2022, set())
-    assert ("primary", "B5") in first or ("junior", "B5") in first
-    assert len({ind for _, ind in first}) >= 2
-    assert len(above.get(2025, set())) < len(first)
+    cv = _cvs(units)
+    over = {y: {(lv, i) for (yy, lv, i), c in cv.items() if yy == y and c > limits[lv]}
+            for y in (2022, 2025)}
+    assert {("primary", "B5"), ("junior", "B5")} <= over[2022]
+    assert ("primary", "B5") in over[2025] and len(over[2025]) < len(over[2022])
+
+    # who still fails in 2025: crowded urban schools, the 民办 school, a few village schools
+    s25 = tables["schools"][tables["schools"].year == 2025].set_index("school_id")
+    fail = set(units[(units.year == 2025) & ~units.passes].school_id)
+    tags = {s.school_id: s for s in sample.ROSTER}
+    assert any(tags[f].has("crowded") for f in fail)
+    assert any(tags[f].private for f in fail)
+    assert any(s25.area_type[f] == "rural" for f in fail)
+    totals = tables["schools"].groupby("year")[["students_primary", "students_junior"]].sum()
+    assert totals.students_primary.between(26_000, 29_000).all()
+    assert totals.students_junior.between(12_000, 14_000).all()
 
 
-def test_indicator_story_2025_passes_b8_to_b32_and_2022_does_not(tables):
+@pytest.mark.parametrize("level", ["primary", "junior"])
+def test_cvs_look_like_published_counties(tables, level):
+    """Teacher CVs 0.2–0.6 in 2022 and falling; B5 the largest facility CV, B6 among the
+    smallest (indicator-rules §6.5)."""
+    cv = _cvs(_units(tables["schools"])).xs(level, level="level")
+    for ind in ("B1", "B2", "B3"):
+        series = cv.xs(ind, level="indicator")
+        assert 0.2 <= series[2022] <= 0.6, (ind, series[2022])
+        assert series[2025] < series[2022] - 0.02, ind
+        assert (series.diff().dropna() < 0.01).all(), (ind, series.round(3).to_dict())
+    for year in (2022, 2023, 2024, 2025):
+        c = cv.xs(year, level="year")
+        assert c.idxmax() == "B5", c.round(3).to_dict()
+        assert c["B5"] == max(c[["B4", "B5", "B6", "B7"]])
+        facilities = c[["B4", "B5", "B6", "B7"]].sort_values()
+        assert "B6" in facilities.index[:2], c.round(3).to_dict()  # among the smallest
+        assert c["B6"] < c.median(), c.round(3).to_dict()
+
+
+def test_indicator_story_2025_still_short_on_crowding_and_2022_below(tables):
     from balance_lib.indicators import evaluate
     from balance_lib.registry import load_registry
     from balance_lib.settings import Settings
@@ -333,31 +419,28 @@ def test_indicator_story_2025_passes_b8_to_b32_and_2022_does_not(tables):
     ids = [f"B{k}" for k in range(8, 33)]
     assert sorted(items.loc[2025].index, key=lambda i: int(i[1:])) == ids
 
-    # 2025: every item B8–B32 met, no veto triggered (V8 disabled by default)
-    assert (items.loc[2025] == "met").all(), items.loc[2025][items.loc[2025] != "met"].to_dict()
+    # 2025: the crowded urban schools still miss B10 (a music room turned into a classroom),
+    # B11 (第一小学 above 2000) and B12 (classes above 45/50); everything else is met
+    y25 = items.loc[2025]
+    assert sorted(y25[y25 != "met"].index) == ["B10", "B11", "B12"]
+    assert set(y25[y25 != "met"]) == {"not_met"}
     vetoes = result.vetoes.set_index(["year", "id"]).status
     expected = {f"V{k}": "not_triggered" for k in range(1, 8)} | {"V8": "disabled"}
     assert vetoes.loc[2025].to_dict() == expected
     for year in (2022, 2023, 2024):
         assert "triggered" not in set(vetoes.loc[year])  # no veto in any year
 
-    # 2022: several items not met, some not assessed (B27 judgement, B31 quality, B32 survey)
+    # 2022: many items not met, some not assessed (B27 judgement, B31 quality, B32 survey)
     y22 = items.loc[2022]
-    assert (y22 == "not_met").sum() >= 3
-    assert (y22 == "not_assessed").sum() >= 1
-    assert {"B27", "B32"} <= set(y22[y22 == "not_assessed"].index)
-    assert y22["B11"] == "not_met" and y22["B12"] == "not_met"
-
-    # shortfalls closed between years: B11 and B12 fail until 2024, B31 in 2023
-    for year in (2022, 2023, 2024):
-        assert items.loc[(year, "B11")] == "not_met" and items.loc[(year, "B12")] == "not_met"
-    assert items.loc[(2023, "B31")] == "not_met"
+    assert (y22 == "not_met").sum() >= 10
+    assert {"B27", "B31", "B32"} == set(y22[y22 == "not_assessed"].index)
+    # shortfalls closed between years
+    not_met = items[items == "not_met"].groupby(level="year").size()
+    assert not_met.is_monotonic_decreasing and not_met[2025] == 3
+    assert items.loc[(2023, "B31")] == "not_met" and items.loc[(2025, "B31")] == "met"
     q = tables["quality"]
     low = q[q.share_level3_or_above < 0.8].groupby("year").school_id.nunique()
     assert low.get(2023, 0) >= 3 and low.get(2025, 0) == 0
-    c = tables["classes"]
-    over = c.students > np.where(c.level == "primary", 45, 50)
-    assert over[c.year == 2024].any() and not over[c.year == 2025].any()
 
 
 # ---- (3) labelled synthetic ----------------------------------------------------------------------

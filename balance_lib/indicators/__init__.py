@@ -130,6 +130,7 @@ class Evaluation:
 
 def _tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     out = {}
+    tables = getattr(tables, "tables", tables)  # a CountyData from balance_lib.io, or a mapping
     for name, frame in tables.items():
         if frame is None:
             continue
@@ -148,7 +149,8 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     Parameters
     ----------
     tables
-        Canonical frames by table name: ``schools`` (required) and any of ``classes``,
+        Canonical frames by table name (or a :class:`balance_lib.io.CountyData`, whose
+        ``tables`` are used): ``schools`` (required) and any of ``classes``,
         ``county``, ``judgements``, ``survey``, ``quality``, ``monitoring``. A missing
         optional table makes the items that need it ``not_assessed``. A table without
         ``county_id`` is one county (``county_id = ""``).
