@@ -45,6 +45,7 @@ from . import scenario_spec as spec
 from .atomic import write_atomic
 from .columns import COLUMNS, TYPE_LEVELS, value_label
 from .report import ReportData, resolve_path
+from .safetext import cell
 from .scenario import (
     CASES,
     Baseline,
@@ -463,13 +464,12 @@ class Explorer:
     def school_options(self) -> list[tuple[str, str]]:
         """(label, id) of every school a change may name: the last observed year's schools
         that teach compulsory grades, then the new schools of the changes (marked)."""
-        out = [(f"{self._names.get(s, s)}（{s}）", s)
+        out = [(f"{self.school_name(s)}（{cell(s)}）", s)
                for s, lv in sorted(self.facts.levels.items()) if lv]
         for c in self.changes:
             if c.get("type") == "new_school" and c.get("school_id"):
                 sid = str(c["school_id"])
-                name = str(c.get("school_name") or sid)
-                out.append((f"{name}（{sid}）· {w('planned')}", sid))
+                out.append((f"{self.school_name(sid)}（{cell(sid)}）· {w('planned')}", sid))
         return out
 
     def levels_of(self, sid: str) -> tuple[str, ...]:
@@ -480,10 +480,12 @@ class Explorer:
         return tuple(self.facts.levels.get(str(sid), ()))
 
     def school_name(self, sid: str) -> str:
+        """The name to show for a school of the data or a planned one: one inert line
+        (:func:`balance_lib.safetext.cell`; names come from the data and the forms)."""
         for c in self.changes:
             if c.get("type") == "new_school" and str(c.get("school_id")) == str(sid):
-                return str(c.get("school_name") or sid)
-        return self._names.get(str(sid), str(sid))
+                return cell(c.get("school_name") or sid)
+        return cell(self._names.get(str(sid), str(sid)))
 
     def crowded_schools(self) -> list[str]:
         """Schools with classes over 45/50 in the baseline's target year, most first."""
@@ -767,7 +769,7 @@ def change_summary(explorer: Explorer, i: int, lang: str = "zh") -> str:
     amounts = [k for k in c if k in SCHOOL_AMOUNTS]
     if amounts:
         parts.append(w("n_amounts", lang, n=len(amounts)))
-    return " ".join(parts)
+    return cell(" ".join(parts))  # values of the file: one inert line
 
 
 def problems_of(ev: Evaluation, change: int | None) -> list[ScenarioProblem]:

@@ -28,6 +28,7 @@ from typing import Any
 
 import ipywidgets as ipw
 import numpy as np
+import pandas as pd
 import yaml
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.container import BarContainer
@@ -35,11 +36,14 @@ from PIL import Image
 
 from . import explore as ex
 from . import scenario_report as sr
+from .atomic import OutputError
 from .columns import value_label
 from .explore import EXCLUSIVE, Evaluation, Explorer, FieldSpec, w
 from .htmlfont import FAMILY, page_characters, subset_font
 from .projection import ENTRY_METHODS
 from .report import note, table_html
+from .safetext import cell
+from .safeyaml import YamlFileError, parse_yaml
 from .scenario_spec import ScenarioError
 from .words import WORDS_FILE, label
 
@@ -71,8 +75,20 @@ _CSS = """
 """
 
 
-def _html(text: str, cls: str = "") -> str:
-    return f'<span class="{cls}">{html.escape(text)}</span>' if cls else html.escape(text)
+def _html(text: object, cls: str = "") -> str:
+    """``text`` as inert HTML: controls and direction overrides made visible
+    (:func:`balance_lib.safetext.cell`: names and values come from the data), then escaped."""
+    shown = html.escape(cell(text))
+    return f'<span class="{cls}">{shown}</span>' if cls else shown
+
+
+def _table(frame: pd.DataFrame, lang: str) -> str:
+    """:func:`balance_lib.report.table_html` (escaped) of ``frame`` whose text cells (school
+    names from the data) are first made one inert line each."""
+    text = [c for c, t in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
+    shown = frame.assign(**{c: frame[c].map(lambda v: v if v is None or v != v else cell(v))
+                            for c in text}) if text else frame
+    return table_html(shown, lang=lang)
 
 
 def _parse_number(text: str) -> Any:
@@ -316,7 +332,7 @@ class _Field:
         shown = shown.removesuffix("...").strip()
         return self._watch(ipw.Text(value=shown, continuous_update=False,
                                     layout=ipw.Layout(width="16em")),
-                           lambda t: yaml.safe_load(t) if t.strip() else None)
+                           lambda t: parse_yaml(t) if t.strip() else None)  # bounded
 
     def _watch(self, widget: ipw.ValueWidget, convert: Callable[[Any], Any] | None = None,
                ) -> ipw.ValueWidget:
@@ -325,7 +341,7 @@ class _Field:
             if convert is not None:
                 try:
                     value = convert(value)
-                except yaml.YAMLError:
+                except YamlFileError:
                     pass  # kept as typed: the loader says what is wrong with it
             self.ui.edit(self.i, self.name, value)
 
@@ -339,7 +355,7 @@ class _Field:
         if not required or raw is None:
             opts.insert(0, (w("none", self.ui.lang), None))
         if raw is not None and str(raw) not in [v for _, v in opts]:
-            opts.append((w("unknown_school", self.ui.lang, id=raw), str(raw)))
+            opts.append((w("unknown_school", self.ui.lang, id=cell(raw)), str(raw)))
         value = None if raw is None else str(raw)
         return ipw.Dropdown(options=opts, value=value, layout=ipw.Layout(width="22em"))
 
@@ -451,7 +467,7 @@ class ExplorerUI:
         self.last: Evaluation | None = None
 
         self.font = ipw.VBox(layout=ipw.Layout(display="none"))  # the embedded font faces
-        head = ipw.HTML(f"<h3>{html.escape(w('title', lang, county=explorer.data.path.name))}"
+        head = ipw.HTML(f"<h3>{_html(w('title', lang, county=explorer.data.path.name))}"
                         f"</h3>{note(explorer.data, lang)._repr_html_()}<style>{_CSS}</style>")
         self.settings = self._settings()
         self.changes = self._change_list()
@@ -498,7 +514,7 @@ class ExplorerUI:
         self.widget = ipw.VBox([
             self.font, head, self.settings,
             ipw.HBox([self.changes, self.form], layout=ipw.Layout(margin="0.5em 0")),
-            self.status, ipw.HTML(f"<h4>{html.escape(w('results', lang))}</h4>"),
+            self.status, ipw.HTML(f"<h4>{_html(w('results', lang))}</h4>"),
             self.headline, ipw.HBox([self.targets, self.failing]), self.tabs, save])
         self.widget.add_class("balance-explorer")
         self._ensure_font(_words_text())
@@ -674,7 +690,7 @@ class ExplorerUI:
             self._fields = [_Field(self, i, f, ctype) for f in specs
                             if not (f.name in EXCLUSIVE and f.name != EXCLUSIVE[0]
                                     and EXCLUSIVE[0] in [s.name for s in specs])]
-            title = ipw.HTML("<b>" + html.escape(w("form_title", lang, n=i + 1,
+            title = ipw.HTML("<b>" + _html(w("form_title", lang, n=i + 1,
                                                    kind=ex.kind_label(ctype, lang))) + "</b>")
             self.form_msg = ipw.HTML("")
             self.form_msg.add_class("bx-msg")
@@ -711,9 +727,9 @@ class ExplorerUI:
             self.last = ev
             run = self.ex.run(ev)
             self.headline.value = _html(ex.headline_text(ev.result, lang))
-            self.targets.value = (f"<b>{html.escape(w('targets', lang))}</b>"
-                                  + table_html(sr.targets_table(run, lang), lang=lang))
-            self.failing.value = table_html(sr.failing_table(run, lang=lang), lang=lang)
+            self.targets.value = (f"<b>{_html(w('targets', lang))}</b>"
+                                  + _table(sr.targets_table(run, lang), lang))
+            self.failing.value = _table(sr.failing_table(run, lang=lang), lang)
             self._stale = set(TABS)
             self._draw_tab(self._tab_keys[self.tabs.selected_index or 0])
             draw = time.perf_counter() - t1
@@ -757,17 +773,17 @@ class ExplorerUI:
         for f in self._fields:
             texts = by_field.get(f.name, []) + (by_field.get(f.spec.name, [])
                                                 if f.spec.name != f.name else [])
-            f.msg.value = "<br>".join(html.escape(t) for t in texts)
+            f.msg.value = "<br>".join(_html(t) for t in texts)
         if getattr(self, "form_msg", None) is not None:
-            self.form_msg.value = "<br>".join(html.escape(t) for t in rest)
+            self.form_msg.value = "<br>".join(_html(t) for t in rest)
         top = [p for p in ev.problems if p.change is None]
         others = [p for p in ev.problems if p.change is not None
                   and (self.selected is None or p.change != self.selected + 1)]
         lines = [p.format(lang) for p in top]
-        self.settings_msg.value = "<br>".join(html.escape(t) for t in lines)
+        self.settings_msg.value = "<br>".join(_html(t) for t in lines)
         other = [w("other_problems", lang) + ("：" if lang == "zh" else ":")] if others else []
         other += [p.format(lang) for p in others]
-        self.list_msg.value = "<br>".join(html.escape(t) for t in other) or (
+        self.list_msg.value = "<br>".join(_html(t) for t in other) or (
             _html(w("no_changes", lang), "bx-hint") if not self.ex.changes else "")
         self._ensure_font(" ".join([*lines, *other, *rest,
                                     *(t for v in by_field.values() for t in v)]))
@@ -789,7 +805,7 @@ class ExplorerUI:
         for make, box in zip(tables, self._tab_tables[key], strict=True):
             frame = make(run, self.lang)
             empty = frame is None or len(frame) == 0
-            box.value = "" if empty else table_html(frame, lang=self.lang)
+            box.value = "" if empty else _table(frame, self.lang)
             box.layout.display = "none" if empty else None
             shown.append(box.value)
         for chart, img in zip(self._tab_charts[key], self._tab_images[key], strict=True):
@@ -820,6 +836,10 @@ class ExplorerUI:
         except ScenarioError as exc:
             self.save_message.value = _html(w("not_saved", lang, k=len(exc.problems)), "bx-msg")
             self.refresh()
+            return
+        except OutputError as exc:  # a link, a folder, a full disk …: said in words
+            self.save_message.value = _html(w("save_failed", lang, error=exc.format(lang)),
+                                            "bx-msg")
             return
         except (OSError, ValueError) as exc:
             self.save_message.value = _html(w("save_failed", lang, error=exc), "bx-msg")

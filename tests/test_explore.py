@@ -218,6 +218,28 @@ def test_the_entry_method_is_the_loaders_default_unless_chosen(tiny, tmp_path):
     assert sc.settings.entry == "mean" and "entry: mean" in path.read_text(encoding="utf-8")
 
 
+def test_with_births_the_explorer_takes_the_loaders_default_as_balance_scenario_does(tmp_path):
+    """births.csv covering the projection makes ``births`` the default entry method: the
+    explorer opened on a file without ``entry`` shows and evaluates exactly what
+    ``balance scenario`` gives for that file, and saves it still without ``entry``."""
+    data = tmp_path / "county"
+    shutil.copytree(PROJECT_ROOT / TINY, data)
+    (data / "births.csv").write_text("year,births\n" + "".join(
+        f"{y},{900 - 40 * (y - 2015)}\n" for y in range(2015, 2022)), encoding="utf-8")
+    d = rp.load(data)
+    e = ex.Explorer(d, PROJECT_ROOT / TINY_SCENARIO)
+    ui = ui_of(e, save_as=str(tmp_path / "saved.yaml"))
+    assert e.entry() == "births" and ui.entry.value == "births"
+    assert [v for _, v in ui.entry.options] == ["trend", "mean", "births"]
+    original = load_scenario(PROJECT_ROOT / TINY_SCENARIO, e.facts)
+    assert ui.last.result.scenario.settings == original.settings
+    same_result(ui.last.result, run_scenario(d.county.tables, original, d.settings, d.registry))
+    ui.save_button.click()
+    assert "entry:" not in (tmp_path / "saved.yaml").read_text(encoding="utf-8")
+    ui.target.value = 2035  # beyond the births: the default becomes the trend, and says so
+    assert e.entry() == "trend" and ui.entry.value == "trend" and "entry" not in e.projection
+
+
 def yaml_ids_are_text(path) -> bool:
     import yaml
 
@@ -480,19 +502,73 @@ def test_live_charts_draw_exactly_the_new_data(tiny):
     assert chart.fast == 1
 
 
-def test_names_from_the_data_are_escaped_in_every_html_widget(tmp_path):
+HOSTILE = "<b>第二</b>\u202e小学\x1b]0;x\x07"  # HTML, a direction override, a terminal title
+
+
+def test_names_from_the_data_are_inert_text_in_every_widget(tmp_path):
+    """A school name holding HTML, a direction override and a terminal escape shows as its
+    characters (controls made visible) in every HTML widget, table, list and picker."""
     data = tmp_path / "county"
     shutil.copytree(PROJECT_ROOT / TINY, data)
     schools = (data / "schools.csv").read_text(encoding="utf-8")
-    (data / "schools.csv").write_text(schools.replace("昌吉市第二小学", "<b>第二</b>小学"),
+    (data / "schools.csv").write_text(schools.replace("昌吉市第二小学", f'"{HOSTILE}"'),
                                       encoding="utf-8")
     d = rp.load(data)
-    ui = ui_of(ex.Explorer(d, PROJECT_ROOT / TINY_SCENARIO))
+    assert HOSTILE in set(d.county.schools["school_name"])
+    e = ex.Explorer(d, PROJECT_ROOT / TINY_SCENARIO)
+    ui = ui_of(e)
+    ui.list.value = move_index(e)  # its form picks the school by name
     for tab in range(len(xu.TABS)):
         ui.tabs.selected_index = tab
     values = html_values(ui.widget)
-    assert any("&lt;b&gt;第二&lt;/b&gt;小学" in v for v in values)
-    assert not any("<b>第二" in v for v in values)
+    shown = "&lt;b&gt;第二&lt;/b&gt;\\u202e小学\\x1b]0;x\\x07"
+    assert any(shown in v for v in values)
+    assert not any("<b>第二" in v or "\u202e" in v or "\x1b" in v for v in values)
+    pickers = [f.widget for f in ui._fields if f.spec.kind == "school"]
+    labels = [t for p in pickers for t, _ in p.options] + [t for t, _ in ui.list.options]
+    assert any("第二</b>\\u202e小学\\x1b]0;x\\x07" in t for t in labels)
+    assert not any("\u202e" in t or "\x1b" in t for t in labels)
+    assert e.school_name(TINY_PRIMARY) == "<b>第二</b>\\u202e小学\\x1b]0;x\\x07"
+
+
+def test_yaml_typed_in_a_form_is_read_within_bounds(tiny):
+    """A field the form cannot know is YAML typed as text: read by the bounded reader, so an
+    alias bomb is kept as the text typed (the loader then rejects it) instead of expanding."""
+    e = ex.Explorer(tiny, {"name": "x", "changes": [{"type": "closure"}]})
+    ui = ui_of(e)
+    [field] = ui._fields  # an unknown kind: its type as YAML
+    field.widget.value = "{a: [1, 2]}"
+    assert e.changes[0]["type"] == {"a": [1, 2]}
+    bomb = "[" + ", ".join(["&a [x, x]"] + [f"&{c} [*{p}, *{p}, *{p}, *{p}]" for p, c in zip(
+        "abcdefgh", "bcdefghi", strict=True)] + ["*i"]) + "]"
+    field.widget.value = bomb
+    assert e.changes[0]["type"] == bomb  # the text, not 4⁸ expanded items
+    shown = field.msg.value + ui.form_msg.value
+    assert "未知的变更类型" in shown and len(shown) < 1000  # the loader quotes it, bounded
+
+
+def test_saving_onto_a_link_is_refused_in_words(tiny, tmp_path):
+    """The scenario file is written by the project's safe writer: a symbolic link in its place
+    is refused with a sentence, and nothing is written through it."""
+    target = tmp_path / "elsewhere.yaml"
+    target.write_text("keep", encoding="utf-8")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(target)
+    ui = ui_of(ex.Explorer(tiny, TINY_SCENARIO), save_as=str(link))
+    ui.save_button.click()
+    assert "未保存" in ui.save_message.value and "符号链接" in ui.save_message.value
+    assert target.read_text(encoding="utf-8") == "keep" and link.is_symlink()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_opening_an_alias_bomb_is_refused_in_bounded_time(tiny, tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("a: &a [x, x]\n" + "".join(
+        f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi",
+                                                              strict=True)), encoding="utf-8")
+    ui = ui_of(ex.Explorer(tiny, TINY_SCENARIO), save_as=str(bomb))
+    ui.open_button.click()
+    assert "100,000" in ui.settings_msg.value and not ui.ex.changes
 
 
 def test_the_explorer_speaks_english(tiny):
