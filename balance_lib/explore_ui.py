@@ -86,7 +86,7 @@ def _table(frame: pd.DataFrame, lang: str) -> str:
     """:func:`balance_lib.report.table_html` (escaped) of ``frame`` whose text cells (school
     names from the data) are first made one inert line each."""
     text = [c for c, t in frame.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
-    shown = frame.assign(**{c: frame[c].map(lambda v: v if v is None or v != v else cell(v))
+    shown = frame.assign(**{c: frame[c].map(lambda v: cell(v) if isinstance(v, str) else v)
                             for c in text}) if text else frame
     return table_html(shown, lang=lang)
 
