@@ -44,6 +44,7 @@ bench: setup
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/scenario.py
+	$(BIN)/python benchmarks/unit_items.py
 	$(BIN)/python benchmarks/validate_memory.py
 
 report: setup
