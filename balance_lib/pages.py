@@ -40,10 +40,11 @@ PAGE_CSS = _MARK + """
 @media print{
   .balance-nav{display:none}
   body{font-size:10.5pt}
-  h1{font-size:17pt} h2{font-size:14pt;break-before:page;page-break-before:always}
-  h1+div h2, .jp-Cell:first-child h2{break-before:auto}
+  h1{font-size:17pt} h2{font-size:14pt}
+  .jp-Cell:has(h2) ~ .jp-Cell h2{break-before:page;page-break-before:always}
   h2,h3{break-after:avoid;page-break-after:avoid}
-  table,figure,img,.balance-verdict,.balance-note{break-inside:avoid;page-break-inside:avoid}
+  figure,img,.balance-verdict,.balance-note{break-inside:avoid;page-break-inside:avoid}
+  h3+div,h3+.jp-OutputArea-child{break-before:avoid}
   thead{display:table-header-group} tr{break-inside:avoid;page-break-inside:avoid}
   img{max-width:100%!important;height:auto!important}
   .balance-table-wrap{overflow:visible!important}
