@@ -115,3 +115,43 @@ def test_the_same_cv_prints_the_same_in_terminal_html_and_sentences():
     assert cv_text in terminal and cv_text in html and cv_text in b7["detail"]
     others = {formats.number(row.cv, 3, thousands=False)} - {cv_text}
     assert not others
+
+
+# --- texts that quote figures: the sample scenarios' descriptions quote inputs only ---------
+
+#: Numbers a description may use that are not fields of its changes (a 200-metre track).
+DESCRIPTIVE = {"rural-expansion-2027": {200.0}}
+
+
+def _numbers_of(value) -> set[float]:
+    if isinstance(value, bool):
+        return set()
+    if isinstance(value, (int, float)):
+        return {float(value), round(float(value) * 100, 6)}  # shares also as percentages
+    if isinstance(value, dict):
+        return set().union(*(_numbers_of(v) for v in value.values()), set())
+    if isinstance(value, list):
+        return set().union(*(_numbers_of(v) for v in value), set())
+    return set()
+
+
+@pytest.mark.parametrize("name", ["new-school-2026", "combined-plan-2028",
+                                  "rural-expansion-2027"])
+def test_scenario_descriptions_quote_no_computed_figure(name):
+    """A description that quotes results goes stale (the issue's "2145 → 1684, B5 0.473"
+    against a table of 2146 and 0.474): every number in it is an input of its file — a
+    year, a grade, an amount or a share of a change — so it can never disagree with the
+    results below it."""
+    import re
+
+    import yaml
+
+    from balance_lib.paths import PROJECT_ROOT
+
+    raw = yaml.safe_load((PROJECT_ROOT / "params" / "scenarios" / f"{name}.yaml")
+                         .read_text(encoding="utf-8"))
+    allowed = _numbers_of(raw["changes"]) | _numbers_of(raw.get("projection", {}))
+    allowed |= {float(g) for g in range(1, 10)} | DESCRIPTIVE.get(name, set())
+    quoted = {float(x.replace(",", "")) for x in
+              re.findall(r"(?<![A-Za-z\d.])\d[\d,]*(?:\.\d+)?", raw.get("description", ""))}
+    assert quoted - allowed == set(), f"{name}: figures not among its inputs"
