@@ -328,15 +328,17 @@ def test_english_reports_sit_beside_the_chinese_ones(batch, tmp_path):
     manifest = json.loads((out / "manifest.en.json").read_text(encoding="utf-8"))["reports"]
     assert manifest[f"school/{SCHOOL}.en"]["parameters"]["lang"] == "en"
     index = (out / "index.en.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in index and "<th>type</th><th>report</th>" in index
+    assert '<html lang="en">' in index and "<th>school</th><th>latest result" in index
     assert (f'href="school/{SCHOOL}.en.html">School profile {SCHOOL} ({SCHOOL})</a>' in index
-            and "school profile" in index and "done" in index)
+            and "School profiles" in index and "done" in index)
     page = html_of(out, f"school/{SCHOOL}.en")
     headings = re.findall(r"<h([1-3])[^>]*>(.*?)(?:<a class=\"anchor-link\".*?)?</h\1>", page)
     assert [(lvl, html.unescape(re.sub("<[^>]+>", "", t))) for lvl, t in headings] == [
-        ("1", f"School profile: 昌吉市第二中学 ({SCHOOL})"), ("2", "1. Year by year"),
-        ("2", "2. B1–B7: this school, the threshold and the county value"),
-        ("2", "3. Class sizes"), ("2", "4. What it needs to meet the standard")]
+        ("1", f"tiny, school profile: 昌吉市第二中学 ({SCHOOL})"),
+        ("2", "1. The verdict, year by year"),
+        ("2", "2. B1–B7 by year (✓ met, ✗ not met, ✗✗ below the 85% floor)"),
+        ("2", "3. What it still needs"), ("2", "4. Class sizes"),
+        ("2", "5. How this school weighs on the county CVs (2025)")]
     assert "<th>year</th><th>level</th>" in page.replace(' class="num"', "")
     visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
         r"<(style|script)\b.*?</\1>", "", page, flags=re.S)))
