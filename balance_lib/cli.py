@@ -93,11 +93,12 @@ def _registry(indicators: Path | None):
 INDICATORS_HELP = "Provincial indicator file: adds or tightens indicators (params/README.md)"
 
 
-def _settings(params: Path | None):
+def _settings(params: Path | None, data: Path | None = None):
+    """The settings in force for ``data`` (its own settings.yaml, then ``--params``)."""
     from .settings import SettingsError, load_settings
 
     try:
-        return load_settings(params)
+        return load_settings(params, data=data)
     except SettingsError as exc:
         _fail("\n".join(exc.problems))
 
@@ -163,7 +164,7 @@ def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Pa
     _check_lang(lang)
     if fmt not in ("table", "json"):
         _fail(f"--format must be table or json, got {fmt!r}")
-    settings, registry = _settings(params), _registry(indicators)
+    settings, registry = _settings(params, data), _registry(indicators)
     return settings, registry, _load(data, lang, mapping, registry)
 
 
@@ -267,7 +268,7 @@ def ledger(
         _fail(f"--output must end with .xlsx or .csv (or be - for CSV on stdout), got "
               f"{output.name!r}")
     _check_output(output, lang, data, params, indicators, mapping)
-    settings = _settings(params)
+    settings = _settings(params, data)
     registry = _registry(indicators)
     county = _load(data, lang, mapping, registry)
     try:
@@ -313,6 +314,8 @@ def report(
                                          help="Dask scheduler address, e.g. tcp://host:8786 "
                                               "(with --executor dask; shared file system)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    pdf: bool = typer.Option(False, "--pdf",
+                             help="Also print each report as PDF (A4) with headless Chromium"),
 ) -> None:
     """Render the notebook reports (per year, per school, trend) to offline HTML with an index.
 
@@ -338,7 +341,7 @@ def report(
             _fail("--executor dask needs the distributed package: pip install 'balance[dask]'")
     elif scheduler:
         _fail("--scheduler is only used with --executor dask")
-    _settings(params)
+    settings = _settings(params, data)
     registry = _registry(indicators)
     county, excluded = _load_excluding(data, lang, mapping, registry)
     available = sorted(int(y) for y in county.schools["year"].unique())
@@ -381,10 +384,12 @@ def report(
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
+    dashboard = _dashboard(county, settings, registry, lang)
     try:
         batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
-                             force=force, note=note or None,
-                             title=label("index_title", lang, county=Path(data).name),
+                             force=force, note=note or None, dashboard=dashboard,
+                             title=label("index_title", lang,
+                                         county=settings.county.title(Path(data).name, lang)),
                              executor=executor, scheduler=scheduler, lang=lang)
     except OutputError as exc:  # the manifest or the index (each report records its own)
         _fail(exc.format(lang))
@@ -392,13 +397,35 @@ def report(
         _say(f"已中断 / interrupted ({exc}): 已完成的报告已记入 manifest；重新运行即可继续 / the "
              f"reports finished so far are in the manifest; run again to go on", err=True)
         raise typer.Exit(128 + exc.signum) from None
+    pdf_problems: list[str] = []
+    if pdf:
+        from .pdf import write_pdfs
+
+        pages = [Path(out) / o.html for o in batch.outcomes if o.html and o.status != "failed"]
+        made, pdf_problems = write_pdfs(pages, jobs=jobs or 2, force=force)
+        _say(f"PDF: {len(made)} 份已生成 / written ({len(pages) - len(made) - len(pdf_problems)} "
+             f"未变化 / unchanged)", err=True)
+        for p in pdf_problems:
+            _say(f"PDF 失败 / failed: {p}", err=True)
     for o in batch.failed:
         _say(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
     if excluded:
         _say(f"已排除 / excluded (data problems above): {', '.join(excluded)}", err=True)
     _say(f"{batch.summary()} → {Path(out) / batch.index}")
-    if batch.failed or excluded:
+    if batch.failed or excluded or pdf_problems:
         raise typer.Exit(1)
+
+
+def _dashboard(county: Any, settings: Any, registry: Any, lang: str) -> dict[str, Any] | None:
+    """The county's results for the index (:func:`balance_lib.dashboard.summary`); None when
+    they cannot be computed (the reports then say why)."""
+    from .dashboard import summary
+    from .indicators import evaluate
+
+    try:
+        return summary(evaluate(county.tables, settings, registry), lang)
+    except Exception:  # noqa: BLE001 - the index then shows the reports' status only
+        return None
 
 
 def _check_scenarios(files: list[Path], county: Any, lang: str) -> list[tuple[Path, str]]:
