@@ -292,6 +292,66 @@ def ledger(
         err=to_stdout)
 
 
+COUNTY_HELP = ("The county (county_id) a document is for; required when the data hold several "
+               "(one file per county)")
+NAME_HELP = "The county's name in titles and page headers (default: the county id, else the data's name)"
+
+
+def _document_inputs(data: Path, year: int, county: str | None, name: str | None,
+                     params: Path | None, indicators: Path | None, mapping: Path | None,
+                     lang: str):
+    """What ``forms`` and ``selfreport`` share: (county data, evaluation, forms), or exit 2."""
+    from .forms import FormsError, build_forms, pick_county
+    from .indicators import evaluate as run
+
+    settings, registry = _settings(params), _registry(indicators)
+    county_data = _load(data, lang, mapping, registry)
+    years = sorted(int(y) for y in county_data.schools["year"].unique())
+    if year not in years:
+        _fail(f"{data}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
+              if lang == "zh" else
+              f"{data}: no data for year {year} (years present: {', '.join(map(str, years))})")
+    try:
+        county_id = pick_county(county_data.tables, county, lang)
+        ev = run(county_data.tables, settings, registry, years=[year])
+        forms = build_forms(ev, county_data.tables, year, county_id=county_id,
+                            name=name or county_id or Path(data).stem, lang=lang)
+    except FormsError as exc:
+        _fail(f"{data}: {exc}")
+    return county_data, ev, forms
+
+
+@app.command()
+def forms(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    year: int = typer.Option(..., "--year", help="School year (start), e.g. 2025"),
+    output: Path = typer.Option(..., "--output", help="The workbook to write, e.g. 附表.xlsx"),
+    county: str | None = typer.Option(None, "--county", help=COUNTY_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """The official forms (附表): 基本情况, one row per school unit per level with unmet values
+    shaded, county values and 差异系数, the other indicators and vetoes; print-ready."""
+    from .forms_excel import forms_bytes
+    from .words import label
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".xlsx":
+        _fail(f"--output must end with .xlsx, got {output.name!r}")
+    _check_output(output, lang, data, params, indicators, mapping)
+    _, _, made = _document_inputs(data, year, county, name, params, indicators, mapping, lang)
+    info = dataset_info(data)
+    try:
+        write_output(output, forms_bytes(made, lang=lang, note=info.get("note")))
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    _say(label("forms_written", lang, county=made.name, year=made.year, n=made.n_units,
+               passing=made.n_passing, path=str(output)))
+
+
 @app.command()
 def report(
     data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
