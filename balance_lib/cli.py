@@ -91,6 +91,9 @@ def _registry(indicators: Path | None):
 
 
 INDICATORS_HELP = "Provincial indicator file: adds or tightens indicators (params/README.md)"
+COUNTY_HELP = ("The county (county_id) a document is for; required when the data hold several "
+               "(one file per county)")
+NAME_HELP = "The county's name in titles and page headers (default: the county id, else the data's name)"
 
 
 def _settings(params: Path | None):
@@ -252,6 +255,9 @@ def ledger(
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    county: str | None = typer.Option(None, "--county",
+                                      help="Only this county (county_id); default: every county"),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status.
@@ -259,7 +265,9 @@ def ledger(
     ``--output -`` writes the CSV form to standard output.
     """
     from .excel import csv_bytes, write_ledger
-    from .ledger import LedgerError, make_ledger
+    from .forms import FormsError, county_tables, pick_county
+    from .ledger import LedgerError, count_line, make_ledger
+    from .words import label
 
     _check_lang(lang)
     to_stdout = str(output) == STDOUT
@@ -269,32 +277,28 @@ def ledger(
     _check_output(output, lang, data, params, indicators, mapping)
     settings = _settings(params)
     registry = _registry(indicators)
-    county = _load(data, lang, mapping, registry)
+    loaded = _load(data, lang, mapping, registry)
+    tables = loaded.tables
     try:
-        frames = make_ledger(county.tables, settings, registry, year_from=year_from,
+        if county is not None:
+            tables = county_tables(tables, pick_county(tables, county, lang))
+        frames = make_ledger(tables, settings, registry, year_from=year_from,
                              year_to=year_to, lang=lang)
-    except LedgerError as exc:
+    except (LedgerError, FormsError) as exc:
         _fail(f"{data}: {exc}")
     info = dataset_info(data)
+    shown = name or county or Path(data).stem
     try:
         if to_stdout:
             write_output(STDOUT, csv_bytes(frames, lang=lang, note=info.get("note"),
                                            registry=registry))
         else:
-            write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry)
+            write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry,
+                         name=shown)
     except OutputError as exc:
         _fail(exc.format(lang))
-    n_open = int((frames.ledger["status"] == "open").sum()) if len(frames.ledger) else 0
-    _say(
-        (f"问题台账 {frames.year_from}–{frames.year_to}: {len(frames.ledger)} 条，"
-         f"其中 {n_open} 条未销号 → {output}") if lang == "zh" else
-        f"Ledger {frames.year_from}–{frames.year_to}: {len(frames.ledger)} rows, {n_open} open → {output}",
-        err=to_stdout)
-
-
-COUNTY_HELP = ("The county (county_id) a document is for; required when the data hold several "
-               "(one file per county)")
-NAME_HELP = "The county's name in titles and page headers (default: the county id, else the data's name)"
+    _say(label("ledger_written", lang, first=frames.year_from, last=frames.year_to,
+               count=count_line(frames.count, lang), path=str(output)), err=to_stdout)
 
 
 def _document_inputs(data: Path, year: int, county: str | None, name: str | None,

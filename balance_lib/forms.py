@@ -123,6 +123,17 @@ def pick_county(tables: Mapping[str, pd.DataFrame], county: str | None,
     return str(county)
 
 
+def county_tables(tables: Mapping[str, pd.DataFrame], county_id: str
+                  ) -> dict[str, pd.DataFrame]:
+    """The rows of one county in every table that names counties (the others as they are)."""
+    out = {}
+    for name, frame in tables.items():
+        if frame is not None and "county_id" in frame:
+            frame = frame[frame["county_id"].astype(str) == str(county_id)].reset_index(drop=True)
+        out[name] = frame
+    return out
+
+
 def unit_name(names: pd.Series, types: pd.Series, level: str, lang: str = "zh") -> pd.Series:
     """School names with the part suffix of split units ("XX学校（小学部）").
 
@@ -354,4 +365,5 @@ def level_name(level: str, lang: str = "zh") -> str:
     return level_label(level, lang)
 
 
-__all__ = ["Forms", "FormsError", "build_forms", "county_ids", "pick_county", "unit_name"]
+__all__ = ["Forms", "FormsError", "build_forms", "county_ids", "county_tables", "pick_county",
+           "unit_name"]

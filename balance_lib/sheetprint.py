@@ -57,7 +57,7 @@ def print_setup(ws: Any, *, header: str, title_rows: tuple[int, int] | None = No
 
 
 #: Points per line of 11-point text, and the padding of a row.
-LINE_POINTS = 14.5
+LINE_POINTS = 15.0
 ROW_PADDING = 3.0
 
 
@@ -94,7 +94,7 @@ def fit_row_heights(ws: Any, first_row: int, last_row: int | None = None) -> Non
             if not isinstance(c.value, str) or not (c.alignment and c.alignment.wrap_text):
                 continue
             end = merged.get((r, c.column), c.column)
-            room = sum(width(j) for j in range(c.column, end + 1)) - 1.5
+            room = sum(width(j) for j in range(c.column, end + 1)) * 0.92 - 1.5
             need = sum(max(1, math.ceil(_text_width(part) / max(room, 1.0)))
                        for part in c.value.split("\n"))
             lines = max(lines, need)
