@@ -303,8 +303,9 @@ def ledger(
 
 def _document_inputs(data: Path, year: int, county: str | None, name: str | None,
                      params: Path | None, indicators: Path | None, mapping: Path | None,
-                     lang: str):
-    """What ``forms`` and ``selfreport`` share: (county data, evaluation, forms), or exit 2."""
+                     lang: str, history: bool = False):
+    """What ``forms`` and ``selfreport`` share: (county data, evaluation, forms), or exit 2.
+    ``history``: evaluate every year up to ``year`` (the ledger's), not ``year`` alone."""
     from .forms import FormsError, build_forms, pick_county
     from .indicators import evaluate as run
 
@@ -317,7 +318,8 @@ def _document_inputs(data: Path, year: int, county: str | None, name: str | None
               f"{data}: no data for year {year} (years present: {', '.join(map(str, years))})")
     try:
         county_id = pick_county(county_data.tables, county, lang)
-        ev = run(county_data.tables, settings, registry, years=[year])
+        ev = run(county_data.tables, settings, registry,
+                 years=[y for y in years if y <= year] if history else [year])
         forms = build_forms(ev, county_data.tables, year, county_id=county_id,
                             name=name or county_id or Path(data).stem, lang=lang)
     except FormsError as exc:
@@ -354,6 +356,54 @@ def forms(
         _fail(exc.format(lang))
     _say(label("forms_written", lang, county=made.name, year=made.year, n=made.n_units,
                passing=made.n_passing, path=str(output)))
+
+
+@app.command()
+def selfreport(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    year: int = typer.Option(..., "--year", help="School year (start), e.g. 2025"),
+    output: Path = typer.Option(..., "--output", help="The document to write, e.g. 自评报告.docx"),
+    year_from: int | None = typer.Option(None, "--from",
+                                         help="First year of the ledger (default: first in data)"),
+    county: str | None = typer.Option(None, "--county", help=COUNTY_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """An editable 自评报告 draft (.docx): 基本情况, 资源配置, 政府保障程度, 教育质量, 社会认可度,
+    存在的问题与整改措施 (from the ledger), 附表; Word tables, the CV chart, page numbers."""
+    from .docx_out import docx_bytes
+    from .forms import county_tables
+    from .ledger import LedgerError, make_ledger
+    from .plots import cv_by_indicator, to_png
+    from .selfreport import Table, build_draft, open_problems
+    from .words import label
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".docx":
+        _fail(f"--output must end with .docx, got {output.name!r}")
+    _check_output(output, lang, data, params, indicators, mapping)
+    loaded, ev, made = _document_inputs(data, year, county, name, params, indicators, mapping,
+                                        lang, history=True)
+    one = ev.for_counties([made.county_id])
+    try:
+        frames = make_ledger(county_tables(loaded.tables, made.county_id), ev.settings,
+                             ev.registry, year_from=year_from, year_to=year, evaluation=one,
+                             lang=lang)
+    except LedgerError as exc:
+        _fail(f"{data}: {exc}")
+    info = dataset_info(data)
+    figure = to_png(cv_by_indicator(one.variation, ev.registry, year=year, lang=lang))
+    draft = build_draft(made, frames, lang=lang, note=info.get("note"), figure=figure)
+    try:
+        write_output(output, docx_bytes(draft, lang=lang))
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    n_tables = sum(isinstance(b, Table) for b in draft.blocks)
+    _say(label("sr_written", lang, county=made.name, year=year, tables=n_tables,
+               problems=len(open_problems(frames, made)), path=str(output)))
 
 
 @app.command()

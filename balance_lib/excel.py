@@ -568,9 +568,16 @@ def stable_workbook_bytes(wb: Any, stamp: dt.datetime, application: str) -> byte
     # ExcelWriter directly: openpyxl's save_workbook stamps ``modified`` with the clock
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
+    return stable_zip(raw.getvalue(), stamp, application)
+
+
+def stable_zip(data: bytes, stamp: dt.datetime, application: str) -> bytes:
+    """An Office file (a zip) rewritten so that identical content gives identical bytes:
+    every entry dated ``stamp``, in its order, with fixed attributes and compression, and the
+    library named in ``docProps/app.xml`` replaced by ``application``."""
     out = io.BytesIO()
     app = f"<Application>{application}</Application>".encode()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w") as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/app.xml":  # no library version in the file
