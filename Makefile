@@ -1,11 +1,14 @@
 # balance: two commands on a fresh machine
-#   make demo   set up .venv, evaluate the (synthetic) sample county, run a scenario, render
+#   make demo   set up .venv, evaluate the (synthetic) sample county, write its ledger, forms
+#               and 自评报告 draft, run a scenario, render the reports (the index links them)
 #   make test   set up .venv and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SCENARIOS := $(sort $(wildcard params/scenarios/*.yaml))
+# the sample county's name in the documents (the data are synthetic: not a real county's name)
+NAME   := 样例县
 REPORT := $(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs \
           $(addprefix --scenario ,$(SCENARIOS))
 
@@ -25,7 +28,9 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/balance validate data/sample --strict
 	$(BIN)/balance evaluate data/sample --year 2025
-	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx
+	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx --name $(NAME)
+	$(BIN)/balance forms data/sample --year 2025 --output outputs/forms-2025.xlsx --name $(NAME)
+	$(BIN)/balance selfreport data/sample --year 2025 --output outputs/selfreport-2025.docx --name $(NAME)
 	$(BIN)/balance scenario data/sample --scenario params/scenarios/new-school-2026.yaml
 	$(REPORT)
 

@@ -384,6 +384,8 @@ def forms_bytes(forms: Forms, *, lang: str = "zh", note: str | None = None) -> b
     props.creator = _APPLICATION
     props.lastModifiedBy = _APPLICATION
     props.title = label("forms_doc_title", lang, county=forms.name, year=forms.year)
+    props.subject = label("forms_subject", lang, n=forms.n_units, passing=forms.n_passing,
+                          verdict=status_label(forms.verdict, lang))
     props.description = note or ""
     return stable_workbook_bytes(wb, dt.datetime(forms.year, 9, 1), _APPLICATION)
 

@@ -662,8 +662,9 @@ def _kind(kind: str, lang: str) -> str:
 
 
 def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
-               lang: str = "zh") -> str:
-    """``index.html``: every report with its status; names from the data are escaped."""
+               lang: str = "zh", documents: str = "") -> str:
+    """``index.html``: every report with its status; names from the data are escaped.
+    ``documents``: the section of filed documents (:func:`index_documents`), after the note."""
     words = {s: label(f"run_{s}", lang) for s in ("ok", "skipped", "failed")}
     rows = []
     for o in outcomes:
@@ -685,13 +686,21 @@ def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}tr.failed{{background:#fde0d0}}
 td:first-child,td:last-child{{white-space:nowrap}}
-.note{{background:#fff4ce;padding:6px}}</style></head>
-<body><h1>{html.escape(title)}</h1>{note_html}
+.note{{background:#fff4ce;padding:6px}}.documents .count{{color:#444}}</style></head>
+<body><h1>{html.escape(title)}</h1>{note_html}{documents}
 <table><thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></body></html>
 """
+
+
+def index_documents(out_dir: Path, lang: str = "zh") -> str:
+    """The links of the index to the documents filed beside the reports (forms workbook,
+    ledger, 自评报告 draft) with the ledger's one count (:mod:`balance_lib.documents`)."""
+    from .documents import documents_html, filed_documents
+
+    return documents_html(filed_documents(out_dir), lang)
 
 
 @dataclass
@@ -806,7 +815,8 @@ def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", 
         if title is not None:
             every = sorted((_outcome(stem, e) for stem, e in reports.items()),
                            key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
-            page = embed_cjk_font(index_page(every, title, note, lang))
+            page = embed_cjk_font(index_page(every, title, note, lang,
+                                             documents=index_documents(out_dir, lang)))
             write_atomic(out_dir / index_name(lang), page.encode("utf-8"))
     return manifest
 
