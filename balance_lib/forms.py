@@ -311,10 +311,19 @@ def build_forms(ev: Evaluation, tables: Mapping[str, pd.DataFrame], year: int, *
 
 
 # ---------------------------------------------------------------------------------------------
-# how numbers are shown: the one place the documents of this issue ask for number texts and
-# spreadsheet formats (the forms, the printable ledger, the 自评报告 draft)
+# How numbers are shown: the one place the documents (the forms, the printable ledger's
+# figures, the 自评报告 draft) take number texts and spreadsheet formats from. A private
+# adapter over the terminal's formatter (balance_lib.textout.fmt) until the project's
+# formatting module (decimals per unit from the registry) lands; then these call it.
 
+#: Decimals per unit (the registry's units), for values below 1,000 (textout.fmt shows larger
+#: values without decimals).
 _UNIT_DECIMALS = {"元/生": 0, "元": 0, "人": 0, "间": 0, "人/班": 1, "%": 1, "倍": 2, "差异率": 3}
+MISSING = "—"
+
+
+def _missing(x: float | None) -> bool:
+    return x is None or not np.isfinite(float(x))
 
 
 def _decimals(indicator_id: str, registry: Registry) -> int:
@@ -322,21 +331,34 @@ def _decimals(indicator_id: str, registry: Registry) -> int:
 
 
 def _is_percent(indicator_id: str, registry: Registry) -> bool:
-    return registry.indicator(indicator_id).unit_zh == "%"
+    return registry.indicator(indicator_id).is_percent
 
 
 def value_text(x: float, indicator_id: str, registry: Registry) -> str:
-    """An indicator's value (or standard) as people read it ("4.50", "3,116", "95.5%")."""
-    if x is None or not np.isfinite(x):
-        return "—"
+    """An indicator's value (or standard) as people read it ("4.50", "3,116", "95.5%").
+
+    >>> from balance_lib.registry import load_registry
+    >>> reg = load_registry()
+    >>> value_text(4.5, "B4", reg), value_text(3115.6, "B6", reg), value_text(0.955, "B16", reg)
+    ('4.50', '3,116', '95.5%')
+    """
+    from .textout import fmt
+
+    if _missing(x):
+        return MISSING
     d = _decimals(indicator_id, registry)
     if _is_percent(indicator_id, registry):
-        return f"{x * 100:,.{d}f}%"
-    return f"{x:,.{d}f}"
+        return fmt(float(x) * 100, d) + "%"
+    return fmt(float(x), d)
 
 
 def value_format(indicator_id: str, registry: Registry) -> str:
-    """The spreadsheet number format of an indicator's values (what :func:`value_text` shows)."""
+    """The spreadsheet number format of an indicator's values (what :func:`value_text` shows).
+
+    >>> from balance_lib.registry import load_registry
+    >>> value_format("B4", load_registry()), value_format("B16", load_registry())
+    ('#,##0.00', '0.0%')
+    """
     d = _decimals(indicator_id, registry)
     if _is_percent(indicator_id, registry):
         return "0" + ("." + "0" * d if d else "") + "%"
@@ -345,7 +367,9 @@ def value_format(indicator_id: str, registry: Registry) -> str:
 
 def count_text(x: float) -> str:
     """A count (schools, pupils, teachers, classes) with thousands separators."""
-    return "—" if x is None or not np.isfinite(x) else f"{x:,.0f}"
+    from .textout import fmt
+
+    return MISSING if _missing(x) else fmt(round(float(x)), 0)
 
 
 COUNT_FORMAT = "#,##0"
@@ -354,11 +378,13 @@ LIMIT_FORMAT = "0.00"
 
 
 def cv_text(x: float) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{x:.3f}"
+    """A 差异系数 (three decimals, as the terminal and the reports show it)."""
+    return MISSING if _missing(x) else f"{float(x):.3f}"
 
 
 def limit_text(x: float) -> str:
-    return "—" if x is None or not np.isfinite(x) else f"{x:.2f}"
+    """A CV limit (0.50, 0.45)."""
+    return MISSING if _missing(x) else f"{float(x):.2f}"
 
 
 def level_name(level: str, lang: str = "zh") -> str:

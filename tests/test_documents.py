@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 from balance_lib.documents import documents_html, filed_documents, read_document
 from balance_lib.excel import write_ledger
 from balance_lib.forms import build_forms
 from balance_lib.forms_excel import forms_bytes
-from balance_lib.indicators import evaluate
-from balance_lib.io import load_county
 from balance_lib.ledger import count_line, make_ledger
 from balance_lib.render import Outcome, save_manifest
 
-TINY = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "tiny"
 
-
-def test_index_links_the_forms_ledger_and_draft_with_the_one_count(tmp_path):
+def test_index_links_the_forms_ledger_and_draft_with_the_one_count(tmp_path, tiny_county):
     from balance_lib.docx_out import docx_bytes
     from balance_lib.selfreport import build_draft
 
-    tables = load_county(TINY).tables
-    ev = evaluate(tables)
+    tables, ev = tiny_county
     frames = make_ledger(tables, evaluation=ev)
     forms = build_forms(ev, tables, 2025, name="<小县>")
     write_ledger(frames, tmp_path / "ledger.xlsx", name="<小县>")

@@ -15,9 +15,8 @@ from typer.testing import CliRunner
 from balance_lib.cli import app
 from balance_lib.forms import FormsError, build_forms, pick_county
 from balance_lib.forms_excel import FLOOR_FILL, UNMET_FILL, forms_bytes, sheet_names
-from balance_lib.indicators import evaluate
-from balance_lib.io import load_county
 from balance_lib.registry import load_registry
+from balance_lib.results import build_evaluation
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "tests" / "fixtures" / "tiny"
@@ -32,18 +31,17 @@ def run(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def evaluate_json(data: Path, year: int, *extra) -> dict:
-    res = run("evaluate", data, "--year", year, "--format", "json", *extra)
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout[res.stdout.index("{"):])
+def evaluation_json(ev, year: int) -> dict:
+    """What ``balance evaluate --format json`` prints for ``year`` (the same builder)."""
+    return json.loads(json.dumps(build_evaluation(ev, year)))
 
 
 @pytest.fixture(scope="module")
-def sample_forms(tmp_path_factory):
+def sample_forms(tmp_path_factory, sample_county):
+    tables, ev = sample_county
     out = tmp_path_factory.mktemp("forms") / "附表.xlsx"
-    res = run("forms", SAMPLE, "--year", 2025, "--output", out, "--name", "样例县")
-    assert res.exit_code == 0, res.output
-    return openpyxl.load_workbook(out), evaluate_json(SAMPLE, 2025)
+    out.write_bytes(forms_bytes(build_forms(ev, tables, 2025, name="样例县")))
+    return openpyxl.load_workbook(out), evaluation_json(ev, 2025)
 
 
 def unit_rows(ws) -> list[dict]:
@@ -165,9 +163,10 @@ def test_every_sheet_prints_landscape_a4_one_page_wide_with_titles(sample_forms)
             assert ws.print_title_rows == titles[ws.title]
 
 
-def test_basics_count_the_tiny_fixture_by_hand(tmp_path):
+def test_basics_count_the_tiny_fixture_by_hand(tmp_path, tiny_county):
+    tables, ev = tiny_county
     out = tmp_path / "f.xlsx"
-    assert run("forms", TINY, "--year", 2025, "--output", out).exit_code == 0
+    out.write_bytes(forms_bytes(build_forms(ev, tables, 2025)))
     ws = openpyxl.load_workbook(out)[SHEETS["basics"]]
     cells = {r[0]: r[1:] for r in ws.iter_rows(values_only=True) if r[0]}
     # schools.csv 2025: one 小学, one 初中, one 九年一贯制 (1805 + 1435 primary pupils,
@@ -197,14 +196,14 @@ def test_names_from_the_data_stay_text(tmp_path):
     assert "A&&B县" in wb[SHEETS["basics"]].oddHeader.center.text  # prints as "A&B县"
 
 
-def test_one_county_of_many(tmp_path):
+def test_one_county_of_many(tmp_path, multi_county):
     out = tmp_path / "f.xlsx"
     res = run("forms", MULTI, "--year", 2025, "--output", out)
     assert res.exit_code == 2 and "--county" in res.output and "652302" in res.output
     assert not out.exists()
     res = run("forms", MULTI, "--year", 2025, "--output", out, "--county", "652302")
     assert res.exit_code == 0, res.output
-    js = evaluate_json(MULTI, 2025)
+    js = evaluation_json(multi_county[1], 2025)
     wb = openpyxl.load_workbook(out)
     ids = [r["学校代码"].value for r in unit_rows(wb[SHEETS["primary"]])]
     assert ids == sorted(u["school_id"] for u in js["units"]
@@ -221,17 +220,16 @@ def test_bad_arguments_write_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_forms_are_deterministic():
-    tables = load_county(TINY).tables
-    ev = evaluate(tables, years=[2025])
+def test_forms_are_deterministic(tiny_county):
+    tables, ev = tiny_county
     a = forms_bytes(build_forms(ev, tables, 2025, name="x"))
     b = forms_bytes(build_forms(ev, tables, 2025, name="x"))
     assert a == b
 
 
-def test_pick_county():
-    tables = load_county(MULTI).tables
+def test_pick_county(multi_county, tiny_county):
+    tables = multi_county[0]
     assert pick_county(tables, "659001") == "659001"
     with pytest.raises(FormsError, match="652301"):
         pick_county(tables, None)
-    assert pick_county(load_county(TINY).tables, None) == ""
+    assert pick_county(tiny_county[0], None) == ""

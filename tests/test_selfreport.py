@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 from balance_lib.cli import app
 from balance_lib.docx_out import BODY_FONT, HEADING_FONT, docx_bytes
 from balance_lib.forms import build_forms, value_text
-from balance_lib.indicators import evaluate
 from balance_lib.io import load_county
 from balance_lib.ledger import count_line, make_ledger
 from balance_lib.registry import load_registry
+from balance_lib.results import build_evaluation
 from balance_lib.selfreport import Table, build_draft
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,15 +36,23 @@ def run(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
+def evaluation_json(ev, year: int) -> dict:
+    return json.loads(json.dumps(build_evaluation(ev, year)))
+
+
 @pytest.fixture(scope="module")
-def sample_draft(tmp_path_factory):
+def sample_draft(tmp_path_factory, sample_county):
+    """The sample's draft as ``balance selfreport`` makes it (the same calls), its JSON and
+    its ledger."""
+    from balance_lib.plots import cv_by_indicator, to_png
+
+    tables, ev = sample_county
+    frames = make_ledger(tables, year_from=2022, year_to=2025, evaluation=ev)
+    forms = build_forms(ev, tables, 2025, name="样例县")
+    figure = to_png(cv_by_indicator(ev.variation, REG, year=2025))
     out = tmp_path_factory.mktemp("sr") / "自评报告.docx"
-    res = run("selfreport", SAMPLE, "--year", 2025, "--output", out, "--name", "样例县")
-    assert res.exit_code == 0, res.output
-    js = run("evaluate", SAMPLE, "--year", 2025, "--format", "json")
-    evaluation = json.loads(js.stdout[js.stdout.index("{"):])
-    frames = make_ledger(load_county(SAMPLE).tables, year_from=2022, year_to=2025)
-    return docx.Document(str(out)), evaluation, frames, res.output
+    out.write_bytes(docx_bytes(build_draft(forms, frames, figure=figure)))
+    return docx.Document(str(out)), evaluation_json(ev, 2025), frames
 
 
 def headings(doc, style: str) -> list[str]:
@@ -104,7 +112,7 @@ def test_computed_sentences_and_tables_hold_the_evaluation(sample_draft):
 
 
 def test_problems_say_the_ledger_count_and_list_every_open_problem(sample_draft):
-    doc, _, frames, output = sample_draft
+    doc, _, frames = sample_draft
     line = count_line(frames.count)
     text = "\n".join(p.text for p in doc.paragraphs)
     assert f"问题台账：{line}" in text
@@ -112,7 +120,6 @@ def test_problems_say_the_ledger_count_and_list_every_open_problem(sample_draft)
             for r in table_rows(t)[1:]]
     assert len(rows) == frames.count.open
     assert {r[-1] for r in rows} == {"2027年8月前"} and {r[-2] for r in rows} == {"（请填写）"}
-    assert f"{frames.count.open} 条未销号问题" in output
     assert doc.core_properties.subject == line  # what the report index shows
 
 
@@ -140,32 +147,34 @@ def test_fonts_page_and_fields(sample_draft):
         assert t.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
 
 
-def test_names_from_the_data_stay_text(tmp_path):
+def test_the_command_and_names_from_the_data(tmp_path):
     data = tmp_path / "d"
     shutil.copytree(TINY, data)
     s = pd.read_csv(data / "schools.csv", dtype=str, keep_default_na=False)
     s.loc[s.school_id == "6523010037", "school_name"] = "<b>实验</b>&学校\x1b[2J"
     s.to_csv(data / "schools.csv", index=False)
     out = tmp_path / "d.docx"
-    res = run("selfreport", data, "--year", 2025, "--output", out)
+    res = run("selfreport", data, "--year", 2025, "--output", out, "--name", "小县")
     assert res.exit_code == 0, res.output
     doc = docx.Document(str(out))
     cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
-    assert any("<b>实验</b>&学校\\x1b[2J" in c for c in cells)
+    assert any("<b>实验</b>&学校\\x1b[2J" in c for c in cells)  # shown, not interpreted
+    frames = make_ledger(load_county(data).tables)
+    assert f"{frames.count.open} 条未销号问题" in res.output
+    assert doc.core_properties.subject == count_line(frames.count)
+    assert headings(doc, "Title") == ["小县2025学年义务教育优质均衡发展自评报告（草稿）"]
 
 
-def test_one_county_of_many(tmp_path):
+def test_one_county_of_many(tmp_path, multi_county):
     out = tmp_path / "m.docx"
     res = run("selfreport", MULTI, "--year", 2025, "--output", out)
     assert res.exit_code == 2 and "--county" in res.output and not out.exists()
     res = run("selfreport", MULTI, "--year", 2025, "--output", out, "--county", "652302")
     assert res.exit_code == 0, res.output
-    doc = docx.Document(str(out))
-    tables = multi_county_units(doc)
-    js = run("evaluate", MULTI, "--year", 2025, "--format", "json")
-    units = [u for u in json.loads(js.stdout[js.stdout.index("{"):])["units"]
+    units = [u for u in evaluation_json(multi_county[1], 2025)["units"]
              if u["county_id"] == "652302"]
-    assert tables == (len(units), sum(u["passes"] for u in units))
+    assert multi_county_units(docx.Document(str(out))) == (
+        len(units), sum(u["passes"] for u in units))
 
 
 def multi_county_units(doc) -> tuple[int, int]:
@@ -180,16 +189,16 @@ def test_bad_arguments_write_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def _tiny_draft():
-    tables = load_county(TINY).tables
-    ev = evaluate(tables)
+@pytest.fixture(scope="module")
+def tiny_documents(tiny_county):
+    """The tiny county's forms and draft."""
+    tables, ev = tiny_county
     forms = build_forms(ev, tables, 2025, name="小县")
-    frames = make_ledger(tables, evaluation=ev)
-    return build_draft(forms, frames)
+    return forms, build_draft(forms, make_ledger(tables, evaluation=ev))
 
 
-def test_draft_is_deterministic():
-    draft = _tiny_draft()
+def test_draft_is_deterministic(tiny_documents):
+    _, draft = tiny_documents
     assert docx_bytes(draft) == docx_bytes(draft)
     assert sum(isinstance(b, Table) for b in draft.blocks) >= 6
 
@@ -197,16 +206,13 @@ def test_draft_is_deterministic():
 @pytest.mark.office
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
                     reason="LibreOffice and poppler-utils are installed by .ci/run")
-def test_libreoffice_prints_the_draft_and_the_forms_with_chinese_text(tmp_path):
+def test_libreoffice_prints_the_draft_and_the_forms_with_chinese_text(tmp_path, tiny_documents):
     """The files open in an office suite: LibreOffice converts both to PDF, and the PDF text
     holds the Chinese headings (bounded: one soffice run, 180 s at most)."""
     from balance_lib.forms_excel import forms_bytes
 
-    tables = load_county(TINY).tables
-    ev = evaluate(tables)
-    forms = build_forms(ev, tables, 2025, name="小县")
-    (tmp_path / "draft.docx").write_bytes(docx_bytes(build_draft(
-        forms, make_ledger(tables, evaluation=ev))))
+    forms, draft = tiny_documents
+    (tmp_path / "draft.docx").write_bytes(docx_bytes(draft))
     (tmp_path / "forms.xlsx").write_bytes(forms_bytes(forms))
     profile = tmp_path / "profile"
     subprocess.run(["soffice", "--headless", "--norestore",
