@@ -229,8 +229,8 @@ def _number(frame: pd.DataFrame, column: str) -> np.ndarray:
 def _basics(schools: pd.DataFrame, ev: Evaluation, tp_min: int
             ) -> tuple[pd.DataFrame, tuple[int, int], pd.DataFrame]:
     types = schools["school_type"].astype(str)
-    private = schools["is_private"].astype(bool) if "is_private" in schools else \
-        pd.Series(False, index=schools.index)
+    private = (schools["is_private"].astype("boolean").fillna(False).astype(bool)
+               if "is_private" in schools else pd.Series(False, index=schools.index))
     counts = pd.DataFrame({
         "school_type": list(SCHOOL_TYPES),
         "schools": [int((types == t).sum()) for t in SCHOOL_TYPES],
