@@ -179,7 +179,7 @@ def _basics_sheet(wb: Any, forms: Forms, lang: str, st: dict[str, Any]) -> None:
     for r in range(3, first):
         ws.cell(row=r, column=1).alignment = st["top"]
     fit_row_heights(ws, 3, row)
-    print_setup(ws, header=_page_header(forms, name, lang), lang=lang)
+    print_setup(ws, header=_page_header(forms, name, lang), lang=lang, one_page=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,11 +375,15 @@ def forms_bytes(forms: Forms, *, lang: str = "zh", note: str | None = None) -> b
         _units_sheet(wb, forms, level, lang, st)
     _variation_sheet(wb, forms, lang, st)
     _items_sheet(wb, forms, lang, st)
-    if note:
+    if note:  # the synthetic-data note under every table, wrapped within its width
         for ws in wb.worksheets:
-            r = ws.max_row + 2
+            r, n_cols = ws.max_row + 2, ws.max_column
             _put(ws, r, 1, note)
-            ws.cell(row=r, column=1).font = st["bold"]
+            c = ws.cell(row=r, column=1)
+            c.font, c.alignment = st["bold"], st["top"]
+            if n_cols > 1:
+                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=n_cols)
+            fit_row_heights(ws, r, r)
     props = wb.properties
     props.creator = _APPLICATION
     props.lastModifiedBy = _APPLICATION

@@ -28,19 +28,20 @@ def header_text(text: str) -> str:
 
 
 def print_setup(ws: Any, *, header: str, title_rows: tuple[int, int] | None = None,
-                lang: str = "zh", portrait: bool = False) -> None:
+                lang: str = "zh", portrait: bool = False, one_page: bool = False) -> None:
     """Page setup of one worksheet (see the module docstring).
 
     ``header``: the page header's centre text (the document, county and year); ``title_rows``:
     the first and last row repeated at the top of every printed page (None: none);
-    ``portrait``: for narrow sheets (notes).
+    ``portrait``: for narrow sheets; ``one_page``: fitted to one page wide *and* tall (a
+    summary sheet that belongs on one page).
     """
     from openpyxl.worksheet.page import PageMargins
 
     ws.page_setup.orientation = "portrait" if portrait else "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0  # as many pages long as needed
+    ws.page_setup.fitToHeight = 1 if one_page else 0  # 0: as many pages long as needed
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.7, bottom=0.6, header=0.3,
