@@ -7,8 +7,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SCENARIOS := $(sort $(wildcard params/scenarios/*.yaml))
-# the sample county's name in the documents (the data are synthetic: not a real county's name)
-NAME   := 样例县
 REPORT := $(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs \
           $(addprefix --scenario ,$(SCENARIOS))
 
@@ -28,14 +26,16 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/balance validate data/sample --strict
 	$(BIN)/balance evaluate data/sample --year 2025
-	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx --name $(NAME)
-	$(BIN)/balance forms data/sample --year 2025 --output outputs/forms-2025.xlsx --name $(NAME)
-	$(BIN)/balance selfreport data/sample --year 2025 --output outputs/selfreport-2025.docx --name $(NAME)
+	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx
+	$(BIN)/balance forms data/sample --year 2025 --output outputs/forms-2025.xlsx
+	$(BIN)/balance selfreport data/sample --year 2025 --output outputs/selfreport-2025.docx
 	$(BIN)/balance scenario data/sample --scenario params/scenarios/new-school-2026.yaml
 	$(REPORT)
 
+# Two processes on 2 cores (pytest-xdist); --dist loadfile keeps each file on one process,
+# so an nbval notebook's cells run in order in one kernel.
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks

@@ -96,11 +96,12 @@ COUNTY_HELP = ("The county (county_id) a document is for; required when the data
 NAME_HELP = "The county's name in titles and page headers (default: the county id, else the data's name)"
 
 
-def _settings(params: Path | None):
+def _settings(params: Path | None, data: Path | None = None):
+    """The settings in force for ``data`` (its own settings.yaml, then ``--params``)."""
     from .settings import SettingsError, load_settings
 
     try:
-        return load_settings(params)
+        return load_settings(params, data=data)
     except SettingsError as exc:
         _fail("\n".join(exc.problems))
 
@@ -166,7 +167,7 @@ def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Pa
     _check_lang(lang)
     if fmt not in ("table", "json"):
         _fail(f"--format must be table or json, got {fmt!r}")
-    settings, registry = _settings(params), _registry(indicators)
+    settings, registry = _settings(params, data), _registry(indicators)
     return settings, registry, _load(data, lang, mapping, registry)
 
 
@@ -275,7 +276,7 @@ def ledger(
         _fail(f"--output must end with .xlsx or .csv (or be - for CSV on stdout), got "
               f"{output.name!r}")
     _check_output(output, lang, data, params, indicators, mapping)
-    settings = _settings(params)
+    settings = _settings(params, data)
     registry = _registry(indicators)
     loaded = _load(data, lang, mapping, registry)
     tables = loaded.tables
@@ -287,7 +288,7 @@ def ledger(
     except (LedgerError, FormsError) as exc:
         _fail(f"{data}: {exc}")
     info = dataset_info(data)
-    shown = name or county or Path(data).stem
+    shown = name or _county_name(settings, county, data, lang)
     try:
         if to_stdout:
             write_output(STDOUT, csv_bytes(frames, lang=lang, note=info.get("note"),
@@ -301,6 +302,15 @@ def ledger(
                count=count_line(frames.count, lang), path=str(output)), err=to_stdout)
 
 
+def _county_name(settings: Any, county_id: str | None, data: Path, lang: str) -> str:
+    """A document's county name: the data's settings (``county.name``) for the county they
+    describe, else the county id, else the data's name."""
+    own = settings.county.code in ("", None) or settings.county.code == county_id
+    if not county_id or own:
+        return settings.county.title(county_id or Path(data).stem, lang)
+    return county_id
+
+
 def _document_inputs(data: Path, year: int, county: str | None, name: str | None,
                      params: Path | None, indicators: Path | None, mapping: Path | None,
                      lang: str, history: bool = False):
@@ -309,7 +319,7 @@ def _document_inputs(data: Path, year: int, county: str | None, name: str | None
     from .forms import FormsError, build_forms, pick_county
     from .indicators import evaluate as run
 
-    settings, registry = _settings(params), _registry(indicators)
+    settings, registry = _settings(params, data), _registry(indicators)
     county_data = _load(data, lang, mapping, registry)
     years = sorted(int(y) for y in county_data.schools["year"].unique())
     if year not in years:
@@ -321,7 +331,8 @@ def _document_inputs(data: Path, year: int, county: str | None, name: str | None
         ev = run(county_data.tables, settings, registry,
                  years=[y for y in years if y <= year] if history else [year])
         forms = build_forms(ev, county_data.tables, year, county_id=county_id,
-                            name=name or county_id or Path(data).stem, lang=lang)
+                            name=name or _county_name(settings, county_id, data, lang),
+                            lang=lang)
     except FormsError as exc:
         _fail(f"{data}: {exc}")
     return county_data, ev, forms
@@ -427,6 +438,8 @@ def report(
                                          help="Dask scheduler address, e.g. tcp://host:8786 "
                                               "(with --executor dask; shared file system)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    pdf: bool = typer.Option(False, "--pdf",
+                             help="Also print each report as PDF (A4) with headless Chromium"),
 ) -> None:
     """Render the notebook reports (per year, per school, trend) to offline HTML with an index.
 
@@ -452,7 +465,7 @@ def report(
             _fail("--executor dask needs the distributed package: pip install 'balance[dask]'")
     elif scheduler:
         _fail("--scheduler is only used with --executor dask")
-    _settings(params)
+    settings = _settings(params, data)
     registry = _registry(indicators)
     county, excluded = _load_excluding(data, lang, mapping, registry)
     available = sorted(int(y) for y in county.schools["year"].unique())
@@ -495,10 +508,12 @@ def report(
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
+    dashboard = _dashboard(county, settings, registry, lang)
     try:
         batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
-                             force=force, note=note or None,
-                             title=label("index_title", lang, county=Path(data).name),
+                             force=force, note=note or None, dashboard=dashboard,
+                             title=label("index_title", lang,
+                                         county=settings.county.title(Path(data).name, lang)),
                              executor=executor, scheduler=scheduler, lang=lang)
     except OutputError as exc:  # the manifest or the index (each report records its own)
         _fail(exc.format(lang))
@@ -506,13 +521,35 @@ def report(
         _say(f"已中断 / interrupted ({exc}): 已完成的报告已记入 manifest；重新运行即可继续 / the "
              f"reports finished so far are in the manifest; run again to go on", err=True)
         raise typer.Exit(128 + exc.signum) from None
+    pdf_problems: list[str] = []
+    if pdf:
+        from .pdf import write_pdfs
+
+        pages = [Path(out) / o.html for o in batch.outcomes if o.html and o.status != "failed"]
+        made, pdf_problems = write_pdfs(pages, jobs=jobs or 2, force=force)
+        _say(f"PDF: {len(made)} 份已生成 / written ({len(pages) - len(made) - len(pdf_problems)} "
+             f"未变化 / unchanged)", err=True)
+        for p in pdf_problems:
+            _say(f"PDF 失败 / failed: {p}", err=True)
     for o in batch.failed:
         _say(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
     if excluded:
         _say(f"已排除 / excluded (data problems above): {', '.join(excluded)}", err=True)
     _say(f"{batch.summary()} → {Path(out) / batch.index}")
-    if batch.failed or excluded:
+    if batch.failed or excluded or pdf_problems:
         raise typer.Exit(1)
+
+
+def _dashboard(county: Any, settings: Any, registry: Any, lang: str) -> dict[str, Any] | None:
+    """The county's results for the index (:func:`balance_lib.dashboard.summary`); None when
+    they cannot be computed (the reports then say why)."""
+    from .dashboard import summary
+    from .indicators import evaluate
+
+    try:
+        return summary(evaluate(county.tables, settings, registry), lang)
+    except Exception:  # noqa: BLE001 - the index then shows the reports' status only
+        return None
 
 
 def _check_scenarios(files: list[Path], county: Any, lang: str) -> list[tuple[Path, str]]:

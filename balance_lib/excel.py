@@ -54,6 +54,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import formats
 from .atomic import write_atomic
 from .ledger import OPEN, LedgerFrames, count_line, responsible_units
 from .registry import Registry, load_registry
@@ -98,12 +99,10 @@ PRINT_WIDTHS = {"county_id": 9, "year": 6, "responsible": 18, "school_name": 16,
 WRAPPED = {"responsible", "school_name", "indicator_name", "gap_text", "note", "detail",
            "status", "scope", "department", "indicators"}
 
-FMT_INT = "#,##0"
-FMT_DEC = "#,##0.00"
-FMT_RATIO = "0.000"
+FMT_INT = formats.excel_format(0)
+FMT_DEC = formats.excel_format(2)
+FMT_RATIO = formats.excel_format(3, thousands=False)
 FMT_YEAR = "0"
-_RATIO_UNITS = {"%", "倍", "差异率"}
-_INT_UNITS = {"元/生", "人", "人/班", "间"}
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -136,27 +135,32 @@ def _indicator_name(indicator: str, scope: str, registry: Registry, lang: str) -
     return name
 
 
-def value_format(indicator: str, scope: str, registry: Registry) -> str:
-    """Number format of the value and standard of one row."""
+def value_format(indicator: str, scope: str, registry: Registry,
+                 cv_decimals: int = 3) -> str:
+    """Number format of the value and standard of one row: the decimals the reports and the
+    terminal show for the indicator (:func:`balance_lib.formats.indicator_excel_format`; a
+    CV row: ``cv_decimals``), so a cell reads as the same text everywhere.
+
+    >>> reg = load_registry()
+    >>> value_format("B6", "unit", reg), value_format("B4", "unit", reg), value_format("B16", "county", reg)
+    ('#,##0', '#,##0.00', '0.0%')
+    >>> value_format("B5", "variation", reg)
+    '0.000'
+    """
     if scope == "variation":
-        return FMT_RATIO
+        return formats.excel_format(cv_decimals, thousands=False)
     if indicator.startswith("V"):
         return "General"
-    unit = registry.indicator(indicator).unit_zh
-    if unit in _RATIO_UNITS:
-        return FMT_RATIO
-    if unit in _INT_UNITS:
-        return FMT_INT
-    return FMT_DEC
+    return formats.indicator_excel_format(registry.indicator(indicator), registry)
 
 
 def _render(frame: pd.DataFrame, columns: list[str], registry: Registry, lang: str,
-            with_county: bool) -> pd.DataFrame:
+            with_county: bool, cv_decimals: int = 3) -> pd.DataFrame:
     """Canonical rows -> display rows (labels in ``lang``; numbers stay numbers)."""
     out = frame.reset_index(drop=True).copy()
     out["indicator_name"] = [_indicator_name(i, s, registry, lang)
                              for i, s in zip(out["indicator"], out["scope"], strict=True)]
-    out["_format"] = [value_format(i, s, registry)
+    out["_format"] = [value_format(i, s, registry, cv_decimals)
                       for i, s in zip(out["indicator"], out["scope"], strict=True)]
     out["scope"] = out["scope"].map(labels("ledger_scope_", lang)).fillna(out["scope"])
     out["level"] = [level_label(lv, lang) if lv else "" for lv in out["level"]]
@@ -181,14 +185,15 @@ def ledger_table(frames: LedgerFrames, *, lang: str = "zh", registry: Registry |
     lang = _check_lang(lang)
     registry = registry or load_registry()
     with_county = _with_county(frames)
+    cv_decimals = frames.settings.cv_display_decimals if frames.settings is not None else 3
     rows = frames.ledger
     if grouped:
         rows = by_department(rows, registry)
-        return _render(rows, ["year", *YEAR_SHEET_COLUMNS], registry, lang, True)
-    table = _render(rows, LEDGER_SHEET_COLUMNS, registry, lang, with_county)
+        return _render(rows, ["year", *YEAR_SHEET_COLUMNS], registry, lang, True, cv_decimals)
+    table = _render(rows, LEDGER_SHEET_COLUMNS, registry, lang, with_county, cv_decimals)
     if include_not_assessed and len(frames.not_assessed):
         na = frames.not_assessed.assign(status="", first_seen=pd.NA, note="")
-        na = _render(na, LEDGER_SHEET_COLUMNS, registry, lang, with_county)
+        na = _render(na, LEDGER_SHEET_COLUMNS, registry, lang, with_county, cv_decimals)
         na["status"] = label("status_not_assessed", lang)
         table = table.assign(_part=0)
         na = na.assign(_part=1)
@@ -273,17 +278,24 @@ def _text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _shown(value: Any, number_format: str | None) -> str:
+def shown(value: Any, number_format: str | None) -> str:
+    """The text a spreadsheet shows for ``value`` in ``number_format`` (the formats written
+    here: ``#,##0.00``, ``0.000``, ``0.0%``, …): what :mod:`balance_lib.formats` prints.
+
+    >>> shown(0.1865001, "0.000"), shown(3115.545, "#,##0"), shown(0.955, "0.0%")
+    ('0.187', '3,116', '95.5%')
+    """
     if _missing(value):
         return ""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        if number_format == FMT_RATIO:
-            return f"{float(value):.3f}"
-        if number_format == FMT_INT:
-            return f"{float(value):,.0f}"
-        if number_format == FMT_YEAR:
-            return f"{float(value):.0f}"
-        return f"{float(value):,.2f}"
+        fmt = number_format or FMT_DEC
+        if fmt == "General":
+            return formats.number(value, 2, thousands=False).rstrip("0").rstrip(".")
+        percent = fmt.endswith("%")
+        body = fmt.rstrip("%")
+        decimals = len(body.split(".")[1]) if "." in body else 0
+        x = float(value) * 100 if percent else float(value)
+        return formats.number(x, decimals, thousands="," in body) + ("%" if percent else "")
     return str(value)
 
 
@@ -312,7 +324,7 @@ def _write_table(ws, frame: pd.DataFrame, headers: dict[str, str], start_row: in
             if col in ("value", "threshold") and row_formats is not None:
                 fmt = row_formats[i]
             _put(ws, r, j, value, fmt)
-            widths[j] = max(widths.get(j, 0), _text_width(_shown(value, fmt)))
+            widths[j] = max(widths.get(j, 0), _text_width(shown(value, fmt)))
     return start_row + len(values), len(columns)
 
 

@@ -33,9 +33,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import formats
 from .indicators import Evaluation, explain
 from .ledger import responsible_units
 from .registry import Registry
+from .settings import Settings
 from .words import label, level_label
 
 LEVELS = ("primary", "junior")
@@ -76,6 +78,7 @@ class Forms:
     name: str
     year: int
     registry: Registry
+    settings: Settings
     units: Mapping[str, pd.DataFrame]
     variation: pd.DataFrame
     items: pd.DataFrame
@@ -297,6 +300,7 @@ def build_forms(ev: Evaluation, tables: Mapping[str, pd.DataFrame], year: int, *
         name=name or str(county_id),
         year=year,
         registry=ev.registry,
+        settings=ev.settings,
         units={lv: _unit_rows(one, lv, lang) for lv in LEVELS},
         variation=_variation_rows(one, lang),
         items=_item_rows(one, lang),
@@ -311,27 +315,12 @@ def build_forms(ev: Evaluation, tables: Mapping[str, pd.DataFrame], year: int, *
 
 
 # ---------------------------------------------------------------------------------------------
-# How numbers are shown: the one place the documents (the forms, the printable ledger's
-# figures, the 自评报告 draft) take number texts and spreadsheet formats from. A private
-# adapter over the terminal's formatter (balance_lib.textout.fmt) until the project's
-# formatting module (decimals per unit from the registry) lands; then these call it.
+# How numbers are shown: the documents (the forms, the 自评报告 draft) take every number text and
+# spreadsheet format from balance_lib.formats, through these names.
 
-#: Decimals per unit (the registry's units), for values below 1,000 (textout.fmt shows larger
-#: values without decimals).
-_UNIT_DECIMALS = {"元/生": 0, "元": 0, "人": 0, "间": 0, "人/班": 1, "%": 1, "倍": 2, "差异率": 3}
-MISSING = "—"
-
-
-def _missing(x: float | None) -> bool:
-    return x is None or not np.isfinite(float(x))
-
-
-def _decimals(indicator_id: str, registry: Registry) -> int:
-    return _UNIT_DECIMALS.get(registry.indicator(indicator_id).unit_zh, 2)
-
-
-def _is_percent(indicator_id: str, registry: Registry) -> bool:
-    return registry.indicator(indicator_id).is_percent
+MISSING = formats.MISSING
+COUNT_FORMAT = formats.excel_format(0)
+CV_FORMAT = formats.excel_format(3, thousands=False)
 
 
 def value_text(x: float, indicator_id: str, registry: Registry) -> str:
@@ -342,14 +331,7 @@ def value_text(x: float, indicator_id: str, registry: Registry) -> str:
     >>> value_text(4.5, "B4", reg), value_text(3115.6, "B6", reg), value_text(0.955, "B16", reg)
     ('4.50', '3,116', '95.5%')
     """
-    from .textout import fmt
-
-    if _missing(x):
-        return MISSING
-    d = _decimals(indicator_id, registry)
-    if _is_percent(indicator_id, registry):
-        return fmt(float(x) * 100, d) + "%"
-    return fmt(float(x), d)
+    return formats.value(x, registry.indicator(indicator_id), registry)
 
 
 def value_format(indicator_id: str, registry: Registry) -> str:
@@ -359,32 +341,31 @@ def value_format(indicator_id: str, registry: Registry) -> str:
     >>> value_format("B4", load_registry()), value_format("B16", load_registry())
     ('#,##0.00', '0.0%')
     """
-    d = _decimals(indicator_id, registry)
-    if _is_percent(indicator_id, registry):
-        return "0" + ("." + "0" * d if d else "") + "%"
-    return "#,##0" + ("." + "0" * d if d else "")
+    return formats.indicator_excel_format(registry.indicator(indicator_id), registry)
 
 
 def count_text(x: float) -> str:
     """A count (schools, pupils, teachers, classes) with thousands separators."""
-    from .textout import fmt
-
-    return MISSING if _missing(x) else fmt(round(float(x)), 0)
+    return formats.count(x)
 
 
-COUNT_FORMAT = "#,##0"
-CV_FORMAT = "0.000"
-LIMIT_FORMAT = "0.00"
+def cv_text(x: float, settings: object = None) -> str:
+    """A 差异系数 (the setting ``cv_display_decimals``, 3 by default)."""
+    return formats.cv(x, settings if settings is not None else 3)
 
 
-def cv_text(x: float) -> str:
-    """A 差异系数 (three decimals, as the terminal and the reports show it)."""
-    return MISSING if _missing(x) else f"{float(x):.3f}"
-
-
-def limit_text(x: float) -> str:
+def limit_text(x: float, registry: Registry | None = None) -> str:
     """A CV limit (0.50, 0.45)."""
-    return MISSING if _missing(x) else f"{float(x):.2f}"
+    return formats.limit(x, registry)
+
+
+def limit_format(registry: Registry | None = None) -> str:
+    return formats.excel_format(getattr(registry, "limit_decimals", 2), thousands=False)
+
+
+def cv_format(settings: object = None) -> str:
+    return formats.excel_format(int(getattr(settings, "cv_display_decimals", 3)),
+                                thousands=False)
 
 
 def level_name(level: str, lang: str = "zh") -> str:

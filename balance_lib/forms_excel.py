@@ -36,11 +36,11 @@ import numpy as np
 from .excel import _put, stable_workbook_bytes
 from .forms import (
     COUNT_FORMAT,
-    CV_FORMAT,
     LEVELS,
-    LIMIT_FORMAT,
     SCHOOL_TYPES,
     Forms,
+    cv_format,
+    limit_format,
     limit_text,
     value_format,
     value_text,
@@ -286,8 +286,9 @@ def _variation_sheet(wb: Any, forms: Forms, lang: str, st: dict[str, Any]) -> No
                                       "forms_h_cv_met")]
     _title(ws, label("forms_title_variation", lang, county=forms.name, year=forms.year),
            len(heads), st)
-    _put(ws, 2, 1, label("forms_variation_note", lang, primary=limit_text(reg.cv_limit("primary")),
-                         junior=limit_text(reg.cv_limit("junior"))))
+    _put(ws, 2, 1, label("forms_variation_note", lang,
+                         primary=limit_text(reg.cv_limit("primary"), reg),
+                         junior=limit_text(reg.cv_limit("junior"), reg)))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(heads))
     ws.cell(row=2, column=1).alignment = st["wrap"]
     ws.row_dimensions[2].height = 30
@@ -302,8 +303,8 @@ def _variation_sheet(wb: Any, forms: Forms, lang: str, st: dict[str, Any]) -> No
         _put(ws, row, 5, int(v["n_units"]), COUNT_FORMAT)
         _put(ws, row, 6, v["county_value"], f)
         _put(ws, row, 7, v["threshold"], f)
-        _put(ws, row, 8, v["cv"], CV_FORMAT)
-        _put(ws, row, 9, v["limit"], LIMIT_FORMAT)
+        _put(ws, row, 8, v["cv"], cv_format(forms.settings))
+        _put(ws, row, 9, v["limit"], limit_format(reg))
         _put(ws, row, 10, status_label("met" if v["met"] else "not_met", lang))
         for j in range(1, len(heads) + 1):
             ws.cell(row=row, column=j).alignment = st["wrap"] if j == 3 else st["middle"]

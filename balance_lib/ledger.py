@@ -74,6 +74,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import formats
 from .indicators import Evaluation, evaluate, explain
 from .indicators.base import distance
 from .registry import Registry, load_registry
@@ -135,9 +136,7 @@ def indicator_order(registry: Registry) -> dict[str, int]:
 
 def _num_text(x: float, digits: int = 2) -> str:
     """Up to ``digits`` decimals with thousands separators, trailing zeros dropped."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    text = f"{float(x):,.{digits}f}"
+    text = formats.number(x, digits)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
@@ -190,7 +189,7 @@ def _unit_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
                 n=str(registry.school_rule_size()),
                 result=np.where(passes, label("ledger_passes", lang), label("ledger_fails", lang)))
     head = fill("ledger_unit_head", lang, level=[level_label(lv, lang) for lv in level],
-                students=_texts(students, lambda x: _num_text(x, 0)))
+                students=formats.numbers(students, 0))
     frames = []
     for ind in registry.unit_indicators:
         i = ind.id
@@ -205,11 +204,11 @@ def _unit_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
         gap_text = np.where(status == NOT_MET, fill(
             "ledger_unit_gap", lang, n=_texts(np.nan_to_num(short), _count_text),
             what=ind.shortfall(lang)), "")
-        digits = 0 if thr.size and np.nanmin(thr) >= 100 else 2
+        digits = formats.decimals_of(ind, registry)
         detail = head + fill(
-            "ledger_unit_detail", lang, value=_texts(value, lambda x, d=digits: _num_text(x, d)),
-            unit=ind.unit(lang), threshold=_texts(thr, lambda x: _num_text(x, 2)),
-            ratio=f"{ratio:.0%}", floor=_texts(thr * ratio, lambda x, d=digits: _num_text(x, d)),
+            "ledger_unit_detail", lang, value=formats.numbers(value, digits),
+            unit=ind.unit(lang), threshold=formats.numbers(thr, digits),
+            ratio=f"{ratio:.0%}", floor=formats.numbers(thr * ratio, digits),
             below=np.where(floor_met, "", label("ledger_below_floor", lang)), rule=rule)
         detail = np.where(status == NOT_ASSESSED, head + label("ledger_no_students", lang), detail)
         frames.append(_frame({
@@ -238,8 +237,8 @@ def _variation_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
     limit = v["limit"].to_numpy(float)
     met = v["met"].to_numpy(bool)
     status = np.where(np.isnan(cv), NOT_ASSESSED, np.where(met, MET, NOT_MET))
-    cv_txt = _texts(cv, lambda x: "—" if math.isnan(x) else f"{x:.3f}")
-    lim_txt = _texts(limit, lambda x: f"{x:.2f}")
+    cv_txt = np.array(formats.cvs(cv, ev.settings), dtype=object)
+    lim_txt = np.array([formats.limit(x, registry) for x in limit], dtype=object)
     gap = np.where(status == NOT_MET, cv - limit, np.nan)
     gap_text = np.where(status == NOT_MET, fill("gap_cv", lang, cv=cv_txt, limit=lim_txt), "")
     names = ind_id.map(lambda i: registry.indicator(i).label(lang))
@@ -249,9 +248,9 @@ def _variation_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
                  name=names)
     detail = fill("ledger_cv_detail", lang, what=where, cv=cv_txt,
                   rel=np.where(met, label("sym_le", lang), label("sym_gt", lang)),
-                  limit=lim_txt, county=_texts(v["county_value"].to_numpy(float),
-                                               lambda x: _num_text(x, 2)),
-                  unit=units, n=_texts(v["n_units"].to_numpy(float), lambda x: _num_text(x, 0)))
+                  limit=lim_txt, county=formats.values(v["county_value"].to_numpy(float), ind_id,
+                                                       registry),
+                  unit=units, n=formats.numbers(v["n_units"].to_numpy(float), 0))
     detail = np.where(status == NOT_ASSESSED, fill("ledger_cv_unknown", lang, what=where), detail)
     return [_frame({
         "county_id": county, "year": v["year"].to_numpy(),
@@ -708,8 +707,9 @@ def open_count(ledger: pd.DataFrame, year_from: int, year_to: int) -> OpenCount:
 
 def count_line(count: OpenCount, lang: str = "zh") -> str:
     """The count in words, e.g. "49 条未销号、96 条已销号；2022–2025 年共 386 条记录"."""
-    return label("ledger_count_line", lang, open=f"{count.open:,}", closed=f"{count.closed:,}",
-                 first=count.year_from, last=count.year_to, records=f"{count.records:,}")
+    return label("ledger_count_line", lang, open=formats.count(count.open),
+                 closed=formats.count(count.closed), first=count.year_from, last=count.year_to,
+                 records=formats.count(count.records))
 
 
 # ---------------------------------------------------------------------------------------------

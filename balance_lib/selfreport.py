@@ -12,7 +12,7 @@ The bureau edits the narrative; the numbers are ours. The draft follows the usua
    counts and a table of status, value, standard and explanation; the vetoes after 5;
 6. 存在的问题与整改措施 — the ledger's one count, then every open problem grouped by
    责任单位 (as the printable ledger), with the year it was first seen, a column for the
-   measures and the deadline (by default the end of the plan's 创建实施阶段);
+   measures and the deadline (by default the county's next milestone, ``county.milestones``);
 7. 附表 — the forms and the ledger that go with it.
 
 Every paragraph the bureau is expected to write is a marked placeholder ("（请补充：…）").
@@ -178,18 +178,20 @@ def _resources(forms: Forms, lang: str, figure: bytes | None, tables: list[int])
     within = label("clause_sep", lang).join(
         _w("cv_level", lang, level=level_label(lv, lang),
            n=int((v["level"] == lv).sum()), within=int(((v["level"] == lv) & v["met"]).sum()),
-           limit=limit_text(reg.cv_limit(lv))) for lv in LEVELS)
+           limit=limit_text(reg.cv_limit(lv), reg)) for lv in LEVELS)
     if len(over):
         overs = label("list_sep", lang).join(
             _w("cv_over_one", lang, level=level_label(r.level, lang), id=r.indicator,
-               cv=cv_text(r.cv), limit=limit_text(r.limit)) for r in over.itertuples())
+               cv=cv_text(r.cv, forms.settings), limit=limit_text(r.limit, reg))
+            for r in over.itertuples())
         blocks.append(Paragraph(_w("cv_some_over", lang, within=within, over=overs)))
     else:
         blocks.append(Paragraph(_w("cv_all_within", lang, within=within)))
     for lv in LEVELS:
         rows = tuple(
             (r.indicator, r.name, r.unit, value_text(r.county_value, r.indicator, reg),
-             value_text(r.threshold, r.indicator, reg), cv_text(r.cv), limit_text(r.limit),
+             value_text(r.threshold, r.indicator, reg), cv_text(r.cv, forms.settings),
+             limit_text(r.limit, reg),
              status_label("met" if r.met else "not_met", lang))
             for r in v[v["level"] == lv].itertuples())
         tables[0] += 1
@@ -274,12 +276,18 @@ def _vetoes(forms: Forms, lang: str, tables: list[int]) -> list:
 # 六、存在的问题与整改措施
 
 
-def deadline_text(lang: str = "zh") -> str:
-    """The default 整改时限: the end of the plan's 创建实施阶段 (:data:`plots.TIMELINE`)."""
-    from .plots import TIMELINE
+def deadline_text(forms: Forms, lang: str = "zh") -> str:
+    """The default 整改时限: the county's first milestone after the draft's school year
+    (``county.milestones`` of the settings; for the sample 2027.8, the end of the plan's
+    创建实施阶段), else a blank to fill in."""
+    import datetime as dt
 
-    end = TIMELINE[0][0]
-    return _w("deadline", lang, year=end.year, month=end.month)
+    end = dt.date(forms.year + 1, 8, 31)
+    later = [m for m in forms.settings.county.milestones if m.date > end]
+    if not later:
+        return _w("measures_placeholder", lang)
+    m = later[0]
+    return _w("deadline", lang, year=m.date.year, month=m.date.month, what=m.label(lang))
 
 
 def open_problems(frames: LedgerFrames, forms: Forms) -> pd.DataFrame:
@@ -298,7 +306,7 @@ def _problems(forms: Forms, frames: LedgerFrames, lang: str, tables: list[int]) 
                     Paragraph(_w("problems_count", lang, line=count_line(frames.count, lang)))]
     rows = open_problems(frames, forms)
     reg = forms.registry
-    deadline = deadline_text(lang)
+    deadline = deadline_text(forms, lang)
     if rows.empty:
         blocks.append(Paragraph(_w("problems_none", lang)))
     for k, (resp, part) in enumerate(rows.groupby("responsible", sort=False), start=1):

@@ -12,12 +12,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def sample_county():
-    """data/sample: its tables and its evaluation of every year."""
+    """data/sample: its tables and its evaluation of every year (with its own settings.yaml:
+    the county's name and milestones, as the commands read them)."""
     from balance_lib.indicators import evaluate
     from balance_lib.io import load_county
+    from balance_lib.settings import load_settings
 
-    tables = load_county(ROOT / "data" / "sample").tables
-    return tables, evaluate(tables)
+    path = ROOT / "data" / "sample"
+    tables = load_county(path).tables
+    return tables, evaluate(tables, load_settings(data=path))
 
 
 @pytest.fixture(scope="session")

@@ -222,7 +222,9 @@ def test_gap_texts_of_teachers_area_and_equipment():
     assert b1.value == pytest.approx(3.6) and b1.threshold == pytest.approx(4.2)
     assert b1.responsible == "市委组织部、市人社局、市教育局"
     assert b1.item_key == "|B1|S1|primary|"
-    assert b1.detail.startswith("小学在校生 500 人；3.6 人/百名学生，标准 ≥ 4.2（85% 底线 3.57）")
+    assert b1.detail.startswith("小学在校生 500 人；3.60 人/百名学生，标准 ≥ 4.20（85% 底线 3.57）")
+    b6_detail = one(items, indicator="B6", scope="unit").detail  # money: no decimals, separators
+    assert "1,896 元/生，标准 ≥ 2,000（85% 底线 1,700" in b6_detail
     b4 = one(items, indicator="B4", scope="unit")
     assert (b4.gap, b4.gap_text) == (410.0, "+410 平方米教学及辅助用房")
     b6 = one(items, indicator="B6", scope="unit")

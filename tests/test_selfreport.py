@@ -15,9 +15,10 @@ import pytest
 from docx.oxml.ns import qn
 from typer.testing import CliRunner
 
+from balance_lib import formats
 from balance_lib.cli import app
 from balance_lib.docx_out import BODY_FONT, HEADING_FONT, docx_bytes
-from balance_lib.forms import build_forms, value_text
+from balance_lib.forms import build_forms
 from balance_lib.io import load_county
 from balance_lib.ledger import count_line, make_ledger
 from balance_lib.registry import load_registry
@@ -91,11 +92,12 @@ def test_computed_sentences_and_tables_hold_the_evaluation(sample_draft):
             if v["level"] != level[k] or v["indicator"] not in IDS:
                 continue
             r = rows[v["indicator"]]
-            assert r[5] == f"{v['cv']:.3f}"
-            assert r[6] == f"{v['limit']:.2f}"
+            assert r[5] == formats.cv(v["cv"])
+            assert r[6] == formats.limit(v["limit"])
             assert r[7] == ("达标" if v["met"] else "未达标")
-            assert r[3] == value_text(v["county_value"], v["indicator"], REG)
-            assert r[4] == value_text(v["threshold"], v["indicator"], REG)
+            ind = REG.indicator(v["indicator"])
+            assert r[3] == formats.value(v["county_value"], ind, REG)
+            assert r[4] == formats.value(v["threshold"], ind, REG)
     # the units failing the school rule: one row each
     failing = next(t for t in doc.tables if table_rows(t)[0][0] == "学校名称")
     assert len(table_rows(failing)) - 1 == n - passing
@@ -119,7 +121,9 @@ def test_problems_say_the_ledger_count_and_list_every_open_problem(sample_draft)
     rows = [r for t in doc.tables if table_rows(t)[0][-1] == "整改时限"
             for r in table_rows(t)[1:]]
     assert len(rows) == frames.count.open
-    assert {r[-1] for r in rows} == {"2027年8月前"} and {r[-2] for r in rows} == {"（请填写）"}
+    # the deadline: the county's next milestone after the school year (data/sample/settings.yaml)
+    assert {r[-1] for r in rows} == {"2027年8月前（自治州指导）"}
+    assert {r[-2] for r in rows} == {"（请填写）"}
     assert doc.core_properties.subject == line  # what the report index shows
 
 
