@@ -137,9 +137,12 @@ def _school_result(info: dict[str, Any] | None, size: int, lang: str) -> str:
 
 
 def dashboard_page(outcomes: list[Any], title: str, note: str | None, lang: str = "zh", *,
-                   summary: dict[str, Any] | None = None, out_dir: Path | None = None) -> str:
+                   summary: dict[str, Any] | None = None, out_dir: Path | None = None,
+                   documents: tuple[str, frozenset[str]] | None = None) -> str:
     """The index page (see the module docstring). ``summary``: :func:`summary` of the county
-    (without it the tables show the reports and their status only)."""
+    (without it the tables show the reports and their status only); ``documents``: the
+    section of filed documents and the files it links
+    (:func:`balance_lib.render.index_documents`), shown after the links."""
     from .render import index_name
 
     sm = summary or {"years": [], "schools": {}, "rule_size": 7}
@@ -151,6 +154,8 @@ def dashboard_page(outcomes: list[Any], title: str, note: str | None, lang: str 
     if out_dir is not None:
         for key, names in LINKED_FILES:
             for name in names:
+                if documents and name in documents[1]:
+                    break  # linked in the documents section, with its count
                 if (Path(out_dir) / name).is_file():
                     links.append(_link(name, label(key, lang)))
                     break
@@ -203,7 +208,7 @@ def dashboard_page(outcomes: list[Any], title: str, note: str | None, lang: str 
     return f"""<!DOCTYPE html>
 <html lang="{html_lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{CSS}</style></head>
-<body><h1>{html.escape(title)}</h1>{note_html}{links_html}
+<body><h1>{html.escape(title)}</h1>{note_html}{links_html}{documents[0] if documents else ""}
 {"".join(sections)}
 </body></html>
 """

@@ -616,8 +616,9 @@ def summarize_by_department(ledger: pd.DataFrame, registry: Registry, year: int)
     (their ids joined by "、", B1…B32, V… order), ``open_without_record`` (runs still open but
     with no not-met row in ``year``: not assessed or disappeared since), ``closed_in_range``
     (runs closed within the ledger's range). Every department of the registry is listed (0 when
-    it has nothing open), :data:`UNASSIGNED` only when it has something. Sorted by open
-    shortfalls (descending), then the registry's order.
+    it has nothing open), :data:`UNASSIGNED` only when it has something. Sorted by what is
+    still open (``open_shortfalls + open_without_record``, descending), then by what was closed
+    (descending), then the registry's order: the departments with open items come first.
     """
     order = indicator_order(registry)
     depts = departments(registry)
@@ -648,8 +649,10 @@ def summarize_by_department(ledger: pd.DataFrame, registry: Registry, year: int)
     out["indicators"] = out["indicators"].fillna("")
     busy = (out[["open_shortfalls", "open_without_record", "closed_in_range"]].sum(axis=1) > 0)
     out = out[(out["department"] != UNASSIGNED) | busy]
-    out = out.assign(_o=np.arange(len(out))).sort_values(["open_shortfalls", "_o"],
-                                                         ascending=[False, True], kind="stable")
+    out = out.assign(_o=np.arange(len(out)),
+                     _open=out["open_shortfalls"] + out["open_without_record"])
+    out = out.sort_values(["_open", "closed_in_range", "_o"], ascending=[False, False, True],
+                          kind="stable")
     return out[DEPARTMENT_COLUMNS].reset_index(drop=True)
 
 
@@ -671,6 +674,42 @@ def summarize_by_year(ledger: pd.DataFrame, not_assessed: pd.DataFrame, year_fro
         out[name] = s.reindex(years).fillna(0).astype("int64").to_numpy()
     out["carried_over"] = out["shortfalls"] - out["opened"]
     return out[YEAR_COLUMNS]
+
+
+@dataclass(frozen=True)
+class OpenCount:
+    """The one count of the ledger that every output states (the command's line, the workbook's
+    summary, the report index, the 自评报告 draft): ``open`` problems (runs still 未销号, with
+    or without a row in the last year), ``closed`` ones (销号 within the range) and ``records``
+    (rows: one per problem and year)."""
+
+    open: int
+    closed: int
+    records: int
+    year_from: int
+    year_to: int
+
+
+def open_count(ledger: pd.DataFrame, year_from: int, year_to: int) -> OpenCount:
+    """:class:`OpenCount` of a ledger (:func:`build_ledger` rows).
+
+    >>> rows = pd.DataFrame({"item_key": ["a", "a", "b"], "first_seen": [2022, 2022, 2023],
+    ...     "status": ["closed in 2024", "closed in 2024", "open"],
+    ...     "closed_in": pd.array([2024, 2024, None], dtype="Int64")})
+    >>> open_count(rows, 2022, 2024)
+    OpenCount(open=1, closed=1, records=3, year_from=2022, year_to=2024)
+    """
+    runs = ledger.drop_duplicates(["item_key", "first_seen"])
+    return OpenCount(open=int((runs["status"] == OPEN).sum()),
+                     closed=int(runs["closed_in"].notna().sum()), records=int(len(ledger)),
+                     year_from=int(year_from), year_to=int(year_to))
+
+
+def count_line(count: OpenCount, lang: str = "zh") -> str:
+    """The count in words, e.g. "49 条未销号、96 条已销号；2022–2025 年共 386 条记录"."""
+    return label("ledger_count_line", lang, open=formats.count(count.open),
+                 closed=formats.count(count.closed), first=count.year_from, last=count.year_to,
+                 records=formats.count(count.records))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,6 +734,11 @@ class LedgerFrames:
     year_to: int
     settings: Settings | None = None
     includes_indicators: bool = True
+
+    @property
+    def count(self) -> OpenCount:
+        """The one count of open and closed problems (:func:`open_count`)."""
+        return open_count(self.ledger, self.year_from, self.year_to)
 
 
 def ledger_frames(items: pd.DataFrame, registry: Registry, year_from: int, year_to: int,

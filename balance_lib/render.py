@@ -665,7 +665,8 @@ def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
     (:mod:`balance_lib.dashboard`); names from the data are escaped."""
     from .dashboard import dashboard_page
 
-    return dashboard_page(list(outcomes), title, note, lang, summary=dashboard, out_dir=out_dir)
+    return dashboard_page(list(outcomes), title, note, lang, summary=dashboard, out_dir=out_dir,
+                          documents=index_documents(out_dir, lang) if out_dir else None)
 
 
 # --- navigation between reports and problem pages (called once per batch) --------------------
@@ -722,6 +723,16 @@ def apply_navigation(out_dir: Path, outcomes: Sequence[Outcome], lang: str = "zh
                 write_atomic(target, page.encode("utf-8"))
                 written += 1
     return written
+
+
+def index_documents(out_dir: Path, lang: str = "zh") -> tuple[str, frozenset[str]]:
+    """The index's section of the documents filed beside the reports (forms workbook, ledger,
+    自评报告 draft, each with its count or verdict line: :mod:`balance_lib.documents`) and the
+    names of the files it links."""
+    from .documents import documents_html, filed_documents
+
+    docs = filed_documents(out_dir)
+    return documents_html(docs, lang), frozenset(d.name for d in docs)
 
 
 @dataclass
