@@ -1132,12 +1132,21 @@ def is_sample(path: str | Path) -> bool:
     """
     path = Path(path)
     if path.suffix.lower() == ".xlsx" and path.is_file():
+        from defusedxml import DefusedXmlException
+        from defusedxml.ElementTree import ParseError, fromstring
+
         try:
             with zipfile.ZipFile(path) as z:
-                core = z.read("docProps/core.xml").decode("utf-8", "replace")
-        except (OSError, KeyError, zipfile.BadZipFile):
+                info = z.getinfo("docProps/core.xml")
+                if info.file_size > 1 << 16:  # a property sheet is a few hundred bytes
+                    return False
+                core = fromstring(z.read(info))
+        except (OSError, KeyError, zipfile.BadZipFile, ParseError, DefusedXmlException):
             return False
-        return f"<dc:creator>{GENERATOR}</dc:creator>" in core
+        # parsed, not matched as text: where the namespace is declared depends on the XML
+        # writer openpyxl finds (lxml, which python-docx brings, or the standard library)
+        creator = core.find("{http://purl.org/dc/elements/1.1/}creator")
+        return creator is not None and (creator.text or "").strip() == GENERATOR
     folder = path if path.is_dir() else path.parent
     readme = folder / README_FILE
     try:
