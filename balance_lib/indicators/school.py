@@ -361,26 +361,11 @@ def b13(ind: Indicator, s: pd.DataFrame, county: pd.DataFrame | None, **_: Any) 
 # county rows
 
 
-def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFrame,
-                                                                       pd.DataFrame]:
-    """County rows of the school-scope items, and the per-school rows ranked worst first.
-
-    Returns (county rows with :data:`SCHOOL_COUNTY_COLUMNS`, school rows with
-    :data:`SCHOOL_ITEM_COLUMNS` and the facts). ``rank`` orders the schools of one item:
-    failing first (largest gap, then smallest margin), then met, then unknown.
-    """
+def ranked_rows(checks: list[SchoolCheck]) -> pd.DataFrame:
+    """The per-school rows of ``checks`` ranked worst first within each (county, year, item):
+    ``rank`` orders the schools of one item: failing first (largest gap, then smallest
+    margin), then met, then unknown (with the working columns :func:`aggregate` counts)."""
     ikey = [*KEY, "id"]
-    if not checks:
-        return (pd.DataFrame({c: pd.Series(dtype=object) for c in SCHOOL_COUNTY_COLUMNS}),
-                empty_school_rows())
-    meta = pd.DataFrame({
-        "id": [ch.id for ch in checks],
-        "blocked": [ch.blocked for ch in checks],
-        "blocked_arg": [ch.blocked_arg for ch in checks],
-        "_empty_met": [ch.empty_met for ch in checks],
-        "note": [ch.note for ch in checks],
-    })
-    out = keys.merge(meta, how="cross")
     frames = [ch.rows.assign(id=ch.id, _direction=ch.direction)
               for ch in checks if not ch.blocked]
     frames = [f for f in frames if len(f)]
@@ -404,7 +389,35 @@ def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFra
     r["_gap"] = -r["gap"].astype(float).fillna(0)
     r = r.sort_values([*ikey, "_rank", "_gap", "_margin", "school_id"], kind="stable")
     r["rank"] = r.groupby(ikey, sort=False).cumcount()
+    return r
 
+
+def school_table(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The school rows of :func:`ranked_rows`: :data:`SCHOOL_ITEM_COLUMNS` and the facts."""
+    facts = [c for c in ranked.columns if c.startswith("f_")]
+    return ranked[[*SCHOOL_ITEM_COLUMNS, *facts]].reset_index(drop=True)
+
+
+def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFrame,
+                                                                       pd.DataFrame]:
+    """County rows of the school-scope items, and the per-school rows ranked worst first.
+
+    Returns (county rows with :data:`SCHOOL_COUNTY_COLUMNS`, school rows with
+    :data:`SCHOOL_ITEM_COLUMNS` and the facts, see :func:`ranked_rows`).
+    """
+    ikey = [*KEY, "id"]
+    if not checks:
+        return (pd.DataFrame({c: pd.Series(dtype=object) for c in SCHOOL_COUNTY_COLUMNS}),
+                empty_school_rows())
+    meta = pd.DataFrame({
+        "id": [ch.id for ch in checks],
+        "blocked": [ch.blocked for ch in checks],
+        "blocked_arg": [ch.blocked_arg for ch in checks],
+        "_empty_met": [ch.empty_met for ch in checks],
+        "note": [ch.note for ch in checks],
+    })
+    out = keys.merge(meta, how="cross")
+    r = ranked_rows(checks)
     g = r.groupby(ikey, sort=False)
     counts = pd.DataFrame({"n_schools": g.size(), "n_failing": g["_fail"].sum(),
                            "n_unknown": g["_unknown"].sum()}).reset_index()
@@ -424,9 +437,7 @@ def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFra
     out.loc[is_blocked, ["value", "threshold"]] = np.nan
     out["value"] = out["value"].astype(float)
     out["threshold"] = out["threshold"].astype(float)
-    facts = [c for c in r.columns if c.startswith("f_")]
-    school = r[[*SCHOOL_ITEM_COLUMNS, *facts]].reset_index(drop=True)
-    return out[SCHOOL_COUNTY_COLUMNS], school
+    return out[SCHOOL_COUNTY_COLUMNS], school_table(r)
 
 
 def run_school_rules(registry: Registry, schools: pd.DataFrame, sizes: pd.DataFrame | None,
@@ -453,4 +464,4 @@ def empty_school_rows() -> pd.DataFrame:
 
 
 __all__ = ["SCHOOL_COUNTY_COLUMNS", "SCHOOL_ITEM_COLUMNS", "SchoolCheck", "aggregate",
-           "blocked", "run_school_rules", "school_rows", "terms_sum", "tri", "na_ints"]
+           "blocked", "ranked_rows", "school_table", "run_school_rules", "school_rows", "terms_sum", "tri", "na_ints"]
