@@ -134,9 +134,9 @@ def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def _lookup(index_frame: pd.DataFrame, values: pd.Series, keys: pd.DataFrame) -> np.ndarray:
     """``values`` (indexed like ``index_frame``'s key rows) looked up at ``keys``; NaN if none."""
-    s = pd.Series(values.to_numpy(), index=pd.MultiIndex.from_frame(index_frame))
-    s = s[~s.index.duplicated()]
-    return s.reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
+    from .frames import lookup
+
+    return lookup(index_frame, values.to_numpy(), keys)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -478,8 +478,9 @@ def _point_rules(t: _Table) -> list[Problem]:
     keys = _keys(t.frame, ["county_id", "year", "school_id"])
     parent = keys.assign(school_id=t.text("parent_school_id"))
     ptype = _lookup(keys, pd.Series(ty), parent)
-    ptype = np.array(["" if not isinstance(x, str) else x for x in ptype], dtype=object)
-    teaches = np.array(["primary" in TYPE_LEVELS.get(x, ()) for x in ptype], dtype=bool)
+    ptype = np.where(pd.isna(ptype), "", ptype).astype(object)
+    codes, kinds = pd.factorize(ptype)
+    teaches = np.array(["primary" in TYPE_LEVELS.get(x, ()) for x in kinds], dtype=bool)[codes]
     known = point & (ptype != "")
     out += t.problems(known & ~teaches & (ptype != "teaching_point"), "parent_school_id",
                       "point_parent",

@@ -395,12 +395,16 @@ def _part_texts(parts: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
     met = pd.array(parts["met"], dtype="boolean")
     ok = true(met)
     verdict = np.where(ok, label("status_met", lang), label("status_not_met", lang))
-    labels = pd.Series([spec[k].label(lang) if k in spec else k for k in parts["part"]],
-                       index=idx, dtype=object)
+    keys = parts["part"].astype(object)
+    labels = keys.map({k: spec[k].label(lang) if k in spec else k for k in keys.unique()})
+    labels = pd.Series(labels.to_numpy(dtype=object), index=idx, dtype=object)
     syms = {"ge": ("sym_ge", "sym_lt"), "lt": ("sym_lt", "sym_ge"), "le": ("sym_le", "sym_gt")}
-    sym = np.array([label(syms[d][0 if o else 1], lang)
-                    for d, o in zip(parts["direction"], ok, strict=True)], dtype=object)
-    thr = pd.Series([num1(t, digits, pct) for t in parts["threshold"]], index=idx, dtype=object)
+    direction = parts["direction"].to_numpy(dtype=object)
+    sym = np.full(len(parts), "", dtype=object)
+    for d, (yes, no) in syms.items():
+        hit = direction == d
+        sym[hit] = np.where(ok[hit], label(yes, lang), label(no, lang))
+    thr = num_text(parts["threshold"], idx, digits, pct)
     ratio = fill("x_part", lang, index=idx, label=labels,
                  value=num_text(parts["value"], idx, digits, pct), sym=sym, threshold=thr,
                  verdict=verdict)
