@@ -157,12 +157,13 @@ def _check_output(output: Path | None, lang: str, *inputs: Path | None) -> None:
 
 
 def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Path | None,
-            mapping: Path | None = None):
+            mapping: Path | None = None, formats: tuple[str, ...] = ("table", "json")):
     """The checks and loads ``evaluate`` and ``scenario`` share: (settings, registry, county),
     or exit 2."""
     _check_lang(lang)
-    if fmt not in ("table", "json"):
-        _fail(f"--format must be table or json, got {fmt!r}")
+    if fmt not in formats:
+        _fail(f"--format must be {' or '.join([', '.join(formats[:-1]), formats[-1]])}, "
+              f"got {fmt!r}")
     settings, registry = _settings(params), _registry(indicators)
     return settings, registry, _load(data, lang, mapping, registry)
 
@@ -211,8 +212,12 @@ def validate(
 def evaluate(
     data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
     year: int = typer.Option(..., "--year", help="School year (start), e.g. 2024"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-    output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
+    fmt: str = typer.Option("table", "--format",
+                            help="table | json | parquet | csv (parquet, csv: a folder of "
+                                 "tables, --output DIR)"),
+    output: Path | None = typer.Option(None, "--output",
+                                       help="Write to this file (json, table) or folder "
+                                            "(parquet, csv) instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
@@ -220,12 +225,14 @@ def evaluate(
 ) -> None:
     """Evaluate one year: B1–B7 per school unit, 差异系数, B8–B32, vetoes and the verdict."""
     from .indicators import evaluate as run
-    from .results import build_evaluation
-    from .safetext import terminal
-    from .textout import render_evaluation
 
-    _check_output(output, lang, data, params, indicators, mapping)
-    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping)
+    tables = fmt in TABLE_FORMATS
+    if tables:
+        _check_output_folder(output, fmt, lang, data, params, indicators, mapping)
+    else:
+        _check_output(output, lang, data, params, indicators, mapping)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping,
+                                         formats=("table", "json", *TABLE_FORMATS))
     schools = county.schools
     years = sorted(int(y) for y in schools["year"].unique())
     if year not in years:
@@ -235,12 +242,61 @@ def evaluate(
         )
     # earlier years are still read: B31 falls back on the latest earlier monitoring year
     ev = run(county.tables, settings, registry, years=[year])
+    if tables:
+        _write_tables(ev, year, fmt, output, lang, dataset_info(data))
+        return
+    from .results import build_evaluation
+    from .safetext import terminal
+    from .textout import render_evaluation
+
     evaluation = build_evaluation(ev, year, lang=lang, dataset=dataset_info(data))
     if fmt == "json":
         text = to_json(evaluation)
     else:
         text = terminal(render_evaluation(evaluation, registry, lang=lang)).encode("utf-8")
     _emit(text, output, lang)
+
+
+#: ``evaluate --format`` values written as a folder of tables (balance_lib.export).
+TABLE_FORMATS = ("parquet", "csv")
+
+
+def _check_output_folder(output: Path | None, fmt: str, lang: str, data: Path,
+                         *inputs: Path | None) -> None:
+    """Exit 2 before any work unless ``--output`` is a folder the tables may be written to."""
+    from .atomic import check_folder_target
+    from .export import FILE_NAMES
+
+    if output is None or str(output) == STDOUT:
+        _fail(f"--format {fmt} 需要 --output 文件夹" if lang == "zh" else
+              f"--format {fmt} writes a folder of tables: give --output DIR")
+    out = Path(output).absolute()
+    for given in (data, *inputs):
+        if given is None:
+            continue
+        g = Path(given).absolute()
+        if out == g or g.is_relative_to(out) or (g.is_dir() and out.is_relative_to(g)):
+            _fail(f"--output {output}: 不能写入输入数据所在的文件夹" if lang == "zh" else
+                  f"--output {output}: an input is in this folder (or it is inside the data "
+                  "folder); it is never written")
+    try:
+        check_folder_target(out, FILE_NAMES)
+    except OutputError as exc:
+        _fail(exc.format(lang))
+
+
+def _write_tables(ev: Any, year: int, fmt: str, output: Path, lang: str,
+                  dataset: dict[str, Any]) -> None:
+    from .atomic import write_folder
+    from .export import FILE_NAMES, evaluation_tables, folder_files
+
+    tables = evaluation_tables(ev, year, lang=lang)
+    meta = {"year": int(year), "settings": ev.settings.to_dict(), "dataset": dataset}
+    try:
+        written = write_folder(output, folder_files(tables, fmt, meta), owned=FILE_NAMES)
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    _say(f"→ {written}/ ({', '.join(f'{t}.{fmt}' for t in tables)}, meta.json)", err=True)
 
 
 @app.command()
