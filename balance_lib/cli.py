@@ -369,16 +369,22 @@ def report(
                                          help="Dask scheduler address, e.g. tcp://host:8786 "
                                               "(with --executor dask; shared file system)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    counties: str = typer.Option("all", "--counties",
+                                 help="Data of several counties: all | none | ID,ID,… (the "
+                                      "counties that get their own reports; the province "
+                                      "page covers every county)"),
 ) -> None:
     """Render the notebook reports (per year, per school, trend) to offline HTML with an index.
+
+    Data of several counties (a ``county_id`` column, e.g. a province) get a province page
+    (``province.html``: every county's verdict, CVs and the indicators failing most) and each
+    chosen county its reports in its own folder (``<county_id>/``) with its own index.
 
     A school whose rows have data problems is set aside (its problems are printed as a warning):
     the other reports are computed without it, its own report is marked failed with the
     problems, and the command exits 1 at the end. Problems not tied to a school exit 2.
     """
-    from .lifecycle import Interrupted
-    from .words import label
-    from .render import data_hash, parse_years, plan_jobs, render_batch
+    from .render import parse_years, plan_jobs
     from .report import ReportParamError, check_params, school_ids_of
     from .schemas import format_report
 
@@ -407,6 +413,21 @@ def report(
         prepare_folder(out)
     except OutputError as exc:
         _fail(f"--out: {exc.format(lang)}")
+    from .report import county_ids
+
+    present = county_ids(county)
+    if len(present) > 1:  # a province: a folder of reports per county, the province page
+        if scenario_files:
+            _fail("--scenario 需要单个县的数据（该数据有多个县）" if lang == "zh" else
+                  "--scenario needs the data of one county (these hold several)")
+        plan, entries = _plan_province(data, county, excluded, chosen, present, counties,
+                                       schools, params, trend, lang, indicators, mapping,
+                                       registry)
+        _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force,
+                executor, scheduler, counties=entries)
+        return
+    if counties not in ("all", "none"):
+        _fail(f"--counties: 数据中没有县代码（county_id）/ the data have no county_id: {counties}")
     if schools == "all":  # the excluded schools too: their reports show them as failed
         ids = sorted({*school_ids_of(county), *excluded})
     elif schools == "none":
@@ -432,6 +453,83 @@ def report(
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
                      scenarios=_check_scenarios(scenario_files, county, lang), lang=lang,
                      indicators=indicators, mapping=mapping)
+    _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force, executor,
+            scheduler)
+
+
+def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
+                   present: list[str], counties: str, schools: str, params: Path | None,
+                   trend: bool, lang: str, indicators: Path | None, mapping: Path | None,
+                   registry: Any) -> tuple[list, list]:
+    """The jobs of data holding several counties: the province page, then each chosen
+    county's reports (``--counties``) in its folder; and the main index's county rows."""
+    from .indicators import evaluate as run
+    from .render import CountyEntry, plan_jobs, province_job
+    from .words import label
+    from .report import ReportParamError, check_params, school_ids_of
+
+    if counties == "all":
+        chosen = list(present)
+    elif counties == "none":
+        chosen = []
+    else:
+        chosen = list(dict.fromkeys(c.strip() for c in counties.split(",") if c.strip()))
+        unknown = [c for c in chosen if c not in present]
+        if unknown:
+            shown = ", ".join(present[:8]) + (" …" if len(present) > 8 else "")
+            _fail(f"--counties: 数据中没有这些县: {', '.join(unknown)}（共 {len(present)} 个: "
+                  f"{shown}）/ unknown counties: {', '.join(unknown)} ({len(present)} "
+                  f"counties: {shown})")
+    wanted = None if schools in ("all", "none") else {
+        x.strip() for x in schools.split(",") if x.strip()}
+    plan = [province_job(data, max(years), params, lang, indicators, mapping, linked=chosen)]
+    seen: set[str] = set()
+    for c in chosen:
+        part = _county_part(county, c)
+        ids = [] if schools == "none" else sorted(school_ids_of(part))
+        if wanted is not None:
+            ids = [x for x in ids if x in wanted]
+            seen.update(ids)
+        try:
+            for y in years:
+                check_params(part, year=y)
+        except ReportParamError as exc:
+            _fail(f"{data} ({c}): {exc}")
+        s = part.schools
+        names = {**county.excluded_names,
+                 **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
+        plan += plan_jobs(data, years, ids, params=params, school_names=names, trend=trend,
+                          lang=lang, indicators=indicators, mapping=mapping, county=c)
+    if wanted is not None and wanted - seen - set(excluded):
+        _fail(f"--schools: 所选县中没有这些学校 / not in the chosen counties: "
+              f"{', '.join(sorted(wanted - seen - set(excluded)))}")
+    settings = _settings(params)
+    ev = run(county.tables, settings, registry, years=[max(years)])
+    status = dict(zip(ev.verdict["county_id"].astype(str), ev.verdict["status"], strict=True))
+    entries = [CountyEntry(c, status.get(c, "not_assessed"), max(years), c in chosen,
+                           label("index_county_title", lang, name=Path(data).name, county=c))
+               for c in present]
+    return plan, entries
+
+
+def _county_part(county: Any, county_id: str) -> Any:
+    """The county data restricted to one county (every table with a county_id column)."""
+    from dataclasses import replace
+
+    tables = {n: (f[f["county_id"].astype(str) == county_id].reset_index(drop=True)
+                  if "county_id" in f else f) for n, f in county.tables.items()}
+    return replace(county, tables=tables)
+
+
+def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params: Path | None,
+            indicators: Path | None, mapping: Path | None, jobs: int | None, force: bool,
+            executor: str, scheduler: str | None, counties: list | None = None) -> None:
+    """Render ``plan`` into ``out`` with its index (and the counties' indexes); exit 1 when a
+    report failed or a school was set aside, 128 + the signal when stopped."""
+    from .lifecycle import Interrupted
+    from .render import data_hash, render_batch
+    from .words import label
+
     info = dataset_info(data)
     synthetic = info.get("note") if lang == "zh" else (
         info["synthetic"] and label("note_synthetic", lang))
@@ -441,7 +539,8 @@ def report(
         batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
                              force=force, note=note or None,
                              title=label("index_title", lang, county=Path(data).name),
-                             executor=executor, scheduler=scheduler, lang=lang)
+                             executor=executor, scheduler=scheduler, lang=lang,
+                             counties=counties)
     except OutputError as exc:  # the manifest or the index (each report records its own)
         _fail(exc.format(lang))
     except Interrupted as exc:

@@ -66,8 +66,10 @@ TEMPLATES = {
     "school": NOTEBOOKS_DIR / "20-school-profile.ipynb",
     "trend": NOTEBOOKS_DIR / "40-county-trend.ipynb",
     "scenario": NOTEBOOKS_DIR / "30-scenario.ipynb",
+    "province": NOTEBOOKS_DIR / "50-province.ipynb",
 }
-KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析"}
+KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析",
+           "province": "省级概览"}
 KERNEL_NAME = "python3"  # the kernel of the interpreter running the batch (the project's venv)
 START_TIMEOUT = 120
 KERNEL_START_RETRIES = 3
@@ -228,28 +230,28 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               params: Path | None = None, school_names: dict[str, str] | None = None,
               trend: bool = True,
               scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
-              indicators: Path | None = None, mapping: Path | None = None) -> list[Job]:
+              indicators: Path | None = None, mapping: Path | None = None,
+              county: str | None = None) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
     (``(file, name)`` pairs) — all with absolute paths.
 
     ``lang``, ``indicators`` (a provincial indicator file) and ``mapping`` (a header mapping
     file) go to every template that declares them; English stems end in ``.en``
-    (:func:`stem_suffix`).
+    (:func:`stem_suffix`). ``county``: the reports of one county of data holding several
+    (a province): each gets the parameter ``county`` and lives in the county's folder
+    (:func:`county_folder`).
     """
     data = Path(data).resolve()
     common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
-    extension = str(Path(indicators).resolve()) if indicators else ""
     names = school_names or {}
     sfx = stem_suffix(lang)
+    prefix = f"{county_folder(county)}/" if county is not None else ""
 
     def job(kind: str, stem: str, title: str, **parameters: Any) -> Job:
-        if declares_parameter(TEMPLATES[kind], "lang"):
-            parameters["lang"] = lang
-        if extension and declares_parameter(TEMPLATES[kind], "indicators"):
-            parameters["indicators"] = extension
-        if mapping is not None and declares_parameter(TEMPLATES[kind], "mapping"):
-            parameters["mapping"] = str(Path(mapping).resolve())
-        return Job(kind, stem + sfx, title, {**common, **parameters})
+        if county is not None:
+            parameters["county"] = str(county)
+        return _job(kind, prefix + stem + sfx, title, common, parameters, lang, indicators,
+                    mapping)
 
     jobs = [job("county-year", f"county-year/{y}", label("job_county_year", lang, year=y),
                 year=int(y)) for y in years]
@@ -264,6 +266,143 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
                  label("job_scenario", lang, name=name),
                  scenario=str(Path(f).resolve()), to=0) for f, name in scenarios]
     return jobs
+
+
+def _job(kind: str, stem: str, title: str, common: dict[str, Any], parameters: dict[str, Any],
+         lang: str, indicators: Path | None, mapping: Path | None) -> Job:
+    """A job of ``kind``: the parameters its template declares (``lang``, a provincial
+    indicator file, a header mapping) added to ``common`` and ``parameters``."""
+    if declares_parameter(TEMPLATES[kind], "lang"):
+        parameters["lang"] = lang
+    if indicators and declares_parameter(TEMPLATES[kind], "indicators"):
+        parameters["indicators"] = str(Path(indicators).resolve())
+    if mapping is not None and declares_parameter(TEMPLATES[kind], "mapping"):
+        parameters["mapping"] = str(Path(mapping).resolve())
+    return Job(kind, stem, title, {**common, **parameters})
+
+
+# --- data of several counties: a folder per county, the province page, their indexes -------
+
+
+def county_folder(county_id: str) -> str:
+    """The folder of one county's reports under the output folder: its id, made safe for a
+    file name (:func:`safe_name`).
+
+    >>> county_folder("652301"), county_folder("../x")[:2]
+    ('652301', 'x~')
+    """
+    return safe_name(str(county_id))
+
+
+def province_job(data: Path, year: int, params: Path | None = None, lang: str = "zh",
+                 indicators: Path | None = None, mapping: Path | None = None,
+                 linked: Sequence[str] = ()) -> Job:
+    """The province page (``province.html``, beside the index): every county of the data in
+    ``year``; ``linked``: the counties whose own reports are rendered (the page links them)."""
+    data = Path(data).resolve()
+    common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
+    return _job("province", f"province{stem_suffix(lang)}",
+                label("job_province", lang, year=year), common,
+                {"year": int(year), "linked": ",".join(map(str, linked))}, lang, indicators,
+                mapping)
+
+
+@dataclass(frozen=True)
+class CountyEntry:
+    """What the main index says about one county of a province: its verdict in the latest
+    year rendered, and whether its own reports were chosen (``--counties``)."""
+
+    county_id: str
+    status: str
+    year: int
+    rendered: bool
+    #: the title of the county's own index
+    title: str = ""
+
+
+def county_index_pages(reports: dict[str, dict[str, Any]], counties: Sequence[CountyEntry],
+                       title: str, note: str | None, lang: str = "zh") -> dict[str, str]:
+    """The index pages of a province's batch, by path under the output folder: the main
+    index (the province page, then one row per county with its verdict and a link to its
+    reports) and each rendered county's own index (its reports, a link back)."""
+    sfx = stem_suffix(lang)
+    pages: dict[str, str] = {}
+    every = [_outcome(stem, e) for stem, e in reports.items()]
+    for c in counties:
+        if not c.rendered:
+            continue
+        folder = county_folder(c.county_id)
+        mine = sorted((_rebased(o, folder) for o in every if o.stem.startswith(folder + "/")),
+                      key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
+        pages[f"{folder}/{index_name(lang)}"] = index_page(
+            mine, c.title or c.county_id, note, lang, back=(f"../{index_name(lang)}",
+                                                  label("index_back", lang)))
+    province = next((o for o in every if o.kind == "province" and o.stem == f"province{sfx}"),
+                    None)
+    pages[index_name(lang)] = province_index_page(province, counties, every, title, note, lang)
+    return pages
+
+
+def _rebased(o: Outcome, folder: str) -> Outcome:
+    """``o`` with its paths relative to its county's folder (for the county's index)."""
+    def rel(path: str | None) -> str | None:
+        return path[len(folder) + 1:] if path and path.startswith(folder + "/") else path
+
+    return Outcome(o.stem, o.kind, o.title, o.parameters, o.input_hash, o.status,
+                   o.duration_s, o.error, rel(o.html), rel(o.notebook), o.attempts)
+
+
+def province_index_page(province: Outcome | None, counties: Sequence[CountyEntry],
+                        outcomes: Sequence[Outcome], title: str, note: str | None,
+                        lang: str = "zh") -> str:
+    """The main index of a province's batch: the province page first, then every county
+    (verdict of the latest year, its reports done / failed, a link to its own index)."""
+    rows = []
+    for c in counties:
+        folder = county_folder(c.county_id)
+        mine = [o for o in outcomes if o.stem.startswith(folder + "/")]
+        name = html.escape(c.county_id)
+        if c.rendered and mine:
+            href = html.escape(f"{folder}/{index_name(lang)}", quote=True)
+            name = f'<a href="{href}">{name}</a>'
+            ok = sum(o.status in ("ok", "skipped") for o in mine)
+            failed = sum(o.status == "failed" for o in mine)
+            done = label("index_county_reports", lang, ok=ok, n=len(mine)) + (
+                label("index_county_failed", lang, failed=failed) if failed else "")
+        else:
+            failed = 0
+            done = label("index_no_reports", lang)
+        cls = ' class="failed"' if failed else ""
+        rows.append(f"<tr{cls}><td>{name}</td><td>{html.escape(status_word(c.status, lang))}"
+                    f"</td><td>{html.escape(done)}</td></tr>")
+    head = "".join(f"<th>{html.escape(label(k, lang))}</th>"
+                   for k in ("pv_col_county", "sum_verdict", "index_report"))
+    year = max((c.year for c in counties), default="")
+    intro = ""
+    if province is not None:
+        target = province.html or province.notebook
+        text = html.escape(label("index_province", lang))
+        link = (f'<a href="{html.escape(target, quote=True)}">{text}</a>' if target else text)
+        status = label(f"run_{province.status}", lang) if has(f"run_{province.status}") else ""
+        err = (f"<br><small>{html.escape(province.error)}</small>" if province.error else "")
+        intro = (f'<p class="province{" failed" if province.status == "failed" else ""}">'
+                 f"{link}（{html.escape(status)}）{err}</p>" if lang == "zh" else
+                 f'<p class="province{" failed" if province.status == "failed" else ""}">'
+                 f"{link} ({html.escape(status)}){err}</p>")
+    body = (f"{intro}<h2>{html.escape(label('index_counties', lang))}"
+            f"（{html.escape(label('school_year', lang, year=year))}）</h2>"
+            if lang == "zh" else
+            f"{intro}<h2>{html.escape(label('index_counties', lang))} "
+            f"({html.escape(label('school_year', lang, year=year))})</h2>")
+    table = (f"<table><thead><tr>{head}</tr></thead>\n<tbody>\n{chr(10).join(rows)}\n"
+             "</tbody></table>")
+    return _index_html(title, note, body + table, lang)
+
+
+def status_word(status: str, lang: str = "zh") -> str:
+    from .words import status_label
+
+    return status_label(status, lang)
 
 
 def _hash_path(h: Any, path: Path) -> None:
@@ -644,8 +783,19 @@ def _warm_kernel() -> WarmKernel:
     return warm
 
 
+#: Reports run by this process (its pool or Dask worker threads), for diagnostics.
+_REPORTS_RUN = [0]
+
+
+def reports_run() -> int:
+    """How many reports this process has run (``client.run(reports_run)`` on a cluster)."""
+    return _REPORTS_RUN[0]
+
+
 def run_job_warm(job: Job, out_dir: str) -> dict[str, Any]:
     """:func:`run_job` in the calling worker's kept kernel (started on first use)."""
+    with _ALL_LOCK:
+        _REPORTS_RUN[0] += 1
     return _warm_kernel().run(job, out_dir)
 
 
@@ -662,8 +812,9 @@ def _kind(kind: str, lang: str) -> str:
 
 
 def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
-               lang: str = "zh") -> str:
-    """``index.html``: every report with its status; names from the data are escaped."""
+               lang: str = "zh", back: tuple[str, str] | None = None) -> str:
+    """``index.html``: every report with its status; names from the data are escaped.
+    ``back``: (href, text) of a link above the title (a county's index in a province)."""
     words = {s: label(f"run_{s}", lang) for s in ("ok", "skipped", "failed")}
     rows = []
     for o in outcomes:
@@ -675,22 +826,31 @@ def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
         rows.append(f'<tr class="{html.escape(o.status)}"><td>{html.escape(_kind(o.kind, lang))}'
                     f"</td><td>{link}</td><td>{words.get(o.status, html.escape(o.status))}{err}"
                     f"</td><td>{o.duration_s:.1f} s</td></tr>")
+    head = "".join(f"<th>{label(k, lang)}</th>"
+                   for k in ("index_kind", "index_report", "index_status", "index_duration"))
+    nav = (f'<p class="nav"><a href="{html.escape(back[0], quote=True)}">'
+           f"{html.escape(back[1])}</a></p>" if back else "")
+    table = f"""<table><thead><tr>{head}</tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table>"""
+    return _index_html(title, note, table, lang, nav)
+
+
+def _index_html(title: str, note: str | None, body: str, lang: str, nav: str = "") -> str:
+    """The page around an index's body: title, data note, style."""
     note_html = (f'<p class="note">{html.escape(note).replace(chr(10), "<br>")}</p>'
                  if note else "")
     html_lang = "zh-CN" if lang == "zh" else lang
-    head = "".join(f"<th>{label(k, lang)}</th>"
-                   for k in ("index_kind", "index_report", "index_status", "index_duration"))
     return f"""<!DOCTYPE html>
 <html lang="{html_lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}tr.failed{{background:#fde0d0}}
 td:first-child,td:last-child{{white-space:nowrap}}
-.note{{background:#fff4ce;padding:6px}}</style></head>
-<body><h1>{html.escape(title)}</h1>{note_html}
-<table><thead><tr>{head}</tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table></body></html>
+.note{{background:#fff4ce;padding:6px}}.province{{font-size:1.15em}}
+.province.failed{{background:#fde0d0}}</style></head>
+<body>{nav}<h1>{html.escape(title)}</h1>{note_html}
+{body}</body></html>
 """
 
 
@@ -768,7 +928,7 @@ def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., 
 MANIFEST_EVERY_S = 2.0
 #: The lock file shared by every run on one output folder.
 LOCK_NAME = ".balance-report.lock"
-_ORDER = {"county-year": 0, "school": 1, "trend": 2, "scenario": 3}
+_ORDER = {"province": -1, "county-year": 0, "school": 1, "trend": 2, "scenario": 3}
 
 
 def _manifest_lock(out_dir: Path) -> Any:
@@ -790,10 +950,12 @@ def _outcome(stem: str, entry: dict[str, Any]) -> Outcome:
 
 
 def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", *,
-                  title: str | None = None, note: str | None = None) -> dict[str, Any]:
+                  title: str | None = None, note: str | None = None,
+                  counties: Sequence[CountyEntry] | None = None) -> dict[str, Any]:
     """Merge ``outcomes`` into the manifest of ``out_dir`` under the folder's lock, then write
     it (and the index, when ``title`` is given) from *every* entry: reports of other runs, and
     of other ``--schools`` or ``--years`` before, are kept; those rebuilt now are replaced.
+    ``counties``: data of several counties, whose indexes are :func:`county_index_pages`.
     Returns the merged manifest."""
     out_dir = Path(out_dir)
     with _manifest_lock(out_dir):
@@ -803,7 +965,10 @@ def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", 
         manifest = {"package_version": package_version(), "reports": reports}
         write_atomic(out_dir / manifest_name(lang), json.dumps(
             manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
-        if title is not None:
+        if title is not None and counties is not None:
+            for path, page in county_index_pages(reports, counties, title, note, lang).items():
+                write_atomic(out_dir / path, embed_cjk_font(page).encode("utf-8"))
+        elif title is not None:
             every = sorted((_outcome(stem, e) for stem, e in reports.items()),
                            key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
             page = embed_cjk_font(index_page(every, title, note, lang))
@@ -815,7 +980,8 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
                  force: bool = False, note: str | None = None, title: str | None = None,
                  progress: bool = True, runner: Callable[..., dict[str, Any]] = run_job_warm,
                  executor: str = "local", scheduler: Any = None,
-                 keep_kernels: bool = False, lang: str = "zh") -> BatchResult:
+                 keep_kernels: bool = False, lang: str = "zh",
+                 counties: Sequence[CountyEntry] | None = None) -> BatchResult:
     """Run ``jobs`` in a bounded process pool (or on Dask), then write the manifest and index.
 
     ``executor="local"``: ``n_jobs`` worker processes (default: cores), each keeping one kernel
@@ -825,6 +991,8 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
     ``lang``: the language of the index, which is ``index.html`` with ``manifest.json`` for
     Chinese and ``index.en.html`` with ``manifest.en.json`` for English (plan the jobs with the
     same ``lang``: their stems carry the same suffix).
+    ``counties``: data of several counties (a province): the index is the main index of
+    :func:`county_index_pages`, and each rendered county gets its own.
     """
     from tqdm import tqdm
 
@@ -874,9 +1042,10 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
             if hasattr(results, "close"):
                 results.close()  # stops the workers and their kernels
             bar.close()
-            save_manifest(out_dir, outcomes.values(), lang, title=title, note=note)
+            save_manifest(out_dir, outcomes.values(), lang, title=title, note=note,
+                          counties=counties)
         raise
     bar.close()
     ordered = [outcomes[j.stem] for j in jobs]
-    save_manifest(out_dir, ordered, lang, title=title, note=note)
+    save_manifest(out_dir, ordered, lang, title=title, note=note, counties=counties)
     return BatchResult(ordered, time.perf_counter() - t0, lang, index_name(lang))
