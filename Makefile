@@ -29,8 +29,10 @@ demo: setup
 	$(BIN)/balance scenario data/sample --scenario params/scenarios/new-school-2026.yaml
 	$(REPORT)
 
+# Two processes on 2 cores (pytest-xdist); --dist loadfile keeps each file on one process,
+# so an nbval notebook's cells run in order in one kernel.
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks
