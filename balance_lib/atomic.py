@@ -156,6 +156,13 @@ def remove_stale_temporaries(folder: str | Path, also_pid: int | None = None) ->
     return removed
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -181,9 +188,7 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     except OSError as exc:
         raise _os_error(path, exc) from None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         try:
             _write_all(fd, data)
             os.fsync(fd)
@@ -263,8 +268,7 @@ def write_folder(path: str | Path, files: dict[str, bytes], *, owned: set[str]) 
     except OSError as exc:
         raise _os_error(path, exc) from None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
+        umask = _umask()
         os.chmod(tmp, 0o777 & ~umask)
         for name, data in files.items():
             target = tmp / name

@@ -418,8 +418,8 @@ def report(
     present = county_ids(county)
     if len(present) > 1:  # a province: a folder of reports per county, the province page
         if scenario_files:
-            _fail("--scenario 需要单个县的数据（该数据有多个县）" if lang == "zh" else
-                  "--scenario needs the data of one county (these hold several)")
+            _fail("--scenario 需要单个县的数据（该数据有多个县）/ --scenario needs the data of one "
+                  "county (these hold several)")
         plan, entries = _plan_province(data, county, excluded, chosen, present, counties,
                                        schools, params, trend, lang, indicators, mapping,
                                        registry)
@@ -466,7 +466,7 @@ def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
     from .indicators import evaluate as run
     from .render import CountyEntry, plan_jobs, province_job
     from .words import label
-    from .report import ReportParamError, check_params, school_ids_of
+    from .report import county_part, school_ids_of, years_of
 
     if counties == "all":
         chosen = list(present)
@@ -485,20 +485,19 @@ def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
     plan = [province_job(data, max(years), params, lang, indicators, mapping, linked=chosen)]
     seen: set[str] = set()
     for c in chosen:
-        part = _county_part(county, c)
+        part = county_part(county, c)
         ids = [] if schools == "none" else sorted(school_ids_of(part))
         if wanted is not None:
             ids = [x for x in ids if x in wanted]
             seen.update(ids)
-        try:
-            for y in years:
-                check_params(part, year=y)
-        except ReportParamError as exc:
-            _fail(f"{data} ({c}): {exc}")
+        own = [y for y in years if y in set(years_of(part))]  # a county may lack a year
+        if len(own) < len(years):
+            _say(f"注意 / note: {c}: 没有 {', '.join(str(y) for y in years if y not in own)} "
+                 f"学年的数据，不生成该年报告 / no data for those years: no report", err=True)
         s = part.schools
         names = {**county.excluded_names,
                  **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
-        plan += plan_jobs(data, years, ids, params=params, school_names=names, trend=trend,
+        plan += plan_jobs(data, own, ids, params=params, school_names=names, trend=trend,
                           lang=lang, indicators=indicators, mapping=mapping, county=c)
     if wanted is not None and wanted - seen - set(excluded):
         _fail(f"--schools: 所选县中没有这些学校 / not in the chosen counties: "
@@ -510,15 +509,6 @@ def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
                            label("index_county_title", lang, name=Path(data).name, county=c))
                for c in present]
     return plan, entries
-
-
-def _county_part(county: Any, county_id: str) -> Any:
-    """The county data restricted to one county (every table with a county_id column)."""
-    from dataclasses import replace
-
-    tables = {n: (f[f["county_id"].astype(str) == county_id].reset_index(drop=True)
-                  if "county_id" in f else f) for n, f in county.tables.items()}
-    return replace(county, tables=tables)
 
 
 def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params: Path | None,

@@ -264,14 +264,20 @@ def for_county(data: ReportData, county: str) -> ReportData:
             f"({len(counties)} counties: {shown})")
 
     def make() -> ReportData:
-        tables = {name: (f[f["county_id"].astype(str) == county].reset_index(drop=True)
-                         if "county_id" in f else f) for name, f in data.county.tables.items()}
-        restricted = replace(data.county, tables=tables)
+        restricted = county_part(data.county, county)
         return replace(data, county=restricted, county_id=county,
                        cache_key=f"{data.cache_key}\0{county}" if data.cache_key else "",
                        warnings=cross_checks(restricted))
 
     return _cached(data, ("county", county), make)
+
+
+def county_part(county: CountyData, county_id: str) -> CountyData:
+    """The rows of one county in every table that has a ``county_id`` column (the other
+    tables as they are)."""
+    tables = {name: (f[f["county_id"].astype(str) == str(county_id)].reset_index(drop=True)
+                     if "county_id" in f else f) for name, f in county.tables.items()}
+    return replace(county, tables=tables)
 
 
 def load_all(data: str | Path, params: str | Path | None = None,

@@ -177,3 +177,29 @@ def test_outcomes_of_a_county_are_rebased_on_its_folder():
                 notebook="C/school/1.ipynb")
     r = _rebased(o, "C")
     assert (r.html, r.notebook) == ("school/1.html", "school/1.ipynb")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--counties", "652301,999"], "unknown counties: 999"),
+    (["--scenario", "tests/fixtures/tiny-scenario.yaml"], "needs the data of one county"),
+    (["--schools", "nope"], "not in the chosen counties: nope"),
+])
+def test_province_options_are_checked_before_any_report(tmp_path, args, message):
+    from typer.testing import CliRunner
+
+    from balance_lib.cli import app
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["report", MULTI, "--out", str(out), *args])
+    assert res.exit_code == 2 and message in res.output, res.output
+    assert not (out / "index.html").exists()
+
+
+def test_counties_need_data_of_several_counties(tmp_path):
+    from typer.testing import CliRunner
+
+    from balance_lib.cli import app
+
+    res = CliRunner().invoke(app, ["report", "tests/fixtures/tiny", "--counties", "652301",
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "no county_id" in res.output
