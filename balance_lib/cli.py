@@ -222,6 +222,9 @@ def evaluate(
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
+    details: bool = typer.Option(False, "--details",
+                                 help="parquet, csv: the sentence of every indicator item "
+                                      "(default: of the items not met)"),
 ) -> None:
     """Evaluate one year: B1–B7 per school unit, 差异系数, B8–B32, vetoes and the verdict."""
     from .indicators import evaluate as run
@@ -243,7 +246,7 @@ def evaluate(
     # earlier years are still read: B31 falls back on the latest earlier monitoring year
     ev = run(county.tables, settings, registry, years=[year])
     if tables:
-        _write_tables(ev, year, fmt, output, lang, dataset_info(data))
+        _write_tables(ev, year, fmt, output, lang, dataset_info(data), details)
         return
     from .results import build_evaluation
     from .safetext import terminal
@@ -286,12 +289,13 @@ def _check_output_folder(output: Path | None, fmt: str, lang: str, data: Path,
 
 
 def _write_tables(ev: Any, year: int, fmt: str, output: Path, lang: str,
-                  dataset: dict[str, Any]) -> None:
+                  dataset: dict[str, Any], details: bool = False) -> None:
     from .atomic import write_folder
     from .export import FILE_NAMES, evaluation_tables, folder_files
 
-    tables = evaluation_tables(ev, year, lang=lang)
-    meta = {"year": int(year), "settings": ev.settings.to_dict(), "dataset": dataset}
+    tables = evaluation_tables(ev, year, lang=lang, details=details)
+    meta = {"year": int(year), "details": "all" if details else "not_met",
+            "settings": ev.settings.to_dict(), "dataset": dataset}
     try:
         written = write_folder(output, folder_files(tables, fmt, meta), owned=FILE_NAMES)
     except OutputError as exc:

@@ -16,8 +16,15 @@ columns and ``county_id`` and ``year`` on every one:
     limit met cv_unweighted cv_sample``.
 ``indicators``
     One row per county and indicator of the registry: ``id name scope status value threshold
-    detail responsible_units``; ``value`` / ``threshold`` are empty for the per-unit
-    indicators (their county value and threshold per level are in ``variation``).
+    reason reason_arg detail responsible_units``; ``value`` / ``threshold`` are empty for the
+    per-unit indicators (their county value and threshold per level are in ``variation``).
+    ``reason`` is the code of why an item could not be assessed (``no_table``,
+    ``lacks_data`` …, with its argument in ``reason_arg``; ``schools_unknown`` with the number
+    of schools that lack data, ``no_schools`` when no school falls under the rule; empty when
+    assessed), ``detail`` the sentence of the
+    items **not met** (empty for the others, whose status and reason say it all: a nation's
+    93,000 sentences cost seconds nobody reads); ``details=True`` (``evaluate --details``)
+    writes the sentence of every item, as in the JSON.
 ``vetoes``
     ``id name status triggered evidence``.
 ``verdict``
@@ -97,9 +104,56 @@ def variation_table(ev: Evaluation) -> pd.DataFrame:
     return out
 
 
-def indicators_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
+def item_reasons(ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
+    """The reason code and its argument of every county item of ``ev.items``: the item's own
+    (a school item's ``blocked``, a judged item's ``reason``), else the first of its parts'
+    (B19–B30 …); empty when the item was assessed."""
+    items = ev.items
+    blocked = items["blocked"].fillna("").astype(str).to_numpy(dtype=object)
+    code = np.where(blocked != "", blocked, items["reason"].fillna("").astype(str)
+                    .to_numpy(dtype=object))
+    arg = np.where(blocked != "", items["blocked_arg"].fillna("").astype(str)
+                   .to_numpy(dtype=object),
+                   items["reason_arg"].fillna("").astype(str).to_numpy(dtype=object))
+    parts = ev.parts
+    if parts is not None and len(parts):
+        p = parts[parts["reason"].fillna("").astype(str) != ""]
+        p = p.sort_values("position", kind="stable").drop_duplicates(KEY_ID)
+        found = items[KEY_ID].merge(p[[*KEY_ID, "reason", "reason_arg"]], on=KEY_ID,
+                                    how="left")
+        empty = code == ""
+        code = np.where(empty, found["reason"].fillna("").to_numpy(dtype=object), code)
+        arg = np.where(empty, found["reason_arg"].fillna("").astype(str)
+                       .to_numpy(dtype=object), arg)
+    # a school item none of whose schools fail, some of them without the data to judge
+    # (or with no school the rule applies to)
+    unknown = pd.to_numeric(items["n_unknown"], errors="coerce").fillna(0).to_numpy()
+    some = (code == "") & (unknown > 0)
+    code = np.where(some, "schools_unknown", code)
+    arg = np.where(some, unknown.astype(np.int64).astype(str).astype(object), arg)
+    none = pd.to_numeric(items["n_schools"], errors="coerce").to_numpy(dtype=float) == 0
+    code = np.where((code == "") & none, "no_schools", code)
+    assessed = (items["status"] != "not_assessed").to_numpy()
+    return np.where(assessed, "", code).astype(object), np.where(assessed, "", arg).astype(object)
+
+
+KEY_ID = ["county_id", "year", "id"]
+
+
+def indicators_table(ev: Evaluation, lang: str = "zh", details: bool = False) -> pd.DataFrame:
+    """One row per county item (module notes); ``details``: the sentence of every item, not
+    only of those not met."""
     reg = ev.registry
     items = ev.items
+    if details:
+        detail = explain.item_details(ev, lang).fillna("").to_numpy(dtype=object)
+    else:
+        shown = items[(items["status"] == "not_met").to_numpy()]
+        detail = np.full(len(items), "", dtype=object)
+        if len(shown):
+            detail[items.index.get_indexer(shown.index)] = explain.item_details(
+                ev, lang, shown).fillna("").to_numpy(dtype=object)
+    reason, reason_arg = item_reasons(ev)
     ids = items["id"].astype(str)
     known = {i.id: i for i in reg.indicators}
     name = ids.map({i: known[i].label(lang) for i in ids.unique()})
@@ -115,7 +169,9 @@ def indicators_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
         "status": items["status"].to_numpy(),
         "value": np.where(per_unit, np.nan, _rounded(items["value"])),
         "threshold": np.where(per_unit, np.nan, _rounded(items["threshold"])),
-        "detail": explain.item_details(ev, lang).fillna("").to_numpy(dtype=object),
+        "reason": reason,
+        "reason_arg": reason_arg,
+        "detail": detail,
         "responsible_units": units.to_numpy(),
     })
 
@@ -157,11 +213,12 @@ def verdict_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     })
 
 
-def evaluation_tables(ev: Evaluation, year: int, lang: str = "zh") -> dict[str, pd.DataFrame]:
+def evaluation_tables(ev: Evaluation, year: int, lang: str = "zh", details: bool = False
+                      ) -> dict[str, pd.DataFrame]:
     """The five tables of one year (module notes), in :data:`TABLES` order."""
     y = ev.for_year(year)
     return {"units": units_table(y), "variation": variation_table(y),
-            "indicators": indicators_table(y, lang), "vetoes": vetoes_table(y, lang),
+            "indicators": indicators_table(y, lang, details), "vetoes": vetoes_table(y, lang),
             "verdict": verdict_table(y, lang)}
 
 

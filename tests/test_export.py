@@ -84,8 +84,12 @@ def test_variation_indicators_vetoes_and_verdict_are_the_json_records(parquet_di
             assert row[k] == j[k]
         assert row["cv"] == pytest.approx(j["cv"], abs=1e-9)
     ind = read(parquet_dir, "indicators")
+    # the sentences of the items not met; the others' status and reason code say it all
     assert [(r["county_id"], r["id"], r["status"], r["detail"]) for r in ind.to_dict("records")] \
-        == [(j["county_id"], j["id"], j["status"], j["detail"]) for j in multi_json["indicators"]]
+        == [(j["county_id"], j["id"], j["status"], j["detail"] if j["status"] == "not_met"
+             else "") for j in multi_json["indicators"]]
+    assert (ind["detail"] != "").sum() == sum(j["status"] == "not_met"
+                                              for j in multi_json["indicators"]) > 0
     scalar = ind[ind["scope"] != "unit"]
     for r, j in zip(scalar.to_dict("records"),
                     [j for j in multi_json["indicators"] if not isinstance(j["value"], dict)],
@@ -103,6 +107,30 @@ def test_variation_indicators_vetoes_and_verdict_are_the_json_records(parquet_di
     assert verdict.loc["652302", "vetoes_triggered"] == "V2, V4"
     assert verdict.loc["652301", "n_units_passing"] == 3
     assert verdict.loc["652301", "n_failing_units"] == 1
+
+
+def test_details_writes_the_sentence_of_every_item(tmp_path, multi_json):
+    out = tmp_path / "all"
+    res = run("evaluate", MULTI, "--year", 2025, "--format", "parquet", "--output", out,
+              "--details")
+    assert res.exit_code == 0, res.output
+    ind = read(out, "indicators")
+    assert ind["detail"].tolist() == [j["detail"] for j in multi_json["indicators"]]
+    assert json.loads((out / "meta.json").read_text(encoding="utf-8"))["details"] == "all"
+
+
+def test_items_not_assessed_carry_their_reason_code(parquet_dir, multi_json):
+    ind = read(parquet_dir, "indicators").set_index(["county_id", "id"])
+    assessed = ind[ind["status"] != "not_assessed"]
+    assert (assessed["reason"] == "").all() and (assessed["reason_arg"] == "").all()
+    missing = ind[ind["status"] == "not_assessed"]
+    assert len(missing) and (missing["reason"] != "").all(), missing[["reason"]]
+    assert missing.loc[("659001", "B31"), "reason"] == "no_table"
+    assert missing.loc[("659001", "B8"), "reason"] == "no_judgement"
+    # B12: six schools without classes rows (the JSON's detail says "6 所学校缺少数据")
+    assert tuple(missing.loc[("659001", "B12"), ["reason", "reason_arg"]]) == (
+        "schools_unknown", "6")
+    assert missing.loc[("659001", "B26"), "reason"] == "no_schools"
 
 
 def test_csv_holds_the_same_tables(parquet_dir, tmp_path):
