@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .frames import text_array
 from .indicators import Evaluation, explain
 from .safetext import FORMULA_START_PATTERN
 from .words import label
@@ -72,6 +73,18 @@ def _rounded(values: Any) -> np.ndarray:
     return np.round(a, DIGITS)
 
 
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A table from its columns; text (Python strings: object arrays, lists) as Python-storage
+    ``str`` (:data:`~balance_lib.frames.SHARED_STR`): pandas' default Arrow-backed ``str``
+    would check and convert every cell here, and Arrow converts them once more for Parquet."""
+    out = {}
+    for name, values in columns.items():
+        if isinstance(values, list) or (isinstance(values, np.ndarray) and values.dtype == object):
+            values = text_array(values)
+        out[name] = values
+    return pd.DataFrame(out, copy=False)
+
+
 def units_table(ev: Evaluation) -> pd.DataFrame:
     """One row per unit (module notes)."""
     u = ev.units
@@ -90,7 +103,7 @@ def units_table(ev: Evaluation) -> pd.DataFrame:
             out[f"{prefix}_{i.lower()}"] = values
     out["met_count"] = u["met_count"].to_numpy(dtype=np.int64)
     out["passes"] = u["passes"].to_numpy(dtype=bool)
-    return pd.DataFrame(out)
+    return _frame(out)
 
 
 def variation_table(ev: Evaluation) -> pd.DataFrame:
@@ -160,7 +173,7 @@ def indicators_table(ev: Evaluation, lang: str = "zh", details: bool = False) ->
     scope = ids.map({i: known[i].scope for i in ids.unique()})
     units = ids.map({i: "、".join(known[i].responsible_units) for i in ids.unique()})
     per_unit = (scope == "unit").to_numpy()
-    return pd.DataFrame({
+    return _frame({
         "county_id": items["county_id"].to_numpy(),
         "year": items["year"].to_numpy(dtype=np.int64),
         "id": ids.to_numpy(),
@@ -179,7 +192,7 @@ def indicators_table(ev: Evaluation, lang: str = "zh", details: bool = False) ->
 def vetoes_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     v = ev.vetoes
     names = {x.id: x.label(lang) for x in ev.registry.vetoes}
-    return pd.DataFrame({
+    return _frame({
         "county_id": v["county_id"].to_numpy(),
         "year": v["year"].to_numpy(dtype=np.int64),
         "id": v["id"].to_numpy(),
@@ -198,7 +211,7 @@ def verdict_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
     reasons = [sep.join(r) for r in explain.verdict_reasons(ev, lang)]
     n_units = v["n_units"].to_numpy(dtype=np.int64)
     failing = v["n_failing_units"].to_numpy(dtype=np.int64)
-    return pd.DataFrame({
+    return _frame({
         "county_id": v["county_id"].to_numpy(),
         "year": v["year"].to_numpy(dtype=np.int64),
         "status": v["status"].to_numpy(),
