@@ -30,8 +30,8 @@ import pandas as pd
 #: of a nation's 240,000 schools several times.
 SHARED_STR = pd.StringDtype("python", na_value=np.nan)
 
-__all__ = ["SHARED_STR", "column_codes", "text_array", "first_rows", "group_codes", "key_codes", "lookup", "sort_frame",
-           "sort_order", "one_county"]
+__all__ = ["SHARED_STR", "at_positions", "column_codes", "text_array", "first_rows", "group_codes",
+           "key_codes", "lookup", "lookup_positions", "sort_frame", "sort_order", "one_county"]
 
 
 def text_array(values: Any) -> Any:
@@ -140,15 +140,15 @@ def first_rows(codes: np.ndarray, n_groups: int) -> np.ndarray:
     return first
 
 
-def lookup(index: pd.DataFrame, values: Any, keys: pd.DataFrame) -> np.ndarray:
-    """``values`` (one per row of ``index``) at the rows of ``keys`` that match a row of
-    ``index`` on every column (the first match where ``index`` repeats a key), NaN elsewhere.
+def lookup_positions(index: pd.DataFrame, keys: pd.DataFrame) -> np.ndarray:
+    """Position in ``index`` of the row that matches each row of ``keys`` on every column of
+    ``index`` (the first match where ``index`` repeats a key), −1 where none does: one look-up
+    serves several columns of values (:func:`lookup`).
 
     >>> idx = pd.DataFrame({"c": ["A", "A", "B"], "s": ["1", "2", "1"]})
-    >>> lookup(idx, [10, 20, 30], pd.DataFrame({"c": ["B", "A", "C"], "s": ["1", "2", "1"]}))
-    array([30., 20., nan])
+    >>> lookup_positions(idx, pd.DataFrame({"c": ["B", "A", "C"], "s": ["1", "2", "1"]}))
+    array([ 2,  1, -1])
     """
-    values = np.asarray(values)
     both = pd.concat([index.reset_index(drop=True), keys.reset_index(drop=True)],
                      ignore_index=True)
     codes = key_codes(both, list(index.columns))
@@ -157,13 +157,34 @@ def lookup(index: pd.DataFrame, values: Any, keys: pd.DataFrame) -> np.ndarray:
     pos = np.searchsorted(uniq, wanted)
     pos = np.minimum(pos, max(len(uniq) - 1, 0))
     found = (uniq[pos] == wanted) if len(uniq) else np.zeros(len(wanted), dtype=bool)
+    out = np.full(len(keys), -1, dtype=np.int64)
+    out[found] = first[pos[found]]
+    return out
+
+
+def at_positions(values: Any, positions: np.ndarray) -> np.ndarray:
+    """``values[positions]``, NaN where the position is −1 (integers and booleans as floats).
+    """
+    values = np.asarray(values)
     kind = values.dtype if values.dtype.kind in "fcO" else np.dtype(float)
     if values.dtype.kind in "biu":
         values = values.astype(float)
-    out = np.full(len(keys), np.nan, dtype=kind)
+    out = np.full(len(positions), np.nan, dtype=kind)
+    found = positions >= 0
     if found.any():
-        out[found] = values[first[pos[found]]]
+        out[found] = values[positions[found]]
     return out
+
+
+def lookup(index: pd.DataFrame, values: Any, keys: pd.DataFrame) -> np.ndarray:
+    """``values`` (one per row of ``index``) at the rows of ``keys`` that match a row of
+    ``index`` on every column (the first match where ``index`` repeats a key), NaN elsewhere.
+
+    >>> idx = pd.DataFrame({"c": ["A", "A", "B"], "s": ["1", "2", "1"]})
+    >>> lookup(idx, [10, 20, 30], pd.DataFrame({"c": ["B", "A", "C"], "s": ["1", "2", "1"]}))
+    array([30., 20., nan])
+    """
+    return at_positions(values, lookup_positions(index, keys))
 
 
 def one_county(frame: pd.DataFrame) -> pd.DataFrame:
