@@ -21,10 +21,10 @@ columns and ``county_id`` and ``year`` on every one:
     ``reason`` is the code of why an item could not be assessed (``no_table``,
     ``lacks_data`` …, with its argument in ``reason_arg``; ``schools_unknown`` with the number
     of schools that lack data, ``no_schools`` when no school falls under the rule; empty when
-    assessed), ``detail`` the sentence of the
-    items **not met** (empty for the others, whose status and reason say it all: a nation's
-    93,000 sentences cost seconds nobody reads); ``details=True`` (``evaluate --details``)
-    writes the sentence of every item, as in the JSON.
+    assessed), ``detail`` the sentence of the items **not met** (empty for the others, whose
+    status and reason say it all: a nation's 93,000 sentences cost seconds nobody reads);
+    ``details=True`` (``evaluate --details``) writes the sentence of every item, as in the
+    JSON.
 ``vetoes``
     ``id name status triggered evidence``.
 ``verdict``
@@ -117,10 +117,14 @@ def variation_table(ev: Evaluation) -> pd.DataFrame:
     return out
 
 
+#: The key of a county item.
+KEY_ID = ["county_id", "year", "id"]
+
+
 def item_reasons(ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
     """The reason code and its argument of every county item of ``ev.items``: the item's own
     (a school item's ``blocked``, a judged item's ``reason``), else the first of its parts'
-    (B19–B30 …); empty when the item was assessed."""
+    (the multi-part indicators); empty when the item was assessed."""
     items = ev.items
     blocked = items["blocked"].fillna("").astype(str).to_numpy(dtype=object)
     code = np.where(blocked != "", blocked, items["reason"].fillna("").astype(str)
@@ -149,8 +153,6 @@ def item_reasons(ev: Evaluation) -> tuple[np.ndarray, np.ndarray]:
     assessed = (items["status"] != "not_assessed").to_numpy()
     return np.where(assessed, "", code).astype(object), np.where(assessed, "", arg).astype(object)
 
-
-KEY_ID = ["county_id", "year", "id"]
 
 
 def indicators_table(ev: Evaluation, lang: str = "zh", details: bool = False) -> pd.DataFrame:
