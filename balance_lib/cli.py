@@ -91,13 +91,17 @@ def _registry(indicators: Path | None):
 
 
 INDICATORS_HELP = "Provincial indicator file: adds or tightens indicators (params/README.md)"
+COUNTY_HELP = ("The county (county_id) a document is for; required when the data hold several "
+               "(one file per county)")
+NAME_HELP = "The county's name in titles and page headers (default: the county id, else the data's name)"
 
 
-def _settings(params: Path | None):
+def _settings(params: Path | None, data: Path | None = None):
+    """The settings in force for ``data`` (its own settings.yaml, then ``--params``)."""
     from .settings import SettingsError, load_settings
 
     try:
-        return load_settings(params)
+        return load_settings(params, data=data)
     except SettingsError as exc:
         _fail("\n".join(exc.problems))
 
@@ -164,7 +168,7 @@ def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Pa
     if fmt not in formats:
         _fail(f"--format must be {' or '.join([', '.join(formats[:-1]), formats[-1]])}, "
               f"got {fmt!r}")
-    settings, registry = _settings(params), _registry(indicators)
+    settings, registry = _settings(params, data), _registry(indicators)
     return settings, registry, _load(data, lang, mapping, registry)
 
 
@@ -312,6 +316,9 @@ def ledger(
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    county: str | None = typer.Option(None, "--county",
+                                      help="Only this county (county_id); default: every county"),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status.
@@ -319,7 +326,9 @@ def ledger(
     ``--output -`` writes the CSV form to standard output.
     """
     from .excel import csv_bytes, write_ledger
-    from .ledger import LedgerError, make_ledger
+    from .forms import FormsError, county_tables, pick_county
+    from .ledger import LedgerError, count_line, make_ledger
+    from .words import label
 
     _check_lang(lang)
     to_stdout = str(output) == STDOUT
@@ -327,29 +336,145 @@ def ledger(
         _fail(f"--output must end with .xlsx or .csv (or be - for CSV on stdout), got "
               f"{output.name!r}")
     _check_output(output, lang, data, params, indicators, mapping)
-    settings = _settings(params)
+    settings = _settings(params, data)
     registry = _registry(indicators)
-    county = _load(data, lang, mapping, registry)
+    loaded = _load(data, lang, mapping, registry)
+    tables = loaded.tables
     try:
-        frames = make_ledger(county.tables, settings, registry, year_from=year_from,
+        if county is not None:
+            tables = county_tables(tables, pick_county(tables, county, lang))
+        frames = make_ledger(tables, settings, registry, year_from=year_from,
                              year_to=year_to, lang=lang)
-    except LedgerError as exc:
+    except (LedgerError, FormsError) as exc:
         _fail(f"{data}: {exc}")
     info = dataset_info(data)
+    shown = name or _county_name(settings, county, data, lang)
     try:
         if to_stdout:
             write_output(STDOUT, csv_bytes(frames, lang=lang, note=info.get("note"),
                                            registry=registry))
         else:
-            write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry)
+            write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry,
+                         name=shown)
     except OutputError as exc:
         _fail(exc.format(lang))
-    n_open = int((frames.ledger["status"] == "open").sum()) if len(frames.ledger) else 0
-    _say(
-        (f"问题台账 {frames.year_from}–{frames.year_to}: {len(frames.ledger)} 条，"
-         f"其中 {n_open} 条未销号 → {output}") if lang == "zh" else
-        f"Ledger {frames.year_from}–{frames.year_to}: {len(frames.ledger)} rows, {n_open} open → {output}",
-        err=to_stdout)
+    _say(label("ledger_written", lang, first=frames.year_from, last=frames.year_to,
+               count=count_line(frames.count, lang), path=str(output)), err=to_stdout)
+
+
+def _county_name(settings: Any, county_id: str | None, data: Path, lang: str) -> str:
+    """A document's county name: the data's settings (``county.name``) for the county they
+    describe, else the county id, else the data's name."""
+    own = settings.county.code in ("", None) or settings.county.code == county_id
+    if not county_id or own:
+        return settings.county.title(county_id or Path(data).stem, lang)
+    return county_id
+
+
+def _document_inputs(data: Path, year: int, county: str | None, name: str | None,
+                     params: Path | None, indicators: Path | None, mapping: Path | None,
+                     lang: str, history: bool = False):
+    """What ``forms`` and ``selfreport`` share: (county data, evaluation, forms), or exit 2.
+    ``history``: evaluate every year up to ``year`` (the ledger's), not ``year`` alone."""
+    from .forms import FormsError, build_forms, pick_county
+    from .indicators import evaluate as run
+
+    settings, registry = _settings(params, data), _registry(indicators)
+    county_data = _load(data, lang, mapping, registry)
+    years = sorted(int(y) for y in county_data.schools["year"].unique())
+    if year not in years:
+        _fail(f"{data}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
+              if lang == "zh" else
+              f"{data}: no data for year {year} (years present: {', '.join(map(str, years))})")
+    try:
+        county_id = pick_county(county_data.tables, county, lang)
+        ev = run(county_data.tables, settings, registry,
+                 years=[y for y in years if y <= year] if history else [year])
+        forms = build_forms(ev, county_data.tables, year, county_id=county_id,
+                            name=name or _county_name(settings, county_id, data, lang),
+                            lang=lang)
+    except FormsError as exc:
+        _fail(f"{data}: {exc}")
+    return county_data, ev, forms
+
+
+@app.command()
+def forms(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    year: int = typer.Option(..., "--year", help="School year (start), e.g. 2025"),
+    output: Path = typer.Option(..., "--output", help="The workbook to write, e.g. 附表.xlsx"),
+    county: str | None = typer.Option(None, "--county", help=COUNTY_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """The official forms (附表): 基本情况, one row per school unit per level with unmet values
+    shaded, county values and 差异系数, the other indicators and vetoes; print-ready."""
+    from .forms_excel import forms_bytes
+    from .words import label
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".xlsx":
+        _fail(f"--output must end with .xlsx, got {output.name!r}")
+    _check_output(output, lang, data, params, indicators, mapping)
+    _, _, made = _document_inputs(data, year, county, name, params, indicators, mapping, lang)
+    info = dataset_info(data)
+    try:
+        write_output(output, forms_bytes(made, lang=lang, note=info.get("note")))
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    _say(label("forms_written", lang, county=made.name, year=made.year, n=made.n_units,
+               passing=made.n_passing, path=str(output)))
+
+
+@app.command()
+def selfreport(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    year: int = typer.Option(..., "--year", help="School year (start), e.g. 2025"),
+    output: Path = typer.Option(..., "--output", help="The document to write, e.g. 自评报告.docx"),
+    year_from: int | None = typer.Option(None, "--from",
+                                         help="First year of the ledger (default: first in data)"),
+    county: str | None = typer.Option(None, "--county", help=COUNTY_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """An editable 自评报告 draft (.docx): 基本情况, 资源配置, 政府保障程度, 教育质量, 社会认可度,
+    存在的问题与整改措施 (from the ledger), 附表; Word tables, the CV chart, page numbers."""
+    from .docx_out import docx_bytes
+    from .forms import county_tables
+    from .ledger import LedgerError, make_ledger
+    from .plots import cv_by_indicator, to_png
+    from .selfreport import Table, build_draft, open_problems
+    from .words import label
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".docx":
+        _fail(f"--output must end with .docx, got {output.name!r}")
+    _check_output(output, lang, data, params, indicators, mapping)
+    loaded, ev, made = _document_inputs(data, year, county, name, params, indicators, mapping,
+                                        lang, history=True)
+    one = ev.for_counties([made.county_id])
+    try:
+        frames = make_ledger(county_tables(loaded.tables, made.county_id), ev.settings,
+                             ev.registry, year_from=year_from, year_to=year, evaluation=one,
+                             lang=lang)
+    except LedgerError as exc:
+        _fail(f"{data}: {exc}")
+    info = dataset_info(data)
+    figure = to_png(cv_by_indicator(one.variation, ev.registry, year=year, lang=lang))
+    draft = build_draft(made, frames, lang=lang, note=info.get("note"), figure=figure)
+    try:
+        write_output(output, docx_bytes(draft, lang=lang))
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    n_tables = sum(isinstance(b, Table) for b in draft.blocks)
+    _say(label("sr_written", lang, county=made.name, year=year, tables=n_tables,
+               problems=len(open_problems(frames, made)), path=str(output)))
 
 
 @app.command()
@@ -377,6 +502,8 @@ def report(
                                  help="Data of several counties: all | none | ID,ID,… (the "
                                       "counties that get their own reports; the province "
                                       "page covers every county)"),
+    pdf: bool = typer.Option(False, "--pdf",
+                             help="Also print each report as PDF (A4) with headless Chromium"),
 ) -> None:
     """Render the notebook reports (per year, per school, trend) to offline HTML with an index.
 
@@ -404,7 +531,7 @@ def report(
             _fail("--executor dask needs the distributed package: pip install 'balance[dask]'")
     elif scheduler:
         _fail("--scheduler is only used with --executor dask")
-    _settings(params)
+    settings = _settings(params, data)
     registry = _registry(indicators)
     county, excluded = _load_excluding(data, lang, mapping, registry)
     available = sorted(int(y) for y in county.schools["year"].unique())
@@ -418,7 +545,9 @@ def report(
     except OutputError as exc:
         _fail(f"--out: {exc.format(lang)}")
     from .report import county_ids
+    from .words import label
 
+    title = label("index_title", lang, county=settings.county.title(Path(data).name, lang))
     present = county_ids(county)
     if len(present) > 1:  # a province: a folder of reports per county, the province page
         if scenario_files:
@@ -426,9 +555,9 @@ def report(
                   "county (these hold several)")
         plan, entries = _plan_province(data, county, excluded, chosen, present, counties,
                                        schools, params, trend, lang, indicators, mapping,
-                                       registry)
+                                       settings, registry)
         _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force,
-                executor, scheduler, counties=entries)
+                executor, scheduler, title=title, pdf=pdf, counties=entries)
         return
     if counties not in ("all", "none"):
         _fail(f"--counties: 数据中没有县代码（county_id）/ the data have no county_id: {counties}")
@@ -458,15 +587,18 @@ def report(
                      scenarios=_check_scenarios(scenario_files, county, lang), lang=lang,
                      indicators=indicators, mapping=mapping)
     _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force, executor,
-            scheduler)
+            scheduler, title=title, pdf=pdf,
+            dashboard=_dashboard(county, settings, registry, lang))
 
 
 def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
                    present: list[str], counties: str, schools: str, params: Path | None,
                    trend: bool, lang: str, indicators: Path | None, mapping: Path | None,
-                   registry: Any) -> tuple[list, list]:
+                   settings: Any, registry: Any) -> tuple[list, list]:
     """The jobs of data holding several counties: the province page, then each chosen
-    county's reports (``--counties``) in its folder; and the main index's county rows."""
+    county's reports (``--counties``) in its folder; and the main index's county rows (with
+    each county's results for its own index, from one evaluation of every county)."""
+    from .dashboard import summaries
     from .indicators import evaluate as run
     from .render import CountyEntry, plan_jobs, province_job
     from .words import label
@@ -506,19 +638,24 @@ def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
     if wanted is not None and wanted - seen - set(excluded):
         _fail(f"--schools: 所选县中没有这些学校 / not in the chosen counties: "
               f"{', '.join(sorted(wanted - seen - set(excluded)))}")
-    settings = _settings(params)
-    ev = run(county.tables, settings, registry, years=[max(years)])
-    status = dict(zip(ev.verdict["county_id"].astype(str), ev.verdict["status"], strict=True))
+    ev = run(county.tables, settings, registry, years=years)
+    last = ev.verdict[ev.verdict["year"].astype(int) == max(years)]
+    status = dict(zip(last["county_id"].astype(str), last["status"], strict=True))
+    results = summaries(ev, lang)
+    name = settings.county.title(Path(data).name, lang)
     entries = [CountyEntry(c, status.get(c, "not_assessed"), max(years), c in chosen,
-                           label("index_county_title", lang, name=Path(data).name, county=c))
+                           label("index_county_title", lang, name=name, county=c),
+                           results.get(c))
                for c in present]
     return plan, entries
 
 
 def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params: Path | None,
             indicators: Path | None, mapping: Path | None, jobs: int | None, force: bool,
-            executor: str, scheduler: str | None, counties: list | None = None) -> None:
-    """Render ``plan`` into ``out`` with its index (and the counties' indexes); exit 1 when a
+            executor: str, scheduler: str | None, *, title: str, pdf: bool = False,
+            dashboard: dict | None = None, counties: list | None = None) -> None:
+    """Render ``plan`` into ``out`` with its index (``dashboard``: the county's results) and,
+    for a province, the counties' indexes; ``pdf``: each report also as PDF. Exit 1 when a
     report failed or a school was set aside, 128 + the signal when stopped."""
     from .lifecycle import Interrupted
     from .render import data_hash, render_batch
@@ -531,9 +668,8 @@ def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
     try:
         batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
-                             force=force, note=note or None,
-                             title=label("index_title", lang, county=Path(data).name),
-                             executor=executor, scheduler=scheduler, lang=lang,
+                             force=force, note=note or None, dashboard=dashboard,
+                             title=title, executor=executor, scheduler=scheduler, lang=lang,
                              counties=counties)
     except OutputError as exc:  # the manifest or the index (each report records its own)
         _fail(exc.format(lang))
@@ -541,13 +677,35 @@ def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params
         _say(f"已中断 / interrupted ({exc}): 已完成的报告已记入 manifest；重新运行即可继续 / the "
              f"reports finished so far are in the manifest; run again to go on", err=True)
         raise typer.Exit(128 + exc.signum) from None
+    pdf_problems: list[str] = []
+    if pdf:
+        from .pdf import write_pdfs
+
+        pages = [Path(out) / o.html for o in batch.outcomes if o.html and o.status != "failed"]
+        made, pdf_problems = write_pdfs(pages, jobs=jobs or 2, force=force)
+        _say(f"PDF: {len(made)} 份已生成 / written ({len(pages) - len(made) - len(pdf_problems)} "
+             f"未变化 / unchanged)", err=True)
+        for p in pdf_problems:
+            _say(f"PDF 失败 / failed: {p}", err=True)
     for o in batch.failed:
         _say(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
     if excluded:
         _say(f"已排除 / excluded (data problems above): {', '.join(excluded)}", err=True)
     _say(f"{batch.summary()} → {Path(out) / batch.index}")
-    if batch.failed or excluded:
+    if batch.failed or excluded or pdf_problems:
         raise typer.Exit(1)
+
+
+def _dashboard(county: Any, settings: Any, registry: Any, lang: str) -> dict[str, Any] | None:
+    """The county's results for the index (:func:`balance_lib.dashboard.summary`); None when
+    they cannot be computed (the reports then say why)."""
+    from .dashboard import summary
+    from .indicators import evaluate
+
+    try:
+        return summary(evaluate(county.tables, settings, registry), lang)
+    except Exception:  # noqa: BLE001 - the index then shows the reports' status only
+        return None
 
 
 def _check_scenarios(files: list[Path], county: Any, lang: str) -> list[tuple[Path, str]]:

@@ -11,12 +11,13 @@ Every word comes from :mod:`balance_lib.words`; names and ids from the data are 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from . import province
+from . import formats, province
 from .indicators import Evaluation
 from .report import ReportData, check_params, evaluation, table
 from .words import label, level_label, status_label
@@ -92,15 +93,17 @@ def _ids(values: Any, lang: str) -> str:
 def county_table(p: Province, lang: str = "zh") -> pd.DataFrame:
     """One row per county, ranked by distance to the standard (:mod:`balance_lib.province`)."""
     o = p.overview
+    reg, cv_digits = p.data.registry, p.data.settings
     cv_over = [label("clause_sep", lang).join(
-        f"{level_label(lv, lang)} {i} {cv:.3f} > {lim:.2f}" for i, lv, cv, lim in over) or "—"
-        for over in o["cv_over"]]
+        f"{level_label(lv, lang)} {i} {formats.cv(cv, cv_digits)} > {formats.limit(lim, reg)}"
+        for i, lv, cv, lim in over) or "—" for over in o["cv_over"]]
     return pd.DataFrame({
         label("pv_col_rank", lang): o["rank"].to_numpy(),
         label("pv_col_county", lang): o["county_id"].to_numpy(),
         label("sum_verdict", lang): [status_label(s, lang) for s in o["status"]],
         label("pv_col_units_passing", lang): [
-            f"{a} / {b}" for a, b in zip(o["n_units_passing"], o["n_units"], strict=True)],
+            f"{formats.count(a)} / {formats.count(b)}"
+            for a, b in zip(o["n_units_passing"], o["n_units"], strict=True)],
         label("pv_col_cv_over", lang): cv_over,
         label("pv_col_not_met", lang): [_ids(x, lang) for x in o["not_met"]],
         label("pv_col_vetoes", lang): [_ids(x, lang) for x in o["triggered"]],
@@ -117,7 +120,7 @@ def indicator_table(p: Province, lang: str = "zh", top: int = 15) -> pd.DataFram
         label("col_indicator", lang): f["id"].to_numpy(),
         label("col_name", lang): [reg.indicator(i).label(lang) for i in f["id"]],
         label("pv_col_counties_not_met", lang): f["n_not_met"].to_numpy(),
-        label("pv_col_share", lang): [f"{x:.0%}" for x in f["share_not_met"]],
+        label("pv_col_share", lang): [formats.percent(x, 0) for x in f["share_not_met"]],
         label("pv_col_counties_not_assessed", lang): f["n_not_assessed"].to_numpy(),
         label("pv_col_responsible", lang): ["、".join(reg.indicator(i).responsible_units)
                                             for i in f["id"]],
@@ -139,9 +142,9 @@ def notes(p: Province, lang: str = "zh") -> list[str]:
     """How the page is computed (distance, colours) and what the links lead to."""
     reg = p.data.registry
     lines = [label("pv_distance_rule", lang),
-             label("pv_cv_legend", lang, cv_primary=f"{reg.cv_limit('primary'):.2f}",
-                   cv_junior=f"{reg.cv_limit('junior'):.2f}",
-                   near=f"{province.NEAR_LIMIT * 100:.0f}")]
+             label("pv_cv_legend", lang, cv_primary=formats.limit(reg.cv_limit("primary"), reg),
+                   cv_junior=formats.limit(reg.cv_limit("junior"), reg),
+                   near=formats.number(province.NEAR_LIMIT * 100, 0))]
     if p.linked:
         lines.append(label("pv_links", lang))
     return lines
@@ -179,11 +182,12 @@ class CvTable:
     def frame(self) -> pd.DataFrame:
         """The table as text cells: CVs with three decimals and their mark."""
         cells = {}
+        digits = self.p.data.settings
         for col in self.p.cv.columns:
             values, flags = self.p.cv[col], self.flags[col]
             cells[(level_label(col[0], self.lang), col[1])] = [
-                "—" if f == "none" else f"{v:.3f}{MARKS[f]}"
-                for v, f in zip(values, flags, strict=True)]
+                "—" if f == "none" else f"{text}{MARKS[f]}"
+                for text, f in zip(formats.cvs(values, digits), flags, strict=True)]
         out = pd.DataFrame(cells, index=self.p.cv.index)
         out.index.name = label("pv_col_county", self.lang)
         return out
@@ -224,28 +228,6 @@ def cv_table(p: Province, lang: str = "zh") -> CvTable:
     return CvTable(p, lang)
 
 
-class Links:
-    """A line of links for ``display()`` (the way back to the index); text in terminals."""
-
-    def __init__(self, links: list[tuple[str, str]]) -> None:
-        self.links = links
-
-    def __repr__(self) -> str:
-        return "  ".join(text for _, text in self.links)
-
-    def _repr_html_(self) -> str:
-        items = " · ".join(f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
-                           for href, text in self.links)
-        return f'<p class="balance-nav">{items}</p>'
-
-
-def back_link(lang: str = "zh") -> Links:
-    """The link back to the report index beside the province page."""
-    from .render import index_name
-
-    return Links([(index_name(lang), label("pv_back", lang))])
-
-
 class CountyTable:
     """:func:`county_table` for ``display()``, with the county codes linked to the county's
     reports where they exist."""
@@ -263,11 +245,13 @@ class CountyTable:
         for rank, county in zip(o["rank"], o["county_id"], strict=True):
             if county not in self.p.linked:
                 continue
-            start = f'<tr><td class="num">{rank}</td><td>'  # the row's first cells: unique
-            cell = f"{start}{html.escape(county)}</td>"
-            link = (f'{start}<a href="{html.escape(county_href(county, self.lang), quote=True)}">'
+            # the row's first cells (rank, county) are unique; the county cell may be aligned
+            # as a number (ids of digits)
+            cell = re.compile(f'(<tr><td class="num">{rank}</td><td(?: class="num")?>)'
+                              f"{re.escape(html.escape(county))}</td>")
+            link = (f'<a href="{html.escape(county_href(county, self.lang), quote=True)}">'
                     f"{html.escape(county)}</a></td>")
-            page = page.replace(cell, link, 1)
+            page = cell.sub(lambda m, link=link: m.group(1) + link, page, count=1)
         return page
 
 

@@ -68,6 +68,9 @@ TEMPLATES = {
     "scenario": NOTEBOOKS_DIR / "30-scenario.ipynb",
     "province": NOTEBOOKS_DIR / "50-province.ipynb",
 }
+#: Notebooks that are not reports: interactive, never rendered by the batch (``balance report``
+#: runs only :data:`TEMPLATES`); the tests execute them headless to prove they run.
+INTERACTIVE = (NOTEBOOKS_DIR / "31-explore.ipynb",)
 KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析",
            "province": "省级概览"}
 KERNEL_NAME = "python3"  # the kernel of the interpreter running the batch (the project's venv)
@@ -318,85 +321,57 @@ class CountyEntry:
     rendered: bool
     #: the title of the county's own index
     title: str = ""
+    #: the county's results for its index (:func:`balance_lib.dashboard.summary`)
+    dashboard: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
 
 def county_index_pages(reports: dict[str, dict[str, Any]], counties: Sequence[CountyEntry],
-                       title: str, note: str | None, lang: str = "zh") -> dict[str, str]:
+                       title: str, note: str | None, lang: str = "zh",
+                       out_dir: Path | None = None) -> dict[str, str]:
     """The index pages of a province's batch, by path under the output folder: the main
-    index (the province page, then one row per county with its verdict and a link to its
-    reports) and each rendered county's own index (its reports, a link back)."""
+    index (:func:`balance_lib.dashboard.province_index_page`: the answer, the province page,
+    one row per county with its verdict and a link to its reports) and each rendered county's
+    own index (:func:`balance_lib.dashboard.dashboard_page`, with a way back). With
+    ``out_dir``, every report gets its navigation bar (:func:`apply_navigation`): a county's
+    reports lead back to the county's index, the province page to the main index."""
+    from .dashboard import province_index_page
+    from .pages import link_bar
+
     sfx = stem_suffix(lang)
     pages: dict[str, str] = {}
-    every = [_outcome(stem, e) for stem, e in reports.items()]
+    every = sorted((_outcome(stem, e) for stem, e in reports.items()),
+                   key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
+    province = next((o for o in every if o.kind == "province" and o.stem == f"province{sfx}"),
+                    None)
     for c in counties:
         if not c.rendered:
             continue
         folder = county_folder(c.county_id)
-        mine = sorted((_rebased(o, folder) for o in every if o.stem.startswith(folder + "/")),
-                      key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
+        mine = [_rebased(o, folder) for o in every if o.stem.startswith(folder + "/")]
+        where = Path(out_dir) / folder if out_dir is not None else None
+        if where is not None:
+            apply_navigation(where, mine, lang)
+        back = [(f"../{index_name(lang)}", label("index_back", lang))]
+        if province is not None and province.html:
+            back.append((f"../{province.html}", label("kind_province", lang)))
         pages[f"{folder}/{index_name(lang)}"] = index_page(
-            mine, c.title or c.county_id, note, lang, back=(f"../{index_name(lang)}",
-                                                  label("index_back", lang)))
-    province = next((o for o in every if o.kind == "province" and o.stem == f"province{sfx}"),
-                    None)
-    pages[index_name(lang)] = province_index_page(province, counties, every, title, note, lang)
+            mine, c.title or c.county_id, note, lang, dashboard=c.dashboard, out_dir=where,
+            nav=link_bar(back))
+    if out_dir is not None:
+        apply_navigation(Path(out_dir), [o for o in every if o.kind == "province"], lang)
+    pages[index_name(lang)] = province_index_page(province, list(counties), every, title, note,
+                                                  lang, out_dir=out_dir)
     return pages
 
 
 def _rebased(o: Outcome, folder: str) -> Outcome:
-    """``o`` with its paths relative to its county's folder (for the county's index)."""
+    """``o`` with its stem and paths relative to its county's folder (for the county's
+    index, its navigation and its problem pages)."""
     def rel(path: str | None) -> str | None:
         return path[len(folder) + 1:] if path and path.startswith(folder + "/") else path
 
-    return Outcome(o.stem, o.kind, o.title, o.parameters, o.input_hash, o.status,
-                   o.duration_s, o.error, rel(o.html), rel(o.notebook), o.attempts)
-
-
-def province_index_page(province: Outcome | None, counties: Sequence[CountyEntry],
-                        outcomes: Sequence[Outcome], title: str, note: str | None,
-                        lang: str = "zh") -> str:
-    """The main index of a province's batch: the province page first, then every county
-    (verdict of the latest year, its reports done / failed, a link to its own index)."""
-    rows = []
-    for c in counties:
-        folder = county_folder(c.county_id)
-        mine = [o for o in outcomes if o.stem.startswith(folder + "/")]
-        name = html.escape(c.county_id)
-        if c.rendered and mine:
-            href = html.escape(f"{folder}/{index_name(lang)}", quote=True)
-            name = f'<a href="{href}">{name}</a>'
-            ok = sum(o.status in ("ok", "skipped") for o in mine)
-            failed = sum(o.status == "failed" for o in mine)
-            done = label("index_county_reports", lang, ok=ok, n=len(mine)) + (
-                label("index_county_failed", lang, failed=failed) if failed else "")
-        else:
-            failed = 0
-            done = label("index_no_reports", lang)
-        cls = ' class="failed"' if failed else ""
-        rows.append(f"<tr{cls}><td>{name}</td><td>{html.escape(status_word(c.status, lang))}"
-                    f"</td><td>{html.escape(done)}</td></tr>")
-    head = "".join(f"<th>{html.escape(label(k, lang))}</th>"
-                   for k in ("pv_col_county", "sum_verdict", "index_report"))
-    year = max((c.year for c in counties), default="")
-    intro = ""
-    if province is not None:
-        target = province.html or province.notebook
-        text = html.escape(label("index_province", lang))
-        link = (f'<a href="{html.escape(target, quote=True)}">{text}</a>' if target else text)
-        status = label(f"run_{province.status}", lang) if has(f"run_{province.status}") else ""
-        err = (f"<br><small>{html.escape(province.error)}</small>" if province.error else "")
-        intro = (f'<p class="province{" failed" if province.status == "failed" else ""}">'
-                 f"{link}（{html.escape(status)}）{err}</p>" if lang == "zh" else
-                 f'<p class="province{" failed" if province.status == "failed" else ""}">'
-                 f"{link} ({html.escape(status)}){err}</p>")
-    body = (f"{intro}<h2>{html.escape(label('index_counties', lang))}"
-            f"（{html.escape(label('school_year', lang, year=year))}）</h2>"
-            if lang == "zh" else
-            f"{intro}<h2>{html.escape(label('index_counties', lang))} "
-            f"({html.escape(label('school_year', lang, year=year))})</h2>")
-    table = (f"<table><thead><tr>{head}</tr></thead>\n<tbody>\n{chr(10).join(rows)}\n"
-             "</tbody></table>")
-    return _index_html(title, note, body + table, lang)
+    return Outcome(rel(o.stem) or o.stem, o.kind, o.title, o.parameters, o.input_hash,
+                   o.status, o.duration_s, o.error, rel(o.html), rel(o.notebook), o.attempts)
 
 
 def status_word(status: str, lang: str = "zh") -> str:
@@ -567,23 +542,18 @@ _KERNEL_ARGS = ["--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR
 
 
 def _html_exporter() -> Any:
-    from nbconvert import HTMLExporter
+    """The exporter of ``jupyter nbconvert --to balance`` (:mod:`balance_lib.exporter`)."""
+    from .exporter import BalanceExporter
 
-    return HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True)
+    return BalanceExporter()
 
 
 def html_page(nb: Any, exporter: Any = None) -> str:
-    """An executed notebook node → offline HTML without code (checked); reuse ``exporter``.
-
-    The page carries the subset of the Chinese font it uses (:mod:`balance_lib.htmlfont`), so
-    it reads correctly on machines without a CJK font.
-    """
+    """An executed notebook node → the report page (reuse ``exporter``): no code, offline
+    (checked), the Chinese font subset embedded (:mod:`balance_lib.htmlfont`, so it reads
+    correctly without a CJK font), its title and print styles (:mod:`balance_lib.pages`) —
+    exactly what ``jupyter nbconvert --to balance`` writes."""
     page, _ = (exporter or _html_exporter()).from_notebook_node(nb)
-    page = embed_cjk_font(make_offline(page))
-    left = external_refs(page)
-    if left:
-        raise RuntimeError(f"HTML still references remote resources: {left[:3]}")
     return page
 
 
@@ -812,46 +782,82 @@ def _kind(kind: str, lang: str) -> str:
 
 
 def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
-               lang: str = "zh", back: tuple[str, str] | None = None) -> str:
-    """``index.html``: every report with its status; names from the data are escaped.
-    ``back``: (href, text) of a link above the title (a county's index in a province)."""
-    words = {s: label(f"run_{s}", lang) for s in ("ok", "skipped", "failed")}
-    rows = []
+               lang: str = "zh", *, dashboard: Any = None, out_dir: Path | None = None,
+               nav: str = "") -> str:
+    """``index.html``: the county's results per year and school with links to the reports
+    (:mod:`balance_lib.dashboard`); names from the data are escaped. ``nav``: a navigation
+    bar above the title (:func:`balance_lib.pages.link_bar`)."""
+    from .dashboard import dashboard_page
+
+    return dashboard_page(list(outcomes), title, note, lang, summary=dashboard, out_dir=out_dir,
+                          documents=index_documents(out_dir, lang) if out_dir else None,
+                          nav=nav)
+
+
+# --- navigation between reports and problem pages (called once per batch) --------------------
+
+
+def problem_name(stem: str) -> str:
+    """Where the readable problem page of a failed report goes: ``school/ID.problem.html``."""
+    return f"{stem}.problem.html"
+
+
+def _relative(target: str, page: str) -> str:
+    return os.path.relpath(target, os.path.dirname(page) or ".").replace(os.sep, "/")
+
+
+def apply_navigation(out_dir: Path, outcomes: Sequence[Outcome], lang: str = "zh") -> int:
+    """Give every report of the folder (``outcomes``, in index order) its bar: back to the index, previous and next report of
+    the same kind (years in order, schools in the plan's order), and write a problem page for
+    every failed report. A page is rewritten only when its bar changed (an unchanged rebuild
+    writes nothing). Returns the pages written."""
+    from .pages import navigation, problem_page, set_navigation
+
+    out_dir = Path(out_dir)
+    index = index_name(lang)
+    written = 0
+    by_kind: dict[str, list[Outcome]] = {}
     for o in outcomes:
-        target = o.html or o.notebook
-        link = (f'<a href="{html.escape(target, quote=True)}">{html.escape(o.title)}</a>'
-                if target else html.escape(o.title))
-        err = (f"<br><small>{html.escape(o.error).replace(chr(10), '<br>')}</small>"
-               if o.error else "")
-        rows.append(f'<tr class="{html.escape(o.status)}"><td>{html.escape(_kind(o.kind, lang))}'
-                    f"</td><td>{link}</td><td>{words.get(o.status, html.escape(o.status))}{err}"
-                    f"</td><td>{o.duration_s:.1f} s</td></tr>")
-    head = "".join(f"<th>{label(k, lang)}</th>"
-                   for k in ("index_kind", "index_report", "index_status", "index_duration"))
-    nav = (f'<p class="nav"><a href="{html.escape(back[0], quote=True)}">'
-           f"{html.escape(back[1])}</a></p>" if back else "")
-    table = f"""<table><thead><tr>{head}</tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table>"""
-    return _index_html(title, note, table, lang, nav)
+        if o.html:
+            by_kind.setdefault(o.kind, []).append(o)
+    for group in by_kind.values():
+        for k, o in enumerate(group):
+            prev = group[k - 1] if k else None
+            nxt = group[k + 1] if k + 1 < len(group) else None
+            nav = navigation(_relative(index, o.html),
+                             (_relative(prev.html, o.html), prev.title) if prev else None,
+                             (_relative(nxt.html, o.html), nxt.title) if nxt else None, lang)
+            path = out_dir / o.html
+            try:
+                page = path.read_text(encoding="utf-8")
+            except OSError:
+                continue
+            new = set_navigation(page, nav)
+            if new != page:
+                write_atomic(path, new.encode("utf-8"))
+                written += 1
+    for o in outcomes:
+        if o.status == "failed":
+            name = problem_name(o.stem)
+            page = embed_cjk_font(problem_page(label("problem_title", lang, title=o.title),
+                                               o.error, _relative(index, name), lang))
+            target = out_dir / name
+            old = target.read_text(encoding="utf-8") if target.is_file() else None
+            if old != page:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(target, page.encode("utf-8"))
+                written += 1
+    return written
 
 
-def _index_html(title: str, note: str | None, body: str, lang: str, nav: str = "") -> str:
-    """The page around an index's body: title, data note, style."""
-    note_html = (f'<p class="note">{html.escape(note).replace(chr(10), "<br>")}</p>'
-                 if note else "")
-    html_lang = "zh-CN" if lang == "zh" else lang
-    return f"""<!DOCTYPE html>
-<html lang="{html_lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}tr.failed{{background:#fde0d0}}
-td:first-child,td:last-child{{white-space:nowrap}}
-.note{{background:#fff4ce;padding:6px}}.province{{font-size:1.15em}}
-.province.failed{{background:#fde0d0}}</style></head>
-<body>{nav}<h1>{html.escape(title)}</h1>{note_html}
-{body}</body></html>
-"""
+def index_documents(out_dir: Path, lang: str = "zh") -> tuple[str, frozenset[str]]:
+    """The index's section of the documents filed beside the reports (forms workbook, ledger,
+    自评报告 draft, each with its count or verdict line: :mod:`balance_lib.documents`) and the
+    names of the files it links."""
+    from .documents import documents_html, filed_documents
+
+    docs = filed_documents(out_dir)
+    return documents_html(docs, lang), frozenset(d.name for d in docs)
 
 
 @dataclass
@@ -951,6 +957,7 @@ def _outcome(stem: str, entry: dict[str, Any]) -> Outcome:
 
 def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", *,
                   title: str | None = None, note: str | None = None,
+                  dashboard: Any = None,
                   counties: Sequence[CountyEntry] | None = None) -> dict[str, Any]:
     """Merge ``outcomes`` into the manifest of ``out_dir`` under the folder's lock, then write
     it (and the index, when ``title`` is given) from *every* entry: reports of other runs, and
@@ -966,12 +973,15 @@ def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", 
         write_atomic(out_dir / manifest_name(lang), json.dumps(
             manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
         if title is not None and counties is not None:
-            for path, page in county_index_pages(reports, counties, title, note, lang).items():
+            for path, page in county_index_pages(reports, counties, title, note, lang,
+                                                 out_dir).items():
                 write_atomic(out_dir / path, embed_cjk_font(page).encode("utf-8"))
         elif title is not None:
             every = sorted((_outcome(stem, e) for stem, e in reports.items()),
                            key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
-            page = embed_cjk_font(index_page(every, title, note, lang))
+            apply_navigation(out_dir, every, lang)  # every report of the folder, not this run's
+            page = embed_cjk_font(index_page(every, title, note, lang, dashboard=dashboard,
+                                             out_dir=out_dir))
             write_atomic(out_dir / index_name(lang), page.encode("utf-8"))
     return manifest
 
@@ -981,6 +991,7 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
                  progress: bool = True, runner: Callable[..., dict[str, Any]] = run_job_warm,
                  executor: str = "local", scheduler: Any = None,
                  keep_kernels: bool = False, lang: str = "zh",
+                 dashboard: Any = None,
                  counties: Sequence[CountyEntry] | None = None) -> BatchResult:
     """Run ``jobs`` in a bounded process pool (or on Dask), then write the manifest and index.
 
@@ -1047,5 +1058,6 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
         raise
     bar.close()
     ordered = [outcomes[j.stem] for j in jobs]
-    save_manifest(out_dir, ordered, lang, title=title, note=note, counties=counties)
+    save_manifest(out_dir, ordered, lang, title=title, note=note, dashboard=dashboard,
+                  counties=counties)
     return BatchResult(ordered, time.perf_counter() - t0, lang, index_name(lang))

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from . import formats
 from .columns import value_label
 from .entry_text import entry_backtest_line, entry_backtest_table
 from .words import label
@@ -23,7 +24,7 @@ from .safetext import cell
 from .report import ReportData, ReportParamError, resolve_path
 from .scenario import CASES, ScenarioResult, run_scenario, school_facts, target_names
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
-from .scenario_text import failing_lines, touched_schools
+from .scenario_text import arrow, failing_lines, touched_schools
 
 _STYLE = {"baseline": "--", "scenario": "-"}
 
@@ -35,7 +36,9 @@ def w(key: str, lang: str = "zh", **fields: object) -> str:
 
 
 def title(r: ScenarioRun, lang: str = "zh") -> str:
-    return w("title", lang, county=r.data.path.name, name=r.scenario.name)
+    from .report import county_name
+
+    return w("title", lang, county=county_name(r.data, lang), name=r.scenario.name)
 
 
 def section(key: str, lang: str = "zh") -> str:
@@ -77,11 +80,33 @@ def intro(r: ScenarioRun, lang: str = "zh") -> str:
                    entry=w(ps.entry, lang), policy=w(ps.class_policy, lang)))
     if bt["county_pct_error"] is not None:
         lines.append(w("backtest", lang, year=res.last_observed,
-                       county=f"{bt['county_pct_error']:+.1%}", mape=f"{bt['school_mape']:.1%}",
-                       max=f"{bt['school_max_ape']:.1%}"))
+                       county=formats.percent(bt["county_pct_error"], 1, sign=True),
+                       mape=formats.percent(bt["school_mape"]),
+                       max=formats.percent(bt["school_max_ape"])))
     lines.append(entry_backtest_line(res.summary["projection"]["entry_backtest"], ps.entry, lang))
     lines.append(w("even", lang, year=res.last_observed))
     return "\n".join(lines)
+
+
+def intro_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
+    """:func:`intro` as a table of two columns (what, the text), for the report's summary."""
+    res, ps = r.result, r.scenario.settings
+    bt = res.summary["backtest"]
+    rows = [("i_file", r.path.name)]
+    if r.scenario.description:
+        rows.append(("i_description", r.scenario.description))
+    rows.append(("i_projection", w("years", lang, last=res.last_observed, to=res.years[-1],
+                                   entry=w(ps.entry, lang), policy=w(ps.class_policy, lang))))
+    if bt["county_pct_error"] is not None:
+        rows.append(("i_backtest", w("backtest", lang, year=res.last_observed,
+                                     county=formats.percent(bt["county_pct_error"], 1, sign=True),
+                                     mape=formats.percent(bt["school_mape"]),
+                                     max=formats.percent(bt["school_max_ape"]))))
+    rows.append(("i_entry", entry_backtest_line(res.summary["projection"]["entry_backtest"],
+                                                ps.entry, lang)))
+    rows.append(("i_classes", w("even", lang, year=res.last_observed)))
+    return pd.DataFrame({label("col_item", lang): [w(k, lang) for k, _ in rows],
+                         label("col_detail", lang): [t for _, t in rows]})
 
 
 def _amounts(fields: dict, signed: bool, lang: str = "zh") -> list[str]:
@@ -147,14 +172,6 @@ def _touched(r: ScenarioRun) -> list[str]:
     return touched_schools(r.result)
 
 
-def _arrow(a: float, b: float, digits: int = 0) -> str:
-    if pd.isna(a) and pd.isna(b):
-        return "—"
-    fa = "—" if pd.isna(a) else f"{a:.{digits}f}"
-    fb = "—" if pd.isna(b) else f"{b:.{digits}f}"
-    return fa if fa == fb else f"{fa} → {fb}"
-
-
 def class_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     """Per school concerned, level and year: students, classes, mean/max size, over limit,
     大班额 (56–65) and 超大班额 (≥ 66), each as "baseline → scenario"."""
@@ -169,12 +186,15 @@ def class_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     order = {sid: k for k, sid in enumerate(_touched(r))}
     keys = sorted(keys, key=lambda k: (order.get(k[0], 0), k[1] != "primary", k[2]))
     names = s.drop_duplicates("school_id").set_index("school_id")["school_name"]
+    # plain dicts: a lookup per cell is then cheap (the explorer redraws this table live)
+    bd, cd = (f[list(cols)].to_dict("index") for f in (b, c))
     rows = []
     for key in keys:
         row = {w("school", lang): names[key[0]], w("level", lang): value_label(key[1], lang),
                w("year", lang): key[2]}
+        rb, rc = bd.get(key, {}), cd.get(key, {})
         for col, digits in cols.items():
-            row[w(col, lang)] = _arrow(b[col].get(key, np.nan), c[col].get(key, np.nan), digits)
+            row[w(col, lang)] = arrow(rb.get(col, np.nan), rc.get(col, np.nan), digits)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -183,20 +203,30 @@ def _county_counts(r: ScenarioRun) -> pd.DataFrame:
     """Per year and case: students, classes over 45/50, 大班额, 超大班额, schools over B11,
     failing units and CVs over their limits (canonical column names)."""
     res = r.result
+
+    def per(frame: pd.DataFrame, flags: pd.Series | pd.DataFrame) -> dict:
+        """Sums of ``flags`` per (year, case), as a dict (one grouping, not a filter per
+        pair: the explorer redraws this live)."""
+        sums = flags.groupby([frame["year"], frame["case"]]).sum()
+        return sums.to_dict("index") if isinstance(sums, pd.DataFrame) else sums.to_dict()
+
+    s = res.schools
+    counts = per(s, s[["students", "classes_over_limit", "large_classes",
+                       "super_large_classes"]])
+    oversize = per(res.school_size, res.school_size["met"] == False)  # noqa: E712
+    failing = per(res.units, ~res.units["passes"])
+    cv_over = per(res.variation, ~res.variation["met"])
     rows = []
     for year in res.years:
         for case in CASES:
-            s = res.schools[(res.schools.case == case) & (res.schools.year == year)]
-            z = res.school_size[(res.school_size.case == case) & (res.school_size.year == year)]
-            u = res.units[(res.units.case == case) & (res.units.year == year)]
-            v = res.variation[(res.variation.case == case) & (res.variation.year == year)]
-            rows.append({"year": year, "case": case, "students": int(s.students.sum()),
-                         "over": int(s.classes_over_limit.sum()),
-                         "large": int(s.large_classes.sum()),
-                         "super": int(s.super_large_classes.sum()),
-                         "oversize": int((z["met"] == False).sum()),  # noqa: E712
-                         "units_failing": int((~u.passes).sum()),
-                         "cv_over": int((~v.met).sum())})
+            c = counts.get((year, case), {})
+            rows.append({"year": year, "case": case, "students": int(c.get("students", 0)),
+                         "over": int(c.get("classes_over_limit", 0)),
+                         "large": int(c.get("large_classes", 0)),
+                         "super": int(c.get("super_large_classes", 0)),
+                         "oversize": int(oversize.get((year, case), 0)),
+                         "units_failing": int(failing.get((year, case), 0)),
+                         "cv_over": int(cv_over.get((year, case), 0))})
     return pd.DataFrame(rows)
 
 
@@ -210,16 +240,17 @@ def county_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
 def cv_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     """B1–B7 CVs per level and year as "baseline → scenario" (* over the limit)."""
     v = r.result.variation
+    look = {(x.level, x.indicator, x.year, x.case): (x.cv, x.met) for x in v.itertuples()}
     rows = []
     for (level, ind), g in v.groupby(["level", "indicator"], sort=False):
         row = {w("level", lang): value_label(level, lang), w("indicator", lang): ind,
-               w("limit", lang): f"{g.limit.iloc[0]:.2f}"}
-        for year, gy in g.groupby("year"):
+               w("limit", lang): formats.limit(g.limit.iloc[0])}
+        for year in sorted(g["year"].unique()):
             cell = {}
             for case in CASES:
-                x = gy[gy.case == case]
-                cell[case] = "—" if x.empty or pd.isna(x.cv.iloc[0]) else (
-                    f"{x.cv.iloc[0]:.3f}" + ("" if x.met.iloc[0] else "*"))
+                x = look.get((level, ind, year, case))
+                cell[case] = "—" if x is None or pd.isna(x[0]) else (
+                    formats.cv(x[0]) + ("" if x[1] else "*"))
             row[str(year)] = cell["baseline"] if cell["baseline"] == cell["scenario"] else (
                 f"{cell['baseline']} → {cell['scenario']}")
         rows.append(row)
@@ -339,7 +370,7 @@ def cv_chart(r: ScenarioRun, level: str, lang: str = "zh") -> Figure:
                     label=f"{ind}·{w(case, lang)}" if case == "scenario" else None)
     limit = float(v.limit.iloc[0]) if len(v) else 0.5
     ax.axhline(limit, color=FAIL_COLOUR, linestyle=":", linewidth=1.4,
-               label=w("l_limit", lang, v=limit))
+               label=w("l_limit", lang, v=formats.limit(limit)))
     years = sorted(v.year.unique())
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlabel(w("year", lang))

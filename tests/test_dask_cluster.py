@@ -49,6 +49,14 @@ def test_a_province_is_rendered_by_a_real_scheduler_and_two_workers(tmp_path):
                  "652302/school/6523010002.html"):
         assert (out / page).is_file(), page
     assert "652302" in (out / "652302/school/6523010002.html").read_text(encoding="utf-8")
+    # the main index answers first; each county's index is its dashboard, with a way back
+    top = (out / "index.html").read_text(encoding="utf-8")
+    assert "4 个县中：0 个达标" in top and 'href="652301/index.html"' in top
+    county = (out / "652302/index.html").read_text(encoding="utf-8")
+    assert "各学年评估结论" in county and 'href="../index.html"' in county
+    assert 'href="../province.html"' in county
+    assert '<a href="../index.html">' in (out / "652302/school/6523010002.html").read_text(
+        encoding="utf-8")
     assert sum(runs.values()) == 5 and len(runs) == 2
     assert all(n > 0 for n in runs.values()), runs  # both workers rendered
     assert all(not k for k in kernels.values()), kernels  # kernels shut down after the batch

@@ -170,6 +170,52 @@ def test_the_indexes_of_a_province_link_each_county_and_escape_ids():
     assert county_folder("../x") != "../x"
 
 
+def _summary(status: str, passing: int, units: int, cv_over: int, not_met: list[str],
+             vetoes: int = 0) -> dict:
+    return {"years": [{"year": 2025, "status": status, "units_passing": passing, "units": units,
+                       "cv_over": cv_over, "not_met": not_met, "vetoes": vetoes}],
+            "schools": {}, "rule_size": 7}
+
+
+def test_the_province_indexes_answer_first_and_lead_back(tmp_path):
+    """The main index: the counts per verdict, the counties not meeting the standard first
+    with their distance (1 unit + 1 CV + 1 item = 3); a county's index is its dashboard with
+    a bar back to the main index and the province page; its reports lead back to it and its
+    failed report to a problem page in its folder."""
+    reports = {
+        "province": {"kind": "province", "title": "概览", "status": "ok",
+                     "html": "province.html"},
+        "652301/county-year/2025": {"kind": "county-year", "title": "2025", "status": "ok",
+                                    "html": "652301/county-year/2025.html",
+                                    "parameters": {"year": 2025}},
+        "652301/school/S1": {"kind": "school", "title": "S1", "status": "failed",
+                             "error": "ReportParamError: 未找到学校 S1",
+                             "notebook": "652301/school/S1.ipynb"},
+    }
+    for page in ("province.html", "652301/county-year/2025.html"):
+        (tmp_path / page).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / page).write_text("<html><head></head><body><h1>t</h1></body></html>")
+    counties = [CountyEntry("C0", "meets", 2025, False, "T C0",
+                            _summary("meets", 5, 5, 0, [])),
+                CountyEntry("652301", "does_not_meet", 2025, True, "T 652301",
+                            _summary("does_not_meet", 3, 4, 1, ["B12"]))]
+    pages = county_index_pages(reports, counties, "省", None, "zh", tmp_path)
+    top = pages["index.html"]
+    assert "2 个县中：1 个达标，0 个尚未评估完整，1 个未达标。" in top
+    assert top.index("652301</a>") < top.index("C0")  # not meeting the standard first
+    row = top[top.index("652301</a>"):].split("</tr>")[0]
+    assert '<td class="num">3 / 4</td>' in row and '<td class="num">3</td>' in row
+    county = pages["652301/index.html"]
+    assert 'href="../index.html"' in county and 'href="../province.html"' in county
+    assert "各学年评估结论" in county and "3 / 4" in county
+    assert 'href="school/S1.problem.html"' in county
+    problem = (tmp_path / "652301/school/S1.problem.html").read_text(encoding="utf-8")
+    assert "未找到学校 S1" in problem and 'href="../index.html"' in problem
+    report = (tmp_path / "652301/county-year/2025.html").read_text(encoding="utf-8")
+    assert '<a href="../index.html">← 返回报告索引</a>' in report
+    assert 'href="index.html"' in (tmp_path / "province.html").read_text(encoding="utf-8")
+
+
 def test_outcomes_of_a_county_are_rebased_on_its_folder():
     from balance_lib.render import _rebased
 

@@ -183,7 +183,9 @@ UNIT_ITEM_COLUMNS = ["county_id", "year", "id", "status", "n_units", "n_missing"
 def unit_items(result: ResourceResult, registry: Registry) -> pd.DataFrame:
     """County status of every unit indicator, per (county_id, year): ``n_units``,
     ``n_missing`` (units below the threshold), ``n_blocking`` (of them, units failing the
-    school rule; for an extension: all of them), ``cv_met`` (every CV within its limit)."""
+    school rule; for an extension: all of them), ``cv_met`` (every CV within its limit).
+
+    All indicators in one grouping (the scenario explorer evaluates after every edit)."""
     u, var = result.units, result.variation
     ids = list(result.unit_ids or result.indicator_ids)
     if u.empty:
@@ -192,22 +194,25 @@ def unit_items(result: ResourceResult, registry: Registry) -> pd.DataFrame:
     base = u[["county_id", "year"]].take(first_rows(gid, n_groups)).reset_index(drop=True)
     n_units = np.bincount(gid, minlength=n_groups).astype("int64")
     fails = ~u["passes"].to_numpy(bool)
-    over = var[~var["met"].astype(bool).to_numpy()]
-    over_keys = set(zip(over["county_id"].tolist(), over["year"].tolist(),
-                        over["indicator"].tolist(), strict=True))
-    counties, years = base["county_id"].tolist(), base["year"].tolist()
-    frames = []
-    for ind_id in ids:
-        ind = registry.indicator(ind_id)
-        missing = ~u[f"met_{ind_id}"].to_numpy(bool)
-        blocking = missing & fails if ind.in_school_rule else missing
-        n_missing = np.bincount(gid, weights=missing, minlength=n_groups).astype("int64")
-        n_blocking = np.bincount(gid, weights=blocking, minlength=n_groups).astype("int64")
-        ok = np.array([(c, y, ind_id) not in over_keys for c, y in zip(counties, years)],
-                      dtype=bool)
-        frames.append(pd.DataFrame({
-            "county_id": base["county_id"].to_numpy(), "year": base["year"].to_numpy(),
-            "id": ind_id, "n_units": n_units, "n_missing": n_missing, "n_blocking": n_blocking,
-            "cv_met": ok, "status": np.where(ok & (n_blocking == 0), MET, NOT_MET)}))
-    out = pd.concat(frames, ignore_index=True)
+    k = len(ids)
+    missing = np.column_stack([~u[f"met_{i}"].to_numpy(bool) for i in ids])
+    in_rule = np.array([registry.indicator(i).in_school_rule for i in ids])
+    blocking = missing & np.where(in_rule[None, :], fails[:, None], True)
+    cell = (gid[:, None] * k + np.arange(k)[None, :]).ravel()  # (group, indicator) of each
+
+    def count(flags: np.ndarray) -> np.ndarray:  # per indicator, then per group
+        return np.bincount(cell, weights=flags.ravel(), minlength=n_groups * k
+                           ).reshape(n_groups, k).T.ravel().astype("int64")
+
+    out = pd.DataFrame({
+        "county_id": np.tile(base["county_id"].to_numpy(), k),
+        "year": np.tile(base["year"].to_numpy(), k),
+        "n_units": np.tile(n_units, k),
+        "n_missing": count(missing), "n_blocking": count(blocking),
+        "id": np.repeat(np.array(ids, dtype=object), n_groups)})
+    cv_ok = var.groupby(["county_id", "year", "indicator"], sort=False)["met"].all()
+    ok = cv_ok.reindex(pd.MultiIndex.from_arrays(
+        [out["county_id"], out["year"], out["id"]])).fillna(True).to_numpy(bool)
+    out["cv_met"] = ok
+    out["status"] = np.where(ok & (out["n_blocking"].to_numpy() == 0), MET, NOT_MET)
     return out[UNIT_ITEM_COLUMNS]
