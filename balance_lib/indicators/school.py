@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Indicator, Registry, Terms, terms_text
+from ..frames import first_rows, group_codes, sort_order, text_array
 from ..settings import Settings
 from .base import (
     KEY,
@@ -41,6 +42,7 @@ from .base import (
     kind,
     missing_names,
     na_ints,
+    names_where,
     num,
     rule,
     school_names,
@@ -105,17 +107,18 @@ def school_rows(s: pd.DataFrame, scope: Any, value: Any, threshold: Any,
     gap[unknown] = np.nan
     n = len(s)
     rows = pd.DataFrame({
-        "county_id": s["county_id"].to_numpy(),
+        "county_id": text_array(s["county_id"]),
         "year": s["year"].to_numpy(),
-        "school_id": s["school_id"].astype(str).to_numpy(),
-        "school_name": school_names(s).to_numpy(),
+        "school_id": text_array(s["school_id"]),
+        "school_name": text_array(school_names(s)),
         "value": np.asarray(value, dtype=float),
         "threshold": np.broadcast_to(np.asarray(threshold, dtype=float), n).copy(),
         "met": met,
         "gap": gap,
-        "reason": np.where(unknown, np.broadcast_to(np.asarray(reason, dtype=object), n), ""),
-        "reason_arg": np.where(unknown, np.broadcast_to(np.asarray(reason_arg, dtype=object), n),
-                               ""),
+        "reason": text_array(np.where(
+            unknown, np.broadcast_to(np.asarray(reason, dtype=object), n), "")),
+        "reason_arg": text_array(np.where(
+            unknown, np.broadcast_to(np.asarray(reason_arg, dtype=object), n), "")),
     })
     for name, col in (facts or {}).items():
         rows[f"f_{name}"] = np.broadcast_to(np.asarray(col), n).copy() if np.ndim(col) == 0 \
@@ -268,10 +271,7 @@ def b10(ind: Indicator, s: pd.DataFrame, sizes: pd.DataFrame | None, settings: S
         "music_room_min_area_m2": (np.nan_to_num(music) > 0) & np.isnan(music_area),
         "art_room_min_area_m2": (np.nan_to_num(art) > 0) & np.isnan(art_area),
     }
-    names = pd.Series([""] * len(s), index=s.index, dtype=object)
-    for col, empty in missing.items():
-        names = names + np.where(empty, col + ", ", "")
-    names = names.str.rstrip(", ")
+    names = names_where(missing, s.index)
     rows = school_rows(s, scope, np.fmin(music, art), required, met, gap, "missing", names,
                        facts={"classes": classes, "music": music, "art": art,
                               "music_area": music_area, "art_area": art_area,
@@ -362,9 +362,17 @@ def b13(ind: Indicator, s: pd.DataFrame, county: pd.DataFrame | None, **_: Any) 
 
 
 def ranked_rows(checks: list[SchoolCheck]) -> pd.DataFrame:
-    """The per-school rows of ``checks`` ranked worst first within each (county, year, item):
-    ``rank`` orders the schools of one item: failing first (largest gap, then smallest
-    margin), then met, then unknown (with the working columns :func:`aggregate` counts)."""
+    """The per-school rows of ``checks`` with ``rank``, which orders the schools of one
+    (county, year, item): failing first (largest gap, then smallest margin), then met, then
+    unknown; with the working columns :func:`aggregate` counts. The rows are not moved (the
+    caller sorts them once, in registry order)."""
+    return _ranked(checks)[0]
+
+
+def _ranked(checks: list[SchoolCheck]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, int,
+                                                np.ndarray]:
+    """:func:`ranked_rows`, with the sort order, the group codes, their number and each
+    group's first position in the order (what :func:`aggregate` counts with)."""
     ikey = [*KEY, "id"]
     frames = [ch.rows.assign(id=ch.id, _direction=ch.direction)
               for ch in checks if not ch.blocked]
@@ -387,9 +395,14 @@ def ranked_rows(checks: list[SchoolCheck]) -> pd.DataFrame:
     r["_margin"] = np.where(np.isfinite(margin), margin, np.inf)
     r["_rank"] = np.select([fail, ok], [0, 1], 2)
     r["_gap"] = -r["gap"].astype(float).fillna(0)
-    r = r.sort_values([*ikey, "_rank", "_gap", "_margin", "school_id"], kind="stable")
-    r["rank"] = r.groupby(ikey, sort=False).cumcount()
-    return r
+    order = sort_order(r, [*ikey, "_rank", "_gap", "_margin", "school_id"])
+    gid, n_groups = group_codes(r, ikey)
+    gid_sorted = gid[order]
+    first = first_rows(gid_sorted, n_groups)
+    rank = np.empty(len(r), dtype=np.int64)
+    rank[order] = np.arange(len(r)) - first[gid_sorted]
+    r["rank"] = rank
+    return r, order, gid, n_groups, first
 
 
 def school_table(ranked: pd.DataFrame) -> pd.DataFrame:
@@ -400,7 +413,7 @@ def school_table(ranked: pd.DataFrame) -> pd.DataFrame:
 
 def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFrame,
                                                                        pd.DataFrame]:
-    """County rows of the school-scope items, and the per-school rows ranked worst first.
+    """County rows of the school-scope items, and the per-school rows with their rank.
 
     Returns (county rows with :data:`SCHOOL_COUNTY_COLUMNS`, school rows with
     :data:`SCHOOL_ITEM_COLUMNS` and the facts, see :func:`ranked_rows`).
@@ -417,12 +430,19 @@ def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFra
         "note": [ch.note for ch in checks],
     })
     out = keys.merge(meta, how="cross")
-    r = ranked_rows(checks)
-    g = r.groupby(ikey, sort=False)
-    counts = pd.DataFrame({"n_schools": g.size(), "n_failing": g["_fail"].sum(),
-                           "n_unknown": g["_unknown"].sum()}).reset_index()
-    worst = g.head(1)[[*ikey, "value", "threshold"]]
-    out = out.merge(counts, on=ikey, how="left").merge(worst, on=ikey, how="left")
+    r, order, gid, n_groups, first = _ranked(checks)
+    fail = r["_fail"].to_numpy(bool)
+    n_rows = np.bincount(gid, minlength=n_groups)
+    n_fail = np.bincount(gid, weights=fail, minlength=n_groups)
+    n_unknown = np.bincount(gid, weights=r["_unknown"].to_numpy(bool), minlength=n_groups)
+    worst = order[first[first < len(order)]] if len(order) else np.zeros(0, dtype=np.int64)
+    counts = r[ikey].take(worst).reset_index(drop=True)
+    counts["n_schools"] = n_rows
+    counts["n_failing"] = n_fail.astype("int64")
+    counts["n_unknown"] = n_unknown.astype("int64")
+    counts["value"] = r["value"].to_numpy(float)[worst]
+    counts["threshold"] = r["threshold"].to_numpy(float)[worst]
+    out = out.merge(counts, on=ikey, how="left")
     for col in ("n_schools", "n_failing", "n_unknown"):
         out[col] = out[col].fillna(0).astype("int64")
     n, nf, nu = (out[c].to_numpy() for c in ("n_schools", "n_failing", "n_unknown"))
