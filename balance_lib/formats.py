@@ -39,6 +39,7 @@ value in its unit), :func:`decimals_of` and :func:`excel_format`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -71,12 +72,6 @@ def _as_array(values: Any) -> np.ndarray:
     return out
 
 
-def _group(digits: str) -> str:
-    """``"1234567"`` → ``"1,234,567"``."""
-    head = len(digits) % 3 or 3
-    return ",".join([digits[:head], *(digits[k:k + 3] for k in range(head, len(digits), 3))])
-
-
 def numbers(values: Iterable[Any] | Any, decimals: int | Sequence[int], *, sign: bool = False,
             thousands: bool = True, suffix: str = "") -> list[str]:
     """Many numbers as text: stored precision, then half away from zero to ``decimals``.
@@ -104,25 +99,36 @@ def numbers(values: Iterable[Any] | Any, decimals: int | Sequence[int], *, sign:
     scale = 10 ** d
     whole, frac = np.divmod(units, scale)
     negative = (micro < 0) & (units > 0)
-    out = []
-    for k in range(x.size):
-        if not finite[k]:
-            out.append(MISSING)
-            continue
-        dk = int(d[k])
-        if not exact[k]:  # beyond 9e12: plain formatting is all a person can read anyway
+    # one text template per number of decimals ("{:,}.{:02d}"), applied by a comprehension
+    # over Python ints: the same text as grouping the digits by hand, at a tenth of the cost
+    group = "," if thousands else ""
+    templates = [f"{{}}{{:{group}}}" + (f".{{:0{k}d}}" if k else "{}")
+                 + suffix.replace("{", "{{").replace("}", "}}")
+                 for k in range(STORED_DECIMALS + 1)]
+    if sign:
+        signs = np.where(negative, "-", np.where(units > 0, "+", "")).tolist()
+    else:
+        signs = np.where(negative, "-", "").tolist()
+    frac_or_empty = np.where(d > 0, frac, 0).tolist()
+    if x.size and d.min() == d.max():  # one number of decimals: one template
+        t = templates[int(d.flat[0])].format
+        if int(d.flat[0]) == 0:
+            out = [t(s, w, "") for s, w in zip(signs, whole.tolist(), strict=True)]
+        else:
+            out = [t(s, w, f) for s, w, f in zip(signs, whole.tolist(), frac_or_empty,
+                                                 strict=True)]
+    else:
+        out = [templates[k].format(s, w, f if k else "") for s, w, f, k in
+               zip(signs, whole.tolist(), frac_or_empty, d.tolist(), strict=True)]
+    if not exact.all():
+        for k in np.flatnonzero(~exact).tolist():
+            if not finite[k]:
+                out[k] = MISSING
+                continue
+            # beyond 9e12: plain formatting is all a person can read anyway
+            dk = int(d[k])
             text = f"{x[k]:,.{dk}f}" if thousands else f"{x[k]:.{dk}f}"
-            out.append(("+" if sign and x[k] > 0 else "") + text + suffix)
-            continue
-        int_part = str(int(whole[k]))
-        if thousands:
-            int_part = _group(int_part)
-        text = int_part + (f".{int(frac[k]):0{dk}d}" if dk else "")
-        if negative[k]:
-            text = "-" + text
-        elif sign and units[k] > 0:
-            text = "+" + text
-        out.append(text + suffix)
+            out[k] = ("+" if sign and x[k] > 0 else "") + text + suffix
     return out
 
 
@@ -133,7 +139,24 @@ def number(value: Any, decimals: int = 2, *, sign: bool = False, thousands: bool
     >>> number(2000, 0), number(4.5, 2), number(0.05, 1), number(-0.04, 1)
     ('2,000', '4.50', '0.1', '0.0')
     """
-    return numbers([value], decimals, sign=sign, thousands=thousands, suffix=suffix)[0]
+    # one value: the same arithmetic as numbers() on Python ints (no arrays: sentences
+    # format thousands of single numbers)
+    if type(value) not in _PLAIN or not 0 <= decimals <= STORED_DECIMALS or type(decimals) is not int:
+        return numbers([value], decimals, sign=sign, thousands=thousands, suffix=suffix)[0]
+    x = float(value)
+    if not math.isfinite(x) or abs(x) >= _EXACT_LIMIT:
+        return numbers([x], decimals, sign=sign, thousands=thousands, suffix=suffix)[0]
+    micro = round(x * 10.0 ** STORED_DECIMALS)  # half to even, as numpy.rint
+    step = 10 ** (STORED_DECIMALS - decimals)
+    units = (abs(micro) + step // 2) // step
+    whole, frac = divmod(units, 10 ** decimals)
+    lead = "-" if micro < 0 and units > 0 else "+" if sign and units > 0 else ""
+    text = f"{whole:,}" if thousands else str(whole)
+    return lead + text + (f".{frac:0{decimals}d}" if decimals else "") + suffix
+
+
+#: Types :func:`number` formats without an array.
+_PLAIN = frozenset({int, float, np.float64, np.float32, np.int64, np.int32})
 
 
 def count(value: Any, *, sign: bool = False) -> str:

@@ -629,18 +629,24 @@ def verdict_reasons(ev: Any, lang: str = "zh", verdict: pd.DataFrame | None = No
     check_lang(lang)
     reg = ev.registry
     v = ev.verdict if verdict is None else verdict
+    # every CV over its limit of every row formatted in one call (the rows hold lists)
+    over = [t for row in v["cv_over"] for t in row] if len(v) else []
+    cv_text = iter(formats.cvs([t[2] for t in over], getattr(ev, "settings", None) or 3))
+    limit_text = iter(formats.limits([t[3] for t in over], reg))
+    size = reg.school_rule_size()
+    levels: dict[Any, str] = {}
     out = []
     for row in v.itertuples(index=False):
         reasons: list[str] = []
         if row.n_failing_units:
             reasons.append(label("x_verdict_units", lang, failing=int(row.n_failing_units),
                                  units=int(row.n_units), min_met=reg.min_met,
-                                 size=reg.school_rule_size(), floor=reg.floor_ratio))
-        for ind_id, lv, cv, lim in row.cv_over:
-            reasons.append(label("x_verdict_cv", lang, indicator=ind_id,
-                                 level=level_label(lv, lang),
-                                 cv=formats.cv(cv, getattr(ev, "settings", None) or 3),
-                                 limit=formats.limit(lim, reg)))
+                                 size=size, floor=reg.floor_ratio))
+        for ind_id, lv, _cv, _lim in row.cv_over:
+            if lv not in levels:
+                levels[lv] = level_label(lv, lang)
+            reasons.append(label("x_verdict_cv", lang, indicator=ind_id, level=levels[lv],
+                                 cv=next(cv_text), limit=next(limit_text)))
         if row.not_met:
             reasons.append(label("x_verdict_not_met", lang, ids=", ".join(row.not_met)))
         if row.triggered:
