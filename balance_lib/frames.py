@@ -70,7 +70,12 @@ def column_codes(values: Any, order: Mapping[Any, int] | None = None) -> tuple[n
 
 def _text_ranks(s: pd.Series) -> tuple[np.ndarray, int] | None:
     """Dense ranks of a text column by Arrow (UTF-8 byte order is code point order, as
-    Python compares strings), missing values last; None when the column is not all text."""
+    Python compares strings), missing values last; None when the column is not all text.
+
+    Only the distinct values are ranked: Arrow text is dictionary-encoded by Arrow, Python
+    strings are factorised by hash (their hashes are cached, and the reader shares one
+    object per distinct value), so a key of 3,000 counties over 430,000 rows sorts 3,000
+    strings, not 430,000."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -78,16 +83,21 @@ def _text_ranks(s: pd.Series) -> tuple[np.ndarray, int] | None:
     kind = getattr(arrow, "type", None)
     if kind is not None and (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         arr = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+        encoded = pc.dictionary_encode(arr)
+        codes = encoded.indices.fill_null(-1).to_numpy()
+        uniques = encoded.dictionary
     else:
+        codes, found = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
         try:
-            arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+            uniques = pa.array(np.asarray(found, dtype=object), type=pa.string(),
+                               from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             return None
-    if not len(arr):
-        return np.zeros(0, dtype=np.int64), 0
-    ranks = pc.rank(arr, sort_keys="ascending", tiebreaker="dense")  # missing: at the end
-    codes = ranks.to_numpy().astype(np.int64) - 1
-    return codes, int(codes.max()) + 1
+    n = len(uniques)
+    rank = np.empty(n + 1, dtype=np.int64)  # the last entry: missing values (code −1)
+    rank[:n] = pc.rank(uniques, sort_keys="ascending", tiebreaker="first").to_numpy() - 1
+    rank[n] = n
+    return rank[codes], n + 1 if (codes < 0).any() else n
 
 
 def key_codes(frame: pd.DataFrame, keys: Sequence[str],
