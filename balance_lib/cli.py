@@ -295,16 +295,16 @@ def _check_output_folder(output: Path | None, fmt: str, lang: str, data: Path,
 def _write_tables(ev: Any, year: int, fmt: str, output: Path, lang: str,
                   dataset: dict[str, Any], details: bool = False) -> None:
     from .atomic import write_folder
-    from .export import FILE_NAMES, evaluation_tables, folder_files
+    from .export import FILE_NAMES, TABLES, folder_files, table_stream
 
-    tables = evaluation_tables(ev, year, lang=lang, details=details)
     meta = {"year": int(year), "details": "all" if details else "not_met",
             "settings": ev.settings.to_dict(), "dataset": dataset}
+    files = folder_files(table_stream(ev, year, lang=lang, details=details), fmt, meta)
     try:
-        written = write_folder(output, folder_files(tables, fmt, meta), owned=FILE_NAMES)
+        written = write_folder(output, files, owned=FILE_NAMES)
     except OutputError as exc:
         _fail(exc.format(lang))
-    _say(f"→ {written}/ ({', '.join(f'{t}.{fmt}' for t in tables)}, meta.json)", err=True)
+    _say(f"→ {written}/ ({', '.join(f'{t}.{fmt}' for t in TABLES)}, meta.json)", err=True)
 
 
 @app.command()

@@ -43,6 +43,7 @@ The same evaluation gives the same bytes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -231,10 +232,19 @@ def verdict_table(ev: Evaluation, lang: str = "zh") -> pd.DataFrame:
 def evaluation_tables(ev: Evaluation, year: int, lang: str = "zh", details: bool = False
                       ) -> dict[str, pd.DataFrame]:
     """The five tables of one year (module notes), in :data:`TABLES` order."""
+    return dict(table_stream(ev, year, lang, details))
+
+
+def table_stream(ev: Evaluation, year: int, lang: str = "zh", details: bool = False
+                 ) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(name, table) of :func:`evaluation_tables`, each made when it is asked for: the files
+    of the first tables are written while the next ones are built (:func:`folder_files`)."""
     y = ev.for_year(year)
-    return {"units": units_table(y), "variation": variation_table(y),
-            "indicators": indicators_table(y, lang, details), "vetoes": vetoes_table(y, lang),
-            "verdict": verdict_table(y, lang)}
+    yield "units", units_table(y)
+    yield "variation", variation_table(y)
+    yield "indicators", indicators_table(y, lang, details)
+    yield "vetoes", vetoes_table(y, lang)
+    yield "verdict", verdict_table(y, lang)
 
 
 def _arrow_table(frame: pd.DataFrame):
@@ -276,18 +286,33 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return b"\xef\xbb\xbf" + sink.getvalue().to_pybytes()
 
 
-def folder_files(tables: dict[str, pd.DataFrame], fmt: str, meta: dict[str, Any]
-                 ) -> dict[str, bytes]:
-    """The files of the output folder: each table in ``fmt`` and ``meta.json``."""
+def folder_files(tables: Mapping[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]],
+                 fmt: str, meta: dict[str, Any]) -> dict[str, bytes]:
+    """The files of the output folder: each table in ``fmt`` and ``meta.json``.
+
+    ``tables``: the tables, or (name, table) pairs as :func:`table_stream` makes them. Each
+    table's bytes are made in a second thread (Arrow encodes and compresses without the
+    interpreter lock) while the next table is built or encoded; the bytes do not depend on it.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     import orjson
 
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
     write = parquet_bytes if fmt == "parquet" else csv_bytes
-    files = {f"{name}.{fmt}": write(frame) for name, frame in tables.items()}
+    pairs = tables.items() if isinstance(tables, Mapping) else tables
+    shapes: dict[str, tuple[int, list[str]]] = {}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="tables") as pool:
+        pending = {}
+        for name, frame in pairs:
+            shapes[name] = (int(len(frame)), list(frame.columns))
+            pending[f"{name}.{fmt}"] = pool.submit(write, frame)
+            del frame
+        files = {file: job.result() for file, job in pending.items()}
     described = {**meta, "format": fmt, "tables": {
-        name: {"file": f"{name}.{fmt}", "rows": int(len(frame)), "columns": list(frame.columns)}
-        for name, frame in tables.items()}}
+        name: {"file": f"{name}.{fmt}", "rows": rows, "columns": columns}
+        for name, (rows, columns) in shapes.items()}}
     files["meta.json"] = orjson.dumps(described, option=orjson.OPT_INDENT_2
                                       | orjson.OPT_APPEND_NEWLINE)
     return files

@@ -324,8 +324,19 @@ def item_details(ev: Any, lang: str = "zh", items: pd.DataFrame | None = None) -
     return out
 
 
+def _of_rows(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` whose county and year are among ``rows``' (a superset of those
+    a sentence of ``rows`` draws from): sentences of the items not met only (the tables of
+    ``balance evaluate``) read the counties that have one, not the whole nation."""
+    if len(frame) == 0:
+        return frame
+    keep = (frame["county_id"].isin(pd.unique(rows["county_id"].to_numpy(dtype=object)))
+            & frame["year"].isin(pd.unique(rows["year"].to_numpy())))
+    return frame if keep.all() else frame[keep.to_numpy(dtype=bool)]
+
+
 def _unit_item(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
-    var = ev.variation[ev.variation["indicator"] == ind.id]
+    var = _of_rows(ev.variation[ev.variation["indicator"] == ind.id], rows)
     var = var[np.isfinite(var["limit"].to_numpy(float))]
     vi = var.index
     levels = {lv: level_label(lv, lang) for lv in var["level"].unique()}
@@ -345,7 +356,7 @@ def _unit_item(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
 
 def _school_item(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
     idx = rows.index
-    s = ev.school_items[ev.school_items["id"] == ind.id]
+    s = _of_rows(ev.school_items[ev.school_items["id"] == ind.id], rows)
     fail = s[s["met"].fillna(True).eq(False).to_numpy(bool)]
     fail = fail[fail["rank"] < 3].sort_values([*KEY, "rank"], kind="stable") if len(fail) \
         else fail
