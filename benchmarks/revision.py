@@ -1,13 +1,14 @@
 """Benchmark: `balance evaluate` on a synthetic nation, this tree against an older revision.
 
     .venv/bin/python benchmarks/revision.py [--rev 22de2df] [--new REV] [--counties 2895]
-        [--runs 3] [--formats json,parquet] [--stages]
+        [--runs 3] [--formats json,parquet] [--old-formats json,parquet] [--stages]
 
 Writes the nation's ``schools.csv`` once, extracts the old revision's ``balance_lib`` with
 ``git archive`` into a temporary folder, and runs the CLI end to end (CSV in, JSON file out;
 with ``--formats``, also the new tree's other outputs: ``parquet``, ``csv`` folders of
-tables) with the same interpreter, old and new alternately, so that load from other processes
-falls on both alike. Prints wall and CPU seconds (user + system of the child) and the peak
+tables; with ``--old-formats``, the old tree's too, for a revision that has them) with the
+same interpreter, old and new alternately, so that load from other processes falls on both
+alike. Prints wall and CPU seconds (user + system of the child) and the peak
 resident memory of the child's process tree (psutil, every 10 ms) per run and the ratios
 new / old; ``--stages`` then times this tree's stages in-process. Record the figures in
 benchmarks/README.md.
@@ -16,6 +17,7 @@ benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import io
 import os
 import resource
@@ -41,7 +43,7 @@ LAUNCH = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import balance_lib; 
 
 
 def extract(rev: str, into: Path) -> Path:
-    raw = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "balance_lib"],
+    raw = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "balance_lib", "params"],
                          check=True, capture_output=True).stdout
     with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
         tar.extractall(into, filter="data")
@@ -76,6 +78,15 @@ def timed(tree: Path, args: list[str]) -> tuple[float, float, int]:
         raise SystemExit(f"{tree}: exit {proc.returncode}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, peak
+
+
+def same(a: Path, b: Path) -> bool:
+    """Whether two outputs (files, or folders of files) hold the same bytes."""
+    if a.is_file() or b.is_file():
+        return a.is_file() and b.is_file() and filecmp.cmp(a, b, shallow=False)
+    names = sorted(p.name for p in a.iterdir())
+    return names == sorted(p.name for p in b.iterdir()) and all(
+        filecmp.cmp(a / n, b / n, shallow=False) for n in names)
 
 
 def stages(folder: Path, year: int) -> None:
@@ -116,9 +127,12 @@ def main() -> None:
     ap.add_argument("--year", default="2024")
     ap.add_argument("--formats", default="json",
                     help="outputs of the new tree: json, parquet, csv (the old one: json)")
+    ap.add_argument("--old-formats", default="json",
+                    help="outputs of the old tree (parquet, csv: only if it has them)")
     ap.add_argument("--stages", action="store_true", help="time this tree's stages in-process")
     a = ap.parse_args()
     formats = [f.strip() for f in a.formats.split(",") if f.strip()]
+    old_formats = [f.strip() for f in a.old_formats.split(",") if f.strip()]
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -128,7 +142,7 @@ def main() -> None:
               f"{(folder / 'schools.csv').stat().st_size / 1e6:.0f} MB CSV")
         trees = {"old": extract(a.rev, tmp / "old"),
                  "new": extract(a.new, tmp / "new") if a.new else ROOT}
-        plan = [("old", "json"), *(("new", f) for f in formats)]
+        plan = [*(("old", f) for f in old_formats), *(("new", f) for f in formats)]
         figures: dict[tuple[str, str], list[tuple[float, float, int]]] = {p: [] for p in plan}
         for run in range(a.runs):
             for name, fmt in plan:
@@ -142,17 +156,22 @@ def main() -> None:
                 print(f"run {run + 1} {name} ({a.rev if name == 'old' else a.new or 'this tree'})"
                       f" {fmt}: wall {wall:.2f} s, CPU {cpu:.2f} s, peak {peak / 2**20:.0f} MiB,"
                       f" output {size / 1e6:.0f} MB")
-        old = figures[("old", "json")]
+        for fmt in formats:  # the same output from both trees: byte for byte
+            if fmt in old_formats:
+                print(f"{fmt} output of the first run, old and new: "
+                      f"{'identical' if same(tmp / f'old-0.{fmt}', tmp / f'new-0.{fmt}') else 'DIFFERENT'}")
         for (name, fmt), f in figures.items():
             if name == "old":
                 continue
+            base = fmt if ("old", fmt) in figures else old_formats[0]
+            old = figures[("old", base)]
             for k, what in ((0, "wall"), (1, "CPU")):
                 o = statistics.median(x[k] for x in old)
                 n = statistics.median(x[k] for x in f)
-                print(f"median {what}: old JSON {o:.2f} s, new {fmt} {n:.2f} s, new / old "
+                print(f"median {what}: old {base} {o:.2f} s, new {fmt} {n:.2f} s, new / old "
                       f"{n / o:.2f} (old / new {o / n:.1f}×)")
             print(f"peak memory, new {fmt}: {max(x[2] for x in f) / 2**20:.0f} MiB "
-                  f"(old JSON {max(x[2] for x in old) / 2**20:.0f} MiB)")
+                  f"(old {base} {max(x[2] for x in old) / 2**20:.0f} MiB)")
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
         if a.stages:
             print("this tree, in-process:")
