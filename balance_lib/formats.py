@@ -141,7 +141,8 @@ def number(value: Any, decimals: int = 2, *, sign: bool = False, thousands: bool
     """
     # one value: the same arithmetic as numbers() on Python ints (no arrays: sentences
     # format thousands of single numbers)
-    if type(value) not in _PLAIN or not 0 <= decimals <= STORED_DECIMALS or type(decimals) is not int:
+    if (type(value) not in _PLAIN or type(decimals) is not int
+            or not 0 <= decimals <= STORED_DECIMALS):
         return numbers([value], decimals, sign=sign, thousands=thousands, suffix=suffix)[0]
     x = float(value)
     if not math.isfinite(x) or abs(x) >= _EXACT_LIMIT:

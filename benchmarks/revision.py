@@ -158,8 +158,9 @@ def main() -> None:
                       f" output {size / 1e6:.0f} MB")
         for fmt in formats:  # the same output from both trees: byte for byte
             if fmt in old_formats:
+                equal = same(tmp / f"old-0.{fmt}", tmp / f"new-0.{fmt}")
                 print(f"{fmt} output of the first run, old and new: "
-                      f"{'identical' if same(tmp / f'old-0.{fmt}', tmp / f'new-0.{fmt}') else 'DIFFERENT'}")
+                      f"{'identical' if equal else 'DIFFERENT'}")
         for (name, fmt), f in figures.items():
             if name == "old":
                 continue
