@@ -362,7 +362,48 @@ def _teacher_rules(t: _Table, bounds: Bounds) -> list[Problem]:
 
 
 def _previous(t: _Table) -> np.ndarray:
-    """Position of each row's own row of the year before (-1 when there is none)."""
+    """Position of each row's own row of the year before (-1 when there is none).
+
+    On integer codes: (county, school) factorised one column at a time into one code, with
+    the year folded in, so a million rows cost a few int64 arrays instead of a frame of
+    text keys, its shifted copy and a joint ranking (the peak of ``balance validate``).
+    """
+    frame = t.frame
+    year = pd.to_numeric(frame["year"], errors="coerce").fillna(-1).astype("int64").to_numpy()
+    pair = np.zeros(len(frame), dtype=np.int64)
+    valid = year >= 0
+    for c in ("county_id", "school_id"):
+        if c not in frame:
+            continue
+        text = _keys(frame, [c])[c]
+        codes, uniques = pd.factorize(text, sort=False)
+        if c == "school_id":
+            valid &= (text != "").to_numpy(dtype=bool)
+        del text
+        pair = pd.factorize(pair * max(len(uniques), 1) + codes)[0].astype(np.int64)
+    if not valid.any():
+        return np.full(len(frame), -1, dtype=int)
+    low, high = int(year[valid].min()), int(year[valid].max())
+    span = high - low + 2  # offsets 1 … span − 1; offset 0 is the year before the first
+    n_pairs = int(pair.max()) + 1 if len(pair) else 1
+    if span >= 2**62 // max(n_pairs, 1):  # years too far apart for one integer
+        return _previous_by_text(t)
+    code = pair * span + np.where(valid, year - low + 1, 0)
+    own = np.flatnonzero(valid)
+    own_code = code[own]
+    unique_own = ~pd.Series(own_code).duplicated(keep=False).to_numpy()
+    own, own_code = own[unique_own], own_code[unique_own]
+    order = np.argsort(own_code, kind="stable")
+    own, own_code = own[order], own_code[order]
+    wanted = code - 1  # the same school in the year before
+    at = np.searchsorted(own_code, wanted)
+    at = np.minimum(at, max(len(own_code) - 1, 0))
+    found = valid & (own_code[at] == wanted) if len(own_code) else np.zeros(len(frame), bool)
+    return np.where(found, own[at] if len(own) else -1, -1).astype(int)
+
+
+def _previous_by_text(t: _Table) -> np.ndarray:
+    """:func:`_previous` by text keys (years beyond what one int64 code can hold)."""
     keys = _keys(t.frame, ["county_id", "school_id", "year"]).reset_index(drop=True)
     keys["pos"] = np.arange(len(keys))
     valid = (keys.year >= 0) & (keys.school_id != "")
@@ -472,8 +513,10 @@ def _point_rules(t: _Table) -> list[Problem]:
     if "parent_school_id" not in t:
         return out
     keys = _keys(t.frame, ["county_id", "year", "school_id"])
-    parent = keys.assign(school_id=t.text("parent_school_id"))
-    at = lookup_positions(keys, parent)  # each point's parent school's row, once
+    parent = keys[point].assign(school_id=t.text("parent_school_id")[point])
+    at = np.full(t.n, -1, dtype=np.int64)  # each point's parent school's row, once
+    at[point] = lookup_positions(keys, parent)  # (only points: every use is masked by them)
+    del keys, parent
     ptype = at_positions(ty, at)
     ptype = np.where(pd.isna(ptype), "", ptype).astype(object)
     codes, kinds = pd.factorize(ptype)
