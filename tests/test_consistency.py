@@ -481,3 +481,23 @@ def test_other_commands_print_the_summary_too(tmp_path, monkeypatch, command):
     res = runner.invoke(app, [command, str(folder), *extra[command]])
     assert res.exit_code == 0, res.output
     assert "数据检查: 跨表与跨年检查有 1 条警告（classes_vs_class_rows 1）" in res.stderr
+
+
+def test_previous_year_rows_by_hand():
+    """Each row's own row of the year before, on integer codes: the same school in the same
+    county one year earlier; none when that key repeats in the earlier year, when the year is
+    unreadable or the school id empty; a frame with no usable row gives -1 everywhere."""
+    from balance_lib.consistency import _previous
+    from balance_lib.schemas import _Table
+
+    frame = pd.DataFrame({
+        "county_id": ["A", "A", "B", "A", "A", "A", "A", "B"],
+        "school_id": ["1", "1", "1", "2", "2", "2", "", "1"],
+        "year": pd.array([2023, 2024, 2024, 2023, 2023, 2024, 2024, 2025], dtype="Int64"),
+    })
+    got = _previous(_Table("schools", frame, "schools.csv"))
+    # row 1 (A/1/2024) ← row 0; row 2 (B/1/2024): no B/1 in 2023; row 5 (A/2/2024): A/2/2023
+    # appears twice (rows 3, 4), so none; row 6: empty id; row 7 (B/1/2025) ← row 2
+    assert got.tolist() == [-1, 0, -1, -1, -1, -1, -1, 2]
+    empty = frame.assign(school_id="")
+    assert _previous(_Table("schools", empty, "schools.csv")).tolist() == [-1] * len(frame)
