@@ -556,6 +556,9 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
     variation = _order(pd.concat([base.variation, s.variation], ignore_index=True),
                        ["year", "case", "level"])
     classrooms = _classrooms(p, changes)
+    # the classroom gap of the schools whose classes are in scope (no special school)
+    classrooms = classrooms[classrooms["school_id"].isin(out_schools["school_id"])
+                            ].reset_index(drop=True)
     result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
                             out_schools, school_size, units, variation, classrooms, b.backtest,
                             {}, p.warnings, b.entry_backtest)

@@ -45,7 +45,7 @@ from ..registry import Registry, load_registry
 from ..settings import Settings
 from . import class_size, county, judgement, quality, resources, school, survey  # noqa: F401
 from .base import KEY, KINDS, RULES, keys_of, order_by_registry, with_county
-from .class_size import class_size_table, empty_class_sizes
+from .class_size import class_size_table, empty_class_sizes, in_scope
 from .county import CountyTable
 from .judgement import Judgements, vetoes
 from .resources import ResourceResult, evaluate_resources, long_values, unit_items
@@ -65,8 +65,8 @@ class Evaluation:
     ``status`` (met | not_met | not_assessed), ``value``, ``threshold`` and the facts of its
     family (``n_schools`` …, ``n_missing`` …, reason codes); ``parts``: the parts of county
     ratio items; ``school_items``: one row per school in the scope of each school-scope item;
-    ``class_sizes``; ``vetoes``; ``verdict``; ``findings`` (B25's schools without a charter or
-    information management) and ``b31_groups`` (B31 per subject and level). The sentences come
+    ``class_sizes`` (per school and level, special schools left out); ``vetoes``; ``verdict``;
+    ``findings`` (B25's schools without a charter or information management) and ``b31_groups`` (B31 per subject and level). The sentences come
     from :mod:`balance_lib.indicators.explain`.
     """
 
@@ -182,7 +182,8 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     res = evaluate_resources(schools, settings, registry)
 
     classes = t.get("classes")
-    sizes = class_size_table(classes, registry) if classes is not None else None
+    sizes = (in_scope(class_size_table(classes, registry), all_schools)
+             if classes is not None else None)
     if sizes is not None and years is not None:
         sizes = sizes[sizes["year"].astype(int).isin(wanted)].reset_index(drop=True)
     county_table = t.get("county")
