@@ -449,7 +449,7 @@ def report(
     """
     from .lifecycle import Interrupted
     from .words import label
-    from .render import data_hash, parse_years, plan_jobs, render_batch
+    from .render import cached_dashboard, data_hash, parse_years, plan_jobs, render_batch
     from .report import ReportParamError, check_params, school_ids_of
     from .schemas import format_report
 
@@ -508,9 +508,12 @@ def report(
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
-    dashboard = _dashboard(county, settings, registry, lang)
+    base_hash = data_hash(data, params, indicators, mapping)
+    dashboard = cached_dashboard(out, base_hash, lang)  # the index's results of the same inputs
+    if dashboard is None:
+        dashboard = _dashboard(county, settings, registry, lang)
     try:
-        batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
+        batch = render_batch(plan, out, base_hash=base_hash, n_jobs=jobs,
                              force=force, note=note or None, dashboard=dashboard,
                              title=label("index_title", lang,
                                          county=settings.county.title(Path(data).name, lang)),

@@ -26,6 +26,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .htmlfont import shipped_font
 from .words import label
 from .words import level_label as _level_label
 from .registry import Registry
@@ -43,16 +44,6 @@ SYSTEM_CJK_FAMILIES: tuple[str, ...] = (
     "WenQuanYi Zen Hei", "Noto Sans CJK JP", "Droid Sans Fallback", "SimHei", "Microsoft YaHei",
 )
 
-
-
-def shipped_font() -> Path | None:
-    """Path of the Noto Sans SC OTF from ``pylopdf-fonts-zh-cn``, or None if not installed."""
-    try:
-        import pylopdf_fonts_zh_cn
-    except ImportError:
-        return None
-    path = Path(pylopdf_fonts_zh_cn.sans_path())
-    return path if path.is_file() else None
 
 
 @lru_cache(maxsize=1)
