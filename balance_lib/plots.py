@@ -237,11 +237,14 @@ def cv_trend(
 
 
 def school_trend(values: pd.DataFrame, school_id: str, registry: Registry, *,
-                 lang: str = "zh") -> Figure:
-    """One school's B1–B7 over the years as % of the threshold (100 % = standard, 85 % = floor)."""
+                 lang: str = "zh") -> Figure | None:
+    """One school's B1–B7 over the years as % of the threshold (100 % = standard, 85 % = floor);
+    None for a school without units (a special school: no empty axes on its page)."""
     f = values[values["school_id"].astype(str) == str(school_id)].copy()
     f["pct"] = 100 * f["value"] / f["threshold"]
     levels = [lv for lv in ("primary", "junior") if lv in set(f["level"])]
+    if not levels:
+        return None
     apply_style()
     fig = Figure(figsize=(8, 3.4 * max(len(levels), 1)), layout="constrained")
     axes = fig.subplots(max(len(levels), 1), 1, squeeze=False)[:, 0]
@@ -322,8 +325,11 @@ def to_png(fig: Figure, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def show(fig: Figure) -> None:
-    """Display ``fig`` in a notebook as an embedded PNG (works without ``%matplotlib inline``)."""
+def show(fig: Figure | None) -> None:
+    """Display ``fig`` in a notebook as an embedded PNG (works without ``%matplotlib inline``);
+    ``None`` (a chart with nothing to draw) shows nothing."""
     from IPython.display import Image, display
 
+    if fig is None:
+        return
     display(Image(data=to_png(fig), format="png"))

@@ -306,3 +306,8 @@ def test_the_special_school_booklet_has_no_class_sizes_and_says_why():
     assert "B1–B7" in firstpage.school_verdict_lines(allr.units, sid, d.registry)[0]
     en = firstpage.school_verdict_lines(allr.units, sid, d.registry, "en")[0]
     assert en.startswith("This school is not an evaluated unit")
+    from balance_lib import plots
+
+    values = report.long_values(allr)
+    assert plots.school_trend(values, sid, d.registry) is None  # no empty axes on its page
+    assert plots.school_trend(values, "6523010001", d.registry) is not None
