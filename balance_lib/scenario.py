@@ -552,7 +552,7 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
     both = {k: _side_by_side(base[k], scen[k], keys) for k, keys in _RESULT_ORDER.items()}
     classrooms = _classrooms(p, changes)
     # the classroom gap of the schools whose classes are in scope (no special school)
-    classrooms = classrooms[classrooms["school_id"].isin(out_schools["school_id"])
+    classrooms = classrooms[classrooms["school_id"].isin(both["schools"]["school_id"])
                             ].reset_index(drop=True)
     result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
                             both["schools"], both["school_size"], both["units"],
