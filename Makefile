@@ -1,7 +1,7 @@
 # balance: two commands on a fresh machine
 #   make demo   set up .venv, evaluate the (synthetic) sample county, write its ledger, forms
 #               and 自评报告 draft, run a scenario, render the reports (the index links them)
-#   make test   set up .venv and run the whole test suite
+#   make test   set up .venv and run the test suite (the slow tests: make test-slow)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +10,7 @@ SCENARIOS := $(sort $(wildcard params/scenarios/*.yaml))
 REPORT := $(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs \
           $(addprefix --scenario ,$(SCENARIOS))
 
-.PHONY: setup demo test lab sample bench report clean
+.PHONY: setup demo test test-slow lab sample bench report clean
 .DEFAULT_GOAL := demo
 
 setup: $(STAMP)
@@ -32,10 +32,16 @@ demo: setup
 	$(BIN)/balance scenario data/sample --scenario params/scenarios/new-school-2026.yaml
 	$(REPORT)
 
-# Two processes on 2 cores (pytest-xdist); --dist loadfile keeps each file on one process,
-# so an nbval notebook's cells run in order in one kernel.
+# Every core (pytest-xdist); --dist loadscope keeps each file on one process (its module
+# fixtures built once, an nbval notebook's cells in order in one kernel) except the files
+# tests/conftest.py spreads (SPREAD). `make test` leaves out the slow, browser and office
+# tests (under 5 minutes on 2 cores); `make test-slow` runs those; CI runs both.
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadscope
 test: setup
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(PYTEST) -m "not slow and not browser and not office"
+
+test-slow: setup
+	$(PYTEST) -m "slow or browser or office"
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks

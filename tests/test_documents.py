@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
+
 from balance_lib.documents import documents_html, filed_documents, read_document
 from balance_lib.excel import write_ledger
 from balance_lib.forms import build_forms
@@ -48,6 +50,7 @@ def test_no_documents_no_section(tmp_path):
     assert read_document(tmp_path / "missing.xlsx") is None
 
 
+@pytest.mark.slow
 def test_one_open_item_count_everywhere_on_the_sample(tmp_path):
     """The sample as `make demo` files it: the open problems `balance ledger` prints are what
     the ledger workbook, the 自评报告 draft and the report index say, and what the forms of the

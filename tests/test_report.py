@@ -176,6 +176,7 @@ def _same(a, b, where="") -> None:
         assert a == b, where
 
 
+@pytest.mark.slow
 def test_no_report_helper_mutates_the_cached_results():
     """Every call the three templates make, on the cached objects; then they are unchanged."""
     from balance_lib import plots
