@@ -339,6 +339,136 @@ def scenario(
     _emit(text, output)
 
 
+@app.command()
+def plan(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    by: int = typer.Option(..., "--by", help="Target year: the last observed year (today's "
+                           "enrolment) or a later year up to 2035 (the projection)"),
+    scenario_file: Path | None = typer.Option(None, "--scenario",
+                                              help="Start from this scenario (its target year "
+                                                   "becomes --by)"),
+    costs_file: Path | None = typer.Option(None, "--costs",
+                                           help="Cost file (default params/costs.yaml)"),
+    budget: float | None = typer.Option(None, "--budget", help="Budget per year in 元 "
+                                        "(one-off costs when spent, yearly costs while in service)"),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+    output: Path | None = typer.Option(None, "--output",
+                                       help="Write the plan as a scenario file (.yaml) for "
+                                            "balance scenario"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit in seconds"),
+    gap: float = typer.Option(0.0, "--gap", help="Stop at this relative optimality gap "
+                              "(0 = prove optimality)"),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """Least-cost actions (teachers, buildings, equipment, rooms) per school and year that
+    bring every unit and every 差异系数 within the standard by --by, checked by the engine.
+
+    Exit 0 with a plan, 3 when there is none (infeasible or over budget: the reasons, or the
+    smallest budget per year that would do, are printed), 2 for bad input.
+    """
+    from .costs import CostProblem, CostsError, check_limits, load_costs
+    from .plan import PlanInputError, PlanOptions, plan_scenario, prepare, solve
+    from .plan import to_json as plan_json
+    from .plan_text import render_plan
+    from .registry import load_registry
+    from .scenario import ScenarioDataError, school_facts
+    from .scenario_spec import ScenarioError, load_scenario, read_yaml
+
+    problems: list[str] = []
+
+    def arg(fld: str, zh: str, en: str) -> None:
+        problems.append(CostProblem("参数" if lang == "zh" else "arguments", fld, zh, en)
+                        .format(lang if lang in ("zh", "en") else "zh"))
+
+    if lang not in ("zh", "en"):
+        arg("--lang", f"应为 zh 或 en，实为 {lang!r}", f"must be zh or en, got {lang!r}")
+        lang = "zh"
+    if fmt not in ("table", "json"):
+        arg("--format", f"应为 table 或 json，实为 {fmt!r}", f"must be table or json, got {fmt!r}")
+    if budget is not None and not (budget >= 0 and budget < float("inf")):
+        arg("--budget", f"应为非负的金额（元/年），实为 {budget!r}",
+            f"must be a non-negative amount (元 per year), got {budget!r}")
+    if not (time_limit > 0 and time_limit < float("inf")):
+        arg("--time-limit", f"应为正数（秒），实为 {time_limit!r}",
+            f"must be a positive number of seconds, got {time_limit!r}")
+    if not (gap >= 0 and gap < 1):
+        arg("--gap", f"应在 [0, 1) 内，实为 {gap!r}", f"must be in [0, 1), got {gap!r}")
+    if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
+        arg("--output", f"方案写成情景文件，应以 .yaml 结尾，实为 {output.name!r}",
+            f"the plan is written as a scenario file ending in .yaml, got {output.name!r}")
+    costs = None
+    try:
+        costs = load_costs(costs_file)
+    except CostsError as exc:
+        problems += [p.format(lang) for p in exc.problems]
+    settings = _settings(params) if params is not None else _settings(None)
+    county = None
+    try:
+        from .io import DataError, load_county
+        from .schemas import format_report
+
+        county = load_county(data)
+    except DataError as exc:
+        problems.append(format_report(exc.problems, lang=lang))
+    spec, raw = None, None
+    registry = load_registry()
+    if county is not None:
+        tables = county.tables
+        has_classes = tables.get("classes") is not None and not tables["classes"].empty
+        if scenario_file is not None:
+            try:
+                if not has_classes:
+                    raise ScenarioDataError("情景需要 classes.csv / a scenario needs classes.csv")
+                spec = load_scenario(scenario_file, school_facts(tables), target_year=by)
+                raw, _ = read_yaml(scenario_file)
+            except ScenarioError as exc:
+                problems.append(exc.format(lang))
+            except ScenarioDataError as exc:
+                problems.append(f"{data}: {exc}")
+        if costs is not None and not problems:
+            try:
+                pb = prepare(tables, by, costs, settings, registry, scenario=spec,
+                             scenario_raw=raw)
+                problems += [p.format(lang) for p in check_limits(
+                    costs, pb.units["school_id"].astype(str))]
+            except PlanInputError as exc:
+                problems.append(exc.format(lang))
+            except (ScenarioError, ScenarioDataError) as exc:
+                problems.append(exc.format(lang) if isinstance(exc, ScenarioError)
+                                else f"{data}: {exc}")
+    if problems:
+        _fail("\n".join(problems))
+    result = solve(pb, PlanOptions(budget=budget, time_limit=time_limit, gap=gap))
+    info = dataset_info(data)
+    if fmt == "json":
+        payload = plan_json(result)
+        payload["dataset"] = info
+        text = to_json(payload)
+    else:
+        text = render_plan(result, lang, data_name=info["name"],
+                           note=info.get("note")).encode("utf-8")
+    has_plan = result.status in ("optimal", "feasible")
+    if output is not None and has_plan:
+        write_atomic(output, plan_yaml(plan_scenario(result, lang)).encode("utf-8"))
+    _emit(text, None)
+    if output is not None:
+        typer.echo(f"→ {output}" if has_plan else (
+            f"没有方案，未写入 {output}" if lang == "zh" else f"no plan: {output} not written"),
+            err=True)
+    if not has_plan:
+        raise typer.Exit(3)
+
+
+def plan_yaml(doc: dict[str, Any]) -> str:
+    """A plan's scenario file: a header comment, then the YAML (ids quoted, Chinese as is)."""
+    import yaml
+
+    head = ("# 由 balance plan 生成的情景文件：balance scenario DATA --scenario 本文件 可复核\n"
+            "# Written by balance plan; check it with: balance scenario DATA --scenario FILE\n")
+    return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point."""
     return app(args=argv, prog_name="balance")
