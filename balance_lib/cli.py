@@ -196,6 +196,12 @@ def report(
     trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
     scenario_files: list[Path] = typer.Option(  # noqa: B008 - typer's way
         [], "--scenario", help="Also render this scenario (30-scenario); repeatable"),
+    plan_years: list[int] = typer.Option(  # noqa: B008 - typer's way
+        [], "--plan", help="Also render the least-cost plan for this target year (50-plan); "
+                           "repeatable"),
+    costs_file: Path | None = typer.Option(None, "--costs",
+                                           help="Cost file of the plans (default params/costs.yaml)"),
+    budget: float | None = typer.Option(None, "--budget", help="Budget per year of the plans (元)"),
     lang: str = typer.Option("zh", "--lang",
                              help="zh | en (English reports go to *.en.html, index.en.html)"),
     executor: str = typer.Option("local", "--executor",
@@ -257,7 +263,8 @@ def report(
     names = {**county.excluded_names,
              **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
-                     scenarios=_check_scenarios(scenario_files, county, lang), lang=lang)
+                     scenarios=_check_scenarios(scenario_files, county, lang), lang=lang,
+                     plans=_check_plans(plan_years, costs_file, budget, county, lang))
     info = dataset_info(data)
     synthetic = info.get("note") if lang == "zh" else (
         info["synthetic"] and label("note_synthetic", lang))
@@ -296,6 +303,37 @@ def _check_scenarios(files: list[Path], county: Any, lang: str) -> list[tuple[Pa
     if errors:
         _fail("\n".join(errors))
     return out
+
+
+def _check_plans(years: list[int], costs_file: Path | None, budget: float | None, county: Any,
+                 lang: str) -> list[dict[str, Any]]:
+    """Validate the plans of a report batch (target years, cost file, budget), or exit 2."""
+    if not years:
+        if costs_file is not None or budget is not None:
+            _fail("--costs and --budget go with --plan YEAR")
+        return []
+    from .costs import CostsError, load_costs
+    from .plan import MAX_BY
+    from .scenario import ScenarioDataError, school_facts
+
+    problems = []
+    try:
+        load_costs(costs_file)
+    except CostsError as exc:
+        problems.append(exc.format(lang))
+    if budget is not None and not budget >= 0:
+        problems.append(f"--budget: {budget!r} < 0")
+    try:
+        last = school_facts(county.tables).last_year
+    except ScenarioDataError:
+        last = int(county.schools["year"].max())
+    for y in years:
+        if not last <= y <= max(MAX_BY, last):
+            problems.append(f"--plan {y}: 目标年份应为 {last}–{max(MAX_BY, last)} / the target "
+                            f"year must be in {last}–{max(MAX_BY, last)}")
+    if problems:
+        _fail("\n".join(problems))
+    return [{"by": y, "costs": costs_file, "budget": budget} for y in years]
 
 
 @app.command()

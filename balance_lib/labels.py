@@ -280,6 +280,13 @@ _LABELS.update({
                    "scenario file not found: {path}"),
 })
 
+# --- balance plan (issue 17): the index words of the 50-plan report; the plan's own words are
+# in balance_lib/plan_text.py and balance_lib/plan_report.py --------------------------------
+_LABELS.update({
+    "kind_plan": ("达标方案", "plan"),
+    "job_plan": ("最低成本达标方案 {by}学年{extra}", "Least-cost plan {by}{extra}"),
+})
+
 LABELS: MappingProxyType[str, tuple[str, str]] = MappingProxyType(_LABELS)
 
 
