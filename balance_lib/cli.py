@@ -93,6 +93,15 @@ def _inputs(data: Path, fmt: str, params: Path | None, lang: str):
     return _settings(params), _load(data, lang)
 
 
+def _render(fmt: str, data: Path, payload: Any, table: Any) -> bytes:
+    """The output of ``scenario`` / ``plan``: ``payload()`` as JSON with the dataset's info,
+    or ``table(info)`` as text."""
+    info = dataset_info(data)
+    if fmt == "json":
+        return to_json({**payload(), "dataset": info})
+    return table(info).encode("utf-8")
+
+
 def _check_lang(lang: str) -> str:
     if lang not in ("zh", "en"):
         _fail(f"--lang must be zh or en, got {lang!r}")
@@ -366,14 +375,8 @@ def scenario(
         _fail(exc.format(lang))
     except ScenarioDataError as exc:
         _fail(f"{data}: {exc}")
-    info = dataset_info(data)
-    if fmt == "json":
-        payload = scenario_json(result)
-        payload["dataset"] = info
-        text = to_json(payload)
-    else:
-        text = render_scenario(result, registry, lang=lang, data_name=info["name"],
-                               note=info.get("note")).encode("utf-8")
+    text = _render(fmt, data, lambda: scenario_json(result), lambda info: render_scenario(
+        result, registry, lang=lang, data_name=info["name"], note=info.get("note")))
     _emit(text, output)
 
 
@@ -440,7 +443,13 @@ def plan(
         costs = load_costs(costs_file)
     except CostsError as exc:
         problems += [p.format(lang) for p in exc.problems]
-    settings = _settings(params) if params is not None else _settings(None)
+    from .settings import Settings, SettingsError, load_settings
+
+    settings = Settings()
+    try:
+        settings = load_settings(params)
+    except SettingsError as exc:
+        problems += exc.problems
     county = None
     try:
         from .io import DataError, load_county
@@ -478,14 +487,8 @@ def plan(
     if problems:
         _fail("\n".join(problems))
     result = solve(pb, PlanOptions(budget=budget, time_limit=time_limit, gap=gap))
-    info = dataset_info(data)
-    if fmt == "json":
-        payload = plan_json(result)
-        payload["dataset"] = info
-        text = to_json(payload)
-    else:
-        text = render_plan(result, lang, data_name=info["name"],
-                           note=info.get("note")).encode("utf-8")
+    text = _render(fmt, data, lambda: plan_json(result), lambda info: render_plan(
+        result, lang, data_name=info["name"], note=info.get("note")))
     has_plan = result.status in ("optimal", "feasible")
     if output is not None and has_plan:
         write_atomic(output, plan_yaml(plan_scenario(result, lang)).encode("utf-8"))

@@ -27,6 +27,7 @@ W: dict[str, dict[str, str]] = {
         "status_unknown": "未知（达到时间上限，未找到方案）",
         "status": "状态：{status}；gap {gap}（方案成本与已证明下界之差，含面积、设备取整到整平方米、"
                   "整元）；求解 {time:.1f} 秒",
+        "status_none": "状态：{status}；求解 {time:.1f} 秒",
         "total": "总成本 {cost} 元（{span} 学年：一次性成本 + 每年成本 × 在岗年数）",
         "budget": "每年预算上限 {budget} 元",
         "no_budget": "未设预算：所有行动在 {by} 学年生效（不提前支付每年成本）",
@@ -76,6 +77,7 @@ W: dict[str, dict[str, str]] = {
         "status_unknown": "unknown (time limit, no plan found)",
         "status": "Status: {status}; gap {gap} (plan cost against the proven lower bound, incl. "
                   "rounding areas and equipment to whole m² and yuan); solved in {time:.1f} s",
+        "status_none": "Status: {status}; solved in {time:.1f} s",
         "total": "Total cost {cost} yuan ({span}: one-off costs + yearly costs × years in "
                  "service)",
         "budget": "Budget per year {budget} yuan",
@@ -180,9 +182,12 @@ def basis_text(result: PlanResult, lang: str = "zh") -> str:
 def headline(result: PlanResult, lang: str = "zh") -> list[str]:
     """Status, gap, time, total cost and budget in a few lines."""
     pb = result.problem
-    gap = "—" if result.gap is None else f"{result.gap:.2%}"
-    lines = [w("status", lang, status=status_text(result.status, lang), gap=gap,
-               time=result.solve_time)]
+    status = status_text(result.status, lang)
+    if result.gap is None:
+        lines = [w("status_none", lang, status=status, time=result.solve_time)]
+    else:
+        lines = [w("status", lang, status=status, gap=f"{result.gap:.2%}",
+                   time=result.solve_time)]
     if result.total_cost is not None:
         span = str(pb.by) if min(pb.years) == pb.by else f"{min(pb.years)}–{pb.by}"
         lines.append(w("total", lang, cost=money(result.total_cost), span=span))

@@ -112,3 +112,35 @@ def make_schools(
     if len(years) > 1:
         frame = pd.concat([frame.assign(year=y) for y in years], ignore_index=True)
     return frame
+
+
+def make_classes(schools: pd.DataFrame) -> pd.DataFrame:
+    """A ``classes`` table for ``schools``: each level's students spread evenly over its
+    grades (1–6, 7–9), each grade over as few classes as the class-size limits (45 / 50) allow.
+
+    Special schools get no classes. With the classes a synthetic county can be projected
+    (``balance scenario``, ``balance plan --by`` a later year).
+
+    >>> s = make_schools(1, 3, seed=2)
+    >>> c = make_classes(s)
+    >>> int(c.students.sum()) == int(s.loc[s.school_type != "special",
+    ...                                    ["students_primary", "students_junior"]].sum().sum())
+    True
+    >>> bool(c.groupby(["school_id", "grade"]).students.max().le(50).all())
+    True
+    """
+    rows = []
+    for level, grades, cap in (("primary", range(1, 7), 45), ("junior", range(7, 10), 50)):
+        col = f"students_{level}"
+        for r in schools[(schools[col] > 0) & (schools.school_type != "special")].itertuples():
+            total = int(getattr(r, col))
+            per = np.full(len(grades), total // len(grades))
+            per[: total % len(grades)] += 1
+            for g, m in zip(grades, per, strict=True):
+                k = max(1, int(np.ceil(m / cap)))
+                sizes = np.full(k, m // k)
+                sizes[: m % k] += 1
+                rows += [(r.year, r.school_id, level, g, f"{r.school_id}-{g}-{c}", int(x))
+                         for c, x in enumerate(sizes)]
+    return pd.DataFrame(rows, columns=["year", "school_id", "level", "grade", "class_id",
+                                       "students"])

@@ -23,7 +23,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +33,7 @@ from balance_lib.io import load_county  # noqa: E402
 from balance_lib.paths import SAMPLE_DIR  # noqa: E402
 from balance_lib.plan import PlanOptions, prepare, solve  # noqa: E402
 from balance_lib.scenario import school_facts  # noqa: E402
-from balance_lib.synthetic import make_schools  # noqa: E402
+from balance_lib.synthetic import make_classes, make_schools  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from scenario import copies  # noqa: E402  (benchmarks/scenario.py: n copies of the sample)
@@ -43,21 +42,7 @@ from scenario import copies  # noqa: E402  (benchmarks/scenario.py: n copies of 
 def synthetic_county(n: int, seed: int = 17) -> dict[str, pd.DataFrame]:
     """One county of about ``n`` schools (2024–2025) with classes spread evenly per grade."""
     s = make_schools(1, n, years=(2024, 2025), seed=seed).drop(columns="county_id")
-    rows = []
-    for level, grades, cap in (("primary", range(1, 7), 45), ("junior", range(7, 10), 50)):
-        for r in s[(s[f"students_{level}"] > 0) & (s.school_type != "special")].itertuples():
-            total = int(getattr(r, f"students_{level}"))
-            per = np.full(len(grades), total // len(grades))
-            per[: total % len(grades)] += 1
-            for g, m in zip(grades, per, strict=True):
-                k = max(1, int(np.ceil(m / cap)))
-                sizes = np.full(k, m // k)
-                sizes[: m % k] += 1
-                rows += [(r.year, r.school_id, level, g, f"{r.school_id}-{g}-{c}", int(x))
-                         for c, x in enumerate(sizes)]
-    classes = pd.DataFrame(rows, columns=["year", "school_id", "level", "grade", "class_id",
-                                          "students"])
-    return {"schools": s, "classes": classes}
+    return {"schools": s, "classes": make_classes(s)}
 
 
 def measure(name: str, tables: dict[str, pd.DataFrame], by: int, repeat: int,

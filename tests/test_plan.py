@@ -30,7 +30,7 @@ from balance_lib.registry import load_registry
 from balance_lib.scenario import run_scenario, school_facts
 from balance_lib.scenario_spec import load_scenario
 from balance_lib.settings import Settings
-from balance_lib.synthetic import make_schools
+from balance_lib.synthetic import make_classes, make_schools
 
 runner = CliRunner()
 TINY = PROJECT_ROOT / "tests" / "fixtures" / "tiny"
@@ -225,24 +225,9 @@ def test_round_trip_on_the_sample(sample, tmp_path, by):
 def random_county(path: Path, seed: int, n: int = 14) -> Path:
     """A random one-county data folder (2024–2025) with classes spread evenly per grade."""
     s = make_schools(1, n, years=(2024, 2025), seed=seed).drop(columns="county_id")
-    rows = []
-    for r in s.itertuples():
-        for level, grades, cap in (("primary", range(1, 7), 45), ("junior", range(7, 10), 50)):
-            total = int(getattr(r, f"students_{level}"))
-            if total <= 0 or r.school_type == "special":
-                continue
-            per = np.full(len(grades), total // len(grades))
-            per[: total % len(grades)] += 1
-            for g, m in zip(grades, per, strict=True):
-                k = max(1, int(np.ceil(m / cap)))
-                sizes = np.full(k, m // k)
-                sizes[: m % k] += 1
-                rows += [{"year": r.year, "school_id": r.school_id, "level": level, "grade": g,
-                          "class_id": f"{r.school_id}-{g}-{c}", "students": int(x)}
-                         for c, x in enumerate(sizes)]
     path.mkdir(parents=True, exist_ok=True)
     s.to_csv(path / "schools.csv", index=False)
-    pd.DataFrame(rows).to_csv(path / "classes.csv", index=False)
+    make_classes(s).to_csv(path / "classes.csv", index=False)
     return path
 
 
