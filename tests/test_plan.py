@@ -326,6 +326,22 @@ def test_teachers_per_level_and_facilities_split_in_the_scenario_file(sample):
     assert (whole == whole.round()).all()
 
 
+def test_backbone_teachers_never_outnumber_teachers():
+    # every primary teacher of A is already a backbone teacher: B2 can only rise with a hire
+    tables = county(school("A", "primary", 500, teachers_primary=4, backbone_teachers_primary=4,
+                           qualified_teachers_primary=30),
+                    school("B", "primary", 400))
+    prices = {"backbone_teacher": {"yearly": 20000}, "qualified_teacher": {"yearly": 120000}}
+    r = solve(prepare(tables, 2025, costs(prices=prices)))
+    got = r.actions.set_index("action")["quantity"].to_dict()
+    # A needs 5 backbone teachers (1 per 100 students): one more, which takes one more teacher
+    assert got == {"qualified_teacher": 1.0, "backbone_teacher": 1.0}
+    from balance_lib.plan import apply_actions
+
+    after = apply_actions(r.problem.rows, r.actions)
+    assert (after.backbone_teachers_primary <= after.teachers_primary).all()
+
+
 def test_contributions_are_variance_shares():
     tables = BINDING
     pb = prepare(tables, 2025, costs(BOX))
@@ -428,3 +444,35 @@ def test_the_plan_scenario_file_is_valid_and_english_works(tmp_path):
     r = run_scenario(tables, sc)
     assert r.summary["scenario"]["targets"]["units"]["met_in_target_year"]
     assert r.summary["scenario"]["targets"]["cv"]["met_in_target_year"]
+
+
+def test_report_plan_adds_the_50_plan_job_to_the_batch(monkeypatch, tmp_path):
+    from balance_lib import render
+
+    seen = {}
+
+    def fake_batch(plan, out, **kw):
+        seen.update(plan=plan, **kw)
+        return render.BatchResult([], 0.0, kw["lang"], render.index_name(kw["lang"]))
+
+    monkeypatch.setattr(render, "render_batch", fake_batch)
+    res = runner.invoke(app, ["report", str(TINY), "--years", "2025", "--schools", "none",
+                              "--no-trend", "--plan", "2027", "--budget", "900000",
+                              "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    jobs = [j for j in seen["plan"] if j.kind == "plan"]
+    assert [(j.stem, j.parameters["by"], j.parameters["budget"]) for j in jobs] == [
+        ("plan/2027-900000", 2027, 900000.0)]
+    assert jobs[0].template.name == "50-plan.ipynb" and jobs[0].parameters["costs"] == ""
+    # the cost file is an input of the report: another file, another hash
+    other = tmp_path / "costs.yaml"
+    other.write_text((PROJECT_ROOT / "params" / "costs.yaml").read_text(encoding="utf-8")
+                     .replace("once: 600", "once: 700"), encoding="utf-8")
+    job2 = render.plan_jobs(TINY, [], [], trend=False, plans=[{"by": 2027, "costs": other}])[0]
+    job1 = render.plan_jobs(TINY, [], [], trend=False, plans=[{"by": 2027}])[0]
+    assert render.input_hash(job1, "x") != render.input_hash(job2, "x")
+    for bad in (["--plan", "2020"], ["--plan", "2027", "--budget", "-5"], ["--budget", "5"]):
+        res = runner.invoke(app, ["report", str(TINY), "--schools", "none", *bad,
+                                  "--out", str(tmp_path / "bad")])
+        assert res.exit_code == 2, (bad, res.output)
+    assert not (tmp_path / "bad").exists()
