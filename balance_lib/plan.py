@@ -53,7 +53,7 @@ import pandas as pd
 from .costs import ACTIONS, AREA_ACTIONS, Costs
 from .engine import evaluate_units, variation_table
 from .registry import Registry, load_registry
-from .scenario import ScenarioDataError, scenario_schools, school_facts
+from .scenario import scenario_schools, school_facts
 from .scenario_spec import Scenario, parse_scenario
 from .settings import Settings
 from .units import NUMERATORS, build_units
@@ -260,7 +260,8 @@ def prepare(tables: Mapping[str, pd.DataFrame], by: int, costs: Costs,
             name, ac = by_ind[ind]
             step = ac.unit_step * effect[name]
             exact &= (step == np.round(step)) & (name != "equipment")
-        req_met[:, k] = _requirement(thr, numer, students, scale, exact, settings.threshold_rounding)
+        req_met[:, k] = _requirement(thr, numer, students, scale, exact,
+                                     settings.threshold_rounding)
         req_floor[:, k] = _requirement(floor, numer, students, scale, exact,
                                        settings.threshold_rounding)
     years = tuple(range(last + 1, by + 1)) if by > last else (by,)
