@@ -1,5 +1,5 @@
 # balance: two commands on a fresh machine
-#   make demo   set up .venv, evaluate the (synthetic) sample county, run a scenario, render
+#   make demo   set up .venv, evaluate the (synthetic) sample county, run a scenario, plan, render
 #   make test   set up .venv and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SCENARIOS := $(sort $(wildcard params/scenarios/*.yaml))
 REPORT := $(BIN)/balance report data/sample --years 2022-2025 --schools all --out outputs \
-          $(addprefix --scenario ,$(SCENARIOS))
+          $(addprefix --scenario ,$(SCENARIOS)) --plan 2029
 
 .PHONY: setup demo test lab sample bench report clean
 .DEFAULT_GOAL := demo
@@ -27,6 +27,8 @@ demo: setup
 	$(BIN)/balance evaluate data/sample --year 2025
 	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx
 	$(BIN)/balance scenario data/sample --scenario params/scenarios/new-school-2026.yaml
+	$(BIN)/balance plan data/sample --by 2029 --output outputs/plan.yaml
+	$(BIN)/balance scenario data/sample --scenario outputs/plan.yaml
 	$(REPORT)
 
 test: setup
@@ -43,6 +45,7 @@ bench: setup
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/scenario.py
 	$(BIN)/python benchmarks/validate_memory.py
+	$(BIN)/python benchmarks/plan.py
 
 report: setup
 	$(REPORT)

@@ -38,7 +38,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import prepare_folder, remove_stale_temporaries, temporary_prefix, write_atomic
+from .costs import COSTS_FILE
 from .htmlfont import embed_cjk_font
 from .words import check_lang, has, label
 from .lifecycle import (
@@ -66,8 +67,10 @@ TEMPLATES = {
     "school": NOTEBOOKS_DIR / "20-school-profile.ipynb",
     "trend": NOTEBOOKS_DIR / "40-county-trend.ipynb",
     "scenario": NOTEBOOKS_DIR / "30-scenario.ipynb",
+    "plan": NOTEBOOKS_DIR / "50-plan.ipynb",
 }
-KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析"}
+KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析",
+           "plan": "达标方案"}
 KERNEL_NAME = "python3"  # the kernel of the interpreter running the batch (the project's venv)
 START_TIMEOUT = 120
 KERNEL_START_RETRIES = 3
@@ -228,9 +231,11 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               params: Path | None = None, school_names: dict[str, str] | None = None,
               trend: bool = True,
               scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
-              indicators: Path | None = None, mapping: Path | None = None) -> list[Job]:
+              indicators: Path | None = None, mapping: Path | None = None,
+              plans: Sequence[Mapping[str, Any]] = ()) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
-    (``(file, name)`` pairs) — all with absolute paths.
+    (``(file, name)`` pairs), then each plan (``{"by": 2029, "scenario": path, "costs": path,
+    "budget": 元}``, the last three optional) — all with absolute paths.
 
     ``lang``, ``indicators`` (a provincial indicator file) and ``mapping`` (a header mapping
     file) go to every template that declares them; English stems end in ``.en``
@@ -263,6 +268,17 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
     jobs += [job("scenario", f"scenario/{safe_name(Path(f).stem)}",
                  label("job_scenario", lang, name=name),
                  scenario=str(Path(f).resolve()), to=0) for f, name in scenarios]
+    for p in plans:
+        by = int(p["by"])
+        scen = str(Path(p["scenario"]).resolve()) if p.get("scenario") else ""
+        costs = str(Path(p["costs"]).resolve()) if p.get("costs") else ""
+        budget = float(p.get("budget") or 0.0)
+        stem = f"plan/{by}" + (f"-{safe_name(Path(scen).stem)}" if scen else "") + (
+            f"-{budget:.0f}" if budget else "")
+        extra = (f" · {Path(scen).stem}" if scen else "") + (
+            f" · {budget:,.0f}" if budget else "")
+        jobs.append(job("plan", stem, label("job_plan", lang, by=by, extra=extra), by=by,
+                        scenario=scen, costs=costs, budget=budget))
     return jobs
 
 
@@ -295,8 +311,11 @@ def input_hash(job: Job, base: str) -> str:
     h.update(job.template.read_bytes())
     h.update(package_version().encode())
     h.update(json.dumps(job.parameters, sort_keys=True).encode())
-    if job.parameters.get("scenario"):  # the scenario file is an input too
-        _hash_path(h, Path(job.parameters["scenario"]))
+    for key in ("scenario", "costs"):  # the scenario and cost files are inputs too
+        if job.parameters.get(key):
+            _hash_path(h, Path(job.parameters[key]))
+    if job.kind == "plan" and not job.parameters.get("costs"):
+        _hash_path(h, COSTS_FILE)
     return h.hexdigest()
 
 

@@ -23,8 +23,10 @@ How changes act (in year order, then file order):
   school keeps its classes, so its classes only get smaller; under ``open`` it opens fewer
   extra classes than in the baseline (sizes stay within 45/50 in both cases).
 
-The last observed year appears in the results as observed (the same in both cases); projected
-years spread each grade evenly over its classes.
+The last observed year appears in the results as observed (the same in both cases, except
+for the ``expand_school`` / ``hire_teachers`` changes that take effect in that year itself: they
+act on the observed enrolment of the scenario, which is how a plan for today is checked);
+projected years spread each grade evenly over its classes.
 """
 
 from __future__ import annotations
@@ -291,19 +293,7 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
         if ch.type == "new_school":
             keep &= ~((sid == ch.fields["school_id"]) & ~later)
         elif ch.type in ("expand_school", "hire_teachers"):
-            hit = later & (sid == ch.fields["school_id"])
-            for k, v in ch.fields.items():
-                if k in SCHOOL_AMOUNTS:
-                    if k not in out.columns:
-                        out[k] = 0.0
-                    out.loc[hit, k] = pd.to_numeric(out.loc[hit, k]).fillna(0.0) + v
-                    if v < 0 and (out.loc[hit, k] < 0).any():
-                        low = float(out.loc[hit, k].min() - v)
-                        problems.append(ScenarioProblem(
-                            file, ch.index, ch.type, k,
-                            f"减少 {-v:g} 后为负数（该校现有 {low:g}）",
-                            f"taking away {-v:g} leaves a negative number "
-                            f"(the school has {low:g})"))
+            _add_amounts(out, later & (sid == ch.fields["school_id"]), ch, problems, file)
         elif ch.type in ("close_school", "merge_school"):
             gone = later & (sid == ch.fields["school_id"])
             if ch.type == "merge_school":
@@ -317,6 +307,69 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
     if problems:
         raise ScenarioError(problems)
     return out[keep].reset_index(drop=True)
+
+
+def _add_amounts(out: pd.DataFrame, hit: np.ndarray, ch: Change,
+                 problems: list[ScenarioProblem], file: str) -> None:
+    """Add the amounts of an ``expand_school`` / ``hire_teachers`` change to the rows ``hit``
+    of ``out`` (in place); a reduction below zero is a problem."""
+    for k, v in ch.fields.items():
+        if k in SCHOOL_AMOUNTS:
+            if k not in out.columns:
+                out[k] = 0.0
+            out.loc[hit, k] = pd.to_numeric(out.loc[hit, k]).fillna(0.0) + v
+            if v < 0 and (out.loc[hit, k] < 0).any():
+                low = float(out.loc[hit, k].min() - v)
+                problems.append(ScenarioProblem(
+                    file, ch.index, ch.type, k,
+                    f"减少 {-v:g} 后为负数（该校现有 {low:g}）",
+                    f"taking away {-v:g} leaves a negative number "
+                    f"(the school has {low:g})"))
+
+
+def _observed_rows(base: pd.DataFrame, changes: list[Change], last: int, case: str,
+                   file: str = "scenario.yaml") -> pd.DataFrame:
+    """The last observed year's school rows of ``case``: as observed, plus (in the scenario)
+    the ``expand_school`` / ``hire_teachers`` changes that take effect in that year itself."""
+    out = base.assign(county_id=case)
+    now = [ch for ch in changes if ch.year == last and ch.type in ("expand_school",
+                                                                  "hire_teachers")]
+    if case != "scenario" or not now:
+        return out
+    out = out.copy()
+    problems: list[ScenarioProblem] = []
+    sid = out["school_id"].astype(str).to_numpy()
+    for ch in now:
+        _add_amounts(out, sid == ch.fields["school_id"], ch, problems, file)
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _last_rows(tables: Mapping[str, pd.DataFrame], last: int) -> pd.DataFrame:
+    """The schools table's rows of the last observed year (ids as text, sorted by id)."""
+    schools, _ = _inputs(tables)
+    sch = schools.assign(school_id=schools["school_id"].astype(str))
+    return sch[sch["year"].astype(int) == last].sort_values("school_id").reset_index(drop=True)
+
+
+def scenario_schools(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
+                     registry: Registry | None = None) -> pd.DataFrame:
+    """The schools table the scenario case is evaluated on, one row per school and year from
+    the last observed year (observed, with the changes of that year) to the target year, with
+    projected students and classes and every change applied (``county_id`` = ``scenario``).
+
+    This is what :func:`run_scenario` gives the engine for the scenario (``balance plan``
+    starts from its target year).
+    """
+    p = project(tables, scenario, registry)
+    last = int(p.history.years[-1])
+    base = _last_rows(tables, last)
+    changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
+    file = scenario.source or "scenario.yaml"
+    return pd.concat([_observed_rows(base, changes, last, "scenario", file),
+                      _school_rows(base, p.years, p.students_scenario, p.classes_scenario,
+                                   changes, "scenario", file)], ignore_index=True)
 
 
 def _class_rows(years: np.ndarray, ids: np.ndarray, st: np.ndarray, cls: np.ndarray,
@@ -394,18 +447,17 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
     settings = settings or Settings()
     registry = registry or load_registry()
     p = project(tables, scenario, registry)
-    schools, classes = _inputs(tables)
+    _, classes = _inputs(tables)
     last = int(p.history.years[-1])
-    sch = schools.assign(school_id=schools["school_id"].astype(str))
-    base = sch[sch["year"].astype(int) == last].sort_values("school_id").reset_index(drop=True)
+    base = _last_rows(tables, last)
     cl = classes.assign(school_id=classes["school_id"].astype(str))
     changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
     years, ids, all_ids = p.years, p.base_ids, p.ids
     st_base, st_scn, cls_b, cls_s = (p.students_baseline, p.students_scenario,
                                      p.classes_baseline, p.classes_scenario)
 
-    observed = base.assign(county_id="")
-    rows = [observed.assign(county_id=c) for c in CASES]
+    rows = [_observed_rows(base, changes, last, c, scenario.source or "scenario.yaml")
+            for c in CASES]
     rows.append(_school_rows(base, years, st_base, cls_b, [], "baseline"))
     rows.append(_school_rows(base, years, st_scn, cls_s, changes, "scenario",
                              scenario.source or "scenario.yaml"))
