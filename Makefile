@@ -31,8 +31,10 @@ demo: setup
 	$(BIN)/balance scenario data/sample --scenario outputs/plan.yaml
 	$(REPORT)
 
+# Two processes on 2 cores (pytest-xdist); --dist loadfile keeps each file on one process,
+# so an nbval notebook's cells run in order in one kernel.
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks
@@ -44,6 +46,7 @@ bench: setup
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/scenario.py
+	$(BIN)/python benchmarks/unit_items.py
 	$(BIN)/python benchmarks/validate_memory.py
 	$(BIN)/python benchmarks/plan.py
 

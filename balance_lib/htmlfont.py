@@ -37,15 +37,21 @@ def _font_bytes() -> bytes | None:
     return path.read_bytes() if path else None
 
 
-def subset_font(chars: str) -> bytes | None:
-    """WOFF bytes of the shipped font holding ``chars`` (None without the font)."""
+def subset_font(chars: str, *, layout: bool = True) -> bytes | None:
+    """WOFF bytes of the shipped font holding ``chars`` (None without the font).
+
+    ``layout=False`` drops the OpenType layout tables (GSUB, GPOS …): enough for the plain
+    text of forms and tables, and about a third faster.
+    """
     data = _font_bytes()
     if data is None or not chars:
         return None
     font = TTFont(io.BytesIO(data), recalcTimestamp=False)  # deterministic bytes
     options = subset.Options()
     options.flavor = "woff"
-    options.layout_features = ["*"]
+    options.layout_features = ["*"] if layout else []
+    if not layout:
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE"]
     options.name_IDs = ["*"]
     options.notdef_outline = True
     sub = subset.Subsetter(options)

@@ -69,6 +69,9 @@ TEMPLATES = {
     "scenario": NOTEBOOKS_DIR / "30-scenario.ipynb",
     "plan": NOTEBOOKS_DIR / "50-plan.ipynb",
 }
+#: Notebooks that are not reports: interactive, never rendered by the batch (``balance report``
+#: runs only :data:`TEMPLATES`); the tests execute them headless to prove they run.
+INTERACTIVE = (NOTEBOOKS_DIR / "31-explore.ipynb",)
 KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析",
            "plan": "达标方案"}
 KERNEL_NAME = "python3"  # the kernel of the interpreter running the batch (the project's venv)

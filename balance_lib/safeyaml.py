@@ -39,7 +39,7 @@ import yaml
 from .limits import MAX_YAML_ALIASES, MAX_YAML_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES
 from .safetext import quote
 
-__all__ = ["YamlFileError", "load_yaml", "BoundedLoader"]
+__all__ = ["YamlFileError", "load_yaml", "parse_yaml", "BoundedLoader"]
 
 
 class YamlFileError(ValueError):
@@ -139,6 +139,27 @@ def load_yaml(path: str | Path) -> Any:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise YamlFileError(f"第 {line} 行不是 UTF-8 编码（请以 UTF-8 保存）",
                             f"line {line} is not UTF-8 (save the file as UTF-8)", line) from None
+    return parse_yaml(text)
+
+
+def parse_yaml(text: str) -> Any:
+    """The parsed YAML of ``text`` (None when it holds nothing), with the limits of
+    :func:`load_yaml` on aliases, nesting and expanded size, or :class:`YamlFileError`: for
+    YAML typed in a form (the scenario explorer), which never went through a file.
+
+    >>> parse_yaml("[1, {a: b}]")
+    [1, {'a': 'b'}]
+    >>> try:
+    ...     parse_yaml("a: &a [x, x]\\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\\n"
+    ...                "c: [" + ", ".join(["*b"] * 1001) + "]")
+    ... except YamlFileError as exc:
+    ...     print(exc.en)
+    line 3: more than 1,000 aliases (*alias)
+    """
+    if len(text) > MAX_YAML_BYTES:
+        raise YamlFileError(f"文本有 {len(text):,} 个字符，超过上限 {MAX_YAML_BYTES:,}",
+                            f"the text has {len(text):,} characters, above the limit of "
+                            f"{MAX_YAML_BYTES:,}")
     loader = None
     try:
         loader = BoundedLoader(text)  # its reader refuses control characters at once

@@ -3,11 +3,12 @@
 :func:`run_scenario` projects enrolment per school and grade from the last observed year to the
 target year (:mod:`balance_lib.projection`), applies the scenario's dated changes
 (:mod:`balance_lib.scenario_spec`) to a copy of the projection and of the schools table, forms
-classes, and then evaluates both cases with the ordinary engine: B1–B7 per unit and the CVs
-(:func:`balance_lib.indicators.evaluate`), school size B11 and class sizes B12 with the
-大班额 bands. There is no second
-implementation of any indicator: the two cases are two "counties" (``county_id`` = ``baseline``
-/ ``scenario``) of one evaluation pass.
+classes, and then evaluates both cases with the ordinary engine: B1–B7 per unit and the CVs,
+school size B11 and class sizes B12 with the 大班额 bands (:func:`balance_lib.indicators.
+evaluate`). There is no second implementation of any indicator: each case is evaluated in one
+pass over all its years (its years are the "counties" of the evaluation; ``county_id`` =
+``baseline`` / ``scenario``). :func:`run_scenario` is :func:`evaluate_baseline` then
+:func:`evaluate_scenario`; the scenario explorer keeps the first and repeats the second.
 
 How changes act (in year order, then file order):
 
@@ -31,6 +32,7 @@ projected years spread each grade evenly over its classes.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +45,7 @@ from .indicators import evaluate
 from .projection import (
     ENTRY,
     LEVEL_OF_GRADE,
+    ProjectionSettings,
     backtest,
     backtest_summary,
     best_entry_method,
@@ -72,9 +75,13 @@ CASES = ("baseline", "scenario")
 SCHOOL_COLUMNS = ["year", "case", "school_id", "school_name", "level", "students", "classes",
                   "mean_class_size", "max_class_size", "classes_over_limit", "large_classes",
                   "super_large_classes", "observed"]
+SCHOOL_ORDER = ["year", "case", "school_id", "level"]
 TARGETS = ("cv", "units", "school_size", "class_size", "large_classes")
-#: The indicators besides the unit ones a scenario evaluates: school size and class sizes.
-SCENARIO_ITEMS = ("B11", "B12")
+#: The indicators besides the unit ones a scenario evaluates: school size (B11). Class sizes
+#: (B12's table of classes over the limits and 大班额, ``class_sizes``) come with every evaluation
+#: of data with classes; B12's own school rule is not part of a scenario's results, and asking
+#: for it doubled the time of a scenario side (what the explorer pays after every edit).
+SCENARIO_ITEMS = ("B11",)
 
 
 def target_names(registry: Registry, lang: str = "zh") -> dict[str, str]:
@@ -288,43 +295,63 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
     yr = out["year"].to_numpy()
     sid = out["school_id"].astype(str).to_numpy()
     keep = np.ones(len(out), dtype=bool)
+    amounts = _Amounts(out)
     for ch in changes:
         later = yr >= ch.year
         if ch.type == "new_school":
             keep &= ~((sid == ch.fields["school_id"]) & ~later)
         elif ch.type in ("expand_school", "hire_teachers"):
-            _add_amounts(out, later & (sid == ch.fields["school_id"]), ch, problems, file)
+            amounts.add(later & (sid == ch.fields["school_id"]), ch, problems, file)
         elif ch.type in ("close_school", "merge_school"):
             gone = later & (sid == ch.fields["school_id"])
             if ch.type == "merge_school":
                 (target,) = ch.fields["into"]
                 to = later & (sid == target)
                 for k in SCHOOL_AMOUNTS:
-                    if k in out.columns:
-                        src = pd.to_numeric(out.loc[gone, k]).fillna(0.0).to_numpy()
-                        out.loc[to, k] = pd.to_numeric(out.loc[to, k]).fillna(0.0).to_numpy() + src
+                    if k in out.columns or k in amounts.columns:
+                        a = amounts(k)
+                        a[to] = np.nan_to_num(a[to], nan=0.0) + np.nan_to_num(a[gone], nan=0.0)
             keep &= ~gone
+    amounts.write()
     if problems:
         raise ScenarioError(problems)
     return out[keep].reset_index(drop=True)
 
 
-def _add_amounts(out: pd.DataFrame, hit: np.ndarray, ch: Change,
-                 problems: list[ScenarioProblem], file: str) -> None:
-    """Add the amounts of an ``expand_school`` / ``hire_teachers`` change to the rows ``hit``
-    of ``out`` (in place); a reduction below zero is a problem."""
-    for k, v in ch.fields.items():
-        if k in SCHOOL_AMOUNTS:
-            if k not in out.columns:
-                out[k] = 0.0
-            out.loc[hit, k] = pd.to_numeric(out.loc[hit, k]).fillna(0.0) + v
-            if v < 0 and (out.loc[hit, k] < 0).any():
-                low = float(out.loc[hit, k].min() - v)
-                problems.append(ScenarioProblem(
-                    file, ch.index, ch.type, k,
-                    f"减少 {-v:g} 后为负数（该校现有 {low:g}）",
-                    f"taking away {-v:g} leaves a negative number "
-                    f"(the school has {low:g})"))
+class _Amounts:
+    """The amount columns of ``out`` that changes touch, as float arrays: ``amounts(k)`` the
+    column ``k`` (zeros when ``out`` lacks it), :meth:`add` a change's amounts, :meth:`write`
+    them back into ``out``."""
+
+    def __init__(self, out: pd.DataFrame) -> None:
+        self.out = out
+        self.columns: dict[str, np.ndarray] = {}
+
+    def __call__(self, k: str) -> np.ndarray:
+        if k not in self.columns:
+            self.columns[k] = (pd.to_numeric(self.out[k]).to_numpy(dtype=float, copy=True)
+                               if k in self.out.columns else np.zeros(len(self.out)))
+        return self.columns[k]
+
+    def add(self, hit: np.ndarray, ch: Change, problems: list[ScenarioProblem],
+            file: str) -> None:
+        """Add the amounts of an ``expand_school`` / ``hire_teachers`` change to the rows
+        ``hit``; a reduction below zero is a problem."""
+        for k, v in ch.fields.items():
+            if k in SCHOOL_AMOUNTS:
+                a = self(k)
+                a[hit] = np.nan_to_num(a[hit], nan=0.0) + v
+                if v < 0 and (a[hit] < 0).any():
+                    low = float(a[hit].min() - v)
+                    problems.append(ScenarioProblem(
+                        file, ch.index, ch.type, k,
+                        f"减少 {-v:g} 后为负数（该校现有 {low:g}）",
+                        f"taking away {-v:g} leaves a negative number "
+                        f"(the school has {low:g})"))
+
+    def write(self) -> None:
+        for k, a in self.columns.items():
+            self.out[k] = a
 
 
 def _observed_rows(base: pd.DataFrame, changes: list[Change], last: int, case: str,
@@ -339,8 +366,10 @@ def _observed_rows(base: pd.DataFrame, changes: list[Change], last: int, case: s
     out = out.copy()
     problems: list[ScenarioProblem] = []
     sid = out["school_id"].astype(str).to_numpy()
+    amounts = _Amounts(out)
     for ch in now:
-        _add_amounts(out, sid == ch.fields["school_id"], ch, problems, file)
+        amounts.add(sid == ch.fields["school_id"], ch, problems, file)
+    amounts.write()
     if problems:
         raise ScenarioError(problems)
     return out
@@ -407,11 +436,20 @@ class Projected:
     warnings: list[str]
 
 
-def project(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
-            registry: Registry | None = None) -> Projected:
-    """Project both cases to the scenario's target year (students and classes only)."""
-    registry = registry or load_registry()
-    ps = scenario.settings
+@dataclass(frozen=True)
+class _BaseProjection:
+    """The baseline projection: what every scenario with the same projection settings shares."""
+
+    years: np.ndarray
+    ids: np.ndarray
+    history: Any  # projection.Cohorts
+    students: np.ndarray
+    classes: np.ndarray
+    base_classes: np.ndarray  # classes of the last observed year [school, grade]
+
+
+def _project_baseline(tables: Mapping[str, pd.DataFrame], ps: ProjectionSettings,
+                      registry: Registry) -> _BaseProjection:
     schools, classes = _inputs(tables)
     last = int(classes["year"].max())
     sch = schools.assign(school_id=schools["school_id"].astype(str))
@@ -420,64 +458,62 @@ def project(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
     h = cohorts_from_classes(cl[cl["school_id"].isin(ids)], ids)
     years = np.arange(last + 1, ps.target_year + 1)
     st_base = project_students(h, fit_rates(h), years, ps)
+    base_cls = h.classes[h.year_index(last)]
+    ent_b = _entry_classes(base_cls, years, [], {s: k for k, s in enumerate(ids)}, len(ids))
+    cls_b = project_classes(st_base, base_cls, ent_b, class_limits(registry), ps.class_policy)
+    return _BaseProjection(years, ids, h, st_base, cls_b, base_cls)
 
+
+def _project_scenario(b: _BaseProjection, scenario: Scenario, registry: Registry) -> Projected:
+    """The scenario's changes applied to the baseline projection ``b``."""
+    years, ids = b.years, b.ids
     changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
     new_ids = [c.fields["school_id"] for c in changes if c.type == "new_school"]
     all_ids = np.array([*ids, *new_ids], dtype=object).astype(str)
     index = {s: k for k, s in enumerate(all_ids)}
     st_scn = np.zeros((len(years), len(all_ids), 9))
-    st_scn[:, : len(ids)] = st_base
+    st_scn[:, : len(ids)] = b.students
     warnings = _apply_moves(st_scn, years, changes, index, scenario.source or "scenario.yaml")
-
-    limits = class_limits(registry)
     base_cls = np.zeros((len(all_ids), 9), dtype=int)
-    base_cls[: len(ids)] = h.classes[h.year_index(last)]
-    ent_b = _entry_classes(base_cls[: len(ids)], years, [], index, len(ids))
-    ent_s = _entry_classes(base_cls[: len(ids)], years, changes, index, len(all_ids),
+    base_cls[: len(ids)] = b.base_classes
+    ent_s = _entry_classes(b.base_classes, years, changes, index, len(all_ids),
                            scenario.source or "scenario.yaml")
-    cls_b = project_classes(st_base, base_cls[: len(ids)], ent_b, limits, ps.class_policy)
-    cls_s = project_classes(st_scn, base_cls, ent_s, limits, ps.class_policy)
-    return Projected(years, all_ids, ids, st_base, st_scn, cls_b, cls_s, h, warnings)
+    cls_s = project_classes(st_scn, base_cls, ent_s, class_limits(registry),
+                            scenario.settings.class_policy)
+    return Projected(years, all_ids, ids, b.students, st_scn, b.classes, cls_s, b.history,
+                     warnings)
 
 
-def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
-                 settings: Settings | None = None, registry: Registry | None = None,
-                 ) -> ScenarioResult:
-    """Project to the scenario's target year and evaluate the baseline and the scenario."""
-    settings = settings or Settings()
+def project(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
+            registry: Registry | None = None) -> Projected:
+    """Project both cases to the scenario's target year (students and classes only)."""
     registry = registry or load_registry()
-    p = project(tables, scenario, registry)
-    _, classes = _inputs(tables)
-    last = int(p.history.years[-1])
-    base = _last_rows(tables, last)
-    cl = classes.assign(school_id=classes["school_id"].astype(str))
-    changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
-    years, ids, all_ids = p.years, p.base_ids, p.ids
-    st_base, st_scn, cls_b, cls_s = (p.students_baseline, p.students_scenario,
-                                     p.classes_baseline, p.classes_scenario)
+    return _project_scenario(_project_baseline(tables, scenario.settings, registry), scenario,
+                             registry)
 
-    rows = [_observed_rows(base, changes, last, c, scenario.source or "scenario.yaml")
-            for c in CASES]
-    rows.append(_school_rows(base, years, st_base, cls_b, [], "baseline"))
-    rows.append(_school_rows(base, years, st_scn, cls_s, changes, "scenario",
-                             scenario.source or "scenario.yaml"))
-    all_rows = pd.concat(rows, ignore_index=True)
-    obs_classes = cl[cl["year"].astype(int) == last]
-    class_frames = [obs_classes.assign(county_id=c) for c in CASES]
-    class_frames.append(_class_rows(years, ids, st_base, cls_b, "baseline", all_rows[
-        all_rows.county_id == "baseline"]))
-    class_frames.append(_class_rows(years, all_ids, st_scn, cls_s, "scenario", all_rows[
-        all_rows.county_id == "scenario"]))
-    class_rows = pd.concat(class_frames, ignore_index=True)
 
-    # baseline and scenario are two "counties" of one evaluation: the unit indicators and CVs,
-    # B11 and B12 (the other items are not part of a scenario's results)
-    ev = evaluate({"schools": all_rows, "classes": class_rows}, settings, registry,
+@dataclass(frozen=True)
+class _CaseFrames:
+    """One case evaluated by the engine, in the shape of :class:`ScenarioResult`'s frames."""
+
+    names: dict[str, str]  # school_id -> school_name
+    class_sizes: pd.DataFrame  # the engine's B12 table (``county_id`` = the case)
+    school_size: pd.DataFrame
+    units: pd.DataFrame
+    variation: pd.DataFrame
+
+
+def _evaluate_case(rows: pd.DataFrame, class_rows: pd.DataFrame, settings: Settings,
+                   registry: Registry) -> _CaseFrames:
+    """The unit indicators and CVs, B11 and B12 of one case's school and class rows (all its
+    years, the "counties" of one :func:`~balance_lib.indicators.evaluate` pass). Only these
+    (:data:`SCENARIO_ITEMS`): the other items are not part of a scenario's results, and
+    assessing them took most of a scenario's time (what the explorer pays after every edit).
+    """
+    ev = evaluate({"schools": rows, "classes": class_rows}, settings, registry,
                   only=SCENARIO_ITEMS)
-
-    names = dict(zip(all_rows["school_id"].astype(str), all_rows["school_name"].astype(str),
+    names = dict(zip(rows["school_id"].astype(str), rows["school_name"].astype(str),
                      strict=True))
-    out_schools = _school_table(ev.class_sizes, names, last)
     size = ev.school_items[ev.school_items["id"] == "B11"]
     school_size = pd.DataFrame({
         "year": size["year"].astype(int).to_numpy(), "case": size["county_id"].to_numpy(),
@@ -485,23 +521,122 @@ def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
         "school_name": size["school_name"].to_numpy(),
         "students": size["value"].to_numpy(), "limit": size["threshold"].to_numpy(),
         "met": size["met"].to_numpy(dtype=object)})
-    school_size = _order(school_size, ["year", "case", "school_id"])
     ind_ids = [i.id for i in registry.resource_indicators]
-    u = ev.units
-    units = u[["year", "county_id", "school_id", "school_name", "level", "students",
-               *[f"value_{i}" for i in ind_ids], "met_count", "passes"]].rename(
+    units = ev.units[["year", "county_id", "school_id", "school_name", "level", "students",
+                      *[f"value_{i}" for i in ind_ids], "met_count", "passes"]].rename(
         columns={"county_id": "case"})
-    units = _order(units, ["year", "case", "school_id", "level"])
     v = ev.variation.rename(columns={"county_id": "case"})
-    variation = _order(v[["year", "case", "level", "indicator", "n_units", "county_value",
-                          "threshold", "cv", "limit", "met"]], ["year", "case", "level"])
+    variation = v[["year", "case", "level", "indicator", "n_units", "county_value", "threshold",
+                   "cv", "limit", "met"]]
+    return _CaseFrames(names, ev.class_sizes, school_size, units, variation)
+
+
+def _case_rows(base: pd.DataFrame, observed_classes: pd.DataFrame, years: np.ndarray,
+               ids: np.ndarray, students: np.ndarray, classes: np.ndarray,
+               changes: list[Change], case: str, file: str = "scenario.yaml",
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The school rows and class rows of one case: the last observed year (``base``, with the
+    changes that take effect in it), then the projection with ``changes`` applied."""
+    projected = _school_rows(base, years, students, classes, changes, case, file)
+    last = int(base["year"].max()) if len(base) else -1
+    rows = pd.concat([_observed_rows(base, changes, last, case, file), projected],
+                     ignore_index=True)
+    class_rows = pd.concat([observed_classes.assign(county_id=case),
+                            _class_rows(years, ids, students, classes, case, projected)],
+                           ignore_index=True)
+    return rows, class_rows
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The baseline side of :func:`run_scenario`, projected and evaluated once.
+
+    It depends only on the data, the settings and the projection settings (a scenario's
+    ``projection``), so one object serves every scenario with those projection settings:
+    :func:`evaluate_scenario` then projects and evaluates only the scenario side (what the
+    interactive explorer does after each edit; :func:`run_scenario` is the two in a row).
+    """
+
+    tables: Mapping[str, pd.DataFrame]
+    settings: Settings
+    registry: Registry
+    projection: ProjectionSettings
+    last_observed: int
+    schools: pd.DataFrame  # schools.csv rows of the last observed year, by school_id
+    observed_classes: pd.DataFrame  # classes.csv rows of the last observed year
+    projected: _BaseProjection
+    frames: _CaseFrames
+    backtest: pd.DataFrame
+    school_table: pd.DataFrame  # the baseline's rows of ScenarioResult.schools
+    entry_backtest: pd.DataFrame  # the entry methods on the history (entry_backtest)
+    #: what the first scenario on this baseline found about the baseline alone (its summary)
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def evaluate_baseline(tables: Mapping[str, pd.DataFrame],
+                      projection: ProjectionSettings | None = None,
+                      settings: Settings | None = None,
+                      registry: Registry | None = None) -> Baseline:
+    """Project the data without changes to ``projection.target_year`` and evaluate it."""
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    projection = projection or ProjectionSettings()
+    p = _project_baseline(tables, projection, registry)
+    _, classes = _inputs(tables)
+    last = int(p.history.years[-1])
+    base = _last_rows(tables, last)
+    cl = classes.assign(school_id=classes["school_id"].astype(str))
+    obs_classes = cl[cl["year"].astype(int) == last]
+    rows, class_rows = _case_rows(base, obs_classes, p.years, p.ids, p.students, p.classes, [],
+                                  "baseline")
+    frames = _evaluate_case(rows, class_rows, settings, registry)
+    return Baseline(tables, settings, registry, projection, last, base, obs_classes, p, frames,
+                    backtest(p.history, projection),
+                    _school_table(frames.class_sizes, frames.names, last, order=False),
+                    entry_backtest(p.history, projection.births, projection.entry_age))
+
+
+def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> ScenarioResult:
+    """Project and evaluate the scenario side on ``baseline`` and put the two side by side.
+
+    ``scenario.settings`` must be the projection ``baseline`` was made with (the baseline uses
+    the scenario file's projection too).
+    """
+    b = baseline
+    if scenario.settings != b.projection:
+        raise ValueError("the scenario's projection settings differ from the baseline's: "
+                         "evaluate_baseline(tables, scenario.settings, …) first")
+    p = _project_scenario(b.projected, scenario, b.registry)
+    changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
+    rows, class_rows = _case_rows(b.schools, b.observed_classes, p.years, p.ids,
+                                  p.students_scenario, p.classes_scenario, changes, "scenario",
+                                  scenario.source or "scenario.yaml")
+    s = _evaluate_case(rows, class_rows, b.settings, b.registry)
+    base = b.frames
+    names = {**base.names, **s.names}
+    out_schools = _order(pd.concat([b.school_table, _school_table(
+        s.class_sizes, names, b.last_observed, order=False)], ignore_index=True), SCHOOL_ORDER)
+    school_size = _order(pd.concat([base.school_size, s.school_size], ignore_index=True),
+                         ["year", "case", "school_id"])
+    units = _order(pd.concat([base.units, s.units], ignore_index=True),
+                   ["year", "case", "school_id", "level"])
+    variation = _order(pd.concat([base.variation, s.variation], ignore_index=True),
+                       ["year", "case", "level"])
     classrooms = _classrooms(p, changes)
-    bt = backtest(p.history, scenario.settings)
-    entry_bt = entry_backtest(p.history, scenario.settings.births, scenario.settings.entry_age)
-    result = ScenarioResult(scenario, [last, *map(int, years)], last, out_schools, school_size,
-                            units, variation, classrooms, bt, {}, p.warnings, entry_bt)
-    summary = summarise(result, registry)
+    result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
+                            out_schools, school_size, units, variation, classrooms, b.backtest,
+                            {}, p.warnings, b.entry_backtest)
+    summary = summarise(result, b.registry, copy.deepcopy(b.memo.get("summary")))
+    b.memo.setdefault("summary", copy.deepcopy({"baseline": summary["baseline"]}))
     return ScenarioResult(**{**result.__dict__, "summary": summary})
+
+
+def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
+                 settings: Settings | None = None, registry: Registry | None = None,
+                 ) -> ScenarioResult:
+    """Project to the scenario's target year and evaluate the baseline and the scenario."""
+    return evaluate_scenario(evaluate_baseline(tables, scenario.settings, settings, registry),
+                             scenario)
 
 
 def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -513,7 +648,8 @@ def _order(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.drop(columns="_case").reset_index(drop=True)
 
 
-def _school_table(sizes: pd.DataFrame, names: Mapping[str, str], last: int) -> pd.DataFrame:
+def _school_table(sizes: pd.DataFrame, names: Mapping[str, str], last: int,
+                  order: bool = True) -> pd.DataFrame:
     s = sizes.rename(columns={"county_id": "case"}).copy()
     s["school_id"] = s["school_id"].astype(str)
     s["school_name"] = s["school_id"].map(names)
@@ -523,7 +659,7 @@ def _school_table(sizes: pd.DataFrame, names: Mapping[str, str], last: int) -> p
               "super_large_classes"):
         s[c] = s[c].astype(float).round().astype(int)
     s["mean_class_size"] = s["students"] / s["classes"].where(s["classes"] > 0)
-    return _order(s[SCHOOL_COLUMNS], ["year", "case", "school_id", "level"])
+    return _order(s[SCHOOL_COLUMNS], SCHOOL_ORDER) if order else s[SCHOOL_COLUMNS]
 
 
 def _classrooms(p: Projected, changes: list[Change]) -> pd.DataFrame:
@@ -556,18 +692,21 @@ def _classrooms(p: Projected, changes: list[Change]) -> pd.DataFrame:
 # summary
 
 
-def _target_table(r: ScenarioResult) -> pd.DataFrame:
-    """Per (case, year): is each target met?"""
-    keys = pd.MultiIndex.from_product([CASES, r.years], names=["case", "year"])
-    t = pd.DataFrame(index=keys)
-    t["cv"] = r.variation.groupby(["case", "year"])["met"].all()
-    t["units"] = r.units.groupby(["case", "year"])["passes"].all()
-    size_met = r.school_size["met"].map(lambda x: bool(x) if pd.notna(x) else True)
-    t["school_size"] = size_met.groupby([r.school_size["case"], r.school_size["year"]]).all()
-    s = r.schools
-    t["class_size"] = (s["classes_over_limit"] == 0).groupby([s["case"], s["year"]]).all()
+def _target_table(r: ScenarioResult, case: str) -> pd.DataFrame:
+    """Per year: is each target met in ``case``?"""
+    t = pd.DataFrame(index=pd.Index(r.years, name="year"))
+
+    def mine(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["case"] == case]
+
+    v, u, z, s = mine(r.variation), mine(r.units), mine(r.school_size), mine(r.schools)
+    t["cv"] = v.groupby("year")["met"].all()
+    t["units"] = u.groupby("year")["passes"].all()
+    size_met = z["met"].map(lambda x: bool(x) if pd.notna(x) else True)
+    t["school_size"] = size_met.groupby(z["year"]).all()
+    t["class_size"] = (s["classes_over_limit"] == 0).groupby(s["year"]).all()
     t["large_classes"] = ((s["large_classes"] + s["super_large_classes"]) == 0).groupby(
-        [s["case"], s["year"]]).all()
+        s["year"]).all()
     return t.fillna(True).astype(bool)
 
 
@@ -612,23 +751,30 @@ def failing(r: ScenarioResult, case: str, year: int, registry: Registry) -> list
     return out
 
 
-def summarise(r: ScenarioResult, registry: Registry) -> dict[str, Any]:
-    """The first year each target holds (through the target year) and what still fails."""
-    t = _target_table(r)
+def case_summary(r: ScenarioResult, case: str, registry: Registry) -> dict[str, Any]:
+    """One case's part of :func:`summarise` (it reads only that case's rows of ``r``)."""
+    tc = _target_table(r, case)
+    return {
+        "targets": {k: {"met_from": _met_from(tc[k]),
+                        "met_in_target_year": bool(tc[k].iloc[-1])} for k in TARGETS},
+        "failing_in_target_year": failing(r, case, r.years[-1], registry),
+        "large_classes": {str(y): int(g) for y, g in r.schools[r.schools.case == case].assign(
+            n=lambda f: f.large_classes + f.super_large_classes).groupby("year")["n"].sum()
+            .items()},
+        "classes_over_limit": {str(y): int(g) for y, g in r.schools[
+            r.schools.case == case].groupby("year")["classes_over_limit"].sum().items()},
+    }
+
+
+def summarise(r: ScenarioResult, registry: Registry,
+              known: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The first year each target holds (through the target year) and what still fails.
+
+    ``known``: parts already made by :func:`case_summary` (the kept baseline's), by case.
+    """
     target_year = r.years[-1]
-    per_case = {}
-    for case in CASES:
-        tc = t.loc[case]
-        per_case[case] = {
-            "targets": {k: {"met_from": _met_from(tc[k]),
-                            "met_in_target_year": bool(tc[k].iloc[-1])} for k in TARGETS},
-            "failing_in_target_year": failing(r, case, target_year, registry),
-            "large_classes": {str(y): int(g) for y, g in r.schools[r.schools.case == case].assign(
-                n=lambda f: f.large_classes + f.super_large_classes).groupby("year")["n"].sum()
-                .items()},
-            "classes_over_limit": {str(y): int(g) for y, g in r.schools[
-                r.schools.case == case].groupby("year")["classes_over_limit"].sum().items()},
-        }
+    per_case = {case: (known or {}).get(case) or case_summary(r, case, registry)
+                for case in CASES}
     return {
         "target_year": target_year,
         "last_observed_year": r.last_observed,

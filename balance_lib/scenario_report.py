@@ -169,12 +169,15 @@ def class_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     order = {sid: k for k, sid in enumerate(_touched(r))}
     keys = sorted(keys, key=lambda k: (order.get(k[0], 0), k[1] != "primary", k[2]))
     names = s.drop_duplicates("school_id").set_index("school_id")["school_name"]
+    # plain dicts: a lookup per cell is then cheap (the explorer redraws this table live)
+    bd, cd = (f[list(cols)].to_dict("index") for f in (b, c))
     rows = []
     for key in keys:
         row = {w("school", lang): names[key[0]], w("level", lang): value_label(key[1], lang),
                w("year", lang): key[2]}
+        rb, rc = bd.get(key, {}), cd.get(key, {})
         for col, digits in cols.items():
-            row[w(col, lang)] = _arrow(b[col].get(key, np.nan), c[col].get(key, np.nan), digits)
+            row[w(col, lang)] = _arrow(rb.get(col, np.nan), rc.get(col, np.nan), digits)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -183,20 +186,30 @@ def _county_counts(r: ScenarioRun) -> pd.DataFrame:
     """Per year and case: students, classes over 45/50, 大班额, 超大班额, schools over B11,
     failing units and CVs over their limits (canonical column names)."""
     res = r.result
+
+    def per(frame: pd.DataFrame, flags: pd.Series | pd.DataFrame) -> dict:
+        """Sums of ``flags`` per (year, case), as a dict (one grouping, not a filter per
+        pair: the explorer redraws this live)."""
+        sums = flags.groupby([frame["year"], frame["case"]]).sum()
+        return sums.to_dict("index") if isinstance(sums, pd.DataFrame) else sums.to_dict()
+
+    s = res.schools
+    counts = per(s, s[["students", "classes_over_limit", "large_classes",
+                       "super_large_classes"]])
+    oversize = per(res.school_size, res.school_size["met"] == False)  # noqa: E712
+    failing = per(res.units, ~res.units["passes"])
+    cv_over = per(res.variation, ~res.variation["met"])
     rows = []
     for year in res.years:
         for case in CASES:
-            s = res.schools[(res.schools.case == case) & (res.schools.year == year)]
-            z = res.school_size[(res.school_size.case == case) & (res.school_size.year == year)]
-            u = res.units[(res.units.case == case) & (res.units.year == year)]
-            v = res.variation[(res.variation.case == case) & (res.variation.year == year)]
-            rows.append({"year": year, "case": case, "students": int(s.students.sum()),
-                         "over": int(s.classes_over_limit.sum()),
-                         "large": int(s.large_classes.sum()),
-                         "super": int(s.super_large_classes.sum()),
-                         "oversize": int((z["met"] == False).sum()),  # noqa: E712
-                         "units_failing": int((~u.passes).sum()),
-                         "cv_over": int((~v.met).sum())})
+            c = counts.get((year, case), {})
+            rows.append({"year": year, "case": case, "students": int(c.get("students", 0)),
+                         "over": int(c.get("classes_over_limit", 0)),
+                         "large": int(c.get("large_classes", 0)),
+                         "super": int(c.get("super_large_classes", 0)),
+                         "oversize": int(oversize.get((year, case), 0)),
+                         "units_failing": int(failing.get((year, case), 0)),
+                         "cv_over": int(cv_over.get((year, case), 0))})
     return pd.DataFrame(rows)
 
 
@@ -210,16 +223,17 @@ def county_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
 def cv_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     """B1–B7 CVs per level and year as "baseline → scenario" (* over the limit)."""
     v = r.result.variation
+    look = {(x.level, x.indicator, x.year, x.case): (x.cv, x.met) for x in v.itertuples()}
     rows = []
     for (level, ind), g in v.groupby(["level", "indicator"], sort=False):
         row = {w("level", lang): value_label(level, lang), w("indicator", lang): ind,
                w("limit", lang): f"{g.limit.iloc[0]:.2f}"}
-        for year, gy in g.groupby("year"):
+        for year in sorted(g["year"].unique()):
             cell = {}
             for case in CASES:
-                x = gy[gy.case == case]
-                cell[case] = "—" if x.empty or pd.isna(x.cv.iloc[0]) else (
-                    f"{x.cv.iloc[0]:.3f}" + ("" if x.met.iloc[0] else "*"))
+                x = look.get((level, ind, year, case))
+                cell[case] = "—" if x is None or pd.isna(x[0]) else (
+                    f"{x[0]:.3f}" + ("" if x[1] else "*"))
             row[str(year)] = cell["baseline"] if cell["baseline"] == cell["scenario"] else (
                 f"{cell['baseline']} → {cell['scenario']}")
         rows.append(row)

@@ -163,14 +163,14 @@ def spec_for(tables, path):
 
 
 def _engine_rows(tables, spec, settings, registry) -> pd.DataFrame:
-    """The schools table ``run_scenario`` hands the engine (both cases, every year)."""
+    """The schools tables ``run_scenario`` hands the engine (one per case), together."""
     import balance_lib.scenario as scenario_mod
 
-    captured = {}
+    captured = []
     real = scenario_mod.evaluate
 
     def spy(tables, *a, **k):
-        captured["rows"] = tables["schools"]
+        captured.append(tables["schools"])
         return real(tables, *a, **k)
 
     scenario_mod.evaluate = spy
@@ -178,7 +178,7 @@ def _engine_rows(tables, spec, settings, registry) -> pd.DataFrame:
         run_scenario(tables, spec, settings, registry)
     finally:
         scenario_mod.evaluate = real
-    return captured["rows"]
+    return pd.concat(captured, ignore_index=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from balance_lib.indicators import evaluate_resources
+from balance_lib.paths import PROJECT_ROOT
 from balance_lib.registry import load_registry
 from balance_lib.settings import Settings
 from balance_lib.synthetic import make_schools
@@ -345,3 +346,54 @@ def test_county_value_is_ratio_of_sums():
     v = result.variation.set_index(["level", "indicator"]).loc[("primary", "B1")]
     assert v.county_value == pytest.approx(u.qualified_teachers.sum() / u.students.sum() * 100)
     assert np.isfinite(v.cv)
+
+
+def _unit_rows(*rows):
+    """Units as the engine leaves them: (county, year, passes, the ids it misses)."""
+    ids = [f"B{k}" for k in range(1, 8)] + ["P1"]
+    return pd.DataFrame([{"county_id": c, "year": y, "passes": p,
+                          **{f"met_{i}": i not in miss for i in ids}}
+                         for c, y, p, miss in rows])
+
+
+def test_unit_items_counts_by_hand():
+    """County status of each unit indicator per (county, year), counted by hand: a unit below
+    a threshold blocks it only when the unit fails the school rule (P1, outside the rule,
+    always blocks); a CV over its limit fails the indicator even with nothing blocking."""
+    from balance_lib.indicators.resources import UNIT_ITEM_COLUMNS, ResourceResult, unit_items
+
+    reg = load_registry(extensions=[PROJECT_ROOT / "params" / "province-example.yaml"])
+    units = _unit_rows(
+        ("B", 2024, False, {"B4", "P1"}),  # B: rows out of order on purpose
+        ("A", 2024, True, {"B3"}),         # misses B3 but passes: B3 not blocked
+        ("A", 2024, False, {"B1", "B2"}),  # fails: B1 and B2 blocked
+        ("A", 2025, True, set()),
+        ("B", 2024, True, {"P1"}),         # passes, but P1 is outside the rule: blocked
+    )
+    variation = pd.DataFrame([
+        {"county_id": "A", "year": 2024, "level": "primary", "indicator": "B5", "met": True},
+        {"county_id": "A", "year": 2024, "level": "junior", "indicator": "B5", "met": False},
+        {"county_id": "A", "year": 2025, "level": "primary", "indicator": "B5", "met": True},
+    ])  # no CV row elsewhere: nothing over a limit
+    ids = tuple(f"B{k}" for k in range(1, 8))
+    got = unit_items(ResourceResult(units, variation, ids, (*ids, "P1")), reg)
+    assert list(got.columns) == UNIT_ITEM_COLUMNS
+    assert list(zip(got["county_id"], got["year"], got["id"], strict=True)) == [
+        (c, y, i) for i in (*ids, "P1") for c, y in (("A", 2024), ("A", 2025), ("B", 2024))]
+    by = got.set_index(["county_id", "year", "id"])
+    assert (by["n_units"].groupby(level=[0, 1]).first().to_dict()
+            == {("A", 2024): 2, ("A", 2025): 1, ("B", 2024): 2})
+    hand = {  # (county, year, id): (n_missing, n_blocking, cv_met, status)
+        ("A", 2024, "B1"): (1, 1, True, "not_met"),
+        ("A", 2024, "B2"): (1, 1, True, "not_met"),
+        ("A", 2024, "B3"): (1, 0, True, "met"),
+        ("A", 2024, "B5"): (0, 0, False, "not_met"),
+        ("A", 2025, "B5"): (0, 0, True, "met"),
+        ("B", 2024, "B4"): (1, 1, True, "not_met"),
+        ("B", 2024, "P1"): (2, 2, True, "not_met"),
+    }
+    for key, row in by.iterrows():
+        want = hand.get(key, (0, 0, True, "met"))
+        assert (row.n_missing, row.n_blocking, bool(row.cv_met), row.status) == want, key
+    for col in ("n_units", "n_missing", "n_blocking"):
+        assert got[col].dtype == "int64"

@@ -24,7 +24,7 @@ import yaml
 
 from balance_lib import report
 from balance_lib.paths import PROJECT_ROOT, STANDARDS_FILE
-from balance_lib.render import TEMPLATES
+from balance_lib.render import INTERACTIVE, TEMPLATES
 from balance_lib.settings import Settings, load_settings
 
 REFERENCES = PROJECT_ROOT / "tests" / "notebooks"
@@ -39,7 +39,9 @@ _spec = importlib.util.spec_from_file_location("nb_regenerate", REFERENCES / "re
 regenerate = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(regenerate)
 
-TEMPLATE_PATHS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9]*.ipynb"))
+NOTEBOOK_PATHS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9]*.ipynb"))
+#: the report templates: every numbered notebook except the interactive ones (31-explore)
+TEMPLATE_PATHS = [p for p in NOTEBOOK_PATHS if p not in INTERACTIVE]
 
 
 def defaults(template: Path) -> dict[str, object]:
@@ -50,6 +52,8 @@ def defaults(template: Path) -> dict[str, object]:
 
 def test_every_template_is_rendered_and_has_a_reference():
     assert set(TEMPLATE_PATHS) == set(TEMPLATES.values())
+    assert set(INTERACTIVE) <= set(NOTEBOOK_PATHS)
+    assert not set(INTERACTIVE) & set(TEMPLATES.values())
     assert {t for t, _ in regenerate.CASES.values()} == set(TEMPLATES.values())
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -551,3 +552,101 @@ def test_births_that_do_not_cover_the_projection(county):
     assert "births.csv" in p.message_zh
     tables.pop("births")
     assert school_facts(tables).births == {}
+
+
+# ---------------------------------------------------------------------------------------------
+# the baseline part and the scenario part of run_scenario (what the explorer caches)
+
+
+def test_a_kept_baseline_gives_what_run_scenario_gives(county, facts):
+    """evaluate_scenario on one cached baseline, for several scenarios in a row, gives exactly
+    run_scenario's frames (run_scenario is the same two steps)."""
+    from balance_lib.scenario import evaluate_baseline, evaluate_scenario
+
+    plans = [scenario(facts, new_school(), move(URBAN_1, NEW, share=s)) for s in (0.1, 0.4)]
+    plans.append(scenario(facts, {"type": "hire_teachers", "year": 2027, "school_id": URBAN_4,
+                                  "teachers_primary": 5}))
+    base = evaluate_baseline(county.tables, plans[0].settings)
+    for sc in plans:
+        kept, fresh = evaluate_scenario(base, sc), run_scenario(county.tables, sc)
+        for name in ("schools", "school_size", "units", "variation", "classrooms", "backtest"):
+            a, b = getattr(kept, name), getattr(fresh, name)
+            assert len(a) > 0 and a.equals(b), name
+        assert kept.summary == fresh.summary and kept.years == fresh.years
+        assert json.dumps(to_json(kept)) == json.dumps(to_json(fresh))  # keys in order too
+    kept.summary["baseline"]["targets"].clear()  # a caller's edit does not reach the baseline
+    assert evaluate_scenario(base, plans[0]).summary == run_scenario(county.tables,
+                                                                     plans[0]).summary
+
+
+def test_a_baseline_serves_only_its_projection_settings(county, facts):
+    from balance_lib.scenario import evaluate_baseline, evaluate_scenario
+
+    base = evaluate_baseline(county.tables)  # keep, trend, 2029
+    with pytest.raises(ValueError, match="projection settings differ"):
+        evaluate_scenario(base, scenario(facts, class_policy="open"))
+
+
+def test_the_engine_evaluates_each_case_on_its_own(county, facts):
+    """Splitting run_scenario is exact only if the engine never mixes the two cases (two
+    "counties"): one pass over both cases equals one pass per case."""
+    from balance_lib.indicators import evaluate
+    from balance_lib.registry import load_registry
+    from balance_lib.scenario import SCENARIO_ITEMS, _case_rows, evaluate_baseline, project
+    from balance_lib.settings import Settings
+
+    sc = scenario(facts, new_school(), move(URBAN_1, NEW, share=0.35))
+    b, p = evaluate_baseline(county.tables, sc.settings), project(county.tables, sc)
+    cases = [_case_rows(b.schools, b.observed_classes, p.years, p.base_ids, p.students_baseline,
+                        p.classes_baseline, [], "baseline"),
+             _case_rows(b.schools, b.observed_classes, p.years, p.ids, p.students_scenario,
+                        p.classes_scenario, list(sc.changes), "scenario")]
+    settings, registry = Settings(), load_registry()
+    both = [pd.concat([c[k] for c in cases], ignore_index=True) for k in (0, 1)]
+    one = evaluate({"schools": both[0], "classes": both[1]}, settings, registry,
+                   only=SCENARIO_ITEMS)
+    for case, (rows, class_rows) in zip(("baseline", "scenario"), cases, strict=True):
+        alone = evaluate({"schools": rows, "classes": class_rows}, settings, registry,
+                         only=SCENARIO_ITEMS)
+        for name in ("units", "variation", "school_items", "class_sizes"):
+            part = getattr(one, name)
+            part = part[part.county_id == case].reset_index(drop=True)
+            assert len(part) > 0, name
+            pd.testing.assert_frame_equal(_text_as_str(part),
+                                          _text_as_str(getattr(alone, name).reset_index(drop=True)),
+                                          obj=name)
+
+
+def _text_as_str(frame):
+    """Text columns in pandas' default string dtype: concatenating the two cases' rows may
+    change a text column's storage (Python objects to Arrow), not its values."""
+    return frame.astype({c: "str" for c, t in frame.dtypes.items()
+                         if isinstance(t, pd.StringDtype)})
+
+
+def test_the_scenario_evaluates_b11_and_b12_as_the_full_evaluation_does(county, facts):
+    """A scenario evaluates only the unit indicators, B11 and B12 (``only=``, for speed): the
+    same rows as the full evaluation's."""
+    from balance_lib.indicators import evaluate
+    from balance_lib.registry import load_registry
+    from balance_lib.scenario import _case_rows, _evaluate_case, evaluate_baseline, project
+    from balance_lib.settings import Settings
+
+    sc = scenario(facts, new_school(), move(URBAN_1, NEW, share=0.35),
+                  {"type": "merge_school", "year": 2027, "school_id": "6523010025",
+                   "into": "6523010016"})
+    b, p = evaluate_baseline(county.tables, sc.settings), project(county.tables, sc)
+    rows, class_rows = _case_rows(b.schools, b.observed_classes, p.years, p.ids,
+                                  p.students_scenario, p.classes_scenario,
+                                  sorted(sc.changes, key=lambda c: (c.year, c.index)), "scenario")
+    settings, registry = Settings(), load_registry()
+    mine = _evaluate_case(rows, class_rows, settings, registry)
+    full = evaluate({"schools": rows, "classes": class_rows}, settings, registry)
+    pd.testing.assert_frame_equal(mine.class_sizes, full.class_sizes)
+    b11 = full.school_items[full.school_items.id == "B11"].sort_values(["year", "school_id"])
+    got = mine.school_size.sort_values(["year", "school_id"])
+    assert len(got) == len(b11) > 0
+    np.testing.assert_array_equal(got["students"], b11["value"])
+    np.testing.assert_array_equal(got["limit"], b11["threshold"])
+    assert got["met"].tolist() == b11["met"].astype(object).tolist()
+    assert not got["met"].all()  # the sample has schools over the limit: the test can fail

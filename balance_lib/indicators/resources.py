@@ -184,7 +184,9 @@ UNIT_ITEM_COLUMNS = ["county_id", "year", "id", "status", "n_units", "n_missing"
 def unit_items(result: ResourceResult, registry: Registry) -> pd.DataFrame:
     """County status of every unit indicator, per (county_id, year): ``n_units``,
     ``n_missing`` (units below the threshold), ``n_blocking`` (of them, units failing the
-    school rule; for an extension: all of them), ``cv_met`` (every CV within its limit)."""
+    school rule; for an extension: all of them), ``cv_met`` (every CV within its limit).
+
+    All indicators in one grouping (the scenario explorer evaluates after every edit)."""
     u, var = result.units, result.variation
     ids = list(result.unit_ids or result.indicator_ids)
     if u.empty:
@@ -192,25 +194,23 @@ def unit_items(result: ResourceResult, registry: Registry) -> pd.DataFrame:
     keys = u[["county_id", "year"]]
     g = keys.groupby(["county_id", "year"], sort=True)
     base = g.size().rename("n_units").reset_index()
+    code, n = g.ngroup().to_numpy(), len(base)  # the group of each unit, in base's order
     fails = ~u["passes"].to_numpy(bool)
-    frames = []
+    missing = np.column_stack([~u[f"met_{i}"].to_numpy(bool) for i in ids])
+    in_rule = np.array([registry.indicator(i).in_school_rule for i in ids])
+    blocking = missing & np.where(in_rule[None, :], fails[:, None], True)
+    n_missing, n_blocking = np.zeros((n, len(ids)), "int64"), np.zeros((n, len(ids)), "int64")
+    np.add.at(n_missing, code, missing.astype("int64"))
+    np.add.at(n_blocking, code, blocking.astype("int64"))
+    out = pd.DataFrame({
+        "county_id": np.tile(base["county_id"].to_numpy(), len(ids)),
+        "year": np.tile(base["year"].to_numpy(), len(ids)),
+        "n_units": np.tile(base["n_units"].to_numpy("int64"), len(ids)),
+        "n_missing": n_missing.T.ravel(), "n_blocking": n_blocking.T.ravel(),
+        "id": np.repeat(np.array(ids, dtype=object), n)})
     cv_ok = var.groupby(["county_id", "year", "indicator"], sort=False)["met"].all()
-    for ind_id in ids:
-        ind = registry.indicator(ind_id)
-        missing = ~u[f"met_{ind_id}"].to_numpy(bool)
-        blocking = missing & fails if ind.in_school_rule else missing
-        c = (pd.DataFrame({"county_id": keys["county_id"].to_numpy(),
-                           "year": keys["year"].to_numpy(),
-                           "n_missing": missing.astype(int), "n_blocking": blocking.astype(int)})
-             .groupby(["county_id", "year"], sort=True).sum().reset_index())
-        f = base.merge(c, on=["county_id", "year"], how="left")
-        f["id"] = ind_id
-        ok = cv_ok.reindex(pd.MultiIndex.from_arrays(
-            [f["county_id"], f["year"], f["id"]])).fillna(True).to_numpy(bool)
-        f["cv_met"] = ok
-        f["status"] = np.where(ok & (f["n_blocking"].to_numpy() == 0), MET, NOT_MET)
-        frames.append(f)
-    out = pd.concat(frames, ignore_index=True)
-    for col in ("n_units", "n_missing", "n_blocking"):
-        out[col] = out[col].astype("int64")
+    ok = cv_ok.reindex(pd.MultiIndex.from_arrays(
+        [out["county_id"], out["year"], out["id"]])).fillna(True).to_numpy(bool)
+    out["cv_met"] = ok
+    out["status"] = np.where(ok & (out["n_blocking"].to_numpy() == 0), MET, NOT_MET)
     return out[UNIT_ITEM_COLUMNS]
