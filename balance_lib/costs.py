@@ -36,6 +36,7 @@ from typing import Any
 
 from .limits import MAX_AMOUNT, MAX_COUNT
 from .paths import PARAMS_DIR
+from .problems import ProblemsError
 from .safetext import cell, quote
 from .safeyaml import YamlFileError, load_yaml
 
@@ -147,20 +148,12 @@ class CostProblem:
         return f"{where}: {self.message_zh if lang == 'zh' else self.message_en}"
 
 
-class CostsError(ValueError):
+class CostsError(ProblemsError):
     """A cost file (or plan arguments) with problems; ``.problems`` lists all of them."""
 
-    def __init__(self, problems: Iterable[CostProblem]):
-        self.problems = list(problems)
-        super().__init__(self.format())
-
-    def format(self, lang: str = "zh") -> str:
-        head = (f"成本文件或参数有 {len(self.problems)} 处问题：" if lang == "zh"
+    def head(self, lang: str = "zh") -> str:
+        return (f"成本文件或参数有 {len(self.problems)} 处问题：" if lang == "zh"
                 else f"{len(self.problems)} problem(s) in the cost file or arguments:")
-        return "\n".join([head, *("  " + p.format(lang) for p in self.problems)])
-
-    def __str__(self) -> str:
-        return self.format()
 
 
 def _num(v: Any) -> bool:

@@ -56,6 +56,7 @@ from typing import Any
 from .columns import AREA_TYPES, COLUMNS, TYPE_LEVELS
 from .limits import MAX_AMOUNT, MAX_COUNT
 from .projection import CLASS_POLICIES, ENTRY_METHODS, ProjectionSettings, default_entry
+from .problems import ProblemsError
 from .safetext import quote
 from .safeyaml import YamlFileError, load_yaml
 
@@ -120,20 +121,12 @@ class ScenarioProblem:
         return " ".join(parts) + ": " + (self.message_zh if zh else self.message_en)
 
 
-class ScenarioError(ValueError):
+class ScenarioError(ProblemsError):
     """A scenario file with problems; ``.problems`` lists all of them."""
 
-    def __init__(self, problems: Sequence[ScenarioProblem]):
-        self.problems = list(problems)
-        super().__init__(self.format())
-
-    def format(self, lang: str = "zh") -> str:
-        head = (f"情景文件有 {len(self.problems)} 处问题：" if lang == "zh"
+    def head(self, lang: str = "zh") -> str:
+        return (f"情景文件有 {len(self.problems)} 处问题：" if lang == "zh"
                 else f"{len(self.problems)} problem(s) in the scenario file:")
-        return "\n".join([head, *("  " + p.format(lang) for p in self.problems)])
-
-    def __str__(self) -> str:
-        return self.format()
 
 
 @dataclass(frozen=True)
