@@ -1,5 +1,6 @@
 # balance: two commands on a fresh machine
-#   make demo   set up .venv, evaluate the (synthetic) sample county, run a scenario, plan, render
+#   make demo   set up .venv, evaluate the (synthetic) sample county, write its ledger, forms
+#               and 自评报告 draft, run a scenario, plan, render the reports (the index links them)
 #   make test   set up .venv and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -26,6 +27,8 @@ demo: setup
 	$(BIN)/balance validate data/sample --strict
 	$(BIN)/balance evaluate data/sample --year 2025
 	$(BIN)/balance ledger data/sample --from 2022 --to 2025 --output outputs/ledger.xlsx
+	$(BIN)/balance forms data/sample --year 2025 --output outputs/forms-2025.xlsx
+	$(BIN)/balance selfreport data/sample --year 2025 --output outputs/selfreport-2025.docx
 	$(BIN)/balance scenario data/sample --scenario params/scenarios/new-school-2026.yaml
 	$(BIN)/balance plan data/sample --by 2029 --output outputs/plan.yaml
 	$(BIN)/balance scenario data/sample --scenario outputs/plan.yaml

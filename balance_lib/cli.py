@@ -103,13 +103,18 @@ def _registry(indicators: Path | None, problems: list[str] | None = None):
 
 
 INDICATORS_HELP = "Provincial indicator file: adds or tightens indicators (params/README.md)"
+COUNTY_HELP = ("The county (county_id) a document is for; required when the data hold several "
+               "(one file per county)")
+NAME_HELP = "The county's name in titles and page headers (default: the county id, else the data's name)"
 
 
-def _settings(params: Path | None, problems: list[str] | None = None):
+def _settings(params: Path | None, data: Path | None = None, problems: list[str] | None = None):
+    """The settings in force for ``data`` (its own settings.yaml, then ``--params``); a problem
+    goes to ``problems`` when given (then None is returned), else exit 2."""
     from .settings import SettingsError, load_settings
 
     try:
-        return load_settings(params)
+        return load_settings(params, data=data)
     except SettingsError as exc:
         return _problem("\n".join(exc.problems), problems)
 
@@ -181,7 +186,7 @@ def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Pa
         lang = "zh"
     if fmt not in ("table", "json"):
         problems.append(f"--format must be table or json, got {fmt!r}")
-    settings = _settings(params, problems)
+    settings = _settings(params, data, problems)
     registry = _registry(indicators, problems)
     county = None if registry is None else _load(data, lang, mapping, registry, problems)
     if problems:
@@ -285,6 +290,9 @@ def ledger(
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    county: str | None = typer.Option(None, "--county",
+                                      help="Only this county (county_id); default: every county"),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
 ) -> None:
     """问题台账: every shortfall per year with 责任单位, first year seen and 销号 status.
@@ -292,7 +300,9 @@ def ledger(
     ``--output -`` writes the CSV form to standard output.
     """
     from .excel import csv_bytes, write_ledger
-    from .ledger import LedgerError, make_ledger
+    from .forms import FormsError, county_tables, pick_county
+    from .ledger import LedgerError, count_line, make_ledger
+    from .words import label
 
     _check_lang(lang)
     to_stdout = str(output) == STDOUT
@@ -300,29 +310,145 @@ def ledger(
         _fail(f"--output must end with .xlsx or .csv (or be - for CSV on stdout), got "
               f"{output.name!r}")
     _check_output(output, lang, data, params, indicators, mapping)
-    settings = _settings(params)
+    settings = _settings(params, data)
     registry = _registry(indicators)
-    county = _load(data, lang, mapping, registry)
+    loaded = _load(data, lang, mapping, registry)
+    tables = loaded.tables
     try:
-        frames = make_ledger(county.tables, settings, registry, year_from=year_from,
+        if county is not None:
+            tables = county_tables(tables, pick_county(tables, county, lang))
+        frames = make_ledger(tables, settings, registry, year_from=year_from,
                              year_to=year_to, lang=lang)
-    except LedgerError as exc:
+    except (LedgerError, FormsError) as exc:
         _fail(f"{data}: {exc}")
     info = dataset_info(data)
+    shown = name or _county_name(settings, county, data, lang)
     try:
         if to_stdout:
             write_output(STDOUT, csv_bytes(frames, lang=lang, note=info.get("note"),
                                            registry=registry))
         else:
-            write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry)
+            write_ledger(frames, output, lang=lang, note=info.get("note"), registry=registry,
+                         name=shown)
     except OutputError as exc:
         _fail(exc.format(lang))
-    n_open = int((frames.ledger["status"] == "open").sum()) if len(frames.ledger) else 0
-    _say(
-        (f"问题台账 {frames.year_from}–{frames.year_to}: {len(frames.ledger)} 条，"
-         f"其中 {n_open} 条未销号 → {output}") if lang == "zh" else
-        f"Ledger {frames.year_from}–{frames.year_to}: {len(frames.ledger)} rows, {n_open} open → {output}",
-        err=to_stdout)
+    _say(label("ledger_written", lang, first=frames.year_from, last=frames.year_to,
+               count=count_line(frames.count, lang), path=str(output)), err=to_stdout)
+
+
+def _county_name(settings: Any, county_id: str | None, data: Path, lang: str) -> str:
+    """A document's county name: the data's settings (``county.name``) for the county they
+    describe, else the county id, else the data's name."""
+    own = settings.county.code in ("", None) or settings.county.code == county_id
+    if not county_id or own:
+        return settings.county.title(county_id or Path(data).stem, lang)
+    return county_id
+
+
+def _document_inputs(data: Path, year: int, county: str | None, name: str | None,
+                     params: Path | None, indicators: Path | None, mapping: Path | None,
+                     lang: str, history: bool = False):
+    """What ``forms`` and ``selfreport`` share: (county data, evaluation, forms), or exit 2.
+    ``history``: evaluate every year up to ``year`` (the ledger's), not ``year`` alone."""
+    from .forms import FormsError, build_forms, pick_county
+    from .indicators import evaluate as run
+
+    settings, registry = _settings(params, data), _registry(indicators)
+    county_data = _load(data, lang, mapping, registry)
+    years = sorted(int(y) for y in county_data.schools["year"].unique())
+    if year not in years:
+        _fail(f"{data}: 没有 {year} 学年的数据（已有: {', '.join(map(str, years))}）"
+              if lang == "zh" else
+              f"{data}: no data for year {year} (years present: {', '.join(map(str, years))})")
+    try:
+        county_id = pick_county(county_data.tables, county, lang)
+        ev = run(county_data.tables, settings, registry,
+                 years=[y for y in years if y <= year] if history else [year])
+        forms = build_forms(ev, county_data.tables, year, county_id=county_id,
+                            name=name or _county_name(settings, county_id, data, lang),
+                            lang=lang)
+    except FormsError as exc:
+        _fail(f"{data}: {exc}")
+    return county_data, ev, forms
+
+
+@app.command()
+def forms(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    year: int = typer.Option(..., "--year", help="School year (start), e.g. 2025"),
+    output: Path = typer.Option(..., "--output", help="The workbook to write, e.g. 附表.xlsx"),
+    county: str | None = typer.Option(None, "--county", help=COUNTY_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """The official forms (附表): 基本情况, one row per school unit per level with unmet values
+    shaded, county values and 差异系数, the other indicators and vetoes; print-ready."""
+    from .forms_excel import forms_bytes
+    from .words import label
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".xlsx":
+        _fail(f"--output must end with .xlsx, got {output.name!r}")
+    _check_output(output, lang, data, params, indicators, mapping)
+    _, _, made = _document_inputs(data, year, county, name, params, indicators, mapping, lang)
+    info = dataset_info(data)
+    try:
+        write_output(output, forms_bytes(made, lang=lang, note=info.get("note")))
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    _say(label("forms_written", lang, county=made.name, year=made.year, n=made.n_units,
+               passing=made.n_passing, path=str(output)))
+
+
+@app.command()
+def selfreport(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    year: int = typer.Option(..., "--year", help="School year (start), e.g. 2025"),
+    output: Path = typer.Option(..., "--output", help="The document to write, e.g. 自评报告.docx"),
+    year_from: int | None = typer.Option(None, "--from",
+                                         help="First year of the ledger (default: first in data)"),
+    county: str | None = typer.Option(None, "--county", help=COUNTY_HELP),
+    name: str | None = typer.Option(None, "--name", help=NAME_HELP),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """An editable 自评报告 draft (.docx): 基本情况, 资源配置, 政府保障程度, 教育质量, 社会认可度,
+    存在的问题与整改措施 (from the ledger), 附表; Word tables, the CV chart, page numbers."""
+    from .docx_out import docx_bytes
+    from .forms import county_tables
+    from .ledger import LedgerError, make_ledger
+    from .plots import cv_by_indicator, to_png
+    from .selfreport import Table, build_draft, open_problems
+    from .words import label
+
+    _check_lang(lang)
+    if output.suffix.lower() != ".docx":
+        _fail(f"--output must end with .docx, got {output.name!r}")
+    _check_output(output, lang, data, params, indicators, mapping)
+    loaded, ev, made = _document_inputs(data, year, county, name, params, indicators, mapping,
+                                        lang, history=True)
+    one = ev.for_counties([made.county_id])
+    try:
+        frames = make_ledger(county_tables(loaded.tables, made.county_id), ev.settings,
+                             ev.registry, year_from=year_from, year_to=year, evaluation=one,
+                             lang=lang)
+    except LedgerError as exc:
+        _fail(f"{data}: {exc}")
+    info = dataset_info(data)
+    figure = to_png(cv_by_indicator(one.variation, ev.registry, year=year, lang=lang))
+    draft = build_draft(made, frames, lang=lang, note=info.get("note"), figure=figure)
+    try:
+        write_output(output, docx_bytes(draft, lang=lang))
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    n_tables = sum(isinstance(b, Table) for b in draft.blocks)
+    _say(label("sr_written", lang, county=made.name, year=year, tables=n_tables,
+               problems=len(open_problems(frames, made)), path=str(output)))
 
 
 @app.command()
@@ -352,6 +478,8 @@ def report(
                                          help="Dask scheduler address, e.g. tcp://host:8786 "
                                               "(with --executor dask; shared file system)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    pdf: bool = typer.Option(False, "--pdf",
+                             help="Also print each report as PDF (A4) with headless Chromium"),
 ) -> None:
     """Render the notebook reports (per year, per school, trend) to offline HTML with an index.
 
@@ -377,7 +505,7 @@ def report(
             _fail("--executor dask needs the distributed package: pip install 'balance[dask]'")
     elif scheduler:
         _fail("--scheduler is only used with --executor dask")
-    _settings(params)
+    settings = _settings(params, data)
     registry = _registry(indicators)
     county, excluded = _load_excluding(data, lang, mapping, registry)
     available = sorted(int(y) for y in county.schools["year"].unique())
@@ -422,10 +550,12 @@ def report(
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
+    dashboard = _dashboard(county, settings, registry, lang)
     try:
         batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
-                             force=force, note=note or None,
-                             title=label("index_title", lang, county=Path(data).name),
+                             force=force, note=note or None, dashboard=dashboard,
+                             title=label("index_title", lang,
+                                         county=settings.county.title(Path(data).name, lang)),
                              executor=executor, scheduler=scheduler, lang=lang)
     except OutputError as exc:  # the manifest or the index (each report records its own)
         _fail(exc.format(lang))
@@ -433,13 +563,35 @@ def report(
         _say(f"已中断 / interrupted ({exc}): 已完成的报告已记入 manifest；重新运行即可继续 / the "
              f"reports finished so far are in the manifest; run again to go on", err=True)
         raise typer.Exit(128 + exc.signum) from None
+    pdf_problems: list[str] = []
+    if pdf:
+        from .pdf import write_pdfs
+
+        pages = [Path(out) / o.html for o in batch.outcomes if o.html and o.status != "failed"]
+        made, pdf_problems = write_pdfs(pages, jobs=jobs or 2, force=force)
+        _say(f"PDF: {len(made)} 份已生成 / written ({len(pages) - len(made) - len(pdf_problems)} "
+             f"未变化 / unchanged)", err=True)
+        for p in pdf_problems:
+            _say(f"PDF 失败 / failed: {p}", err=True)
     for o in batch.failed:
         _say(f"失败 / failed: {o.stem}: {o.error} (notebook: {o.notebook})", err=True)
     if excluded:
         _say(f"已排除 / excluded (data problems above): {', '.join(excluded)}", err=True)
     _say(f"{batch.summary()} → {Path(out) / batch.index}")
-    if batch.failed or excluded:
+    if batch.failed or excluded or pdf_problems:
         raise typer.Exit(1)
+
+
+def _dashboard(county: Any, settings: Any, registry: Any, lang: str) -> dict[str, Any] | None:
+    """The county's results for the index (:func:`balance_lib.dashboard.summary`); None when
+    they cannot be computed (the reports then say why)."""
+    from .dashboard import summary
+    from .indicators import evaluate
+
+    try:
+        return summary(evaluate(county.tables, settings, registry), lang)
+    except Exception:  # noqa: BLE001 - the index then shows the reports' status only
+        return None
 
 
 def _check_scenarios(files: list[Path], county: Any, lang: str) -> list[tuple[Path, str]]:

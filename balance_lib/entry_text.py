@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import formats
 from .words import template
 
 
@@ -34,7 +35,7 @@ def entry_backtest_line(comparison: dict[str, Any], used: str, lang: str = "zh")
         return _w("none", lang)
     years = comparison["years"]
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    methods = _w("sep", lang).join(f"{method_label(m, lang)} {e:.1%}"
+    methods = _w("sep", lang).join(f"{method_label(m, lang)} {formats.percent(e)}"
                                    for m, e in comparison["methods"].items())
     best = comparison["best"]
     note = (_w("used", lang) if best == used
@@ -48,7 +49,7 @@ def entry_backtest_table(comparison: dict[str, Any], lang: str = "zh") -> pd.Dat
     cols = [_w(k, lang) for k in ("method", "mape", "years", "best")]
     years = comparison.get("years") or []
     span = (f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])) if years else "—"
-    rows = [dict(zip(cols, (method_label(m, lang), round(100 * e, 1), span,
+    rows = [dict(zip(cols, (method_label(m, lang), formats.number(100 * e, 1), span,
                             "✓" if m == comparison.get("best") else ""), strict=True))
             for m, e in comparison.get("methods", {}).items()]
     return pd.DataFrame(rows, columns=cols)

@@ -4,15 +4,24 @@
 headers (:data:`HEADERS_ZH`), statuses as "未销号" / "2024年已销号", indicator names from the
 registry.
 
-``.xlsx`` (recommended)
-    Sheets: ``汇总（按责任单位）`` (open shortfalls per 责任单位 in the last year, then counts per
-    year), one sheet per year (``"2022"`` …), ``未评估`` (items that could not be assessed, with
-    the reason) and ``说明`` (range, data note, rules of the ledger, settings). Every table sheet
-    has its header row frozen (``A2``) and an auto filter over its data; numbers are numbers with
-    a number format (thousands separators; ratios and CVs ``0.000``); column widths follow the
-    text (CJK characters count double, capped at 60). Every text cell is stored as text (inline
-    string), never as a formula, even when it begins with ``=``, ``+``, ``-`` or ``@`` (gap texts
-    such as "+3 名…" do).
+``.xlsx`` (recommended, printable)
+    Sheets: ``汇总（按责任单位）`` (the title, the one count of the ledger —
+    :func:`balance_lib.ledger.count_line`, "49 条未销号、96 条已销号；2022–2025 年共 386 条记录" —,
+    the data note, then the departments with open problems first, then those with everything
+    closed, each with what is open in the last year, open without a record and closed in the
+    period; the departments without any problem named in one line; then the counts per year),
+    one sheet per year (``"2022"`` …) with its rows **grouped by 责任单位** (the groups in the
+    registry's order, within a group the county items, then by school, level and indicator;
+    a heavier line between groups), ``未评估`` (items that could not be assessed, with the
+    reason) and ``说明`` (the count, range, data note, rules of the ledger, settings). Every
+    sheet prints landscape A4, one page wide, its header row repeated on every page, the
+    ledger's title, the county and the sheet in the page header, page numbers in the footer
+    (:mod:`balance_lib.sheetprint`); long texts wrap and rows are as high as their text. Every
+    table sheet has its header row frozen and an auto filter over its data; numbers are numbers
+    with a number format (thousands separators; ratios and CVs ``0.000``). Every text cell is
+    stored as text (inline string), never as a formula, even when it begins with ``=``, ``+``,
+    ``-`` or ``@`` (gap texts such as "+3 名…" do). The count is also the workbook's
+    document subject, where the report index reads it.
 ``.csv``
     One table, UTF-8 with BOM (Excel opens the Chinese correctly), Chinese headers, all years:
     the shortfalls, then per year the not-assessed items (状态 "未评估"). When a data note is
@@ -45,8 +54,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import formats
 from .atomic import write_atomic
-from .ledger import OPEN, LedgerFrames
+from .ledger import OPEN, LedgerFrames, count_line, responsible_units
 from .registry import Registry, load_registry
 from .words import label, labels, level_label
 from .safetext import cell, csv_cell
@@ -73,13 +83,26 @@ LEDGER_SHEET_COLUMNS = ["county_id", "year", "indicator", "indicator_name", "sco
                         "first_seen", "status", "note", "detail"]
 NOT_ASSESSED_SHEET_COLUMNS = ["county_id", "year", "indicator", "indicator_name", "scope",
                               "school_id", "school_name", "level", "responsible", "detail"]
+#: Columns of a year sheet of the workbook (printed): grouped by 责任单位, the year is the
+#: sheet's (the CSV keeps :data:`LEDGER_SHEET_COLUMNS`).
+YEAR_SHEET_COLUMNS = ["county_id", "responsible", "school_name", "school_id", "level",
+                      "indicator", "indicator_name", "value", "threshold", "gap_text",
+                      "first_seen", "status", "note", "detail"]
+#: Printed column widths (characters; CJK characters count double) and the wrapped columns.
+PRINT_WIDTHS = {"county_id": 9, "year": 6, "responsible": 18, "school_name": 16,
+                "school_id": 12, "level": 6, "indicator": 6, "indicator_name": 20, "scope": 10,
+                "value": 10, "threshold": 10, "gap_text": 20, "first_seen": 9, "status": 12,
+                "note": 16, "detail": 40, "department": 22, "open_shortfalls": 12,
+                "indicators": 34, "open_without_record": 14, "closed_in_range": 12,
+                "shortfalls": 12, "opened": 12, "carried_over": 12, "closed": 12,
+                "not_assessed": 12}
+WRAPPED = {"responsible", "school_name", "indicator_name", "gap_text", "note", "detail",
+           "status", "scope", "department", "indicators"}
 
-FMT_INT = "#,##0"
-FMT_DEC = "#,##0.00"
-FMT_RATIO = "0.000"
+FMT_INT = formats.excel_format(0)
+FMT_DEC = formats.excel_format(2)
+FMT_RATIO = formats.excel_format(3, thousands=False)
 FMT_YEAR = "0"
-_RATIO_UNITS = {"%", "倍", "差异率"}
-_INT_UNITS = {"元/生", "人", "人/班", "间"}
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -112,27 +135,32 @@ def _indicator_name(indicator: str, scope: str, registry: Registry, lang: str) -
     return name
 
 
-def value_format(indicator: str, scope: str, registry: Registry) -> str:
-    """Number format of the value and standard of one row."""
+def value_format(indicator: str, scope: str, registry: Registry,
+                 cv_decimals: int = 3) -> str:
+    """Number format of the value and standard of one row: the decimals the reports and the
+    terminal show for the indicator (:func:`balance_lib.formats.indicator_excel_format`; a
+    CV row: ``cv_decimals``), so a cell reads as the same text everywhere.
+
+    >>> reg = load_registry()
+    >>> value_format("B6", "unit", reg), value_format("B4", "unit", reg), value_format("B16", "county", reg)
+    ('#,##0', '#,##0.00', '0.0%')
+    >>> value_format("B5", "variation", reg)
+    '0.000'
+    """
     if scope == "variation":
-        return FMT_RATIO
+        return formats.excel_format(cv_decimals, thousands=False)
     if indicator.startswith("V"):
         return "General"
-    unit = registry.indicator(indicator).unit_zh
-    if unit in _RATIO_UNITS:
-        return FMT_RATIO
-    if unit in _INT_UNITS:
-        return FMT_INT
-    return FMT_DEC
+    return formats.indicator_excel_format(registry.indicator(indicator), registry)
 
 
 def _render(frame: pd.DataFrame, columns: list[str], registry: Registry, lang: str,
-            with_county: bool) -> pd.DataFrame:
+            with_county: bool, cv_decimals: int = 3) -> pd.DataFrame:
     """Canonical rows -> display rows (labels in ``lang``; numbers stay numbers)."""
     out = frame.reset_index(drop=True).copy()
     out["indicator_name"] = [_indicator_name(i, s, registry, lang)
                              for i, s in zip(out["indicator"], out["scope"], strict=True)]
-    out["_format"] = [value_format(i, s, registry)
+    out["_format"] = [value_format(i, s, registry, cv_decimals)
                       for i, s in zip(out["indicator"], out["scope"], strict=True)]
     out["scope"] = out["scope"].map(labels("ledger_scope_", lang)).fillna(out["scope"])
     out["level"] = [level_label(lv, lang) if lv else "" for lv in out["level"]]
@@ -146,20 +174,26 @@ def _render(frame: pd.DataFrame, columns: list[str], registry: Registry, lang: s
 
 
 def ledger_table(frames: LedgerFrames, *, lang: str = "zh", registry: Registry | None = None,
-                 include_not_assessed: bool = False) -> pd.DataFrame:
+                 include_not_assessed: bool = False, grouped: bool = False) -> pd.DataFrame:
     """The ledger as people read it (canonical column names; see :data:`HEADERS_ZH`).
 
     With ``include_not_assessed`` the not-assessed items follow each year's shortfalls with
-    状态 "未评估" (what the CSV holds). A column ``_format`` gives the number format of
+    状态 "未评估" (what the CSV holds). ``grouped``: the rows of the workbook's year sheets
+    (:data:`YEAR_SHEET_COLUMNS` and ``year``), grouped by 责任单位 (:func:`by_department`). A column ``_format`` gives the number format of
     ``value``/``threshold``.
     """
     lang = _check_lang(lang)
     registry = registry or load_registry()
     with_county = _with_county(frames)
-    table = _render(frames.ledger, LEDGER_SHEET_COLUMNS, registry, lang, with_county)
+    cv_decimals = frames.settings.cv_display_decimals if frames.settings is not None else 3
+    rows = frames.ledger
+    if grouped:
+        rows = by_department(rows, registry)
+        return _render(rows, ["year", *YEAR_SHEET_COLUMNS], registry, lang, True, cv_decimals)
+    table = _render(rows, LEDGER_SHEET_COLUMNS, registry, lang, with_county, cv_decimals)
     if include_not_assessed and len(frames.not_assessed):
         na = frames.not_assessed.assign(status="", first_seen=pd.NA, note="")
-        na = _render(na, LEDGER_SHEET_COLUMNS, registry, lang, with_county)
+        na = _render(na, LEDGER_SHEET_COLUMNS, registry, lang, with_county, cv_decimals)
         na["status"] = label("status_not_assessed", lang)
         table = table.assign(_part=0)
         na = na.assign(_part=1)
@@ -168,6 +202,33 @@ def ledger_table(frames: LedgerFrames, *, lang: str = "zh", registry: Registry |
         table = table.sort_values(["year", "_part"], kind="stable").drop(columns="_part")
         table = table.reset_index(drop=True)
     return table
+
+
+def by_department(frame: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """Rows grouped by 责任单位 for people: the groups in the order their departments first
+    appear in the registry (B1 … B32, then the vetoes), within a group the county items first,
+    then by school, level and indicator.
+
+    >>> rows = pd.DataFrame({"county_id": "", "responsible": ["市教育局", "市财政局、市教育局",
+    ...     "市教育局"], "school_id": ["S2", "S1", ""], "level": ["primary", "", ""],
+    ...     "indicator": ["B12", "B13", "B12"]})
+    >>> by_department(rows, load_registry())["school_id"].tolist()
+    ['S1', '', 'S2']
+    """
+    order = registry.order
+    first: dict[str, int] = {}
+    for ind in [*registry.indicators]:
+        first.setdefault("、".join(ind.responsible_units), len(first))
+    for v in registry.vetoes:
+        first.setdefault("、".join(responsible_units(v.id, registry)), len(first))
+    group = frame["responsible"].map(first).fillna(len(first)).astype(int)
+    level = frame["level"].map({"": 0, "primary": 1, "junior": 2}).fillna(3).astype(int)
+    keyed = frame.assign(_g=group.to_numpy(), _s=(frame["school_id"].astype(str) != "").to_numpy(),
+                         _i=frame["indicator"].map(order).fillna(len(order)).astype(int),
+                         _l=level.to_numpy())
+    keyed = keyed.sort_values(["county_id", "_g", "responsible", "_s", "school_id", "_l", "_i"],
+                              kind="stable")
+    return keyed.drop(columns=["_g", "_s", "_i", "_l"]).reset_index(drop=True)
 
 
 def _with_county(frames: LedgerFrames) -> bool:
@@ -217,17 +278,24 @@ def _text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _shown(value: Any, number_format: str | None) -> str:
+def shown(value: Any, number_format: str | None) -> str:
+    """The text a spreadsheet shows for ``value`` in ``number_format`` (the formats written
+    here: ``#,##0.00``, ``0.000``, ``0.0%``, …): what :mod:`balance_lib.formats` prints.
+
+    >>> shown(0.1865001, "0.000"), shown(3115.545, "#,##0"), shown(0.955, "0.0%")
+    ('0.187', '3,116', '95.5%')
+    """
     if _missing(value):
         return ""
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        if number_format == FMT_RATIO:
-            return f"{float(value):.3f}"
-        if number_format == FMT_INT:
-            return f"{float(value):,.0f}"
-        if number_format == FMT_YEAR:
-            return f"{float(value):.0f}"
-        return f"{float(value):,.2f}"
+        fmt = number_format or FMT_DEC
+        if fmt == "General":
+            return formats.number(value, 2, thousands=False).rstrip("0").rstrip(".")
+        percent = fmt.endswith("%")
+        body = fmt.rstrip("%")
+        decimals = len(body.split(".")[1]) if "." in body else 0
+        x = float(value) * 100 if percent else float(value)
+        return formats.number(x, decimals, thousands="," in body) + ("%" if percent else "")
     return str(value)
 
 
@@ -256,19 +324,55 @@ def _write_table(ws, frame: pd.DataFrame, headers: dict[str, str], start_row: in
             if col in ("value", "threshold") and row_formats is not None:
                 fmt = row_formats[i]
             _put(ws, r, j, value, fmt)
-            widths[j] = max(widths.get(j, 0), _text_width(_shown(value, fmt)))
+            widths[j] = max(widths.get(j, 0), _text_width(shown(value, fmt)))
     return start_row + len(values), len(columns)
 
 
-def _finish(ws, widths: dict[int, int], filter_rows: tuple[int, int] | None, n_cols: int) -> None:
+def _finish(ws, widths: dict[int, int], filter_rows: tuple[int, int] | None, n_cols: int,
+            freeze: str = "A2") -> None:
     from openpyxl.utils import get_column_letter
 
     for j, w in widths.items():
         ws.column_dimensions[get_column_letter(j)].width = min(MAX_WIDTH, max(MIN_WIDTH, w + 2))
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = freeze
     if filter_rows is not None and n_cols:
         first, last = filter_rows
         ws.auto_filter.ref = f"A{first}:{get_column_letter(n_cols)}{last}"
+
+
+def _print_columns(ws, columns: list[str], header_row: int, last_row: int) -> None:
+    """Printed widths for the known columns, long texts wrapped, rows as high as their text."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    from .sheetprint import fit_row_heights, thin_borders
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    head = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    for j, col in enumerate(columns, start=1):
+        if col in PRINT_WIDTHS:
+            ws.column_dimensions[get_column_letter(j)].width = PRINT_WIDTHS[col]
+        ws.cell(row=header_row, column=j).alignment = head
+        for r in range(header_row + 1, last_row + 1):
+            ws.cell(row=r, column=j).alignment = wrap if col in WRAPPED else top
+    if columns:
+        thin_borders(ws, header_row, last_row, 1, len(columns))
+    fit_row_heights(ws, header_row, last_row)
+
+
+def _group_lines(ws, frame: pd.DataFrame, first_row: int, n_cols: int) -> None:
+    """A heavier line above the first row of each 责任单位 group."""
+    from openpyxl.styles import Border, Side
+
+    heavy = Side(style="medium", color="000000")
+    thin = Side(style="thin", color="808080")
+    groups = frame["responsible"].astype(str).to_numpy()
+    for k in range(1, len(groups)):
+        if groups[k] != groups[k - 1]:
+            for j in range(1, n_cols + 1):
+                c = ws.cell(row=first_row + k, column=j)
+                c.border = Border(left=thin, right=thin, bottom=thin, top=heavy)
 
 
 _TABLE_FORMATS = {"year": FMT_YEAR, "first_seen": FMT_YEAR, "open_shortfalls": FMT_INT,
@@ -329,44 +433,99 @@ def _stamp(frames: LedgerFrames) -> dt.datetime:
     return dt.datetime(int(frames.year_to), 9, 1, 0, 0, 0)
 
 
+def _ledger_title(frames: LedgerFrames, lang: str, name: str | None) -> tuple[str, str]:
+    title = label("ledger_title", lang, first=frames.year_from, last=frames.year_to)
+    county = label("ledger_county_part", lang, county=name) if name else ""
+    return title, county
+
+
 def workbook_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None = None,
                    registry: Registry | None = None,
-                   generated_at: dt.datetime | None = None) -> bytes:
-    """The ``.xlsx`` file as bytes (see the module docstring for its sheets)."""
+                   generated_at: dt.datetime | None = None, name: str | None = None) -> bytes:
+    """The ``.xlsx`` file as bytes (see the module docstring for its sheets); ``name``: the
+    county's name in the titles and page headers."""
     from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from .sheetprint import print_setup
 
     lang = _check_lang(lang)
     registry = registry or load_registry()
     headers = HEADERS[lang]
     with_county = _with_county(frames)
+    title, county = _ledger_title(frames, lang, name)
+    line = count_line(frames.count, lang)
     wb = Workbook()
+    bold, big = Font(bold=True), Font(bold=True, size=14)
+    wrap = Alignment(wrap_text=True, vertical="top")
 
-    # 汇总（按责任单位）
+    def setup(ws, title_rows: tuple[int, int] | None) -> None:
+        print_setup(ws, header=label("ledger_page_header", lang, title=title, county=county,
+                                     sheet=ws.title), title_rows=title_rows, lang=lang)
+
+    # 汇总（按责任单位）: the count, the departments with problems, the quiet ones, per year
     ws = wb.active
     ws.title = sheet_name("summary", lang)
+    _put(ws, 1, 1, label("ledger_summary_title", lang, title=title, county=county))
+    ws.cell(row=1, column=1).font = big
+    _put(ws, 2, 1, line)
+    ws.cell(row=2, column=1).font = bold
+    row = 3
+    if note:
+        _put(ws, row, 1, headers["data_note"] + label("colon", lang) + note)
+        row += 1
+    row += 1
+    _put(ws, row, 1, label("ledger_summary_departments", lang))
+    ws.cell(row=row, column=1).font = bold
+    dept = frames.by_department
+    busy = dept[(dept["open_shortfalls"] + dept["open_without_record"]
+                 + dept["closed_in_range"]) > 0]
+    quiet = [d for d in dept["department"] if d not in set(busy["department"])]
     dept_headers = dict(headers)
     dept_headers["open_shortfalls"] = label("ledger_open_in_year", lang, year=frames.year_to,
                                             what=headers["open_shortfalls"])
+    head_row = row + 1
     widths: dict[int, int] = {}
-    last, n_cols = _write_table(ws, frames.by_department, dept_headers, 1, _TABLE_FORMATS,
-                                widths)
-    filter_rows = (1, max(last, 1))
-    row = last + 2
+    last, n_cols = _write_table(ws, busy, dept_headers, head_row, _TABLE_FORMATS, widths)
+    for r in range(1, head_row):  # the texts above the table wrap within its width
+        if ws.cell(row=r, column=1).value is not None:
+            ws.cell(row=r, column=1).alignment = wrap
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=n_cols)
+    filter_rows = (head_row, max(last, head_row))
+    _print_columns(ws, list(busy.columns), head_row, last)
+    row = last + 1
+    if quiet:
+        row += 1
+        _put(ws, row, 1, label("ledger_quiet_departments", lang, n=len(quiet),
+                               names=label("list_sep", lang).join(quiet)))
+        ws.cell(row=row, column=1).alignment = wrap
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=n_cols)
+    row += 2
     _put(ws, row, 1, label("ledger_per_year", lang, first=frames.year_from, last=frames.year_to))
-    last, _ = _write_table(ws, frames.by_year, headers, row + 1, _TABLE_FORMATS, widths)
-    if note:
-        _put(ws, last + 2, 1, headers["data_note"])
-        _put(ws, last + 2, 2, note)
-    _finish(ws, widths, filter_rows, n_cols)
+    ws.cell(row=row, column=1).font = bold
+    year_head = row + 1
+    last, _ = _write_table(ws, frames.by_year, headers, year_head, _TABLE_FORMATS, widths)
+    _finish(ws, widths, filter_rows, n_cols, freeze=f"A{head_row + 1}")
+    _print_columns(ws, list(frames.by_year.columns), year_head, last)
+    _print_columns(ws, list(busy.columns), head_row, filter_rows[1])  # its widths win
+    from .sheetprint import fit_row_heights
 
-    # one sheet per year
-    table = ledger_table(frames, lang=lang, registry=registry)
+    fit_row_heights(ws, 1, head_row - 1)
+    setup(ws, (head_row, head_row))
+
+    # one sheet per year, grouped by 责任单位
+    table = ledger_table(frames, lang=lang, registry=registry, grouped=True)
+    columns = [c for c in YEAR_SHEET_COLUMNS if with_county or c != "county_id"]
     for year in range(frames.year_from, frames.year_to + 1):
         ws = wb.create_sheet(str(year))
         part = table[table["year"] == year]
         widths = {}
-        last, n_cols = _write_table(ws, part, headers, 1, _TABLE_FORMATS, widths)
+        last, n_cols = _write_table(ws, part[[*columns, "_format"]], headers, 1,
+                                    _TABLE_FORMATS, widths)
         _finish(ws, widths, (1, max(last, 1)), n_cols)
+        _print_columns(ws, columns, 1, last)
+        _group_lines(ws, part, 2, n_cols)
+        setup(ws, (1, 1))
 
     # 未评估
     ws = wb.create_sheet(sheet_name("not_assessed", lang))
@@ -374,27 +533,34 @@ def workbook_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None =
     widths = {}
     last, n_cols = _write_table(ws, na, headers, 1, _TABLE_FORMATS, widths)
     _finish(ws, widths, (1, max(last, 1)), n_cols)
+    _print_columns(ws, [c for c in na.columns if c != "_format"], 1, last)
+    setup(ws, (1, 1))
 
     # 说明
     ws = wb.create_sheet(sheet_name("notes", lang))
     rows = _notes_rows(frames, lang, note, generated_at)
-    from openpyxl.styles import Alignment, Font
-
+    rows.insert(0, (label("ledger_note_count", lang), line))
     key_width = 0
     for i, (key, text) in enumerate(rows, start=1):
         _put(ws, i, 1, key)
         _put(ws, i, 2, text)
-        ws.cell(row=i, column=1).font = Font(bold=True)
-        ws.cell(row=i, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.cell(row=i, column=1).font = bold
+        ws.cell(row=i, column=1).alignment = Alignment(vertical="top")
+        ws.cell(row=i, column=2).alignment = wrap
         key_width = max(key_width, _text_width(key))
     ws.column_dimensions["A"].width = min(MAX_WIDTH, key_width + 2)
     ws.column_dimensions["B"].width = 100
+    from .sheetprint import fit_row_heights as _fit
+
+    _fit(ws, 1, len(rows))
+    setup(ws, None)
 
     props = wb.properties
     stamp = _stamp(frames)
     props.creator = "balance_lib.excel"
     props.lastModifiedBy = "balance_lib.excel"
-    props.title = label("ledger_title", lang, first=frames.year_from, last=frames.year_to)
+    props.title = title + county
+    props.subject = line
     props.description = note or ""
     return stable_workbook_bytes(wb, stamp, "balance_lib.excel")
 
@@ -414,9 +580,16 @@ def stable_workbook_bytes(wb: Any, stamp: dt.datetime, application: str) -> byte
     # ExcelWriter directly: openpyxl's save_workbook stamps ``modified`` with the clock
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()
+    return stable_zip(raw.getvalue(), stamp, application)
+
+
+def stable_zip(data: bytes, stamp: dt.datetime, application: str) -> bytes:
+    """An Office file (a zip) rewritten so that identical content gives identical bytes:
+    every entry dated ``stamp``, in its order, with fixed attributes and compression, and the
+    library named in ``docProps/app.xml`` replaced by ``application``."""
     out = io.BytesIO()
     app = f"<Application>{application}</Application>".encode()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(out, "w") as dst:
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
             content = src.read(info.filename)
             if info.filename == "docProps/app.xml":  # no library version in the file
@@ -468,7 +641,7 @@ def csv_bytes(frames: LedgerFrames, *, lang: str = "zh", note: str | None = None
 
 def write_ledger(ledger_frames: LedgerFrames, path: str | Path, *, lang: str = "zh",
                  note: str | None = None, registry: Registry | None = None,
-                 generated_at: dt.datetime | None = None) -> Path:
+                 generated_at: dt.datetime | None = None, name: str | None = None) -> Path:
     """Write the ledger to ``path`` (``.xlsx`` or ``.csv``, by its suffix); returns the path.
 
     Parameters
@@ -486,6 +659,8 @@ def write_ledger(ledger_frames: LedgerFrames, path: str | Path, *, lang: str = "
         a CSV: a last column "数据说明"); for the sample county the synthetic-data note.
     generated_at
         When given, written in the 说明 sheet (the file then differs from run to run).
+    name
+        The county's name in the titles and page headers.
 
     Raises
     ------
@@ -496,7 +671,7 @@ def write_ledger(ledger_frames: LedgerFrames, path: str | Path, *, lang: str = "
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         data = workbook_bytes(ledger_frames, lang=lang, note=note, registry=registry,
-                              generated_at=generated_at)
+                              generated_at=generated_at, name=name)
     elif suffix == ".csv":
         data = csv_bytes(ledger_frames, lang=lang, note=note, registry=registry)
     else:

@@ -74,6 +74,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import formats
 from .indicators import Evaluation, evaluate, explain
 from .indicators.base import distance
 from .registry import Registry, load_registry
@@ -135,9 +136,7 @@ def indicator_order(registry: Registry) -> dict[str, int]:
 
 def _num_text(x: float, digits: int = 2) -> str:
     """Up to ``digits`` decimals with thousands separators, trailing zeros dropped."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    text = f"{float(x):,.{digits}f}"
+    text = formats.number(x, digits)
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
@@ -190,7 +189,7 @@ def _unit_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
                 n=str(registry.school_rule_size()),
                 result=np.where(passes, label("ledger_passes", lang), label("ledger_fails", lang)))
     head = fill("ledger_unit_head", lang, level=[level_label(lv, lang) for lv in level],
-                students=_texts(students, lambda x: _num_text(x, 0)))
+                students=formats.numbers(students, 0))
     frames = []
     for ind in registry.unit_indicators:
         i = ind.id
@@ -205,11 +204,11 @@ def _unit_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
         gap_text = np.where(status == NOT_MET, fill(
             "ledger_unit_gap", lang, n=_texts(np.nan_to_num(short), _count_text),
             what=ind.shortfall(lang)), "")
-        digits = 0 if thr.size and np.nanmin(thr) >= 100 else 2
+        digits = formats.decimals_of(ind, registry)
         detail = head + fill(
-            "ledger_unit_detail", lang, value=_texts(value, lambda x, d=digits: _num_text(x, d)),
-            unit=ind.unit(lang), threshold=_texts(thr, lambda x: _num_text(x, 2)),
-            ratio=f"{ratio:.0%}", floor=_texts(thr * ratio, lambda x, d=digits: _num_text(x, d)),
+            "ledger_unit_detail", lang, value=formats.numbers(value, digits),
+            unit=ind.unit(lang), threshold=formats.numbers(thr, digits),
+            ratio=f"{ratio:.0%}", floor=formats.numbers(thr * ratio, digits),
             below=np.where(floor_met, "", label("ledger_below_floor", lang)), rule=rule)
         detail = np.where(status == NOT_ASSESSED, head + label("ledger_no_students", lang), detail)
         frames.append(_frame({
@@ -238,8 +237,8 @@ def _variation_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
     limit = v["limit"].to_numpy(float)
     met = v["met"].to_numpy(bool)
     status = np.where(np.isnan(cv), NOT_ASSESSED, np.where(met, MET, NOT_MET))
-    cv_txt = _texts(cv, lambda x: "—" if math.isnan(x) else f"{x:.3f}")
-    lim_txt = _texts(limit, lambda x: f"{x:.2f}")
+    cv_txt = np.array(formats.cvs(cv, ev.settings), dtype=object)
+    lim_txt = np.array([formats.limit(x, registry) for x in limit], dtype=object)
     gap = np.where(status == NOT_MET, cv - limit, np.nan)
     gap_text = np.where(status == NOT_MET, fill("gap_cv", lang, cv=cv_txt, limit=lim_txt), "")
     names = ind_id.map(lambda i: registry.indicator(i).label(lang))
@@ -249,9 +248,9 @@ def _variation_items(ev: Evaluation, lang: str) -> list[pd.DataFrame]:
                  name=names)
     detail = fill("ledger_cv_detail", lang, what=where, cv=cv_txt,
                   rel=np.where(met, label("sym_le", lang), label("sym_gt", lang)),
-                  limit=lim_txt, county=_texts(v["county_value"].to_numpy(float),
-                                               lambda x: _num_text(x, 2)),
-                  unit=units, n=_texts(v["n_units"].to_numpy(float), lambda x: _num_text(x, 0)))
+                  limit=lim_txt, county=formats.values(v["county_value"].to_numpy(float), ind_id,
+                                                       registry),
+                  unit=units, n=formats.numbers(v["n_units"].to_numpy(float), 0))
     detail = np.where(status == NOT_ASSESSED, fill("ledger_cv_unknown", lang, what=where), detail)
     return [_frame({
         "county_id": county, "year": v["year"].to_numpy(),
@@ -617,8 +616,9 @@ def summarize_by_department(ledger: pd.DataFrame, registry: Registry, year: int)
     (their ids joined by "、", B1…B32, V… order), ``open_without_record`` (runs still open but
     with no not-met row in ``year``: not assessed or disappeared since), ``closed_in_range``
     (runs closed within the ledger's range). Every department of the registry is listed (0 when
-    it has nothing open), :data:`UNASSIGNED` only when it has something. Sorted by open
-    shortfalls (descending), then the registry's order.
+    it has nothing open), :data:`UNASSIGNED` only when it has something. Sorted by what is
+    still open (``open_shortfalls + open_without_record``, descending), then by what was closed
+    (descending), then the registry's order: the departments with open items come first.
     """
     order = indicator_order(registry)
     depts = departments(registry)
@@ -649,8 +649,10 @@ def summarize_by_department(ledger: pd.DataFrame, registry: Registry, year: int)
     out["indicators"] = out["indicators"].fillna("")
     busy = (out[["open_shortfalls", "open_without_record", "closed_in_range"]].sum(axis=1) > 0)
     out = out[(out["department"] != UNASSIGNED) | busy]
-    out = out.assign(_o=np.arange(len(out))).sort_values(["open_shortfalls", "_o"],
-                                                         ascending=[False, True], kind="stable")
+    out = out.assign(_o=np.arange(len(out)),
+                     _open=out["open_shortfalls"] + out["open_without_record"])
+    out = out.sort_values(["_open", "closed_in_range", "_o"], ascending=[False, False, True],
+                          kind="stable")
     return out[DEPARTMENT_COLUMNS].reset_index(drop=True)
 
 
@@ -672,6 +674,42 @@ def summarize_by_year(ledger: pd.DataFrame, not_assessed: pd.DataFrame, year_fro
         out[name] = s.reindex(years).fillna(0).astype("int64").to_numpy()
     out["carried_over"] = out["shortfalls"] - out["opened"]
     return out[YEAR_COLUMNS]
+
+
+@dataclass(frozen=True)
+class OpenCount:
+    """The one count of the ledger that every output states (the command's line, the workbook's
+    summary, the report index, the 自评报告 draft): ``open`` problems (runs still 未销号, with
+    or without a row in the last year), ``closed`` ones (销号 within the range) and ``records``
+    (rows: one per problem and year)."""
+
+    open: int
+    closed: int
+    records: int
+    year_from: int
+    year_to: int
+
+
+def open_count(ledger: pd.DataFrame, year_from: int, year_to: int) -> OpenCount:
+    """:class:`OpenCount` of a ledger (:func:`build_ledger` rows).
+
+    >>> rows = pd.DataFrame({"item_key": ["a", "a", "b"], "first_seen": [2022, 2022, 2023],
+    ...     "status": ["closed in 2024", "closed in 2024", "open"],
+    ...     "closed_in": pd.array([2024, 2024, None], dtype="Int64")})
+    >>> open_count(rows, 2022, 2024)
+    OpenCount(open=1, closed=1, records=3, year_from=2022, year_to=2024)
+    """
+    runs = ledger.drop_duplicates(["item_key", "first_seen"])
+    return OpenCount(open=int((runs["status"] == OPEN).sum()),
+                     closed=int(runs["closed_in"].notna().sum()), records=int(len(ledger)),
+                     year_from=int(year_from), year_to=int(year_to))
+
+
+def count_line(count: OpenCount, lang: str = "zh") -> str:
+    """The count in words, e.g. "49 条未销号、96 条已销号；2022–2025 年共 386 条记录"."""
+    return label("ledger_count_line", lang, open=formats.count(count.open),
+                 closed=formats.count(count.closed), first=count.year_from, last=count.year_to,
+                 records=formats.count(count.records))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -696,6 +734,11 @@ class LedgerFrames:
     year_to: int
     settings: Settings | None = None
     includes_indicators: bool = True
+
+    @property
+    def count(self) -> OpenCount:
+        """The one count of open and closed problems (:func:`open_count`)."""
+        return open_count(self.ledger, self.year_from, self.year_to)
 
 
 def ledger_frames(items: pd.DataFrame, registry: Registry, year_from: int, year_to: int,

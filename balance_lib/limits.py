@@ -54,8 +54,13 @@ MAX_YAML_DEPTH = 50
 
 # --- settings --------------------------------------------------------------------------------
 
-#: Decimals shown for a CV (``cv_display_decimals``).
-MAX_DISPLAY_DECIMALS = 10
+#: Decimals shown for a CV (``cv_display_decimals``): the precision the results keep
+#: (:data:`balance_lib.formats.STORED_DECIMALS`).
+MAX_DISPLAY_DECIMALS = 6
+#: Characters of a county's name or code in the settings (``county.name``, ``county.code``)
+#: and of a milestone's label; milestones a settings file may list.
+MAX_COUNTY_TEXT = 60
+MAX_MILESTONES = 20
 #: A split weight (``split_weights``) is a positive number up to this.
 MAX_SPLIT_WEIGHT = 100.0
 

@@ -43,13 +43,6 @@ SYSTEM_CJK_FAMILIES: tuple[str, ...] = (
     "WenQuanYi Zen Hei", "Noto Sans CJK JP", "Droid Sans Fallback", "SimHei", "Microsoft YaHei",
 )
 
-#: The seed's timeline for the county (创建 → 自治区 self-evaluation → national evaluation):
-#: dates and the label keys of :mod:`balance_lib.words`.
-TIMELINE: tuple[tuple[dt.date, str], ...] = (
-    (dt.date(2027, 8, 31), "milestone_creation"),
-    (dt.date(2028, 12, 31), "milestone_region"),
-    (dt.date(2029, 9, 30), "milestone_national"),
-)
 
 
 def shipped_font() -> Path | None:
@@ -179,7 +172,7 @@ def cv_by_indicator(variation: pd.DataFrame, registry: Registry, *, year: int | 
         ax.axhline(limit, color=PALETTE[k], linestyle="--", linewidth=1.2,
                    label=label("plot_level_limit", lang, level=_level(level, lang),
                                value=f"{limit:.2f}"))
-    ax.set_xticks(range(len(ids)), [f"{i}\n{_tick(registry.indicator(i).label(lang), lang)}"
+    ax.set_xticks(range(len(ids)), [f"{i}\n{_tick(registry.indicator(i).short(lang), lang)}"
                                     for i in ids], fontsize=7)
     ax.set_ylabel(label("plot_cv_axis", lang))
     ax.set_xlabel(label("plot_indicator_axis", lang))
@@ -193,16 +186,22 @@ def _school_year_date(year: int) -> dt.date:
 
 
 def _tick(name: str, lang: str) -> str:
-    """A short indicator name under a bar: 8 characters of Chinese, about 18 of English."""
+    """An indicator's short name under a bar (the registry's ``short_zh``/``short_en``),
+    wrapped, never cut: 6 characters of Chinese or about 14 of English per line."""
+    import textwrap
+
     if lang == "zh":
-        return name[:8]
-    return name if len(name) <= 18 else name[:17].rsplit(" ", 1)[0] + "…"
+        return "\n".join(name[k:k + 6] for k in range(0, len(name), 6))
+    return textwrap.fill(name, 14)
 
 
-def _timeline(ax: Axes, lang: str = "zh") -> None:
-    for k, (when, key) in enumerate(TIMELINE):
+def _timeline(ax: Axes, milestones: Sequence = (), lang: str = "zh") -> None:
+    """The county's milestones (``settings.county.milestones``) as dated vertical lines."""
+    for k, m in enumerate(milestones):
+        when = m.date
         ax.axvline(when, color="#555555", linestyle="-.", linewidth=1)
-        ax.annotate(label(key, lang), (mdates.date2num(when), 1 - 0.07 * k),
+        ax.annotate(label("milestone", lang, label=m.label(lang), date=m.short_date),
+                    (mdates.date2num(when), 1 - 0.07 * (k % 4)),
                     xycoords=("data", "axes fraction"),
                     ha="right", va="top", fontsize=8, rotation=0,
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
@@ -210,11 +209,12 @@ def _timeline(ax: Axes, lang: str = "zh") -> None:
 
 def cv_trend(
     variation: pd.DataFrame, registry: Registry, *, indicators: Sequence[str] | None = None,
-    lang: str = "zh",
+    milestones: Sequence = (), lang: str = "zh",
 ) -> Figure:
-    """差异系数 per indicator over school years, one panel per level, limits and timeline marked.
+    """差异系数 per indicator over school years, one panel per level, limits and the county's
+    milestones (``settings.county.milestones``) marked.
 
-    A school year ``y`` is drawn at 1 September ``y``; the timeline dates are calendar dates.
+    A school year ``y`` is drawn at 1 September ``y``; the milestones are calendar dates.
     """
     ids = list(indicators) if indicators else sorted(variation["indicator"].unique(),
                                                      key=lambda s: int(s[1:]))
@@ -231,12 +231,13 @@ def cv_trend(
         limit = registry.cv_limit(level)
         ax.axhline(limit, color="#000000", linestyle="--", linewidth=1.2,
                    label=label("plot_limit", lang, value=f"{limit:.2f}"))
-        _timeline(ax, lang)
-        ax.set_xlim(_school_year_date(int(variation["year"].min())) - dt.timedelta(days=120),
-                    dt.date(2029, 12, 31))
+        _timeline(ax, milestones, lang)
         first = int(variation["year"].min())
-        ax.set_xticks([_school_year_date(y) for y in range(first, 2030)],
-                      [label("school_year", lang, year=y) for y in range(first, 2030)], fontsize=8)
+        last = max([int(variation["year"].max()) + 1, *(m.date.year for m in milestones)])
+        ax.set_xlim(_school_year_date(first) - dt.timedelta(days=120), dt.date(last, 12, 31))
+        ax.set_xticks([_school_year_date(y) for y in range(first, last + 1)],
+                      [label("school_year", lang, year=y) for y in range(first, last + 1)],
+                      fontsize=8)
         ax.set_ylabel(label("plot_cv_axis", lang))
         ax.set_xlabel(label("plot_trend_x", lang))
         ax.set_title(label("plot_trend_title", lang, level=_level(level, lang)))
@@ -259,7 +260,7 @@ def school_trend(values: pd.DataFrame, school_id: str, registry: Registry, *,
         for k, ind in enumerate(sorted(g["indicator"].unique(), key=lambda s: int(s[1:]))):
             s = g[g["indicator"] == ind].sort_values("year")
             ax.plot(s["year"].astype(int), s["pct"], marker="o", color=PALETTE[k % len(PALETTE)],
-                    label=f"{ind} {_legend(registry.indicator(ind).label(lang), lang)}")
+                    label=f"{ind} {registry.indicator(ind).short(lang)}")
         ax.axhline(100, color="#000000", linestyle="--", linewidth=1.2,
                    label=label("plot_standard_100", lang))
         ax.axhline(100 * registry.floor_ratio, color=FLOOR_COLOUR, linestyle=":", linewidth=1.5,
@@ -273,11 +274,52 @@ def school_trend(values: pd.DataFrame, school_id: str, registry: Registry, *,
     return fig
 
 
-def _legend(name: str, lang: str) -> str:
-    """A short indicator name in a legend: 10 characters of Chinese, about 28 of English."""
-    if lang == "zh":
-        return name[:10]
-    return name if len(name) <= 28 else name[:27].rsplit(" ", 1)[0] + "…"
+def small_multiples(values: pd.DataFrame, level: str, registry: Registry, *,
+                    year: int | None = None, lang: str = "zh") -> Figure:
+    """One compact figure per level: a panel per unit indicator with every unit's value
+    (sorted bars), the standard (dashed) and the 85% floor (dotted); bars below the standard
+    are vermilion, below the floor purple; one legend for the figure. Replaces one tall chart
+    per indicator; the failing units are named in the report's first table."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    f = values[values["level"] == level]
+    if year is not None:
+        f = f[f["year"] == year]
+    inds = [i for i in registry.unit_indicators if i.id in set(f["indicator"])]
+    ncols = 4
+    nrows = max(1, -(-(len(inds) + 1) // ncols))
+    apply_style()
+    fig = Figure(figsize=(11, 2.6 * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, ind in zip(axes, inds):
+        g = f[f["indicator"] == ind.id].sort_values("value")
+        colours = [MET_COLOUR if m else (FAIL_COLOUR if fm else FLOOR_COLOUR)
+                   for m, fm in zip(g["met"].astype(bool), g["floor_met"].astype(bool))]
+        ax.bar(range(len(g)), g["value"], color=colours, width=0.8)
+        thr = ind.threshold(level)
+        ax.axhline(thr, color="#000000", linestyle="--", linewidth=1.1)
+        ax.axhline(thr * (ind.floor_ratio or registry.floor_ratio), color=FLOOR_COLOUR,
+                   linestyle=":", linewidth=1.4)
+        ax.set_xticks([])
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(label("plot_sm_panel", lang, id=ind.id, name=ind.short(lang),
+                           unit=ind.unit(lang)), fontsize=8.5)
+    for ax in axes[len(inds):]:
+        ax.axis("off")
+    handles = [Patch(color=MET_COLOUR, label=label("plot_sm_met", lang)),
+               Patch(color=FAIL_COLOUR, label=label("plot_sm_below", lang)),
+               Patch(color=FLOOR_COLOUR, label=label("plot_sm_below_floor", lang)),
+               Line2D([], [], color="#000000", linestyle="--", label=label("plot_threshold", lang,
+                                                                          value="")),
+               Line2D([], [], color=FLOOR_COLOUR, linestyle=":",
+                      label=label("plot_floor", lang, value=""))]
+    legend_ax = axes[len(inds)] if len(inds) < len(axes) else axes[-1]
+    legend_ax.legend(handles=handles, loc="center", fontsize=8, frameon=False)
+    fig.suptitle(_fit(label("plot_sm_title", lang, when=_when(year, lang),
+                            level=_level(level, lang), units=registry.id_range("unit")), lang,
+                      110), fontsize=10)
+    return fig
 
 
 def to_png(fig: Figure, dpi: int = 100) -> bytes:

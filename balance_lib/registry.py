@@ -131,6 +131,8 @@ class Indicator:
     #: short names for charts and narrow tables
     short_zh: str = ""
     short_en: str = ""
+    #: decimals shown (None: the unit's, ``Registry.unit_decimals``; balance_lib.formats)
+    decimals: int | None = None
     #: "" for the national registry, else the extension file that added or changed it
     origin: str = ""
     extra: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
@@ -192,6 +194,10 @@ class Registry:
     school_rule_source: str
     #: the extension files read on top of the national registry (names, in order)
     extensions: tuple[str, ...] = ()
+    #: decimals shown per unit (``display`` of indicators.yaml; :mod:`balance_lib.formats`)
+    unit_decimals: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    default_decimals: int = 2
+    limit_decimals: int = 2
 
     def indicator(self, indicator_id: str) -> Indicator:
         ind = self._by_id.get(indicator_id)
@@ -503,6 +509,7 @@ def _indicator(raw: dict[str, Any], where: str, p: _Problems, defaults: Mapping[
         if name in known and known[name] is not None and (
                 not _number(known[name]) or known[name] <= 0):
             p.add(where, f"{name}: expected a positive number, got {known[name]!r}")
+    _check_decimals(known.get("decimals"), where, p)
     for name in ("in_school_rule", "empty_met", "shortfall_integer"):
         if name in known and not isinstance(known[name], bool):
             p.add(where, f"{name}: expected true or false, got {known[name]!r}")
@@ -511,18 +518,24 @@ def _indicator(raw: dict[str, Any], where: str, p: _Problems, defaults: Mapping[
     return Indicator(**known, origin=origin, extra=MappingProxyType(extra))
 
 
+def _check_decimals(value: Any, where: str, p: _Problems) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                              or not 0 <= value <= 6):
+        p.add(where, f"decimals: expected a whole number 0–6, got {value!r}")
+
+
 #: Fields a new indicator of an extension file may have.
 EXTENSION_FIELDS = ("id", "name_zh", "name_en", "kind", "group", "numerator", "denominator",
                     "scale", "direction", "thresholds", "unit_zh", "unit_en", "shortfall_zh",
                     "shortfall_en", "shortfall_integer", "responsible_units", "responsible_text",
                     "floor_ratio", "cv_limit", "applies_to", "empty_met", "parts", "label_zh",
-                    "label_en", "short_zh", "short_en", "source")
+                    "label_en", "short_zh", "short_en", "decimals", "source")
 
 #: Fields an extension may change on an existing indicator (others change what the rule
 #: computes, which needs code: add a new indicator instead).
 OVERRIDABLE = ("thresholds", "cv_limit", "zh", "en", "short_zh", "short_en", "unit_zh",
                "unit_en", "responsible_units", "responsible_text", "source", "shortfall_zh",
-               "shortfall_en")
+               "shortfall_en", "decimals")
 
 
 def _override(ind: Indicator, raw: dict[str, Any], where: str, p: _Problems,
@@ -548,6 +561,9 @@ def _override(ind: Indicator, raw: dict[str, Any], where: str, p: _Problems,
         else:
             lim = _thresholds(raw["cv_limit"], where + " cv_limit", p) or {}
             changes["cv_limit"] = MappingProxyType({**(ind.cv_limit or {}), **lim})
+    if "decimals" in raw:
+        _check_decimals(raw["decimals"], where, p)
+        changes["decimals"] = raw["decimals"]
     units = _responsible(raw, where, p)
     if units is not None:
         changes["responsible_units"] = units
@@ -598,6 +614,9 @@ def _national(path: Path) -> tuple[Registry, dict[str, Any]]:
         floor_ratio=float(raw["school_rule"]["floor_ratio"]),
         variation_source=raw["variation"]["source"],
         school_rule_source=raw["school_rule"]["source"],
+        unit_decimals=MappingProxyType(dict(raw["display"]["unit_decimals"])),
+        default_decimals=int(raw["display"]["default_decimals"]),
+        limit_decimals=int(raw["display"]["limit_decimals"]),
     )
     return reg, defaults
 

@@ -450,23 +450,18 @@ _KERNEL_ARGS = ["--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR
 
 
 def _html_exporter() -> Any:
-    from nbconvert import HTMLExporter
+    """The exporter of ``jupyter nbconvert --to balance`` (:mod:`balance_lib.exporter`)."""
+    from .exporter import BalanceExporter
 
-    return HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True)
+    return BalanceExporter()
 
 
 def html_page(nb: Any, exporter: Any = None) -> str:
-    """An executed notebook node → offline HTML without code (checked); reuse ``exporter``.
-
-    The page carries the subset of the Chinese font it uses (:mod:`balance_lib.htmlfont`), so
-    it reads correctly on machines without a CJK font.
-    """
+    """An executed notebook node → the report page (reuse ``exporter``): no code, offline
+    (checked), the Chinese font subset embedded (:mod:`balance_lib.htmlfont`, so it reads
+    correctly without a CJK font), its title and print styles (:mod:`balance_lib.pages`) —
+    exactly what ``jupyter nbconvert --to balance`` writes."""
     page, _ = (exporter or _html_exporter()).from_notebook_node(nb)
-    page = embed_cjk_font(make_offline(page))
-    left = external_refs(page)
-    if left:
-        raise RuntimeError(f"HTML still references remote resources: {left[:3]}")
     return page
 
 
@@ -684,36 +679,79 @@ def _kind(kind: str, lang: str) -> str:
 
 
 def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
-               lang: str = "zh") -> str:
-    """``index.html``: every report with its status; names from the data are escaped."""
-    words = {s: label(f"run_{s}", lang) for s in ("ok", "skipped", "failed")}
-    rows = []
+               lang: str = "zh", *, dashboard: Any = None, out_dir: Path | None = None) -> str:
+    """``index.html``: the county's results per year and school with links to the reports
+    (:mod:`balance_lib.dashboard`); names from the data are escaped."""
+    from .dashboard import dashboard_page
+
+    return dashboard_page(list(outcomes), title, note, lang, summary=dashboard, out_dir=out_dir,
+                          documents=index_documents(out_dir, lang) if out_dir else None)
+
+
+# --- navigation between reports and problem pages (called once per batch) --------------------
+
+
+def problem_name(stem: str) -> str:
+    """Where the readable problem page of a failed report goes: ``school/ID.problem.html``."""
+    return f"{stem}.problem.html"
+
+
+def _relative(target: str, page: str) -> str:
+    return os.path.relpath(target, os.path.dirname(page) or ".").replace(os.sep, "/")
+
+
+def apply_navigation(out_dir: Path, outcomes: Sequence[Outcome], lang: str = "zh") -> int:
+    """Give every report of the folder (``outcomes``, in index order) its bar: back to the index, previous and next report of
+    the same kind (years in order, schools in the plan's order), and write a problem page for
+    every failed report. A page is rewritten only when its bar changed (an unchanged rebuild
+    writes nothing). Returns the pages written."""
+    from .pages import navigation, problem_page, set_navigation
+
+    out_dir = Path(out_dir)
+    index = index_name(lang)
+    written = 0
+    by_kind: dict[str, list[Outcome]] = {}
     for o in outcomes:
-        target = o.html or o.notebook
-        link = (f'<a href="{html.escape(target, quote=True)}">{html.escape(o.title)}</a>'
-                if target else html.escape(o.title))
-        err = (f"<br><small>{html.escape(o.error).replace(chr(10), '<br>')}</small>"
-               if o.error else "")
-        rows.append(f'<tr class="{html.escape(o.status)}"><td>{html.escape(_kind(o.kind, lang))}'
-                    f"</td><td>{link}</td><td>{words.get(o.status, html.escape(o.status))}{err}"
-                    f"</td><td>{o.duration_s:.1f} s</td></tr>")
-    note_html = (f'<p class="note">{html.escape(note).replace(chr(10), "<br>")}</p>'
-                 if note else "")
-    html_lang = "zh-CN" if lang == "zh" else lang
-    head = "".join(f"<th>{label(k, lang)}</th>"
-                   for k in ("index_kind", "index_report", "index_status", "index_duration"))
-    return f"""<!DOCTYPE html>
-<html lang="{html_lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}tr.failed{{background:#fde0d0}}
-td:first-child,td:last-child{{white-space:nowrap}}
-.note{{background:#fff4ce;padding:6px}}</style></head>
-<body><h1>{html.escape(title)}</h1>{note_html}
-<table><thead><tr>{head}</tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table></body></html>
-"""
+        if o.html:
+            by_kind.setdefault(o.kind, []).append(o)
+    for group in by_kind.values():
+        for k, o in enumerate(group):
+            prev = group[k - 1] if k else None
+            nxt = group[k + 1] if k + 1 < len(group) else None
+            nav = navigation(_relative(index, o.html),
+                             (_relative(prev.html, o.html), prev.title) if prev else None,
+                             (_relative(nxt.html, o.html), nxt.title) if nxt else None, lang)
+            path = out_dir / o.html
+            try:
+                page = path.read_text(encoding="utf-8")
+            except OSError:
+                continue
+            new = set_navigation(page, nav)
+            if new != page:
+                write_atomic(path, new.encode("utf-8"))
+                written += 1
+    for o in outcomes:
+        if o.status == "failed":
+            name = problem_name(o.stem)
+            page = embed_cjk_font(problem_page(label("problem_title", lang, title=o.title),
+                                               o.error, _relative(index, name), lang))
+            target = out_dir / name
+            old = target.read_text(encoding="utf-8") if target.is_file() else None
+            if old != page:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_atomic(target, page.encode("utf-8"))
+                written += 1
+    return written
+
+
+def index_documents(out_dir: Path, lang: str = "zh") -> tuple[str, frozenset[str]]:
+    """The index's section of the documents filed beside the reports (forms workbook, ledger,
+    自评报告 draft, each with its count or verdict line: :mod:`balance_lib.documents`) and the
+    names of the files it links."""
+    from .documents import documents_html, filed_documents
+
+    docs = filed_documents(out_dir)
+    return documents_html(docs, lang), frozenset(d.name for d in docs)
 
 
 @dataclass
@@ -812,7 +850,8 @@ def _outcome(stem: str, entry: dict[str, Any]) -> Outcome:
 
 
 def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", *,
-                  title: str | None = None, note: str | None = None) -> dict[str, Any]:
+                  title: str | None = None, note: str | None = None,
+                  dashboard: Any = None) -> dict[str, Any]:
     """Merge ``outcomes`` into the manifest of ``out_dir`` under the folder's lock, then write
     it (and the index, when ``title`` is given) from *every* entry: reports of other runs, and
     of other ``--schools`` or ``--years`` before, are kept; those rebuilt now are replaced.
@@ -828,7 +867,9 @@ def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", 
         if title is not None:
             every = sorted((_outcome(stem, e) for stem, e in reports.items()),
                            key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
-            page = embed_cjk_font(index_page(every, title, note, lang))
+            apply_navigation(out_dir, every, lang)  # every report of the folder, not this run's
+            page = embed_cjk_font(index_page(every, title, note, lang, dashboard=dashboard,
+                                             out_dir=out_dir))
             write_atomic(out_dir / index_name(lang), page.encode("utf-8"))
     return manifest
 
@@ -837,7 +878,8 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
                  force: bool = False, note: str | None = None, title: str | None = None,
                  progress: bool = True, runner: Callable[..., dict[str, Any]] = run_job_warm,
                  executor: str = "local", scheduler: Any = None,
-                 keep_kernels: bool = False, lang: str = "zh") -> BatchResult:
+                 keep_kernels: bool = False, lang: str = "zh",
+                 dashboard: Any = None) -> BatchResult:
     """Run ``jobs`` in a bounded process pool (or on Dask), then write the manifest and index.
 
     ``executor="local"``: ``n_jobs`` worker processes (default: cores), each keeping one kernel
@@ -900,5 +942,5 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
         raise
     bar.close()
     ordered = [outcomes[j.stem] for j in jobs]
-    save_manifest(out_dir, ordered, lang, title=title, note=note)
+    save_manifest(out_dir, ordered, lang, title=title, note=note, dashboard=dashboard)
     return BatchResult(ordered, time.perf_counter() - t0, lang, index_name(lang))

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -32,8 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from . import formats
 from .columns import VALUE_LABELS
 from .consistency import cross_checks, mapping_note, warning_summary
 from .indicators import Evaluation, ResourceResult, evaluate, long_values
@@ -203,8 +206,11 @@ def content_digest(path: Path, params: Path | None = None, indicators: Path | No
     """SHA-256 of the contents of everything :func:`load` reads for ``path`` and ``params``:
     the data files, ``params/standards.yaml``, ``params``, the indicator registry, the
     provincial indicator file and the header mapping."""
+    from .settings import data_settings_file
+
     h = hashlib.sha256()
-    for part in (path, STANDARDS_FILE, params, REGISTRY_FILE, indicators, mapping):
+    own = data_settings_file(path) if not Path(path).is_dir() else None  # a workbook's
+    for part in (path, STANDARDS_FILE, own, params, REGISTRY_FILE, indicators, mapping):
         if part is None:
             continue
         for f in _input_files(Path(part)) if Path(part).exists() else []:
@@ -235,7 +241,7 @@ def load(data: str | Path, params: str | Path | None = None,
          content_digest(path, settings_path, ind_path, mapping_path)]).encode()).hexdigest()
 
     def make() -> ReportData:
-        settings = load_settings(settings_path)
+        settings = load_settings(settings_path, data=path)
         registry = load_registry(extensions=[ind_path] if ind_path else ())
         county, excluded = load_county_excluding(path, mapping_path, registry=registry)
         return ReportData(path=path, county=county, settings=settings, registry=registry,
@@ -255,10 +261,7 @@ def text(frame: pd.DataFrame, digits: int = DIGITS, *, lang: str = "zh") -> str:
     """Deterministic, rounded plain text of a table (for printed output and nbval)."""
     if frame.empty:
         return label("empty_table", lang)
-    f = frame.copy()
-    for c in f.columns:
-        if pd.api.types.is_float_dtype(f[c]):
-            f[c] = f[c].round(digits)
+    f = pd.DataFrame({c: _formatted(frame[c], digits) for c in frame.columns})
     with pd.option_context("display.width", 200, "display.max_columns", 50,
                            "display.max_colwidth", 80, "display.unicode.east_asian_width", True):
         return f.to_string(index=False)
@@ -287,21 +290,36 @@ TABLE_CSS = (
 EMPTY_TABLE = label("empty_table")
 
 
+#: A cell that is a number formatted for people (:mod:`balance_lib.formats`): right-aligned.
+_NUMBER_TEXT = re.compile(r"[+\-]?[\d,]+(?:\.\d+)?%?\*?(?:\s*→\s*[+\-]?[\d,]+(?:\.\d+)?%?\*?)?"
+                          r"|—|[\d,]+\s*/\s*[\d,]+")
+
+
 def _is_number_column(column: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    """Numbers, or texts that are all formatted numbers ("3,116", "0.187", "95.5%", "—")."""
+    if pd.api.types.is_bool_dtype(column):
+        return False
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    if column.empty or not (column.dtype == object or pd.api.types.is_string_dtype(column)):
+        return False
+    texts = [v for v in column.tolist() if isinstance(v, str) and v != "—"]
+    return bool(texts) and all(isinstance(v, str) and _NUMBER_TEXT.fullmatch(v)
+                               for v in column.tolist() if v is not None)
 
 
 def _formatted(column: pd.Series, digits: int) -> list[str]:
-    """Cells of one column as text: floats rounded to ``digits`` and shown with the same
-    number of decimals down the column (the fewest that show every rounded value), integers
-    as they are, missing values as "—"."""
+    """Cells of one column as text: floats rounded to ``digits`` (half away from zero,
+    :func:`balance_lib.formats.numbers`) and shown with the same number of decimals down the
+    column (the fewest that show every rounded value), integers as they are, texts (numbers
+    the table builders formatted per unit) as they are, missing values as "—"."""
     values = column.astype(object).where(column.notna(), None).tolist()
     if pd.api.types.is_float_dtype(column):
-        shown = [f"{round(float(v), digits):.{digits}f}" for v in values if v is not None]
-        decimals = max((len(t.rstrip("0").split(".")[1]) for t in shown), default=0)
+        shown = formats.numbers([v for v in values if v is not None], digits, thousands=False)
+        decimals = max((len(t.rstrip("0").split(".")[1]) for t in shown if "." in t), default=0)
         decimals = max(decimals, 1) if digits else 0
-        return ["—" if v is None else f"{round(float(v), digits):.{decimals}f}" for v in values]
-    if _is_number_column(column):
+        return formats.numbers([np.nan if v is None else v for v in values], decimals)
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         return ["—" if v is None else str(int(v)) for v in values]
     return ["—" if v is None else str(v) for v in values]
 
@@ -361,8 +379,8 @@ def table(frame: pd.DataFrame, digits: int = DIGITS, *, lang: str = "zh") -> Tab
     >>> repr(t) == text(t.frame)
     True
     >>> print(t)
-    指标  差异系数
-      B1     0.512
+    指标 差异系数
+      B1    0.512
     """
     return Table(frame, digits, lang)
 
@@ -463,9 +481,12 @@ def _source_lines(data: ReportData, lang: str = "zh") -> list[str]:
     s = data.settings
     cv = (label("note_cv_raw", lang) if s.cv_rounding is None
           else label("note_cv_rounded", lang, digits=s.cv_rounding))
-    lines.append(label("note_settings", lang, source=s.source, tp=s.teaching_points,
-                       tp_min=s.teaching_point_min_students, private=s.private_schools,
-                       b4=s.b4_indoor_sports, b7=s.b7_allocation, cv=cv))
+    lines.append(label("note_settings", lang, source=s.source,
+                       tp=label(f"setting_tp_{s.teaching_points}", lang),
+                       tp_min=s.teaching_point_min_students,
+                       private=label(f"setting_private_{s.private_schools}", lang),
+                       b4=label(f"setting_b4_{s.b4_indoor_sports}", lang),
+                       b7=label(f"setting_b7_{s.b7_allocation}", lang), cv=cv))
     if data.county.mapping is not None:
         lines.append(mapping_note(data.county.mapping, lang))
     if data.warnings:
@@ -477,9 +498,89 @@ def _level(level: str, lang: str = "zh") -> str:
     return _level_label(level, lang)
 
 
-def _cut(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, with "…" when something was cut."""
-    return text if len(text) <= width else text[:width - 1] + "…"
+def county_name(data: ReportData, lang: str = "zh") -> str:
+    """The county's name for titles: ``county.name`` of the settings, else the data's name."""
+    return data.settings.county.title(data.path.stem if data.path.is_file() else data.path.name,
+                                      lang)
+
+
+VERDICT_CSS = (
+    ".balance-verdict{border-left:6px solid #d55e00;background:#fff4ec;padding:8px 14px;"
+    "margin:.4em 0 1em;font-family:'balance-cjk','DejaVu Sans',Arial,sans-serif}"
+    ".balance-verdict.meets{border-color:#009e73;background:#eefaf5}"
+    ".balance-verdict.incomplete{border-color:#e69f00;background:#fff8e6}"
+    ".balance-verdict p.v{font-size:18px;font-weight:700;margin:0 0 .3em}"
+    ".balance-verdict ul{margin:.2em 0 0 1.2em;padding:0}"
+    ".balance-verdict li{margin:.15em 0;font-size:14px;line-height:1.5}"
+)
+
+
+class Verdict:
+    """The verdict and its reasons for ``display()``: a coloured box in the report, plain
+    lines as text (for nbval and terminals)."""
+
+    def __init__(self, status: str, reasons: list[str], lang: str = "zh") -> None:
+        self.status, self.reasons, self.lang = status, list(reasons), lang
+
+    def __repr__(self) -> str:
+        head = f"{label('sum_verdict', self.lang)}: {status_label(self.status, self.lang)}"
+        return "\n".join([head, *(f"- {r}" for r in self.reasons)])
+
+    def _repr_html_(self) -> str:
+        items = "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons)
+        cls = {"meets": "meets", "incomplete": "incomplete"}.get(self.status, "fails")
+        word = html.escape(f"{label('sum_verdict', self.lang)}："
+                           if self.lang == "zh" else f"{label('sum_verdict', self.lang)}: ")
+        return (f'<div class="balance-verdict {cls}"><style>{VERDICT_CSS}</style>'
+                f'<p class="v">{word}{html.escape(status_label(self.status, self.lang))}</p>'
+                f"<ul>{items}</ul></div>")
+
+
+def verdict(yr: YearResult, lang: str = "zh") -> Verdict:
+    """``display(rp.verdict(yr, lang))``: the county's verdict with its reasons."""
+    v = yr.evaluation["verdict"][0] if yr.evaluation["verdict"] else {}
+    return Verdict(v.get("status", ""), verdict_reasons(yr), lang)
+
+
+class Paragraphs:
+    """Plain paragraphs for ``display()`` (escaped HTML; the same lines as text)."""
+
+    def __init__(self, lines: list[str], css_class: str = "balance-text") -> None:
+        self.lines, self.css_class = list(lines), css_class
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines)
+
+    def _repr_html_(self) -> str:
+        body = "".join(f"<p>{html.escape(x)}</p>" for x in self.lines)
+        return f'<div class="{self.css_class}">{body}</div>'
+
+
+def paragraphs(key: str, lang: str = "zh") -> Paragraphs:
+    """The paragraphs of a list entry of the word table (e.g. ``cv_explain``)."""
+    from .words import entries
+
+    return Paragraphs(entries(key, lang))
+
+
+def lines(items: list[str]) -> Paragraphs:
+    """Lines of text (from the data: escaped, never Markdown) for ``display()``."""
+    return Paragraphs(items)
+
+
+def milestones_text(data: ReportData, lang: str = "zh") -> str:
+    """"（启动 2022.12，自治州指导 2027.8，…）" from the county's settings ("" when none)."""
+    ms = data.settings.county.milestones
+    if not ms:
+        return ""
+    items = label("clause_sep" if lang == "zh" else "list_sep", lang).join(
+        label("milestone", lang, label=m.label(lang), date=m.short_date) for m in ms)
+    return label("trend_milestones", lang, items=items)
+
+
+def rule_fields(data: ReportData) -> dict[str, Any]:
+    """``min_met`` and ``floor`` (85%) of the school rule, for headings."""
+    return {"min_met": data.registry.min_met, "floor": f"{data.registry.floor_ratio:.0%}"}
 
 
 @dataclass(frozen=True)
@@ -547,9 +648,11 @@ def county_summary(yr: YearResult, lang: str = "zh") -> pd.DataFrame:
     none, sep = label("none", lang), label("list_sep", lang)
     rows = [
         ("sum_verdict", status_label(verdict.get("status", ""), lang)),
-        ("sum_units_passing", f"{int(units['passes'].sum())} / {len(units)}"),
+        ("sum_units_passing", f"{formats.count(units['passes'].sum())} / "
+                              f"{formats.count(len(units))}"),
         ("sum_cv_over", label("clause_sep", lang).join(
-            f"{_level(r.level, lang)} {r.indicator} {r.cv:.3f} > {r.limit:.2f}"
+            f"{_level(r.level, lang)} {r.indicator} {formats.cv(r.cv, yr.indicators.settings)}"
+            f" > {formats.limit(r.limit, yr.indicators.registry)}"
             for r in over.itertuples()) or none),
         ("sum_not_met", sep.join(i["id"] for i in other if i["status"] == "not_met") or none),
         ("sum_not_assessed",
@@ -571,18 +674,19 @@ def _by_indicator(s: pd.Series) -> pd.Series:
 
 
 def resource_table(variation: pd.DataFrame, registry: Registry, level: str,
-                   lang: str = "zh") -> pd.DataFrame:
+                   lang: str = "zh", cv_decimals: Any = 3) -> pd.DataFrame:
     """B1–B7 for one level: county value vs threshold, CV vs limit."""
     f = variation[variation["level"] == level].sort_values("indicator", key=_by_indicator)
+    ids = f["indicator"].tolist()
     return pd.DataFrame(_cols(
         lang,
-        col_indicator=f["indicator"],
-        col_name=[registry.indicator(i).label(lang) for i in f["indicator"]],
-        col_unit=[registry.indicator(i).unit(lang) for i in f["indicator"]],
-        col_county_value=f["county_value"].astype(float),
-        col_threshold=f["threshold"].astype(float),
-        col_cv=f["cv"].astype(float),
-        col_limit=f["limit"].astype(float),
+        col_indicator=ids,
+        col_name=[registry.indicator(i).label(lang) for i in ids],
+        col_unit=[registry.indicator(i).unit(lang) for i in ids],
+        col_county_value=formats.values(f["county_value"], ids, registry),
+        col_threshold=formats.values(f["threshold"], ids, registry),
+        col_cv=formats.cvs(f["cv"], cv_decimals),
+        col_limit=[formats.limit(x, registry) for x in f["limit"]],
         col_cv_met=[yes_no(m, lang) for m in f["met"].astype(bool)],
     ))
 
@@ -599,16 +703,17 @@ def failing_units(values: pd.DataFrame, registry: Registry, level: str | None = 
     if level is not None:
         f = f[f["level"] == level]
     f = f.sort_values(["level", "indicator", "value"])
+    ids = f["indicator"].tolist()
     return pd.DataFrame(_cols(
         lang,
         col_school=f["school_name"].astype(str),
         col_level=[_level(lv, lang) for lv in f["level"]],
-        col_indicator=f["indicator"],
-        col_value=f["value"].astype(float),
-        col_threshold=f["threshold"].astype(float),
+        col_indicator=ids,
+        col_value=formats.values(f["value"], ids, registry),
+        col_threshold=formats.values(f["threshold"], ids, registry),
         col_below_floor=[label("yes", lang) if not m else "" for m in f["floor_met"].astype(bool)],
-        col_gap=[f"{int(s)} {_shortfall(registry, i, lang)}"
-                 for s, i in zip(f["shortfall"], f["indicator"], strict=True)],
+        col_gap=[f"{formats.count(s, sign=True)} {_shortfall(registry, i, lang)}"
+                 for s, i in zip(f["shortfall"], ids, strict=True)],
     ))
 
 
@@ -620,7 +725,7 @@ def other_items(yr: YearResult, lang: str = "zh") -> pd.DataFrame:
         lang,
         col_indicator=[r["id"] for r in rows],
         col_status=[status_label(r["status"], lang) for r in rows],
-        col_detail=[_cut(str(r.get("detail", "")), 70 if lang == "zh" else 120) for r in rows],
+        col_detail=[str(r.get("detail", "")) for r in rows],  # whole: the cell wraps
     ))
 
 
@@ -655,8 +760,7 @@ def veto_table(yr: YearResult, registry: Registry, lang: str = "zh") -> pd.DataF
     return pd.DataFrame(_cols(
         lang,
         col_veto=[r["id"] for r in rows],
-        col_name=[_cut(registry.veto(r["id"]).label(lang), 30 if lang == "zh" else 80)
-                  for r in rows],
+        col_name=[registry.veto(r["id"]).label(lang) for r in rows],
         col_status=[status_label(r["status"], lang) for r in rows],
     ))
 
@@ -675,7 +779,7 @@ def school_summary(result: ResourceResult, school_id: str, lang: str = "zh") -> 
         lang,
         col_year=u["year"].astype(int),
         col_level=[_level(lv, lang) for lv in u["level"]],
-        col_students=u["students"].astype(int),
+        col_students=formats.numbers(u["students"], 0),
         col_met_count=u["met_count"].astype(int),
         col_below_floor_count=u["below_floor"].astype(int),
         col_passes=[yes_no(p, lang) for p in u["passes"].astype(bool)],
@@ -696,9 +800,9 @@ def school_profile(result: ResourceResult, school_id: str, registry: Registry,
         col_level=[_level(lv, lang) for lv in v["level"]],
         col_indicator=v["indicator"],
         col_year=v["year"].astype(int),
-        col_this_school=v["value"].astype(float),
-        col_threshold=v["threshold"].astype(float),
-        col_county_value=v["county_value"].astype(float),
+        col_this_school=formats.values(v["value"], v["indicator"], registry),
+        col_threshold=formats.values(v["threshold"], v["indicator"], registry),
+        col_county_value=formats.values(v["county_value"], v["indicator"], registry),
         col_met=[yes_no(m, lang) for m in v["met"].astype(bool)],
     ))
 
@@ -716,7 +820,7 @@ def school_needs(result: ResourceResult, school_id: str, registry: Registry,
         lang,
         col_level=[_level(lv, lang) for lv in v["level"]],
         col_indicator=v["indicator"],
-        col_needs=[f"+{int(s)} {_shortfall(registry, i, lang)}"
+        col_needs=[f"{formats.count(s, sign=True)} {_shortfall(registry, i, lang)}"
                    for s, i in zip(v["shortfall"], v["indicator"], strict=True)],
     ))
 
@@ -730,24 +834,29 @@ def school_class_sizes(indicators: Evaluation, school_id: str,
         col_year=c["year"].astype(int),
         col_level=[_level(lv, lang) for lv in c["level"]],
         col_classes=c["classes"].astype(int),
-        col_mean_class_size=c["mean_class_size"].astype(float),
-        col_max_class_size=c["max_class_size"].astype(float),
+        col_mean_class_size=formats.numbers(c["mean_class_size"], 1),
+        col_max_class_size=formats.numbers(c["max_class_size"], 0),
         col_classes_over_limit=c["classes_over_limit"].astype(int),
         col_large_classes=c["large_classes"].astype(int),
         col_super_large_classes=c["super_large_classes"].astype(int),
     ))
 
 
-def cv_trend_table(variation: pd.DataFrame, level: str, lang: str = "zh") -> pd.DataFrame:
-    """差异系数 by indicator (rows) and school year (columns) for one level, with the limit."""
+def cv_trend_table(variation: pd.DataFrame, level: str, lang: str = "zh",
+                   cv_decimals: Any = 3) -> pd.DataFrame:
+    """差异系数 by indicator (rows) and school year (columns) for one level, with the limit;
+    a CV above its limit is marked ``*``."""
     f = variation[variation["level"] == level]
     t = f.pivot_table(index="indicator", columns="year", values="cv", aggfunc="first")
     t = t.reindex(sorted(t.index, key=lambda s: int(s[1:])))
-    t.columns = [label("school_year", lang, year=int(c)) for c in t.columns]
-    t.insert(0, label("col_indicator", lang), t.index)
-    t[label("col_limit", lang)] = (f.groupby("indicator")["limit"].first()
-                                   .reindex(t.index).to_numpy())
-    return t.reset_index(drop=True)
+    limits = f.groupby("indicator")["limit"].first().reindex(t.index)
+    out = pd.DataFrame({label("col_indicator", lang): t.index.tolist()})
+    for c in t.columns:  # a value above its limit is marked (*), as in the scenario tables
+        over = (t[c] > limits).tolist()
+        out[label("school_year", lang, year=int(c))] = [
+            text + ("*" if o else "") for text, o in zip(formats.cvs(t[c], cv_decimals), over)]
+    out[label("col_limit", lang)] = [formats.limit(x) for x in limits]
+    return out
 
 
 def pass_trend_table(result: ResourceResult, year_from: int | None = None,

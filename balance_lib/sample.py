@@ -65,8 +65,27 @@ SHEET_NOTES = "说明"
 CSV_FILES = tuple(f"{t}.csv" for t in TABLES)
 WORKBOOK_FILE = "sample_county.xlsx"
 README_FILE = "README.md"
+#: the county's own settings kept with its data (balance_lib.settings.DATA_SETTINGS_FILE)
+SETTINGS_FILE = "settings.yaml"
 #: every file :func:`write_sample` writes, in order
-SAMPLE_FILES = (*CSV_FILES, WORKBOOK_FILE, README_FILE)
+SAMPLE_FILES = (*CSV_FILES, WORKBOOK_FILE, README_FILE, SETTINGS_FILE)
+#: The sample's settings.yaml: the county's name and code, and the dates of 昌吉市's plan
+#: (昌市政办发〔2022〕21号 §五: 启动准备 by 2022.12, 自治州指导 by 2027.9, the self-evaluation to
+#: the 自治区 by 2028.12, 国家督导评估认定 by 2029.9), so that the trend shows them.
+SETTINGS_TEXT = """\
+# The sample county's own settings (made by balance_lib.sample; read after
+# params/standards.yaml, before --params). The data are SYNTHETIC: the name says so.
+county:
+  name: 昌吉市（模拟）
+  name_en: Changji (synthetic)
+  code: "652301"
+  # the dates of 昌吉市's plan (昌市政办发〔2022〕21号, 五、实施步骤); a month means its last day
+  milestones:
+    - {date: 2022-12, zh: 启动, en: start}
+    - {date: 2027-08, zh: 自治州指导, en: prefecture guidance}
+    - {date: 2028-12, zh: 自治区评估, en: region evaluation}
+    - {date: 2029-09, zh: 国家认定, en: national recognition}
+"""
 #: first line of the README written next to the tables (how :func:`is_sample` recognises them)
 README_TITLE = "# Sample county — SYNTHETIC (模拟数据，非真实学校)"
 
@@ -1072,7 +1091,8 @@ See `../README.md` for how the sample is made and how to bring your own data.
 
 
 def write_sample(out_dir: str | Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> list[Path]:
-    """Write the sample county into ``out_dir``: seven CSV files, one workbook and a README.
+    """Write the sample county into ``out_dir``: the CSV files, one workbook, a README and the
+    county's ``settings.yaml`` (its name and the plan's milestones).
 
     CSV files are UTF-8 with canonical headers and LF line ends; the workbook
     (``sample_county.xlsx``) has a first sheet ``说明`` and then one sheet per table. Both are
@@ -1093,6 +1113,9 @@ def write_sample(out_dir: str | Path = SAMPLE_DIR, seed: int = DEFAULT_SEED) -> 
     path = out / README_FILE
     path.write_bytes(_readme_text(seed, tables).encode("utf-8"))
     written.append(path)
+    path = out / SETTINGS_FILE
+    path.write_bytes(SETTINGS_TEXT.encode("utf-8"))
+    written.append(path)
     return written
 
 
@@ -1109,12 +1132,21 @@ def is_sample(path: str | Path) -> bool:
     """
     path = Path(path)
     if path.suffix.lower() == ".xlsx" and path.is_file():
+        from defusedxml import DefusedXmlException
+        from defusedxml.ElementTree import ParseError, fromstring
+
         try:
             with zipfile.ZipFile(path) as z:
-                core = z.read("docProps/core.xml").decode("utf-8", "replace")
-        except (OSError, KeyError, zipfile.BadZipFile):
+                info = z.getinfo("docProps/core.xml")
+                if info.file_size > 1 << 16:  # a property sheet is a few hundred bytes
+                    return False
+                core = fromstring(z.read(info))
+        except (OSError, KeyError, zipfile.BadZipFile, ParseError, DefusedXmlException):
             return False
-        return f"<dc:creator>{GENERATOR}</dc:creator>" in core
+        # parsed, not matched as text: where the namespace is declared depends on the XML
+        # writer openpyxl finds (lxml, which python-docx brings, or the standard library)
+        creator = core.find("{http://purl.org/dc/elements/1.1/}creator")
+        return creator is not None and (creator.text or "").strip() == GENERATOR
     folder = path if path.is_dir() else path.parent
     readme = folder / README_FILE
     try:

@@ -15,6 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from . import formats
 from .columns import value_label
 from .entry_text import entry_backtest_line, entry_backtest_table
 from .words import label
@@ -23,7 +24,7 @@ from .safetext import cell
 from .report import ReportData, ReportParamError, resolve_path
 from .scenario import CASES, ScenarioResult, run_scenario, school_facts, target_names
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
-from .scenario_text import failing_lines, touched_schools
+from .scenario_text import arrow, failing_lines, touched_schools
 
 _STYLE = {"baseline": "--", "scenario": "-"}
 
@@ -35,7 +36,9 @@ def w(key: str, lang: str = "zh", **fields: object) -> str:
 
 
 def title(r: ScenarioRun, lang: str = "zh") -> str:
-    return w("title", lang, county=r.data.path.name, name=r.scenario.name)
+    from .report import county_name
+
+    return w("title", lang, county=county_name(r.data, lang), name=r.scenario.name)
 
 
 def section(key: str, lang: str = "zh") -> str:
@@ -77,11 +80,33 @@ def intro(r: ScenarioRun, lang: str = "zh") -> str:
                    entry=w(ps.entry, lang), policy=w(ps.class_policy, lang)))
     if bt["county_pct_error"] is not None:
         lines.append(w("backtest", lang, year=res.last_observed,
-                       county=f"{bt['county_pct_error']:+.1%}", mape=f"{bt['school_mape']:.1%}",
-                       max=f"{bt['school_max_ape']:.1%}"))
+                       county=formats.percent(bt["county_pct_error"], 1, sign=True),
+                       mape=formats.percent(bt["school_mape"]),
+                       max=formats.percent(bt["school_max_ape"])))
     lines.append(entry_backtest_line(res.summary["projection"]["entry_backtest"], ps.entry, lang))
     lines.append(w("even", lang, year=res.last_observed))
     return "\n".join(lines)
+
+
+def intro_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
+    """:func:`intro` as a table of two columns (what, the text), for the report's summary."""
+    res, ps = r.result, r.scenario.settings
+    bt = res.summary["backtest"]
+    rows = [("i_file", r.path.name)]
+    if r.scenario.description:
+        rows.append(("i_description", r.scenario.description))
+    rows.append(("i_projection", w("years", lang, last=res.last_observed, to=res.years[-1],
+                                   entry=w(ps.entry, lang), policy=w(ps.class_policy, lang))))
+    if bt["county_pct_error"] is not None:
+        rows.append(("i_backtest", w("backtest", lang, year=res.last_observed,
+                                     county=formats.percent(bt["county_pct_error"], 1, sign=True),
+                                     mape=formats.percent(bt["school_mape"]),
+                                     max=formats.percent(bt["school_max_ape"]))))
+    rows.append(("i_entry", entry_backtest_line(res.summary["projection"]["entry_backtest"],
+                                                ps.entry, lang)))
+    rows.append(("i_classes", w("even", lang, year=res.last_observed)))
+    return pd.DataFrame({label("col_item", lang): [w(k, lang) for k, _ in rows],
+                         label("col_detail", lang): [t for _, t in rows]})
 
 
 def _amounts(fields: dict, signed: bool, lang: str = "zh") -> list[str]:
@@ -147,14 +172,6 @@ def _touched(r: ScenarioRun) -> list[str]:
     return touched_schools(r.result)
 
 
-def _arrow(a: float, b: float, digits: int = 0) -> str:
-    if pd.isna(a) and pd.isna(b):
-        return "—"
-    fa = "—" if pd.isna(a) else f"{a:.{digits}f}"
-    fb = "—" if pd.isna(b) else f"{b:.{digits}f}"
-    return fa if fa == fb else f"{fa} → {fb}"
-
-
 def class_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     """Per school concerned, level and year: students, classes, mean/max size, over limit,
     大班额 (56–65) and 超大班额 (≥ 66), each as "baseline → scenario"."""
@@ -177,7 +194,7 @@ def class_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
                w("year", lang): key[2]}
         rb, rc = bd.get(key, {}), cd.get(key, {})
         for col, digits in cols.items():
-            row[w(col, lang)] = _arrow(rb.get(col, np.nan), rc.get(col, np.nan), digits)
+            row[w(col, lang)] = arrow(rb.get(col, np.nan), rc.get(col, np.nan), digits)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -227,13 +244,13 @@ def cv_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     rows = []
     for (level, ind), g in v.groupby(["level", "indicator"], sort=False):
         row = {w("level", lang): value_label(level, lang), w("indicator", lang): ind,
-               w("limit", lang): f"{g.limit.iloc[0]:.2f}"}
+               w("limit", lang): formats.limit(g.limit.iloc[0])}
         for year in sorted(g["year"].unique()):
             cell = {}
             for case in CASES:
                 x = look.get((level, ind, year, case))
                 cell[case] = "—" if x is None or pd.isna(x[0]) else (
-                    f"{x[0]:.3f}" + ("" if x[1] else "*"))
+                    formats.cv(x[0]) + ("" if x[1] else "*"))
             row[str(year)] = cell["baseline"] if cell["baseline"] == cell["scenario"] else (
                 f"{cell['baseline']} → {cell['scenario']}")
         rows.append(row)
@@ -353,7 +370,7 @@ def cv_chart(r: ScenarioRun, level: str, lang: str = "zh") -> Figure:
                     label=f"{ind}·{w(case, lang)}" if case == "scenario" else None)
     limit = float(v.limit.iloc[0]) if len(v) else 0.5
     ax.axhline(limit, color=FAIL_COLOUR, linestyle=":", linewidth=1.4,
-               label=w("l_limit", lang, v=limit))
+               label=w("l_limit", lang, v=formats.limit(limit)))
     years = sorted(v.year.unique())
     ax.set_xticks(years, [str(y) for y in years])
     ax.set_xlabel(w("year", lang))

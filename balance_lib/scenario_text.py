@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import formats
 from .columns import value_label
 from .entry_text import entry_backtest_line
 from .registry import Registry
@@ -28,13 +29,13 @@ class _Words:
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:+.1%}"
+    return formats.percent(x, 1, sign=True)
 
 
-def _arrow(a: Any, b: Any, fmt: str = "{:.0f}") -> str:
-    fa = "—" if a is None or pd.isna(a) else fmt.format(a)
-    fb = "—" if b is None or pd.isna(b) else fmt.format(b)
-    return fa if fa == fb else f"{fa} → {fb}"
+def arrow(a: Any, b: Any, decimals: int = 0, *, both: bool = False) -> str:
+    """``baseline → scenario`` (one number when both print the same, unless ``both``)."""
+    fa, fb = formats.number(a, decimals), formats.number(b, decimals)
+    return fa if fa == fb and not both else f"{fa} → {fb}"
 
 
 def _pair(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -62,7 +63,7 @@ def render_scenario(r: ScenarioResult, registry: Registry, lang: str = "zh",
     bt = sm["backtest"]
     out.append(lab["no_backtest"] if bt["county_pct_error"] is None else lab["backtest"].format(
         year=r.last_observed, county=_pct(bt["county_pct_error"]),
-        mape=f"{bt['school_mape']:.1%}", max=f"{bt['school_max_ape']:.1%}"))
+        mape=formats.percent(bt["school_mape"]), max=formats.percent(bt["school_max_ape"])))
     out.append(entry_backtest_line(sm["projection"]["entry_backtest"], ps.entry, lang))
     rooms = _classrooms_table(r, lang)
     out += ["", lab["classes"], _classes_table(r, lang), *(["", rooms] if rooms else []),
@@ -87,12 +88,13 @@ def failing_lines(fails: list[dict[str, Any]], lang: str = "zh") -> list[str]:
         lv = value_label(f.get("level", ""), lang) if f.get("level") else ""
         name = f.get("school_name") or f.get("school_id", "")
         if f["target"] == "cv":
-            lines.append(lab["f_cv"].format(level=lv, indicator=f["indicator"], cv=f["cv"],
-                                          limit=f["limit"]))
+            lines.append(lab["f_cv"].format(level=lv, indicator=f["indicator"],
+                                            cv=formats.cv(f["cv"]), limit=formats.limit(f["limit"])))
         elif f["target"] == "units":
             lines.append(lab["f_units"].format(name=name, level=lv, met=f["met_count"]))
         elif f["target"] == "school_size":
-            lines.append(lab["f_size"].format(name=name, students=f["students"], limit=f["limit"]))
+            lines.append(lab["f_size"].format(name=name, students=formats.count(f["students"]),
+                                              limit=formats.count(f["limit"])))
         elif f["target"] == "class_size":
             lines.append(lab["f_class"].format(name=name, level=lv, n=f["classes_over_limit"],
                                              max=f["max_class_size"]))
@@ -134,8 +136,8 @@ def _classrooms_table(r: ScenarioResult, lang: str) -> str:
     years = [y for y in r.years if y != r.last_observed]
     rows = []
     for sid in hit:
-        cells = [_arrow(wide.get((y, "baseline"), pd.Series(dtype=float)).get(sid, 0),
-                        wide.get((y, "scenario"), pd.Series(dtype=float)).get(sid, 0))
+        cells = [arrow(wide.get((y, "baseline"), pd.Series(dtype=float)).get(sid, 0),
+                       wide.get((y, "scenario"), pd.Series(dtype=float)).get(sid, 0), both=True)
                  for y in years]
         rows.append([str(names.get(sid, sid)), *cells])
     head = [lab["h_rooms"][0], *map(str, years)]
@@ -157,10 +159,10 @@ def _classes_table(r: ScenarioResult, lang: str) -> str:
                       kind="stable")
     rows = [[f"{int(x.year)}" + (lab["observed"] if x.year == r.last_observed else ""),
              f"{x.school_name}", value_label(x.level, lang),
-             _arrow(x.students_b, x.students_s), _arrow(x.classes_b, x.classes_s),
-             _arrow(x.mean_class_size_b, x.mean_class_size_s, "{:.1f}"),
-             _arrow(x.max_class_size_b, x.max_class_size_s),
-             _arrow(x.classes_over_limit_b, x.classes_over_limit_s), _arrow(x.big_b, x.big_s)]
+             arrow(x.students_b, x.students_s), arrow(x.classes_b, x.classes_s),
+             arrow(x.mean_class_size_b, x.mean_class_size_s, 1),
+             arrow(x.max_class_size_b, x.max_class_size_s),
+             arrow(x.classes_over_limit_b, x.classes_over_limit_s), arrow(x.big_b, x.big_s)]
             for x in p.itertuples()]
     return text_table(lab["h_classes"], rows, right={3, 4, 5, 6, 7, 8})
 
@@ -179,7 +181,7 @@ def _county_table(r: ScenarioResult, lang: str) -> str:
                           s.super_large_classes.sum(), int((z["met"] == False).sum()),  # noqa: E712
                           int((~u.passes).sum()), int((~v.met).sum())]
         rows.append([f"{y}" + (lab["observed"] if y == r.last_observed else "")] + [
-            _arrow(a, b) for a, b in zip(vals["baseline"], vals["scenario"], strict=True)])
+            arrow(a, b) for a, b in zip(vals["baseline"], vals["scenario"], strict=True)])
     return text_table(lab["h_county"], rows, right=set(range(1, 8)))
 
 
@@ -197,10 +199,10 @@ def _cv_table(r: ScenarioResult, lang: str) -> str:
                     if row.empty or pd.isna(row.cv.iloc[0]):
                         pair.append("—")
                     else:
-                        pair.append(f"{row.cv.iloc[0]:.3f}" + ("" if row.met.iloc[0] else "*"))
+                        pair.append(formats.cv(row.cv.iloc[0]) + ("" if row.met.iloc[0] else "*"))
                 cells.append(pair[0] if pair[0] == pair[1] else f"{pair[0]}→{pair[1]}")
             limit = v[(v.level == level) & (v.indicator == ind)].limit.iloc[0]
-            rows.append([value_label(level, lang), ind, f"{limit:.2f}", *cells])
+            rows.append([value_label(level, lang), ind, formats.limit(limit), *cells])
     head = entries("st_h_cv", lang)
     return text_table(head + [str(y) for y in r.years], rows, right=set(range(2, 3 + len(r.years))))
 

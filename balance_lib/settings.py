@@ -13,13 +13,15 @@ users to copy and a test keeps the two equal. A settings file may give only some
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from .limits import MAX_DISPLAY_DECIMALS, MAX_SPLIT_WEIGHT
+from .limits import MAX_COUNTY_TEXT, MAX_DISPLAY_DECIMALS, MAX_MILESTONES, MAX_SPLIT_WEIGHT
 from .paths import STANDARDS_FILE
 from .safetext import cell, quote
 from .safeyaml import YamlFileError, load_yaml
@@ -47,6 +49,45 @@ def _default_split() -> MappingProxyType:
             "complete_secondary": MappingProxyType({"junior": 1.0, "senior": 1.2}),
         }
     )
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A date of the county's plan (启动, 自治州指导, 自治区评估, 国家认定) and its label."""
+
+    date: dt.date
+    zh: str
+    en: str = ""
+
+    def label(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" or not self.en else self.en
+
+    @property
+    def short_date(self) -> str:
+        """``2027.8``: how plans write a month."""
+        return f"{self.date.year}.{self.date.month}"
+
+
+@dataclass(frozen=True)
+class County:
+    """Who the reports are about: the name and code in titles and headers, and the plan's
+    milestones on the trend. Empty by default: titles then fall back on the data's name."""
+
+    name: str = ""
+    name_en: str = ""
+    code: str = ""
+    milestones: tuple[Milestone, ...] = ()
+
+    def title(self, fallback: str, lang: str = "zh") -> str:
+        """The county's name in ``lang``, else ``fallback`` (the data folder's name)."""
+        if lang != "zh" and self.name_en:
+            return self.name_en
+        return self.name or fallback
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "name_en": self.name_en, "code": self.code,
+                "milestones": [{"date": m.date.isoformat(), "zh": m.zh, "en": m.en}
+                               for m in self.milestones]}
 
 
 class SettingsError(ValueError):
@@ -77,6 +118,8 @@ class Settings:
     survey_min_sample_per_mille: float = 1.5
     survey_parent_share_min: float = 0.5
     veto_v8_enabled: bool = False
+    #: the county: name, code and the plan's milestones (titles, headers, the trend)
+    county: County = field(default_factory=County)
     #: file the settings were read from (for reports); not a setting itself
     source: str = field(default="defaults", compare=False)
 
@@ -90,6 +133,8 @@ class Settings:
             value = getattr(self, f.name)
             if isinstance(value, MappingProxyType):
                 value = {k: dict(v) for k, v in value.items()}
+            elif isinstance(value, County):
+                value = value.to_dict()
             out[f.name] = value
         return out
 
@@ -161,6 +206,95 @@ def _split_problems(origin: str, value: Any) -> list[str]:
     return out
 
 
+_DATE = re.compile(r"(\d{4})[-.](\d{1,2})(?:[-.](\d{1,2}))?")
+
+
+def _text_problem(origin: str, key: str, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"{origin}: {key} must be text, got {_shown(value)}"
+    if len(value) > MAX_COUNTY_TEXT or any(ord(c) < 32 for c in value):
+        return (f"{origin}: {key} must be one line of at most {MAX_COUNTY_TEXT} characters, "
+                f"got {_shown(value)}")
+    return None
+
+
+def _milestone_date(value: Any) -> dt.date | None:
+    """``2027-08``, ``2027.8``, ``2027-08-31`` or a YAML date; a month means its last day."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    m = _DATE.fullmatch(str(value).strip()) if isinstance(value, str) else None
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    try:
+        if m.group(3):
+            return dt.date(year, month, int(m.group(3)))
+        following = dt.date(year + (month == 12), month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+    except ValueError:
+        return None
+
+
+def _county(origin: str, value: Any, problems: list[str]) -> County | None:
+    """The ``county`` block: name, name_en, code and milestones (every problem noted)."""
+    if not isinstance(value, dict):
+        problems.append(f"{origin}: county must be a mapping such as {{name: 昌吉市, code: "
+                        f"'652301', milestones: [...]}}, got {_shown(value)}")
+        return None
+    found = len(problems)
+    known = ("name", "name_en", "code", "milestones")
+    for key in value:
+        if key not in known:
+            problems.append(f"{origin}: county.{_shown(key)} is unknown (known: "
+                            f"{', '.join(known)})")
+    texts = {}
+    for key in ("name", "name_en", "code"):
+        v = value.get(key, "")
+        if key == "code" and isinstance(v, int) and not isinstance(v, bool):
+            problems.append(f"{origin}: county.code was read as the number {v}: quote it "
+                            f"('{v}') so that leading zeros are kept")
+            continue
+        problem = _text_problem(origin, f"county.{key}", "" if v is None else v)
+        if problem:
+            problems.append(problem)
+        else:
+            texts[key] = (v or "").strip()
+    raw = value.get("milestones") or []
+    milestones = []
+    if not isinstance(raw, list) or len(raw) > MAX_MILESTONES:
+        problems.append(f"{origin}: county.milestones must be a list of at most "
+                        f"{MAX_MILESTONES} {{date: 2027-08, zh: …, en: …}}")
+        raw = []
+    for k, item in enumerate(raw):
+        where = f"county.milestones[{k}]"
+        if not isinstance(item, dict) or set(item) - {"date", "zh", "en"}:
+            problems.append(f"{origin}: {where} must be {{date: 2027-08, zh: 自治州指导, "
+                            f"en: prefecture guidance}}, got {_shown(item)}")
+            continue
+        when = _milestone_date(item.get("date"))
+        if when is None:
+            problems.append(f"{origin}: {where}.date must be a month or a day such as "
+                            f"2027-08 or 2028-12-31, got {_shown(item.get('date'))}")
+        labels = {}
+        for lang in ("zh", "en"):
+            text = item.get(lang, "")
+            problem = _text_problem(origin, f"{where}.{lang}", "" if text is None else text)
+            if problem:
+                problems.append(problem)
+            labels[lang] = (text or "").strip()
+        if not labels["zh"]:
+            problems.append(f"{origin}: {where}.zh (the label) is required")
+        if when is not None and labels["zh"]:
+            milestones.append(Milestone(when, labels["zh"], labels["en"]))
+    if len(problems) > found:
+        return None
+    return County(name=texts.get("name", ""), name_en=texts.get("name_en", ""),
+                  code=texts.get("code", ""),
+                  milestones=tuple(sorted(milestones, key=lambda m: m.date)))
+
+
 def _check(raw: dict[str, Any], origin: str) -> dict[str, Any]:
     """The valid settings of ``raw``; :class:`SettingsError` with every problem (file, key)."""
     problems: list[str] = []
@@ -185,6 +319,10 @@ def _check(raw: dict[str, Any], origin: str) -> dict[str, Any]:
             merged = {k: dict(v) for k, v in _default_split().items()}
             merged.update({k: {lv: float(x) for lv, x in v.items()} for k, v in value.items()})
             value = MappingProxyType({k: MappingProxyType(v) for k, v in merged.items()})
+        elif key == "county":
+            value = _county(origin, value, problems)
+            if value is None:
+                continue
         elif key == "b31_level3_share_min" and value is None:
             pass  # no floor (the default): the national rule has none
         elif key in _RANGES:
@@ -198,14 +336,36 @@ def _check(raw: dict[str, Any], origin: str) -> dict[str, Any]:
     return clean
 
 
-def load_settings(path: str | Path | None = None, *, base: str | Path | None = STANDARDS_FILE) -> Settings:
-    """Defaults, then ``base`` (the project's params/standards.yaml), then ``path`` on top.
+#: The settings file a county keeps with its data (in the data folder, or beside the workbook):
+#: read after ``params/standards.yaml`` and before ``--params``.
+DATA_SETTINGS_FILE = "settings.yaml"
+
+
+def data_settings_file(data: str | Path | None) -> Path | None:
+    """The county's own settings file for ``data`` (a folder or a workbook), if it exists.
+
+    >>> from balance_lib.paths import SAMPLE_DIR
+    >>> data_settings_file(SAMPLE_DIR).name, data_settings_file("/nonexistent")
+    ('settings.yaml', None)
+    """
+    if data is None:
+        return None
+    data = Path(data)
+    folder = data if data.is_dir() else data.parent
+    f = folder / DATA_SETTINGS_FILE
+    return f if f.is_file() else None
+
+
+def load_settings(path: str | Path | None = None, *, base: str | Path | None = STANDARDS_FILE,
+                  data: str | Path | None = None) -> Settings:
+    """Defaults, then ``base`` (the project's params/standards.yaml), then the county's own
+    ``settings.yaml`` kept with ``data`` (:func:`data_settings_file`), then ``path`` on top.
 
     Raises :class:`SettingsError` listing every unknown key or value.
     """
     values: dict[str, Any] = {}
     sources = []
-    for p, must_exist in ((base, False), (path, True)):
+    for p, must_exist in ((base, False), (data_settings_file(data), False), (path, True)):
         if p is None:
             continue
         p = Path(p)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from . import formats
 from .columns import value_label
 from .registry import Registry, id_ranges
 from .safetext import cell
@@ -55,11 +56,8 @@ def text_table(headers: list[str], rows: list[list[Any]], right: set[int] | None
 
 
 def fmt(value: float | None, decimals: int = 2) -> str:
-    if value is None:
-        return "—"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.{decimals}f}"
+    """A number with ``decimals`` (:func:`balance_lib.formats.number`)."""
+    return formats.number(value, decimals)
 
 
 def _lv(level: str, lang: str) -> str:
@@ -98,9 +96,9 @@ def render_evaluation(ev: dict[str, Any], registry: Registry, lang: str = "zh") 
             for i in ids:
                 v = u["values"][i]
                 mark = "  " if u["met"][i] else ("✗ " if u["floor_met"][i] else "✗✗")
-                vals.append(fmt(v) + mark)
+                vals.append(formats.value(v, registry.indicator(i), registry) + mark)
             rows.append([u["school_id"], u["school_name"], _lv(u["level"], lang),
-                         f"{u['students']:,}", *vals, f"{u['met_count']}/{n_rule}",
+                         formats.count(u["students"]), *vals, f"{u['met_count']}/{n_rule}",
                          w("pass") if u["passes"] else w("fail")])
         out.append(text_table(heads, rows, right=set(range(3, len(heads) - 1))))
         n_pass = sum(u["passes"] for u in units)
@@ -113,10 +111,11 @@ def render_evaluation(ev: dict[str, Any], registry: Registry, lang: str = "zh") 
             if v["county_id"] != county:
                 continue
             ind = registry.indicator(v["indicator"])
-            rows.append([_lv(v["level"], lang), v["indicator"], ind.label(lang), v["n_units"],
-                         fmt(v["county_value"]), fmt(v["threshold"]),
-                         "—" if v["cv"] is None else f"{v['cv']:.{decimals}f}",
-                         "—" if v["limit"] is None else f"{v['limit']:.2f}",
+            rows.append([_lv(v["level"], lang), v["indicator"], ind.label(lang),
+                         formats.count(v["n_units"]),
+                         formats.value(v["county_value"], ind, registry),
+                         formats.value(v["threshold"], ind, registry),
+                         formats.cv(v["cv"], decimals), formats.limit(v["limit"], registry),
                          status_label("met" if v["met"] else "not_met", lang)])
         out.append(text_table(heads, rows, right={3, 4, 5, 6, 7}))
         out.append("")

@@ -138,14 +138,34 @@ def _with_registry(text: str, fields: dict[str, object]) -> dict[str, object]:
     return {**{k: reg[k] for k in missing}, **fields}
 
 
+_ONE = None
+
+
+def singular(text: str) -> str:
+    """English number agreement after the words are filled: "1 schools" → "1 school".
+
+    >>> singular("1 schools lack data; 2 units fail; 11 classes")
+    '1 school lacks data; 2 units fail; 11 classes'
+    """
+    global _ONE
+    if _ONE is None:
+        import re
+
+        _ONE = re.compile(r"(?<![\d.,])1 (school|unit|class|classroom|room|teacher|student|"
+                          r"report|problem|warning|item|veto)(e?s)\b( lack\b)?")
+    return _ONE.sub(lambda m: f"1 {m.group(1)}" + (" lacks" if m.group(3) else ""), text)
+
+
 def label(key: str, lang: str = "zh", **fields: object) -> str:
     """The words of ``key`` in ``lang``, with ``{field}`` placeholders filled (the registry's
-    placeholders, :data:`REGISTRY_FIELDS`, from the registry in force unless given)."""
+    placeholders, :data:`REGISTRY_FIELDS`, from the registry in force unless given); English
+    nouns after a count of 1 are singular (:func:`singular`)."""
     text = entry(key, lang)
     if not isinstance(text, str):
         return text
     fields = _with_registry(text, fields)
-    return text.format(**fields) if fields else text
+    out = text.format(**fields) if fields else text
+    return singular(out) if lang == "en" and fields else out
 
 
 class _Later:

@@ -166,13 +166,34 @@ def test_ledger_command_writes_a_workbook(tmp_path):
     out = tmp_path / "ledger.xlsx"
     res = run("ledger", SAMPLE_DIR, "--from", "2022", "--to", "2025", "--output", out)
     assert res.exit_code == 0, res.output
-    assert "问题台账 2022–2025" in res.output
+    assert "问题台账：" in res.output and "2022–2025 年共" in res.output
+    # one count: the command's line and the workbook's summary say the same
+    summary = openpyxl.load_workbook(out)["汇总（按责任单位）"]
+    line = summary.cell(row=2, column=1).value
+    assert line and line in res.output and "条未销号" in line
     wb = openpyxl.load_workbook(out)
     assert {"2022", "2023", "2024", "2025"} <= set(wb.sheetnames)
     assert wb["2025"].freeze_panes == "A2"
     csv = tmp_path / "ledger.csv"
     assert run("ledger", SAMPLE_DIR, "--output", csv).exit_code == 0
     assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM so Excel reads Chinese
+
+
+def test_ledger_of_one_county_of_many(tmp_path):
+    import openpyxl
+
+    multi = SAMPLE_DIR.parents[1] / "tests" / "fixtures" / "multi"
+    every = run("ledger", multi, "--output", tmp_path / "all.xlsx")
+    one = run("ledger", multi, "--output", tmp_path / "one.xlsx", "--county", "652302")
+    assert every.exit_code == 0 and one.exit_code == 0, one.output
+    rows = list(openpyxl.load_workbook(tmp_path / "one.xlsx")["2025"].iter_rows(values_only=True))
+    assert rows[0][:2] == ("县区代码", "责任单位")
+    assert {r[0] for r in rows[1:]} == {"652302"}
+    counties = {r[0] for r in openpyxl.load_workbook(tmp_path / "all.xlsx")["2025"]
+                .iter_rows(min_row=2, values_only=True)}
+    assert counties == {"652301", "652302", "659001", "659002"}
+    assert run("ledger", multi, "--output", tmp_path / "x.xlsx", "--county", "1").exit_code == 2
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 def test_ledger_bad_arguments_exit_2(tmp_path):

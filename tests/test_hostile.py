@@ -137,7 +137,8 @@ def test_names_from_the_data_are_literal_in_report_pages():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("")
     cell.outputs = [nbformat.v4.new_output("display_data", data={
-        "text/markdown": rp.heading(rp.label("title_school", "zh", name=n, school_id="x"))
+        "text/markdown": rp.heading(rp.label("title_school", "zh", name=n, school_id="x",
+                                             county=n))
         + "\n\n" + rp.bullets([n]), "text/plain": ""}) for n in HOSTILE_NAMES]
     nb.cells = [cell]
     page = render.html_page(nb)
@@ -146,6 +147,8 @@ def test_names_from_the_data_are_literal_in_report_pages():
     assert not re.search(r"<a\b[^>]*href\s*=\s*[\"']https?://", body, re.I)
     assert "<img" not in body and "<script>alert" not in body
     assert body.count("<h1") == len(HOSTILE_NAMES)  # no heading made by a name
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "<script" not in title and "<a " not in title  # the page title is text too
     # the text itself is shown
     assert "[点我](javascript:alert(document.cookie))" in body
     assert "&lt;a href=" in body and "evil.example/steal" in body
@@ -351,7 +354,7 @@ def test_huge_settings_and_year_ranges_are_refused(tmp_path):
     params = tmp_path / "decimals.yaml"
     params.write_text("cv_display_decimals: 100000000\n", encoding="utf-8")
     res = _timed("evaluate", TINY, "--year", "2025", "--params", params, limit=20)
-    assert res.exit_code == 2 and "cv_display_decimals = 100000000 is outside 0–10" in res.output
+    assert res.exit_code == 2 and "cv_display_decimals = 100000000 is outside 0–6" in res.output
     out = tmp_path / "reports"
     res = _timed("report", TINY, "--years", "1-30000000", "--out", out, limit=20)
     assert res.exit_code == 2 and "没有 1-30000000 学年的数据" in res.output

@@ -27,6 +27,7 @@ from balance_lib.ledger import (
     item_key,
     ledger_frames,
     make_ledger,
+    count_line,
     not_assessed_items,
     summarize_by_department,
     summarize_by_year,
@@ -37,6 +38,9 @@ from balance_lib.settings import Settings
 REG = load_registry()
 YEAR_SHEET_HEADERS = ["学年", "指标", "指标名称", "范围", "学校代码", "学校名称", "学段", "当前值",
                       "标准值", "差距", "责任单位", "首次发现", "状态", "备注", "说明"]
+#: The workbook's year sheets: grouped by 责任单位, printed (the CSV keeps the columns above).
+PRINT_SHEET_HEADERS = ["责任单位", "学校名称", "学校代码", "学段", "指标", "指标名称", "当前值",
+                       "标准值", "差距", "首次发现", "状态", "备注", "说明"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,7 +222,9 @@ def test_gap_texts_of_teachers_area_and_equipment():
     assert b1.value == pytest.approx(3.6) and b1.threshold == pytest.approx(4.2)
     assert b1.responsible == "市委组织部、市人社局、市教育局"
     assert b1.item_key == "|B1|S1|primary|"
-    assert b1.detail.startswith("小学在校生 500 人；3.6 人/百名学生，标准 ≥ 4.2（85% 底线 3.57）")
+    assert b1.detail.startswith("小学在校生 500 人；3.60 人/百名学生，标准 ≥ 4.20（85% 底线 3.57）")
+    b6_detail = one(items, indicator="B6", scope="unit").detail  # money: no decimals, separators
+    assert "1,896 元/生，标准 ≥ 2,000（85% 底线 1,700" in b6_detail
     b4 = one(items, indicator="B4", scope="unit")
     assert (b4.gap, b4.gap_text) == (410.0, "+410 平方米教学及辅助用房")
     b6 = one(items, indicator="B6", scope="unit")
@@ -395,39 +401,120 @@ def test_formula_looking_text_stays_text_in_xlsx(tmp_path):
 
 def test_xlsx_layout(tmp_path, sample_frames):
     openpyxl = pytest.importorskip("openpyxl")
-    path = write_ledger(sample_frames, tmp_path / "ledger.xlsx", note=sample.SYNTHETIC_NOTE)
+    path = write_ledger(sample_frames, tmp_path / "ledger.xlsx", note=sample.SYNTHETIC_NOTE,
+                        name="样例县")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["汇总（按责任单位）", "2022", "2023", "2024", "2025", "未评估", "说明"]
     for year in ("2022", "2023", "2024", "2025"):
         ws = wb[year]
         assert ws.freeze_panes == "A2"
-        assert [c.value for c in ws[1]] == YEAR_SHEET_HEADERS
+        assert [c.value for c in ws[1]] == PRINT_SHEET_HEADERS
         n = (sample_frames.ledger.year == int(year)).sum()
         assert ws.max_row == n + 1
-        assert ws.auto_filter.ref == f"A1:O{n + 1}"
-        assert {ws.cell(row=r, column=1).value for r in range(2, n + 2)} == {int(year)}
-        statuses = {ws.cell(row=r, column=13).value for r in range(2, n + 2)}
+        assert ws.auto_filter.ref == f"A1:M{n + 1}"
+        statuses = {ws.cell(row=r, column=11).value for r in range(2, n + 2)}
         assert statuses <= {"未销号"} | {f"{y}年已销号" for y in range(2023, 2026)}
-        widths = [ws.column_dimensions[col].width for col in "ABCDEFGHIJKLMNO"]
+        widths = [ws.column_dimensions[col].width for col in "ABCDEFGHIJKLM"]
         assert all(6 <= w <= 60 for w in widths)
     ws = wb["2022"]
-    value = ws.cell(row=2, column=8)
+    value = ws.cell(row=2, column=7)
     assert value.data_type == "n" and value.number_format in ("#,##0.00", "0.000", "#,##0")
     summary = wb["汇总（按责任单位）"]
-    assert summary.freeze_panes == "A2" and summary.auto_filter.ref.startswith("A1:E")
-    assert [c.value for c in summary[1]][:5] == ["责任单位", "2025年未销号问题数", "涉及指标",
-                                                 "未销号但当年无记录", "期间已销号"]
-    assert summary.cell(row=2, column=1).value == "市教育局"
     texts = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str)]
-    assert sample.SYNTHETIC_NOTE in texts
+    assert texts[0] == "问题台账 2022–2025（样例县） 汇总"
+    assert texts[1] == count_line(sample_frames.count)
+    assert any(sample.SYNTHETIC_NOTE in t for t in texts)
+    head = next(r for r in range(1, 12) if summary.cell(row=r, column=1).value == "责任单位")
+    assert summary.freeze_panes == f"A{head + 1}"
+    assert summary.auto_filter.ref.startswith(f"A{head}:E")
+    assert [c.value for c in summary[head]][:5] == ["责任单位", "2025年未销号问题数", "涉及指标",
+                                                    "未销号但当年无记录", "期间已销号"]
+    assert summary.cell(row=head + 1, column=1).value == "市教育局"
     na = wb["未评估"]
     assert na.freeze_panes == "A2" and na.auto_filter.ref is not None
     assert na.max_row == len(sample_frames.not_assessed) + 1
     notes = {r[0]: r[1] for r in wb["说明"].iter_rows(values_only=True)}
     assert notes["数据说明"] == sample.SYNTHETIC_NOTE
     assert notes["学年范围"] == "2022–2025"
+    assert notes["问题统计"] == count_line(sample_frames.count)
     assert notes["设置 teaching_points"] == "separate"
     assert HEADERS_ZH["first_seen"] == "首次发现"
+
+
+def test_year_sheets_are_grouped_by_department_then_school_then_indicator(tmp_path,
+                                                                           sample_frames):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(write_ledger(sample_frames, tmp_path / "l.xlsx"))
+    order = REG.order
+    for year in ("2022", "2025"):
+        rows = list(wb[year].iter_rows(min_row=2, values_only=True))
+        groups = [r[0] for r in rows]
+        # each department group is one block of rows
+        blocks = [g for k, g in enumerate(groups) if k == 0 or g != groups[k - 1]]
+        assert len(blocks) == len(set(groups))
+        for g in set(groups):
+            part = [r for r in rows if r[0] == g]
+            keys = [(r[2] is not None, r[2] or "", {"小学": 1, "初中": 2}.get(r[3], 0),
+                     order[r[4]]) for r in part]
+            assert keys == sorted(keys), (year, g)
+        assert len(rows) == (sample_frames.ledger.year == int(year)).sum()
+
+
+def test_summary_lists_departments_with_open_items_first_and_names_the_quiet_ones(
+        tmp_path, sample_frames):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(write_ledger(sample_frames, tmp_path / "l.xlsx"))
+    ws = wb["汇总（按责任单位）"]
+    head = next(r for r in range(1, 12) if ws.cell(row=r, column=1).value == "责任单位")
+    rows = []
+    for r in ws.iter_rows(min_row=head + 1, values_only=True):
+        if r[0] is None:
+            break
+        rows.append(r)
+    open_, closed = [r[1] + r[3] for r in rows], [r[4] for r in rows]
+    assert open_ == sorted(open_, reverse=True)
+    n_open = sum(1 for x in open_ if x)
+    assert closed[n_open:] == sorted(closed[n_open:], reverse=True)
+    assert all(o or c for o, c in zip(open_, closed, strict=True))  # nothing-at-all: not a row
+    dept = sample_frames.by_department
+    quiet = dept[(dept.open_shortfalls + dept.open_without_record + dept.closed_in_range) == 0]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    line = next(t for t in texts if t.startswith("期间无问题记录的责任单位"))
+    assert f"（{len(quiet)} 个）" in line and all(d in line for d in quiet.department)
+    assert {r[0] for r in rows}.isdisjoint(set(quiet.department))
+
+
+def test_every_sheet_prints_landscape_a4_with_titles(tmp_path, sample_frames):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(write_ledger(sample_frames, tmp_path / "l.xlsx", name="样例县"))
+    for ws in wb.worksheets:
+        ps = ws.page_setup
+        assert (ps.orientation, int(ps.paperSize)) == ("landscape", 9), ws.title
+        assert (int(ps.fitToWidth), int(ps.fitToHeight)) == (1, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert "样例县" in ws.oddHeader.center.text and ws.title in ws.oddHeader.center.text
+        assert "&P" in ws.oddFooter.center.text
+        if ws.title != "说明":
+            assert ws.print_title_rows is not None, ws.title
+    assert wb["2023"].print_title_rows == "$1:$1"
+
+
+def test_one_count_of_open_items(sample_frames):
+    """Problems (runs) open and closed, and records (rows): the one count every output says."""
+    ledger = sample_frames.ledger
+    runs = ledger.drop_duplicates(["item_key", "first_seen"])
+    c = sample_frames.count
+    assert c.records == len(ledger)
+    assert c.open == (runs.status == "open").sum()
+    assert c.closed == sample_frames.by_year.closed.sum()
+    assert c.open + c.closed == len(runs)
+    # the open problems are those of the last year plus those without a later record
+    last = ledger[ledger.year == 2025]
+    assert (last.status == "open").all()
+    stale = runs[(runs.status == "open") & ~runs.item_key.isin(last.item_key)]
+    assert c.open == len(last) + len(stale)
+    assert count_line(c) == (f"{c.open} 条未销号、{c.closed} 条已销号；2022–2025 年共 "
+                             f"{c.records} 条记录（每个问题每年一条）")
 
 
 def test_cjk_characters_count_double_in_column_widths():
@@ -475,7 +562,7 @@ def test_english_headers(tmp_path):
     path = write_ledger(injection_frames(), tmp_path / "l.xlsx", lang="en")
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Summary by department"
-    assert [c.value for c in wb["2023"][1]][:3] == ["Year", "Indicator", "Indicator name"]
+    assert [c.value for c in wb["2023"][1]][:3] == ["Responsible units", "School", "School id"]
     with pytest.raises(ValueError, match="lang"):
         write_ledger(injection_frames(), tmp_path / "l.xlsx", lang="fr")
 

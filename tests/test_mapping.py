@@ -44,6 +44,8 @@ def renamed_sample(folder: Path) -> Path:
     raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     files = {table: name for name, table in raw["tables"].items()}
     folder.mkdir()
+    # the county keeps its own settings (its name, code and milestones) with its data
+    (folder / "settings.yaml").write_bytes((SAMPLE_DIR / "settings.yaml").read_bytes())
     for csv in SAMPLE_DIR.glob("*.csv"):
         table = csv.stem
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False)

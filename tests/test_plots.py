@@ -101,10 +101,16 @@ def test_cv_chart_marks_each_level_limit(result, registry, caplog):
 
 
 def test_trend_chart_has_limits_and_the_timeline(result, registry, caplog):
-    fig = plots.cv_trend(result.variation, registry)
+    from balance_lib.settings import load_settings
+    from balance_lib.paths import SAMPLE_DIR
+
+    ms = load_settings(data=SAMPLE_DIR).county.milestones  # the sample's settings.yaml
+    fig = plots.cv_trend(result.variation, registry, milestones=ms)
     assert len(fig.axes) == 2
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert any("2027.8" in t for t in texts) and any("2029.9" in t for t in texts)
+    assert any("自治州指导 2027.8" in t for t in texts) and any("国家认定 2029.9" in t for t in texts)
+    # no milestones in the settings: none drawn (no dates in code)
+    assert not [t for ax in plots.cv_trend(result.variation, registry).axes for t in ax.texts]
     assert all("趋势" in ax.get_title() for ax in fig.axes)
     render_strict(fig, caplog)
 
@@ -142,7 +148,9 @@ def test_english_charts_have_english_titles_axes_and_legends(result, registry, c
                                              lang="en"),
         "cv_by_indicator": plots.cv_by_indicator(result.variation, registry, year=2025,
                                                  lang="en"),
-        "cv_trend": plots.cv_trend(result.variation, registry, lang="en"),
+        "cv_trend": plots.cv_trend(result.variation, registry, lang="en", milestones=__import__(
+            "balance_lib.settings", fromlist=["x"]).load_settings(
+                data=__import__("balance_lib.paths", fromlist=["x"]).SAMPLE_DIR).county.milestones),
         "school_trend": plots.school_trend(values, school, registry, lang="en"),
     }
     ax = figs["school_values"].axes[0]
@@ -155,7 +163,7 @@ def test_english_charts_have_english_titles_axes_and_legends(result, registry, c
     assert [ax.get_title() for ax in figs["cv_trend"].axes] == [
         "Primary: inter-school CV trend and milestones",
         "Junior: inter-school CV trend and milestones"]
-    assert "national evaluation 2029.9" in _texts(figs["cv_trend"])
+    assert "national recognition 2029.9" in _texts(figs["cv_trend"])
     name = str(values.loc[values["school_id"] == school, "school_name"].iloc[0])
     for key, fig in figs.items():
         words = [t.replace(name, "") for t in _texts(fig)] if key == "school_trend" else (

@@ -285,6 +285,6 @@ def test_the_entry_comparison_in_words():
         "入学方法回测：观测年份不足（每个检验年之前至少要有两年），未做")
     t = entry_backtest_table(c, "en")
     assert t.to_dict("list") == {"grade-1 method": ["linear trend", "mean", "births"],
-                                 "mean abs. error (%)": [13.8, 15.6, 0.5],
+                                 "mean abs. error (%)": ["13.8", "15.6", "0.5"],  # formats.py
                                  "years tested": ["2024–2025"] * 3, "best": ["", "", "✓"]}
     assert entry_backtest_table({}, "zh").empty

@@ -106,7 +106,11 @@ def test_index_and_manifest(batch):
     assert manifest["reports"]["school/nope"]["status"] == "failed"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="county-year/2025.html"' in index and f'href="school/{SCHOOL}.html"' in index
-    assert 'href="school/nope.ipynb"' in index and "失败" in index
+    assert 'href="school/nope.problem.html"' in index and "失败" in index
+    assert "ReportParamError" not in index and " s</td>" not in index  # no class names, timings
+    problem = (out / "school" / "nope.problem.html").read_text(encoding="utf-8")
+    assert "未找到学校 nope" in problem and "ReportParamError" not in problem
+    assert 'href="../index.html"' in problem
     assert not list(out.rglob("*.tmp"))  # atomic writes leave no temporary files
 
 
@@ -175,8 +179,10 @@ def test_a_corrupted_school_fails_alone_and_the_others_render(corrupted, tmp_pat
     assert (tmp_path / "school" / f"{BAD}.ipynb").is_file()  # the partial notebook is kept
     assert not (tmp_path / "school" / f"{BAD}.html").exists()
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    row = next(r for r in index.split("<tr") if f"school/{BAD}.ipynb" in r)
-    assert row.startswith(' class="failed"') and "失败" in row and "负数 -5" in row
+    row = next(r for r in index.split("<tr") if f"school/{BAD}.problem.html" in r)
+    assert row.startswith(' class="failed"') and "失败" in row and "已排除" in row
+    problem = (tmp_path / "school" / f"{BAD}.problem.html").read_text(encoding="utf-8")
+    assert "负数 -5" in problem and "schools.csv 第 5 行" in problem
     assert "已排除（6523010002）" in index  # the index note says so too
     # the county report renders, warns, and is computed without the school
     page = html_of(tmp_path, "county-year/2025")
@@ -283,7 +289,7 @@ def test_dask_executor_gives_the_same_reports(batch, tmp_path):
         o.stem: o.status for o in result.outcomes if o.stem != "school/nope"}
     html = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.html"))
     assert html == sorted(p.relative_to(out) for p in out.rglob("*.html")
-                          if p.name != "nope.html")
+                          if p.name not in ("nope.html", "nope.problem.html"))
     manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
     assert {k: v["status"] for k, v in manifest["reports"].items()} == {
         "county-year/2025": "ok", f"school/{SCHOOL}": "ok"}
@@ -312,7 +318,7 @@ def test_english_reports_sit_beside_the_chinese_ones(batch, tmp_path):
     jobs = render.plan_jobs(TINY, [], [SCHOOL], trend=False, lang="en")
     res = render.render_batch(jobs, out, base_hash=render.data_hash(TINY, None), n_jobs=1,
                               note="SYNTHETIC data", progress=False, lang="en")
-    assert res.summary().startswith("1 reports: 1 done, 0 unchanged (skipped), 0 failed")
+    assert res.summary().startswith("1 report: 1 done, 0 unchanged (skipped), 0 failed")
     assert res.index == "index.en.html"
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert {k: v for k, v in after.items() if k in before} == before  # zh files untouched
@@ -322,15 +328,17 @@ def test_english_reports_sit_beside_the_chinese_ones(batch, tmp_path):
     manifest = json.loads((out / "manifest.en.json").read_text(encoding="utf-8"))["reports"]
     assert manifest[f"school/{SCHOOL}.en"]["parameters"]["lang"] == "en"
     index = (out / "index.en.html").read_text(encoding="utf-8")
-    assert '<html lang="en">' in index and "<th>type</th><th>report</th>" in index
+    assert '<html lang="en">' in index and "<th>school</th><th>latest result" in index
     assert (f'href="school/{SCHOOL}.en.html">School profile {SCHOOL} ({SCHOOL})</a>' in index
-            and "school profile" in index and "done" in index)
+            and "School profiles" in index and "done" in index)
     page = html_of(out, f"school/{SCHOOL}.en")
     headings = re.findall(r"<h([1-3])[^>]*>(.*?)(?:<a class=\"anchor-link\".*?)?</h\1>", page)
     assert [(lvl, html.unescape(re.sub("<[^>]+>", "", t))) for lvl, t in headings] == [
-        ("1", f"School profile: 昌吉市第二中学 ({SCHOOL})"), ("2", "1. Year by year"),
-        ("2", "2. B1–B7: this school, the threshold and the county value"),
-        ("2", "3. Class sizes"), ("2", "4. What it needs to meet the standard")]
+        ("1", f"tiny, school profile: 昌吉市第二中学 ({SCHOOL})"),
+        ("2", "1. The verdict, year by year"),
+        ("2", "2. B1–B7 by year (✓ met, ✗ not met, ✗✗ below the 85% floor)"),
+        ("2", "3. What it still needs"), ("2", "4. Class sizes"),
+        ("2", "5. How this school weighs on the county CVs (2025)")]
     assert "<th>year</th><th>level</th>" in page.replace(' class="num"', "")
     visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(
         r"<(style|script)\b.*?</\1>", "", page, flags=re.S)))

@@ -30,7 +30,7 @@ FRAME = pd.DataFrame({
 def test_table_text_is_the_rounded_text_and_html_is_an_aligned_table():
     t = report.table(FRAME)
     assert repr(t) == report.text(FRAME)
-    assert repr(t).splitlines()[1].split() == ["昌吉市第一小学", "2024", "3115.545", "0.464", "是",
+    assert repr(t).splitlines()[1].split() == ["昌吉市第一小学", "2024", "3,115.545", "0.464", "是",
                                                "2022"]
     page = t._repr_html_()
     assert page == report.table(FRAME.copy())._repr_html_()  # deterministic
@@ -40,7 +40,7 @@ def test_table_text_is_the_rounded_text_and_html_is_an_aligned_table():
             '<th class="num">差异系数</th><th>达标</th><th class="num">首次发现</th></tr>')
     assert head in body
     # one number of decimals per column (the fewest that show every rounded value), — for NA
-    assert ('<tr><td>昌吉市第一小学</td><td class="num">2024</td><td class="num">3115.545</td>'
+    assert ('<tr><td>昌吉市第一小学</td><td class="num">2024</td><td class="num">3,115.545</td>'
             '<td class="num">0.464</td><td>是</td><td class="num">2022</td></tr>') in body
     assert ('<tr><td>A&amp;B &lt;x&gt;</td><td class="num">2025</td><td class="num">2.000</td>'
             '<td class="num">—</td><td>否</td><td class="num">—</td></tr>') in body
@@ -62,7 +62,7 @@ def test_empty_table():
 def test_column_decimals():
     f = pd.DataFrame({"限值": [0.5, 0.5], "标准": [4.2, 2000.0], "x": [1.0, 2.0]})
     cells = [report._formatted(f[c], 3) for c in f.columns]
-    assert cells == [["0.5", "0.5"], ["4.2", "2000.0"], ["1.0", "2.0"]]
+    assert cells == [["0.5", "0.5"], ["4.2", "2,000.0"], ["1.0", "2.0"]]
 
 
 def test_note_highlights_the_warning_and_bullets_escape():
@@ -233,21 +233,31 @@ def test_the_english_county_report_has_english_headings_and_columns():
                 if o.get("data", {}).get("text/markdown", "").startswith("#")]
     assert headings == [
         "# tiny: high-quality balanced compulsory education, evaluation of school year 2025",
-        "## 1. Overview", "## 2. Resource allocation (B1–B7): county values and CVs",
-        "### Primary", "### Junior", "## 3. Schools: distribution and shortfalls",
-        "## 4. Other indicators (B8–B32) and vetoes",
-        "## 5. Issue ledger: this year's shortfalls, gaps and responsible departments"]
+        "## 1. The answer: what fails, by how much, who is responsible",
+        "### Units failing the school rule (at least 6 of B1–B7 met and the rest at least 85% "
+        "of the standard)",
+        "### CVs above their limit", "### Items of B8–B32 not met, and vetoes triggered",
+        "## 2. What the coefficient of variation (CV) is",
+        "## 3. Resource allocation (B1–B7): county values and CVs",
+        "### Primary", "### Junior", "## 4. Schools: distribution and shortfalls",
+        "## 5. Other indicators (B8–B32) and vetoes",
+        "## 6. Issue ledger: this year's shortfalls, gaps and responsible departments"]
     tables = [o.data["text/plain"] for o in outputs if "text/html" in o.get("data", {})
               and "balance-table" in o.data["text/html"]]
     assert [t.splitlines()[0].split()[:3] for t in tables] == [
-        ["item", "result"], ["indicator", "name", "unit"], ["indicator", "name", "unit"],
+        ["school", "level", "met"], ["indicator", "name", "detail"],
+        ["indicator", "name", "unit"], ["indicator", "name", "unit"],
         ["school", "level", "indicator"], ["indicator", "status", "detail"],
         ["veto", "name", "status"], ["indicator", "school", "level"]]
     cjk = [h for h in headings + [t.splitlines()[0] for t in tables]
            if any("\u4e00" <= ch <= "\u9fff" for ch in h)]
     assert cjk == []
-    summary = tables[0].splitlines()
-    assert summary[1].split(None, 1) == ["verdict", "does not meet the standard"]
+    verdict = next(o.data["text/plain"] for o in outputs
+                   if "balance-verdict" in o.get("data", {}).get("text/html", ""))
+    assert verdict.splitlines()[0] == "verdict: does not meet the standard"
+    # the failing unit, its misses against the standard and the gap in natural units
+    assert "B4 5.26 (standard 5.80); B5 9.14 (standard 10.20)" in tables[0]
+    assert "+401 m² of teaching and auxiliary rooms" in tables[0]
 
 
 def test_english_ledger_gaps_for_every_kind_of_row():

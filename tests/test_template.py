@@ -152,6 +152,11 @@ def test_round_trip_validate_strict_and_evaluate_equal(filled):
     a, b = json.loads(got.stdout), json.loads(want.stdout)
     assert a.pop("dataset")["name"] == "2025.xlsx"
     b.pop("dataset")
+    # the template holds the data, not the county's own settings.yaml (its name and
+    # milestones, kept beside the data): the evaluation is the same, the settings echo differs
+    assert b["settings"].pop("county")["code"] == "652301" != a["settings"].pop("county")["code"]
+    assert (a["settings"].pop("source"), b["settings"].pop("source")) == (
+        "standards.yaml", "standards.yaml + settings.yaml")
     assert a == b
 
 

@@ -587,3 +587,46 @@ def test_two_dimensional_input_raises(func):
 def test_gini_and_theil_reject_negative_values(func):
     with pytest.raises(ValueError, match=r"values must be non-negative; found -0\.5 at position 1"):
         func([1.0, -0.5], [1, 1])
+
+
+# --- unit_contributions: a school's share of the weighted variance and the CV without it ----
+
+def test_unit_contributions_by_hand():
+    from balance_lib.variation import unit_contributions
+
+    # 100, 100, 200 students with 1, 2, 3: X̄ = 900/400 = 2.25,
+    # terms (P_i/P)(X_i − X̄)² = 0.25·1.5625, 0.25·0.0625, 0.5·0.5625 → V = 0.6875
+    f = pd.DataFrame({"g": ["A", "A", "A", "B"], "x": [1.0, 2.0, 3.0, 7.0],
+                      "p": [100, 100, 200, 50]})
+    out = unit_contributions(f, "x", "p", "g")
+    assert out.loc[0:2, "share_of_variance"].tolist() == pytest.approx(
+        [0.390625 / 0.6875, 0.015625 / 0.6875, 0.28125 / 0.6875])
+    assert out.loc[0:2, "share_of_variance"].sum() == pytest.approx(1.0)
+    assert out.loc[0, "cv"] == pytest.approx(math.sqrt(0.6875) / 2.25)
+    # without the first: 100·2 + 200·3 over 300 = 8/3; V = (1/3)(2/3)² + (2/3)(1/3)² = 2/9
+    assert out.loc[0, "cv_without"] == pytest.approx(math.sqrt(2 / 9) / (8 / 3))
+    # without the third: 1 and 2 with 100 each: 0.5 / 1.5
+    assert out.loc[2, "cv_without"] == pytest.approx(1 / 3)
+    # a unit alone in its group: CV 0, no variance to share, no CV without it
+    assert out.loc[3, "cv"] == 0 and math.isnan(out.loc[3, "share_of_variance"])
+    assert math.isnan(out.loc[3, "cv_without"])
+
+
+def test_unit_contributions_equal_the_naive_recomputation():
+    from balance_lib.variation import unit_contributions
+
+    rng = np.random.default_rng(7)
+    f = pd.DataFrame({"g": rng.integers(0, 4, 60), "x": rng.uniform(1, 9, 60),
+                      "p": rng.integers(0, 900, 60)})
+    out = unit_contributions(f, "x", "p", "g")
+    for i, row in f.iterrows():
+        g = f[f.g == row.g]
+        if row.p == 0:
+            assert out.loc[i].isna().all()
+            continue
+        mean = np.average(g.x[g.p > 0], weights=g.p[g.p > 0])
+        var = np.average((g.x[g.p > 0] - mean) ** 2, weights=g.p[g.p > 0])
+        assert out.loc[i, "share_of_variance"] == pytest.approx(
+            row.p / g.p.sum() * (row.x - mean) ** 2 / var)
+        rest = g.drop(index=i)
+        assert out.loc[i, "cv_without"] == pytest.approx(weighted_cv(rest.x, rest.p))

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import formats
 from ..registry import Registry, id_ranges, terms_text
 from ..words import check_lang, fill, label, level_label, status_label
 from .base import KEY, true
@@ -40,7 +41,7 @@ def num1(x: Any, digits: int = 2, pct: bool = False) -> str:
         return "—"
     if pct:
         x *= 100
-    out = f"{x:.{digits}f}"
+    out = formats.number(x, digits, thousands=False)
     if "." in out:
         out = out.rstrip("0").rstrip(".")
     if out == "-0":
@@ -58,7 +59,7 @@ def num_text(values: Any, index: pd.Index | None = None, digits: int = 2,
     if pct:
         arr = arr * 100
     finite = np.isfinite(arr)
-    out = np.char.mod(f"%.{digits}f", np.where(finite, arr, 0.0))
+    out = np.array(formats.numbers(np.where(finite, arr, 0.0), digits, thousands=False))
     if digits > 0:
         out = np.char.rstrip(np.char.rstrip(out, "0"), ".")
     out = np.where(out == "-0", "0", out)
@@ -304,7 +305,9 @@ def _unit_item(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
     for c, y, lv, cv, lim, ok in zip(var["county_id"], var["year"], var["level"], var["cv"],
                                      var["limit"], var["met"].astype(bool), strict=True):
         parts.setdefault((c, int(y)), []).append(label(
-            "x_unit_cv", lang, level=level_label(lv, lang), cv=float(cv), limit=float(lim),
+            "x_unit_cv", lang, level=level_label(lv, lang),
+            cv=formats.cv(cv, getattr(ev, "settings", None) or 3),
+            limit=formats.limit(lim, ev.registry),
             rel=label("sym_le" if ok else "sym_gt", lang)))
     key = "x_unit_units" if ind.in_school_rule else "x_unit_units_ext"
     sep = label("clause_sep", lang)
@@ -611,7 +614,9 @@ def verdict_reasons(ev: Any, lang: str = "zh", verdict: pd.DataFrame | None = No
                                  size=reg.school_rule_size(), floor=reg.floor_ratio))
         for ind_id, lv, cv, lim in row.cv_over:
             reasons.append(label("x_verdict_cv", lang, indicator=ind_id,
-                                 level=level_label(lv, lang), cv=cv, limit=lim))
+                                 level=level_label(lv, lang),
+                                 cv=formats.cv(cv, getattr(ev, "settings", None) or 3),
+                                 limit=formats.limit(lim, reg)))
         if row.not_met:
             reasons.append(label("x_verdict_not_met", lang, ids=", ".join(row.not_met)))
         if row.triggered:
