@@ -626,6 +626,7 @@ def _check_plans(years: list[int], costs_file: Path | None, budget: float | None
     from .costs import CostsError, load_costs
     from .plan import MAX_BY
     from .scenario import ScenarioDataError, school_facts
+    from .words import label
 
     problems = []
     try:
@@ -633,8 +634,7 @@ def _check_plans(years: list[int], costs_file: Path | None, budget: float | None
     except CostsError as exc:
         problems.append(exc.format(lang))
     if budget is not None and not 0 <= budget < float("inf"):
-        problems.append(f"--budget: 应为非负的金额（元/年），实为 {budget!r} / must be a "
-                        f"non-negative amount (元 per year), got {budget!r}")
+        problems.append(f"--budget: {label('bad_budget', lang, value=repr(budget))}")
     try:
         last = school_facts(county.tables).last_year
     except ScenarioDataError:
@@ -763,6 +763,7 @@ def plan(
     from .plan_text import render_plan
     from .scenario import ScenarioDataError, school_facts
     from .scenario_spec import ScenarioError, load_scenario, read_yaml
+    from .words import label
 
     msg_lang = lang if lang in ("zh", "en") else "zh"
     problems: list[str] = []
@@ -772,8 +773,8 @@ def plan(
                         .format(msg_lang))
 
     if budget is not None and not 0 <= budget < float("inf"):
-        arg("--budget", f"应为非负的金额（元/年），实为 {budget!r}",
-            f"must be a non-negative amount (元 per year), got {budget!r}")
+        arg("--budget", label("bad_budget", "zh", value=repr(budget)),
+            label("bad_budget", "en", value=repr(budget)))
     if not 0 < time_limit < float("inf"):
         arg("--time-limit", f"应为正数（秒），实为 {time_limit!r}",
             f"must be a positive number of seconds, got {time_limit!r}")

@@ -51,6 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import formats
 from .columns import LEVELS
 from .costs import ACTIONS, AREA_ACTIONS, Costs
 from .indicators.base import meets
@@ -990,8 +991,7 @@ def plan_scenario(result: PlanResult, lang: str = "zh") -> dict[str, Any]:
     name = label("pt_file_name", lang, by=pb.by)
     if base_name:
         name = f"{base_name} + {name}"
-    cost = f"{result.total_cost:,.0f}" if result.total_cost is not None else "—"
-    gap = f"{result.gap:.2%}" if result.gap is not None else "—"
+    cost, gap = formats.money(result.total_cost), formats.percent(result.gap, 2)
     description = label("pt_file_description", lang, by=pb.by, cost=cost,
                         currency=pb.costs.currency, status=result.status, gap=gap,
                         costs=pb.costs.source)

@@ -16,11 +16,12 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from . import formats
 from . import plan_text as pt
 from .costs import CostsError, check_limits, load_costs
 from .plan import PlanInputError, PlanOptions, PlanResult, contributions, prepare, solve
 from .plots import FAIL_COLOUR, PALETTE, _new_figure
-from .report import ReportData, ReportParamError, resolve_path
+from .report import ReportData, ReportParamError, Verdict, county_name, resolve_path
 from .safetext import cell
 from .scenario import ScenarioDataError, school_facts
 from .scenario_spec import ScenarioError, load_scenario, read_yaml
@@ -68,7 +69,7 @@ def run(data: ReportData, by: int, scenario: str = "", costs: str = "", budget: 
         except ScenarioDataError as exc:
             problems.append(str(exc))
     if not (np.isfinite(budget) and budget >= 0):
-        problems.append(f"budget: {budget!r} < 0")
+        problems.append(f"budget: {label('bad_budget', lang, value=repr(budget))}")
     if problems:
         raise ReportParamError("\n".join(problems))
     try:
@@ -86,18 +87,24 @@ def run(data: ReportData, by: int, scenario: str = "", costs: str = "", budget: 
 
 
 def title(run_: PlanRun, lang: str = "zh") -> str:
-    return r("title", lang, county=run_.data.path.name, by=run_.result.problem.by)
+    return r("title", lang, county=county_name(run_.data, lang), by=run_.result.problem.by)
 
 
-def intro(run_: PlanRun, lang: str = "zh") -> str:
-    """Basis, status, gap, cost and budget, and the cost file, in a few lines (names as
-    text)."""
+def answer(run_: PlanRun, lang: str = "zh") -> Verdict:
+    """The answer first, in a box: the least cost (or that there is no plan), units passing
+    and CVs over their limits before → after, the solver's status and gap, the budget, the
+    basis and the cost file; without a plan, why."""
     res = run_.result
-    lines = [pt.basis_text(res, lang), *pt.headline(res, lang, timed=False),
+    by = res.problem.by
+    if has_plan(run_):
+        head = r("answer", lang, by=by, cost=pt.money(res.total_cost))
+    else:
+        head = r("no_plan", lang, by=by, status=pt.status_text(res.status, lang))
+    lines = [*pt.headline(res, lang, timed=False, answer_first=True), pt.basis_text(res, lang),
              r("costs", lang, file=cell(res.problem.costs.source))]
-    if res.status in ("infeasible", "unknown"):
+    if not has_plan(run_):
         lines += pt.infeasible_lines(res, lang)
-    return "\n".join(lines)
+    return Verdict("meets" if has_plan(run_) else "fails", lines, lang, head=head)
 
 
 def has_plan(run_: PlanRun) -> bool:
@@ -139,10 +146,9 @@ def values_table(run_: PlanRun, lang: str = "zh") -> pd.DataFrame:
             continue
         row = {head[0]: b["school_name"], head[1]: pt.level_label(b["level"], lang)}
         for i in pb.ids:
-            digits = 0 if b[f"threshold_{i}"] >= 100 else 2  # 元 per student: whole 元
-            x0, x1 = b[f"value_{i}"], a[f"value_{i}"]
-            f0 = f"{x0:,.{digits}f}" + ("" if b[f"met_{i}"] else "✗")
-            f1 = f"{x1:,.{digits}f}" + ("" if a[f"met_{i}"] else "✗")
+            ind = pb.registry.indicator(i)
+            f0 = formats.value(b[f"value_{i}"], ind, pb.registry) + ("" if b[f"met_{i}"] else "✗")
+            f1 = formats.value(a[f"value_{i}"], ind, pb.registry) + ("" if a[f"met_{i}"] else "✗")
             row[i] = f0 if f0 == f1 else f"{f0} → {f1}"
         row[head[3]] = pt.passes(b["passes"], lang)
         row[head[4]] = pt.passes(a["passes"], lang)
@@ -177,7 +183,7 @@ def contributions_table(run_: PlanRun, n: int = 5, lang: str = "zh") -> pd.DataF
             rows.append({label("col_level", lang): pt.level_label(level, lang),
                          label("col_indicator", lang): ind,
                          label("col_school", lang): t.school_name,
-                         r("share", lang): f"{t.share:.0%} → {t.after:.0%}",
+                         r("share", lang): pt.share_text(t.share, t.after),
                          r("side", lang): r(t.side, lang)})
     return pd.DataFrame(rows)
 
@@ -200,7 +206,7 @@ def years_chart(run_: PlanRun, lang: str = "zh") -> Figure:
     ax.set_xticks(x, [str(y) for y in years])
     ax.set_xlabel(label("plot_year_axis", lang))
     ax.set_ylabel(r("y_money", lang))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formats.number(v, 0)))
     ax.set_ylim(0, max(1.0, float(np.cumsum(total).max() / 1e4) * 1.15 if len(total) else 1.0))
     ax.set_title(r("c_years", lang))
     ax.legend(fontsize=8)
@@ -222,7 +228,8 @@ def cv_chart(run_: PlanRun, level: str, lang: str = "zh") -> Figure:
     shown = limits[np.isfinite(limits)]
     if len(shown):  # one limit per indicator (a province may set its own)
         ax.hlines(limits, x - 0.45, x + 0.45, color=FAIL_COLOUR, linestyle=":",
-                  label=r("limit", lang, limit=float(shown.max())) if np.ptp(shown) == 0
+                  label=r("limit", lang, limit=formats.limit(shown.max(), res.problem.registry))
+                  if np.ptp(shown) == 0
                   else label("col_limit", lang))
     ax.set_xticks(x, list(b.indicator))
     ax.set_xlabel(label("plot_indicator_axis", lang))

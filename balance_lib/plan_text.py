@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from . import formats
 from .costs import ACTIONS
 from .plan import PlanResult, contributions
 from .safetext import cell
@@ -37,12 +38,22 @@ def rule_fields(result: PlanResult) -> dict[str, Any]:
 
 
 def money(x: float | None) -> str:
-    """元 for people: ``14,356,166`` (whole yuan), ``—`` for none.
+    """元 for people (:func:`balance_lib.formats.money`): ``14,356,166``, ``—`` for none.
 
     >>> money(14356166.4), money(None)
     ('14,356,166', '—')
     """
-    return "—" if x is None else f"{x:,.0f}"
+    return formats.money(x)
+
+
+def gap_text(gap: float | None) -> str:
+    """The relative optimality gap as a percentage with two decimals (``0.00%``), ``—`` for
+    none.
+
+    >>> gap_text(0.000123), gap_text(None)
+    ('0.01%', '—')
+    """
+    return formats.percent(gap, 2)
 
 
 def action_label(action: str, lang: str = "zh") -> str:
@@ -53,7 +64,7 @@ def action_label(action: str, lang: str = "zh") -> str:
 
 def quantity_label(action: str, quantity: float, lang: str = "zh") -> str:
     """``9 名`` / ``9 teachers``, ``1 teacher``, ``6,373 平方米`` / ``6,373 m²``."""
-    n = f"{quantity:,.0f}" if abs(quantity - round(quantity)) < 1e-9 else f"{quantity:,.2f}"
+    n = formats.number(quantity, 0 if abs(quantity - round(quantity)) < 1e-9 else 2)
     key = f"q_{ACTIONS[action].per}"
     return w(f"{key}_one" if quantity == 1 and has(f"pt_{key}_one") else key, lang, n=n)
 
@@ -76,24 +87,29 @@ def basis_text(result: PlanResult, lang: str = "zh") -> str:
     return text
 
 
-def headline(result: PlanResult, lang: str = "zh", timed: bool = True) -> list[str]:
+def headline(result: PlanResult, lang: str = "zh", timed: bool = True,
+             answer_first: bool = False) -> list[str]:
     """Status, gap, total cost and budget in a few lines, and the solve time when ``timed``
-    (not in a report: the same inputs give the same page)."""
+    (not in a report: the same inputs give the same page); ``answer_first``: the units and
+    CVs before → after the plan come first (the report's answer box)."""
     pb = result.problem
     status = status_text(result.status, lang)
     if result.gap is None:
         first = w("status_none", lang, status=status)
     else:
-        first = w("status", lang, status=status, gap=f"{result.gap:.2%}")
-    lines = [first + (w("solve_time", lang, time=result.solve_time) if timed else "")]
+        first = w("status", lang, status=status, gap=gap_text(result.gap))
+    timing = w("solve_time", lang, time=formats.number(result.solve_time, 1)) if timed else ""
+    lines = [first + timing]
     if result.total_cost is not None:
         span = str(pb.by) if min(pb.years) == pb.by else f"{min(pb.years)}–{pb.by}"
         lines.append(w("total", lang, cost=money(result.total_cost), span=span))
     if result.units_after is not None and result.variation_after is not None:
-        lines.append(w("answer", lang, before=int(pb.units["passes"].sum()),
-                       after=int(result.units_after["passes"].sum()), n=len(pb.units),
-                       cv_before=int((~pb.variation["met"]).sum()),
-                       cv_after=int((~result.variation_after["met"]).sum())))
+        answer = w("answer", lang, before=formats.count(pb.units["passes"].sum()),
+                   after=formats.count(result.units_after["passes"].sum()),
+                   n=formats.count(len(pb.units)),
+                   cv_before=formats.count((~pb.variation["met"]).sum()),
+                   cv_after=formats.count((~result.variation_after["met"]).sum()))
+        lines.insert(0 if answer_first else len(lines), answer)
     if result.options.budget is not None:
         lines.append(w("budget", lang, budget=money(result.options.budget)))
     elif pb.by > pb.last_observed:
@@ -124,14 +140,15 @@ def years_table(result: PlanResult, lang: str = "zh") -> pd.DataFrame:
 
 def cv_table(result: PlanResult, lang: str = "zh") -> pd.DataFrame:
     """Every CV before and after against its limit (* over the limit)."""
-    before = result.problem.variation
+    pb = result.problem
+    before = pb.variation
     after = result.variation_after if result.variation_after is not None else before
 
     def shown(v: Any) -> str:
-        return "—" if pd.isna(v.cv) else f"{v.cv:.3f}" + ("" if v.met else "*")
+        return formats.cv(v.cv, pb.settings) + ("" if pd.isna(v.cv) or v.met else "*")
 
     def limit(x: Any) -> str:
-        return "—" if pd.isna(x) else f"{x:.2f}"
+        return formats.limit(x, pb.registry)
 
     rows = [[level_label(b.level, lang), b.indicator, limit(b.limit), shown(b), shown(x)]
             for b, x in zip(before.itertuples(), after.itertuples(), strict=True)]
@@ -165,6 +182,25 @@ def passes(flag: bool, lang: str = "zh") -> str:
     return w("passes" if flag else "fails", lang)
 
 
+def share_text(before: float, after: float) -> str:
+    """A unit's share of a CV's variance, before → after the plan (``35% → 12%``).
+
+    >>> share_text(0.3549, 0.12)
+    '35% → 12%'
+    """
+    return f"{formats.percent(before, 0)} → {formats.percent(after, 0)}"
+
+
+def _value(x: Any, indicator: Any, pb: Any) -> str:
+    """An indicator's value in its unit (:func:`balance_lib.formats.value`); a number without
+    an indicator with three decimals."""
+    try:
+        ind = pb.registry.indicator(indicator)
+    except (KeyError, TypeError, AttributeError):
+        return formats.number(x, 3)
+    return formats.value(x, ind, pb.registry)
+
+
 def fixes_table(result: PlanResult, lang: str = "zh") -> pd.DataFrame:
     """Per school that fails: its cheapest fix on its own and what the plan spends there."""
     f = result.fixes
@@ -191,7 +227,9 @@ def binding_lines(result: PlanResult, lang: str = "zh") -> list[str]:
                                         strict=False)}
     sep = label("list_sep", lang)
     cvs = sep.join(w("binds_cv", lang, level=level_label(c["level"], lang),
-                     indicator=c["indicator"], cv=c["cv_with_fixes"], limit=c["limit"])
+                     indicator=c["indicator"],
+                     cv=formats.cv(c["cv_with_fixes"], result.problem.settings),
+                     limit=formats.limit(c["limit"], result.problem.registry))
                    for c in b["cvs"]) or "—"
     lines = [w("binds", lang, fix=money(b["fix_total"]), cvs=cvs, extra=money(b["extra_cost"]),
                schools=sep.join(names.get(s, s) for s in b["schools"]) or "—")]
@@ -202,7 +240,7 @@ def binding_lines(result: PlanResult, lang: str = "zh") -> list[str]:
     for c in b["cvs"]:
         f = before[(before.level == c["level"]) & (before.indicator == c["indicator"])]
         top = f.sort_values("share", ascending=False).head(3)
-        items = sep.join(f"{cell(t.school_name)} {t.share:.0%} → {t.share_after:.0%}"
+        items = sep.join(f"{cell(t.school_name)} {share_text(t.share, t.share_after)}"
                          for t in top.itertuples())
         lines.append(w("contrib", lang, level=level_label(c["level"], lang),
                        indicator=c["indicator"], items=items))
@@ -223,12 +261,13 @@ def infeasible_lines(result: PlanResult, lang: str = "zh") -> list[str]:
                      limit or w("no_limit", lang))
             out.append(w(f"r_{kind}", lang, school=cell(r["school_name"]),
                          level=level_label(r["level"], lang), indicator=r.get("indicator", ""),
-                         reach=r.get("reachable", 0.0), need=r.get("needed", 0.0), limit=limit,
+                         reach=_value(r.get("reachable", 0.0), r.get("indicator"), pb),
+                         need=_value(r.get("needed", 0.0), r.get("indicator"), pb), limit=limit,
                          floor=rule["floor"], allowed=allowed))
         elif kind == "cv":
-            cv = "—" if r.get("best_cv") is None else f"{r['best_cv']:.3f}"
             out.append(w("r_cv", lang, level=level_label(r["level"], lang),
-                         indicator=r["indicator"], cv=cv, limit=r["limit"]))
+                         indicator=r["indicator"], cv=formats.cv(r.get("best_cv"), pb.settings),
+                         limit=formats.limit(r["limit"], pb.registry)))
         else:
             out.append(w("r_unknown", lang))
     if result.min_budget is not None:
@@ -262,8 +301,8 @@ def render_plan(result: PlanResult, lang: str = "zh", data_name: str = "",
     lines += ["", w("s_cv", lang), table(cv_table(result, lang), {2, 3, 4})]
     u0, u1 = pb.units, result.units_after
     lines += ["", w("s_units", lang, **rule_fields(result)),
-              w("units", lang, before=int(u0["passes"].sum()), after=int(u1["passes"].sum()),
-                n=len(u0))]
+              w("units", lang, before=formats.count(u0["passes"].sum()),
+                after=formats.count(u1["passes"].sum()), n=formats.count(len(u0)))]
     ut = units_table(result, lang)
     if not ut.empty:
         lines.append(table(ut, set()))

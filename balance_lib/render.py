@@ -46,6 +46,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from . import formats
 from .atomic import prepare_folder, remove_stale_temporaries, temporary_prefix, write_atomic
 from .costs import COSTS_FILE
 from .htmlfont import embed_cjk_font
@@ -279,7 +280,7 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
         stem = f"plan/{by}" + (f"-{safe_name(Path(scen).stem)}" if scen else "") + (
             f"-{budget:.0f}" if budget else "")
         extra = (f" · {Path(scen).stem}" if scen else "") + (
-            f" · {budget:,.0f}" if budget else "")
+            f" · {formats.money(budget)}" if budget else "")
         jobs.append(job("plan", stem, label("job_plan", lang, by=by, extra=extra), by=by,
                         scenario=scen, costs=costs, budget=budget))
     return jobs
@@ -828,7 +829,7 @@ def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., 
 MANIFEST_EVERY_S = 2.0
 #: The lock file shared by every run on one output folder.
 LOCK_NAME = ".balance-report.lock"
-_ORDER = {"county-year": 0, "school": 1, "trend": 2, "scenario": 3}
+_ORDER = {"county-year": 0, "school": 1, "trend": 2, "scenario": 3, "plan": 4}
 
 
 def _manifest_lock(out_dir: Path) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -490,6 +491,78 @@ def test_report_plan_adds_the_50_plan_job_to_the_batch(monkeypatch, tmp_path):
                                   "--out", str(tmp_path / "bad")])
         assert res.exit_code == 2, (bad, res.output)
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_bad_budget_message_comes_from_the_word_table_in_both_languages(tmp_path):
+    from balance_lib import plan_report
+    from balance_lib.report import ReportParamError, load
+    from balance_lib.words import label
+
+    for lang in ("zh", "en"):
+        want = label("bad_budget", lang, value="-1.0")
+        assert want and "{" not in want
+        res = runner.invoke(app, ["plan", str(TINY), "--by", "2025", "--budget", "-1",
+                                  "--lang", lang])
+        assert res.exit_code == 2 and f"--budget: {want}" in res.output, res.output
+        res = runner.invoke(app, ["report", str(TINY), "--schools", "none", "--plan", "2027",
+                                  "--budget", "-1", "--lang", lang, "--out", str(tmp_path / lang)])
+        assert res.exit_code == 2 and f"--budget: {want}" in res.output, res.output
+        with pytest.raises(ReportParamError, match=re.escape(want)):
+            plan_report.run(load(TINY), 2027, budget=-1.0, lang=lang)
+    assert label("bad_budget", "zh", value="-1.0") == "应为非负的金额（元/年），实为 -1.0"
+
+
+@pytest.fixture(scope="module")
+def tiny_plan():
+    from balance_lib import plan_report
+    from balance_lib.report import load
+
+    return plan_report.run(load(TINY), 2027)
+
+
+def test_the_plan_report_formats_numbers_like_the_other_reports(tiny_plan):
+    """Money with separators, CVs and limits, each indicator's value in its unit: the strings
+    of balance_lib.formats, and the answer (the least cost) first."""
+    from balance_lib import formats
+    from balance_lib import plan_report as pr
+    from balance_lib import plan_text as pt
+
+    res = tiny_plan.result
+    pb = res.problem
+    assert res.status == "optimal" and res.total_cost > 1000
+    box = pr.answer(tiny_plan)
+    assert box.status == "meets"
+    assert box.head == f"2027 学年达标的最低成本：{formats.money(res.total_cost)} 元"
+    assert "," in formats.money(res.total_cost)  # 2,056,800: thousands separators
+    assert box.reasons[0].startswith("方案前 → 方案后：达到学校标准的单位 3/4 → 4/4")
+    html = box._repr_html_()
+    assert html.index(formats.money(res.total_cost)) < html.index("<ul>")
+    # the CV table: the engine's CV at the settings' decimals, the limit at the registry's
+    cv = pr.cv_table(tiny_plan)
+    v = pb.variation.iloc[0]
+    assert cv.iloc[0, 2] == formats.limit(v.limit, pb.registry) == "0.50"
+    assert cv.iloc[0, 3].rstrip("*") == formats.cv(v.cv, pb.settings)
+    # the values per unit before → after, in each indicator's unit (元 per student whole)
+    vals = pr.values_table(tiny_plan)
+    touched = pb.units[pb.units.school_id.isin(pt.touched_schools(res))].iloc[0]
+    for i in pb.ids:
+        x = formats.value(touched[f"value_{i}"], pb.registry.indicator(i), pb.registry)
+        assert vals.iloc[0][i].split(" → ")[0].rstrip("✗") == x, i
+    years = pr.years_table(tiny_plan)
+    assert years.iloc[-1, -1] == formats.money(res.cost_by_year[2027])
+    actions = pr.actions_table(tiny_plan)
+    assert set(actions.iloc[:, 5]) <= {formats.money(c) for c in res.actions.cost}
+
+
+def test_the_index_lists_and_links_the_plan_report():
+    from balance_lib import dashboard, render
+
+    outs = [render.Outcome("plan/2027", "plan", "最低成本达标方案 2027学年 <x>", {"by": 2027}, "",
+                           "ok", 3.0, None, "plan/2027.html")]
+    page = dashboard.dashboard_page(outs, "tiny", None)
+    assert '<a href="plan/2027.html">最低成本达标方案 2027学年 &lt;x&gt;</a>' in page
+    assert "达标方案" in page  # its kind
+    assert render._ORDER["plan"] > render._ORDER["scenario"]
 
 
 # ---------------------------------------------------------------------------------------------
