@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import formats
 from . import plan_text as pt
 from .costs import CostsError, check_limits, load_costs
 from .plan import PlanInputError, PlanOptions, PlanResult, contributions, prepare, solve
-from .plots import FAIL_COLOUR, PALETTE, _new_figure
+from .plots import FAIL_COLOUR, PALETTE, _new_figure, _tick
 from .report import ReportData, ReportParamError, Verdict, county_name, resolve_path
 from .safetext import cell
 from .scenario import ScenarioDataError, school_facts
@@ -130,13 +130,22 @@ def cv_table(run_: PlanRun, lang: str = "zh") -> pd.DataFrame:
     return pt.cv_table(run_.result, lang)
 
 
+def _mark(unit: pd.Series, indicator: str) -> str:
+    """As in the other reports: ✗ below the threshold, ✗✗ below the floor, "" met."""
+    if unit[f"met_{indicator}"]:
+        return ""
+    return "✗" if unit[f"floor_met_{indicator}"] else "✗✗"
+
+
 def values_table(run_: PlanRun, lang: str = "zh") -> pd.DataFrame:
     """Per unit the plan touches or that fails before: the school rule's values
-    "before → after" (✗ below the threshold) and whether it passes."""
+    "before → after" (✗ below the threshold, ✗✗ below the floor) and whether it passes
+    (after: "—" without a plan)."""
     res = run_.result
     pb = res.problem
     u0 = pb.units
     u1 = res.units_after if res.units_after is not None else u0
+    planned = res.units_after is not None
     touched = pt.touched_schools(res)
     head = pt.heads("units", lang)
     rows = []
@@ -147,11 +156,11 @@ def values_table(run_: PlanRun, lang: str = "zh") -> pd.DataFrame:
         row = {head[0]: b["school_name"], head[1]: pt.level_label(b["level"], lang)}
         for i in pb.ids:
             ind = pb.registry.indicator(i)
-            f0 = formats.value(b[f"value_{i}"], ind, pb.registry) + ("" if b[f"met_{i}"] else "✗")
-            f1 = formats.value(a[f"value_{i}"], ind, pb.registry) + ("" if a[f"met_{i}"] else "✗")
+            f0 = formats.value(b[f"value_{i}"], ind, pb.registry) + _mark(b, i)
+            f1 = formats.value(a[f"value_{i}"], ind, pb.registry) + _mark(a, i)
             row[i] = f0 if f0 == f1 else f"{f0} → {f1}"
         row[head[3]] = pt.passes(b["passes"], lang)
-        row[head[4]] = pt.passes(a["passes"], lang)
+        row[head[4]] = pt.passes(a["passes"], lang) if planned else "—"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -160,8 +169,15 @@ def fixes_table(run_: PlanRun, lang: str = "zh") -> pd.DataFrame:
     return pt.fixes_table(run_.result, lang)
 
 
-def binding_text(run_: PlanRun, lang: str = "zh") -> str:
-    return "\n".join(pt.binding_lines(run_.result, lang))
+def values_note(run_: PlanRun, lang: str = "zh") -> str:
+    """What the marks of :func:`values_table` mean and which schools it lists."""
+    return r("values_note", lang, **pt.rule_fields(run_.result))
+
+
+def binding_lines(run_: PlanRun, lang: str = "zh") -> list[str]:
+    """Whether the CVs bind (the plan against the schools' own fixes), and the main sources of
+    each binding CV: lines of text for ``rp.lines`` (names from the data are escaped there)."""
+    return pt.binding_lines(run_.result, lang)
 
 
 def contributions_table(run_: PlanRun, n: int = 5, lang: str = "zh") -> pd.DataFrame:
@@ -183,7 +199,8 @@ def contributions_table(run_: PlanRun, n: int = 5, lang: str = "zh") -> pd.DataF
             rows.append({label("col_level", lang): pt.level_label(level, lang),
                          label("col_indicator", lang): ind,
                          label("col_school", lang): t.school_name,
-                         r("share", lang): pt.share_text(t.share, t.after),
+                         r("share", lang): pt.share_text(
+                             t.share, t.after if res.units_after is not None else None),
                          r("side", lang): r(t.side, lang)})
     return pd.DataFrame(rows)
 
@@ -206,6 +223,7 @@ def years_chart(run_: PlanRun, lang: str = "zh") -> Figure:
     ax.set_xticks(x, [str(y) for y in years])
     ax.set_xlabel(label("plot_year_axis", lang))
     ax.set_ylabel(r("y_money", lang))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole 万元: no repeated labels
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: formats.number(v, 0)))
     ax.set_ylim(0, max(1.0, float(np.cumsum(total).max() / 1e4) * 1.15 if len(total) else 1.0))
     ax.set_title(r("c_years", lang))
@@ -222,8 +240,11 @@ def cv_chart(run_: PlanRun, level: str, lang: str = "zh") -> Figure:
     a = after[after.level == level]
     fig, ax = _new_figure(8, 4)
     x = np.arange(len(b))
-    ax.bar(x - 0.2, b.cv.fillna(0), 0.4, color=PALETTE[1], label=r("before", lang))
-    ax.bar(x + 0.2, a.cv.fillna(0), 0.4, color=PALETTE[0], label=r("after", lang))
+    if res.variation_after is None:  # no plan: the CVs as they are
+        ax.bar(x, b.cv.fillna(0), 0.6, color=PALETTE[1], label=r("before", lang))
+    else:
+        ax.bar(x - 0.2, b.cv.fillna(0), 0.4, color=PALETTE[1], label=r("before", lang))
+        ax.bar(x + 0.2, a.cv.fillna(0), 0.4, color=PALETTE[0], label=r("after", lang))
     limits = b.limit.to_numpy(float)
     shown = limits[np.isfinite(limits)]
     if len(shown):  # one limit per indicator (a province may set its own)
@@ -231,11 +252,15 @@ def cv_chart(run_: PlanRun, level: str, lang: str = "zh") -> Figure:
                   label=r("limit", lang, limit=formats.limit(shown.max(), res.problem.registry))
                   if np.ptp(shown) == 0
                   else label("col_limit", lang))
-    ax.set_xticks(x, list(b.indicator))
+    reg = res.problem.registry
+    ax.set_xticks(x, [f"{i}\n{_tick(reg.indicator(i).short(lang), lang)}" for i in b.indicator],
+                  fontsize=7)
+    top = np.nanmax(np.concatenate([b.cv.to_numpy(float), a.cv.to_numpy(float), shown, [0.1]]))
+    ax.set_ylim(0, float(top) * 1.3)  # room above the bars and limits for the legend's row
     ax.set_xlabel(label("plot_indicator_axis", lang))
     ax.set_ylabel(r("y_cv", lang))
     ax.set_title(r("c_cv", lang, level=pt.level_label(level, lang)))
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=3, loc="upper left")
     return fig
 
 

@@ -139,10 +139,12 @@ def years_table(result: PlanResult, lang: str = "zh") -> pd.DataFrame:
 
 
 def cv_table(result: PlanResult, lang: str = "zh") -> pd.DataFrame:
-    """Every CV before and after against its limit (* over the limit)."""
+    """Every CV before and after against its limit (* over the limit); after is "—" without a
+    plan."""
     pb = result.problem
     before = pb.variation
     after = result.variation_after if result.variation_after is not None else before
+    planned = result.variation_after is not None
 
     def shown(v: Any) -> str:
         return formats.cv(v.cv, pb.settings) + ("" if pd.isna(v.cv) or v.met else "*")
@@ -150,7 +152,8 @@ def cv_table(result: PlanResult, lang: str = "zh") -> pd.DataFrame:
     def limit(x: Any) -> str:
         return formats.limit(x, pb.registry)
 
-    rows = [[level_label(b.level, lang), b.indicator, limit(b.limit), shown(b), shown(x)]
+    rows = [[level_label(b.level, lang), b.indicator, limit(b.limit), shown(b),
+             shown(x) if planned else "—"]
             for b, x in zip(before.itertuples(), after.itertuples(), strict=True)]
     return pd.DataFrame(rows, columns=heads("cv", lang))
 
@@ -182,12 +185,15 @@ def passes(flag: bool, lang: str = "zh") -> str:
     return w("passes" if flag else "fails", lang)
 
 
-def share_text(before: float, after: float) -> str:
-    """A unit's share of a CV's variance, before → after the plan (``35% → 12%``).
+def share_text(before: float, after: float | None) -> str:
+    """A unit's share of a CV's variance, before → after the plan (``35% → 12%``), the share
+    alone without a plan.
 
-    >>> share_text(0.3549, 0.12)
-    '35% → 12%'
+    >>> share_text(0.3549, 0.12), share_text(0.3549, None)
+    ('35% → 12%', '35%')
     """
+    if after is None:
+        return formats.percent(before, 0)
     return f"{formats.percent(before, 0)} → {formats.percent(after, 0)}"
 
 
@@ -202,7 +208,8 @@ def _value(x: Any, indicator: Any, pb: Any) -> str:
 
 
 def fixes_table(result: PlanResult, lang: str = "zh") -> pd.DataFrame:
-    """Per school that fails: its cheapest fix on its own and what the plan spends there."""
+    """Per school that fails: its cheapest fix on its own and what the plan spends there ("—"
+    without a plan)."""
     f = result.fixes
     head = heads("fixes", lang)
     if f is None or f.empty:
@@ -211,7 +218,8 @@ def fixes_table(result: PlanResult, lang: str = "zh") -> pd.DataFrame:
     sep = label("list_sep", lang)
     rows = [[x.school_name, sep.join(level_label(lv, lang) for lv in x.levels),
              money(x.cost) if x.cost is not None else w("fix_infeasible", lang),
-             money(float(spent.get(x.school_id, 0.0)))] for x in f.itertuples()]
+             money(float(spent.get(x.school_id, 0.0)) if result.units_after is not None else None)]
+            for x in f.itertuples()]
     return pd.DataFrame(rows, columns=head)
 
 

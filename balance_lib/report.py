@@ -291,7 +291,8 @@ EMPTY_TABLE = label("empty_table")
 
 
 #: A cell that is a number formatted for people (:mod:`balance_lib.formats`): right-aligned.
-_NUMBER_TEXT = re.compile(r"[+\-]?[\d,]+(?:\.\d+)?%?\*?(?:\s*→\s*[+\-]?[\d,]+(?:\.\d+)?%?\*?)?"
+_NUMBER_TEXT = re.compile(r"[+\-]?[\d,]+(?:\.\d+)?%?(?:\*|✗{1,2})?"
+                          r"(?:\s*→\s*[+\-]?[\d,]+(?:\.\d+)?%?(?:\*|✗{1,2})?)?"
                           r"|—|[\d,]+\s*/\s*[\d,]+")
 
 

@@ -554,6 +554,64 @@ def test_the_plan_report_formats_numbers_like_the_other_reports(tiny_plan):
     assert set(actions.iloc[:, 5]) <= {formats.money(c) for c in res.actions.cost}
 
 
+def test_the_plan_reports_marks_and_charts_follow_the_other_reports(tiny_plan):
+    """✗ below the threshold and ✗✗ below the floor (as in the school grid), right-aligned as
+    numbers; the CV chart has room above the bars and the limits for its legend and the
+    indicators' short names under the bars; the cost axis has no repeated labels."""
+    from balance_lib import plan_report as pr
+    from balance_lib.report import _is_number_column
+
+    pb = tiny_plan.result.problem
+    from balance_lib import plan_text as pt
+
+    vals = pr.values_table(tiny_plan)
+    units = pb.units[pb.units.school_id.isin(pt.touched_schools(tiny_plan.result))]
+    assert len(units) == len(vals)
+    for (_, b), (_, row) in zip(units.iterrows(), vals.iterrows(), strict=True):
+        for i in pb.ids:
+            first = row[i].split(" → ")[0]
+            want = "" if b[f"met_{i}"] else ("✗" if b[f"floor_met_{i}"] else "✗✗")
+            assert first.rstrip("✗") + want == first, (b.school_name, i, first)
+    assert any("✗" in str(v) for v in vals.to_numpy().ravel())
+    assert all(_is_number_column(vals[i]) for i in pb.ids)
+    assert "✗✗" in pr.values_note(tiny_plan) and "85%" in pr.values_note(tiny_plan)
+    fig = pr.cv_chart(tiny_plan, "junior")
+    ax = fig.axes[0]
+    v = pb.variation[pb.variation.level == "junior"]
+    top = max(v.cv.max(), v.limit.max(), tiny_plan.result.variation_after.loc[v.index, "cv"].max())
+    assert ax.get_ylim()[1] >= 1.25 * top
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert ticks[0].startswith("B1\n") and len(ticks[0]) > 3
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["限值 0.45", "方案前", "方案后"]
+    fig = pr.years_chart(tiny_plan)
+    shown = [t for t in fig.axes[0].get_yticks()]
+    assert all(float(t).is_integer() for t in shown)
+
+
+def test_without_a_plan_the_report_shows_no_after_values():
+    """Infeasible within the budget: the answer says so and why; the tables show "—" after the
+    plan (not the values before it again), the CV chart only the CVs as they are."""
+    from balance_lib import plan_report as pr
+    from balance_lib.report import load
+
+    run = pr.run(load(TINY), 2027, budget=1000.0)
+    assert run.result.status == "infeasible" and not pr.has_plan(run)
+    box = pr.answer(run)
+    assert box.status == "fails" and box.head == "2027 学年无法达标：无解"
+    assert any("至少需要每年" in x for x in box.reasons)
+    assert set(pr.cv_table(run).iloc[:, 4]) == {"—"}
+    vals = pr.values_table(run)
+    assert len(vals) and set(vals.iloc[:, -1]) == {"—"}
+    assert not any("→" in str(v) for v in vals.to_numpy().ravel())
+    fixes = pr.fixes_table(run)
+    assert len(fixes) and set(fixes.iloc[:, 3]) == {"—"}
+    assert not any("→" in str(v) for v in pr.contributions_table(run).to_numpy().ravel())
+    labels = [t.get_text() for t in pr.cv_chart(run, "junior").axes[0].get_legend().get_texts()]
+    assert labels == ["限值 0.45", "方案前"]
+    assert pr.years_table(run).empty
+
+
 def test_the_index_lists_and_links_the_plan_report():
     from balance_lib import dashboard, render
 
