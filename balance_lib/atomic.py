@@ -11,6 +11,9 @@ Every output of every command goes through here (:func:`write_output`, :func:`wr
   to disk, then replace the target in one rename: a reader sees the old file or the new one,
   never half of one, and after any failure (a full disk, a missing permission, a signal) the
   temporary file is removed and the target is as it was;
+* a folder of files (:func:`write_folder`: the tables of ``balance evaluate --format parquet``)
+  is written as a new folder beside the target and then put in its place in one step, so a
+  reader sees the old set of files or the new one, never a mix;
 * every failure is an :class:`OutputError` that says what went wrong in words (permission
   denied, disk full, read-only file system, a file where a folder should be …) in Chinese and
   English; the command line prints it and exits with status 2.
@@ -30,8 +33,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["OutputError", "write_atomic", "write_output", "prepare_folder", "check_target",
-           "temporary_prefix", "remove_stale_temporaries", "STDOUT"]
+__all__ = ["OutputError", "write_atomic", "write_folder", "write_output", "prepare_folder",
+           "check_target", "check_folder_target", "temporary_prefix", "remove_stale_temporaries", "STDOUT"]
 
 #: The output name that means standard output.
 STDOUT = "-"
@@ -153,6 +156,13 @@ def remove_stale_temporaries(folder: str | Path, also_pid: int | None = None) ->
     return removed
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -178,9 +188,7 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     except OSError as exc:
         raise _os_error(path, exc) from None
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         try:
             _write_all(fd, data)
             os.fsync(fd)
@@ -234,3 +242,123 @@ def prepare_folder(path: str | Path) -> Path:
     except OSError as exc:
         raise _os_error(path, exc) from None
     return path
+
+
+def write_folder(path: str | Path, files: dict[str, bytes], *, owned: set[str]) -> Path:
+    """Write ``files`` (name -> bytes) as the folder ``path``, all of them or none.
+
+    The files are written (and flushed) into a temporary folder beside ``path``
+    (``.NAME.PID.XXXX.tmp``), which then takes the place of ``path`` in one step: renamed to
+    it when ``path`` does not exist, or exchanged with the old folder atomically
+    (``renameat2(RENAME_EXCHANGE)`` on Linux; elsewhere two renames in a row) and the old one
+    removed. A reader sees the previous set of files or the new one, never a mix.
+
+    An existing ``path`` is replaced only when it is a folder that holds nothing but files
+    named in ``owned`` (what this writer writes: a previous result); anything else there (a
+    folder of the user's, another kind of file, a link) is refused with :class:`OutputError`
+    and left untouched.
+    """
+    import shutil
+
+    path = check_folder_target(path, owned)
+    try:
+        path.absolute().parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(path.name), suffix=".tmp",
+                                    dir=path.absolute().parent))
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+    try:
+        umask = _umask()
+        os.chmod(tmp, 0o777 & ~umask)
+        for name, data in files.items():
+            target = tmp / name
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 & ~umask)
+            try:
+                _write_all(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _dir_sync(tmp)
+        if _mode(path, follow=False) is None:
+            os.rename(tmp, path)
+        else:
+            _exchange(tmp, path)  # tmp now holds the previous folder
+            shutil.rmtree(tmp, ignore_errors=True)
+        _dir_sync(path.absolute().parent)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise _os_error(path, exc) from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def check_folder_target(path: str | Path, owned: set[str] | frozenset[str]) -> Path:
+    """``path`` as a folder :func:`write_folder` may write, or :class:`OutputError`: absent
+    (its parents folders or absent), or a folder holding only regular files named in
+    ``owned``."""
+    path = Path(path)
+    if str(path) == STDOUT:
+        raise OutputError(path, "需要一个文件夹，不能是标准输出", "needs a folder, not standard output")
+    mode = _mode(path, follow=False)
+    if mode is None:
+        check_target(path / "x")  # the parents
+        return path
+    if not stat.S_ISDIR(mode):
+        zh, en = (("这是一个文件，不是文件夹", "it is a file, not a folder")
+                  if stat.S_ISREG(mode) else _kind(mode))  # type: ignore[misc]
+        raise OutputError(path, zh, en)
+    try:
+        present = sorted(os.listdir(path))
+        foreign = [n for n in present if n not in owned
+                   or not stat.S_ISREG(os.lstat(path / n).st_mode)]
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+    if foreign:
+        from .safetext import cell
+
+        shown = [cell(n) for n in foreign[:5]]
+        raise OutputError(
+            path, f"文件夹中已有其他文件（{'、'.join(shown)}），为免覆盖，请给出新的或空的文件夹",
+            f"the folder holds other files ({', '.join(shown)}); give a new or empty folder so "
+            "that nothing else is replaced")
+    return path
+
+
+def _dir_sync(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _exchange(a: Path, b: Path) -> None:
+    """Swap two folders: atomically where the system can (Linux ``renameat2``), else by two
+    renames (``b`` is briefly absent)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    if renameat2 is not None:
+        at_fdcwd, rename_exchange = -100, 2
+        renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                              ctypes.c_uint]
+        if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), str(b))
+    old = a.with_name(a.name + ".old")
+    os.rename(b, old)
+    os.rename(a, b)
+    os.rename(old, a)

@@ -174,18 +174,21 @@ def _check_output(output: Path | None, lang: str, *inputs: Path | None) -> None:
 
 
 def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Path | None,
-            mapping: Path | None = None, problems: list[str] | None = None):
+            mapping: Path | None = None, problems: list[str] | None = None,
+            formats: tuple[str, ...] = ("table", "json")):
     """The checks and loads ``evaluate``, ``scenario`` and ``plan`` share: (settings, registry,
     county), or exit 2 with every problem at once: the command's own (``problems``, found
-    before), the language and format, the settings, the indicator file and the data."""
+    before), the language and format (one of ``formats``), the settings, the indicator file
+    and the data."""
     from .words import LANGS
 
     problems = [] if problems is None else problems
     if lang not in LANGS:
         problems.append(f"--lang must be zh or en, got {lang!r}")
         lang = "zh"
-    if fmt not in ("table", "json"):
-        problems.append(f"--format must be table or json, got {fmt!r}")
+    if fmt not in formats:
+        problems.append(f"--format must be {' or '.join([', '.join(formats[:-1]), formats[-1]])}, "
+                        f"got {fmt!r}")
     settings = _settings(params, data, problems)
     registry = _registry(indicators, problems)
     county = None if registry is None else _load(data, lang, mapping, registry, problems)
@@ -194,7 +197,7 @@ def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Pa
     return settings, registry, county
 
 
-def _render(fmt: str, data: Path, payload: Any, table: Any) -> bytes:
+def _command_output(fmt: str, data: Path, payload: Any, table: Any) -> bytes:
     """The output of ``scenario`` / ``plan``: ``payload()`` as JSON with the dataset's info,
     or ``table(info)`` as text made inert for the terminal."""
     from .safetext import terminal
@@ -249,21 +252,30 @@ def validate(
 def evaluate(
     data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
     year: int = typer.Option(..., "--year", help="School year (start), e.g. 2024"),
-    fmt: str = typer.Option("table", "--format", help="table | json"),
-    output: Path | None = typer.Option(None, "--output", help="Write to this file instead of stdout"),
+    fmt: str = typer.Option("table", "--format",
+                            help="table | json | parquet | csv (parquet, csv: a folder of "
+                                 "tables, --output DIR)"),
+    output: Path | None = typer.Option(None, "--output",
+                                       help="Write to this file (json, table) or folder "
+                                            "(parquet, csv) instead of stdout"),
     params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
     mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
     lang: str = typer.Option("zh", "--lang", help="zh | en"),
+    details: bool = typer.Option(False, "--details",
+                                 help="parquet, csv: the sentence of every indicator item "
+                                      "(default: of the items not met)"),
 ) -> None:
     """Evaluate one year: B1–B7 per school unit, 差异系数, B8–B32, vetoes and the verdict."""
     from .indicators import evaluate as run
-    from .results import build_evaluation
-    from .safetext import terminal
-    from .textout import render_evaluation
 
-    _check_output(output, lang, data, params, indicators, mapping)
-    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping)
+    tables = fmt in TABLE_FORMATS
+    if tables:
+        _check_output_folder(output, fmt, lang, data, params, indicators, mapping)
+    else:
+        _check_output(output, lang, data, params, indicators, mapping)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping,
+                                         formats=("table", "json", *TABLE_FORMATS))
     schools = county.schools
     years = sorted(int(y) for y in schools["year"].unique())
     if year not in years:
@@ -273,12 +285,62 @@ def evaluate(
         )
     # earlier years are still read: B31 falls back on the latest earlier monitoring year
     ev = run(county.tables, settings, registry, years=[year])
+    if tables:
+        _write_tables(ev, year, fmt, output, lang, dataset_info(data), details)
+        return
+    from .results import build_evaluation
+    from .safetext import terminal
+    from .textout import render_evaluation
+
     evaluation = build_evaluation(ev, year, lang=lang, dataset=dataset_info(data))
     if fmt == "json":
         text = to_json(evaluation)
     else:
         text = terminal(render_evaluation(evaluation, registry, lang=lang)).encode("utf-8")
     _emit(text, output, lang)
+
+
+#: ``evaluate --format`` values written as a folder of tables (balance_lib.export).
+TABLE_FORMATS = ("parquet", "csv")
+
+
+def _check_output_folder(output: Path | None, fmt: str, lang: str, data: Path,
+                         *inputs: Path | None) -> None:
+    """Exit 2 before any work unless ``--output`` is a folder the tables may be written to."""
+    from .atomic import check_folder_target
+    from .export import FILE_NAMES
+
+    if output is None or str(output) == STDOUT:
+        _fail(f"--format {fmt} 需要 --output 文件夹" if lang == "zh" else
+              f"--format {fmt} writes a folder of tables: give --output DIR")
+    out = Path(output).absolute()
+    for given in (data, *inputs):
+        if given is None:
+            continue
+        g = Path(given).absolute()
+        if out == g or g.is_relative_to(out) or (g.is_dir() and out.is_relative_to(g)):
+            _fail(f"--output {output}: 不能写入输入数据所在的文件夹" if lang == "zh" else
+                  f"--output {output}: an input is in this folder (or it is inside the data "
+                  "folder); it is never written")
+    try:
+        check_folder_target(out, FILE_NAMES)
+    except OutputError as exc:
+        _fail(exc.format(lang))
+
+
+def _write_tables(ev: Any, year: int, fmt: str, output: Path, lang: str,
+                  dataset: dict[str, Any], details: bool = False) -> None:
+    from .atomic import write_folder
+    from .export import FILE_NAMES, evaluation_tables, folder_files
+
+    tables = evaluation_tables(ev, year, lang=lang, details=details)
+    meta = {"year": int(year), "details": "all" if details else "not_met",
+            "settings": ev.settings.to_dict(), "dataset": dataset}
+    try:
+        written = write_folder(output, folder_files(tables, fmt, meta), owned=FILE_NAMES)
+    except OutputError as exc:
+        _fail(exc.format(lang))
+    _say(f"→ {written}/ ({', '.join(f'{t}.{fmt}' for t in tables)}, meta.json)", err=True)
 
 
 @app.command()
@@ -478,18 +540,24 @@ def report(
                                          help="Dask scheduler address, e.g. tcp://host:8786 "
                                               "(with --executor dask; shared file system)"),
     indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    counties: str = typer.Option("all", "--counties",
+                                 help="Data of several counties: all | none | ID,ID,… (the "
+                                      "counties that get their own reports; the province "
+                                      "page covers every county)"),
     pdf: bool = typer.Option(False, "--pdf",
                              help="Also print each report as PDF (A4) with headless Chromium"),
 ) -> None:
     """Render the notebook reports (per year, per school, trend) to offline HTML with an index.
 
+    Data of several counties (a ``county_id`` column, e.g. a province) get a province page
+    (``province.html``: every county's verdict, CVs and the indicators failing most) and each
+    chosen county its reports in its own folder (``<county_id>/``) with its own index.
+
     A school whose rows have data problems is set aside (its problems are printed as a warning):
     the other reports are computed without it, its own report is marked failed with the
     problems, and the command exits 1 at the end. Problems not tied to a school exit 2.
     """
-    from .lifecycle import Interrupted
-    from .words import label
-    from .render import data_hash, parse_years, plan_jobs, render_batch
+    from .render import parse_years, plan_jobs
     from .report import ReportParamError, check_params, school_ids_of
     from .schemas import format_report
 
@@ -513,6 +581,15 @@ def report(
         chosen = parse_years(years, available)
     except ValueError as exc:
         _fail(f"--years: {exc}")
+    from .report import county_ids
+    from .words import label
+
+    present = county_ids(county)
+    if len(present) > 1:  # a province: scenarios and plans are about one county
+        for option, given in (("--scenario", scenario_files), ("--plan", plan_years)):
+            if given:
+                _fail(f"{option} 需要单个县的数据（该数据有多个县）/ {option} needs the data of "
+                      "one county (these hold several)")
     scenarios = _check_scenarios(scenario_files, county, lang)
     plans = _check_plans(plan_years, costs_file, budget, county, lang)
     # the folder is made only once the data are known good: a bad input writes nothing
@@ -520,6 +597,17 @@ def report(
         prepare_folder(out)
     except OutputError as exc:
         _fail(f"--out: {exc.format(lang)}")
+
+    title = label("index_title", lang, county=settings.county.title(Path(data).name, lang))
+    if len(present) > 1:  # a province: a folder of reports per county, the province page
+        plan, entries = _plan_province(data, county, excluded, chosen, present, counties,
+                                       schools, params, trend, lang, indicators, mapping,
+                                       settings, registry)
+        _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force,
+                executor, scheduler, title=title, pdf=pdf, counties=entries)
+        return
+    if counties not in ("all", "none"):
+        _fail(f"--counties: 数据中没有县代码（county_id）/ the data have no county_id: {counties}")
     if schools == "all":  # the excluded schools too: their reports show them as failed
         ids = sorted({*school_ids_of(county), *excluded})
     elif schools == "none":
@@ -545,18 +633,91 @@ def report(
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
                      scenarios=scenarios, lang=lang, indicators=indicators, mapping=mapping,
                      plans=plans)
+    _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force, executor,
+            scheduler, title=title, pdf=pdf,
+            dashboard=_dashboard(county, settings, registry, lang))
+
+
+def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
+                   present: list[str], counties: str, schools: str, params: Path | None,
+                   trend: bool, lang: str, indicators: Path | None, mapping: Path | None,
+                   settings: Any, registry: Any) -> tuple[list, list]:
+    """The jobs of data holding several counties: the province page, then each chosen
+    county's reports (``--counties``) in its folder; and the main index's county rows (with
+    each county's results for its own index, from one evaluation of every county)."""
+    from .dashboard import summaries
+    from .indicators import evaluate as run
+    from .render import CountyEntry, plan_jobs, province_job
+    from .words import label
+    from .report import county_part, school_ids_of, years_of
+
+    if counties == "all":
+        chosen = list(present)
+    elif counties == "none":
+        chosen = []
+    else:
+        chosen = list(dict.fromkeys(c.strip() for c in counties.split(",") if c.strip()))
+        unknown = [c for c in chosen if c not in present]
+        if unknown:
+            shown = ", ".join(present[:8]) + (" …" if len(present) > 8 else "")
+            _fail(f"--counties: 数据中没有这些县: {', '.join(unknown)}（共 {len(present)} 个: "
+                  f"{shown}）/ unknown counties: {', '.join(unknown)} ({len(present)} "
+                  f"counties: {shown})")
+    wanted = None if schools in ("all", "none") else {
+        x.strip() for x in schools.split(",") if x.strip()}
+    plan = [province_job(data, max(years), params, lang, indicators, mapping, linked=chosen)]
+    seen: set[str] = set()
+    for c in chosen:
+        part = county_part(county, c)
+        ids = [] if schools == "none" else sorted(school_ids_of(part))
+        if wanted is not None:
+            ids = [x for x in ids if x in wanted]
+            seen.update(ids)
+        own = [y for y in years if y in set(years_of(part))]  # a county may lack a year
+        if len(own) < len(years):
+            _say(f"注意 / note: {c}: 没有 {', '.join(str(y) for y in years if y not in own)} "
+                 f"学年的数据，不生成该年报告 / no data for those years: no report", err=True)
+        s = part.schools
+        names = {**county.excluded_names,
+                 **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
+        plan += plan_jobs(data, own, ids, params=params, school_names=names, trend=trend,
+                          lang=lang, indicators=indicators, mapping=mapping, county=c)
+    if wanted is not None and wanted - seen - set(excluded):
+        _fail(f"--schools: 所选县中没有这些学校 / not in the chosen counties: "
+              f"{', '.join(sorted(wanted - seen - set(excluded)))}")
+    ev = run(county.tables, settings, registry, years=years)
+    last = ev.verdict[ev.verdict["year"].astype(int) == max(years)]
+    status = dict(zip(last["county_id"].astype(str), last["status"], strict=True))
+    results = summaries(ev, lang)
+    name = settings.county.title(Path(data).name, lang)
+    entries = [CountyEntry(c, status.get(c, "not_assessed"), max(years), c in chosen,
+                           label("index_county_title", lang, name=name, county=c),
+                           results.get(c))
+               for c in present]
+    return plan, entries
+
+
+def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params: Path | None,
+            indicators: Path | None, mapping: Path | None, jobs: int | None, force: bool,
+            executor: str, scheduler: str | None, *, title: str, pdf: bool = False,
+            dashboard: dict | None = None, counties: list | None = None) -> None:
+    """Render ``plan`` into ``out`` with its index (``dashboard``: the county's results) and,
+    for a province, the counties' indexes; ``pdf``: each report also as PDF. Exit 1 when a
+    report failed or a school was set aside, 128 + the signal when stopped."""
+    from .lifecycle import Interrupted
+    from .render import data_hash, render_batch
+    from .words import label
+
     info = dataset_info(data)
     synthetic = info.get("note") if lang == "zh" else (
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
-    dashboard = _dashboard(county, settings, registry, lang)
     try:
         batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
                              force=force, note=note or None, dashboard=dashboard,
-                             title=label("index_title", lang,
-                                         county=settings.county.title(Path(data).name, lang)),
-                             executor=executor, scheduler=scheduler, lang=lang)
+                             title=title, executor=executor, scheduler=scheduler, lang=lang,
+                             counties=counties)
     except OutputError as exc:  # the manifest or the index (each report records its own)
         _fail(exc.format(lang))
     except Interrupted as exc:
@@ -679,7 +840,7 @@ def scenario(
         _fail(exc.format(lang))
     except ScenarioDataError as exc:
         _fail(f"{data}: {exc}")
-    text = _render(fmt, data, lambda: scenario_json(result), lambda info: render_scenario(
+    text = _command_output(fmt, data, lambda: scenario_json(result), lambda info: render_scenario(
         result, registry, lang=lang, data_name=info["name"], note=info.get("note")))
     _emit(text, output, lang)
 
@@ -815,7 +976,7 @@ def plan(
     if problems:
         _fail("\n".join(problems))
     result = solve(pb, PlanOptions(budget=budget, time_limit=time_limit, gap=gap))
-    text = _render(fmt, data, lambda: plan_json(result), lambda info: render_plan(
+    text = _command_output(fmt, data, lambda: plan_json(result), lambda info: render_plan(
         result, lang, data_name=info["name"], note=info.get("note")))
     has_plan = result.status in ("optimal", "feasible")
     if output is not None and has_plan:

@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import LEVELS, TYPE_LEVELS
+from .frames import at_positions, lookup_positions
 from .schemas import Problem, _Table, sort_problems
 
 if TYPE_CHECKING:
@@ -132,13 +133,6 @@ def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _lookup(index_frame: pd.DataFrame, values: pd.Series, keys: pd.DataFrame) -> np.ndarray:
-    """``values`` (indexed like ``index_frame``'s key rows) looked up at ``keys``; NaN if none."""
-    s = pd.Series(values.to_numpy(), index=pd.MultiIndex.from_frame(index_frame))
-    s = s[~s.index.duplicated()]
-    return s.reindex(pd.MultiIndex.from_frame(keys)).to_numpy()
-
-
 # ---------------------------------------------------------------------------------------------
 # schools ↔ classes
 
@@ -166,8 +160,9 @@ def _schools_vs_classes(t: _Table, classes: pd.DataFrame, cfile: str) -> list[Pr
     for level in LEVELS:
         part = agg[agg.level == level]
         idx = part[["county_id", "school_id", "year"]]
-        pupils = _lookup(idx, part["pupils"], keys)
-        n = _lookup(idx, part["n"], keys)
+        at = lookup_positions(idx, keys)
+        pupils = at_positions(part["pupils"].to_numpy(), at)
+        n = at_positions(part["n"].to_numpy(), at)
         has = ~np.isnan(n.astype(float))
         pupils = np.where(has, pupils.astype(float), 0.0)
         n = np.where(has, n.astype(float), 0.0)
@@ -373,9 +368,10 @@ def _previous(t: _Table) -> np.ndarray:
     valid = (keys.year >= 0) & (keys.school_id != "")
     prev = keys.assign(year=keys.year + 1)[valid]
     prev = prev[~prev.duplicated(["county_id", "school_id", "year"], keep=False)]
-    merged = keys[["county_id", "school_id", "year"]].merge(
-        prev, on=["county_id", "school_id", "year"], how="left")
-    return np.where(valid, merged["pos"].fillna(-1).to_numpy(), -1).astype(int)
+    cols = ["county_id", "school_id", "year"]
+    at = lookup_positions(prev[cols], keys[cols])
+    pos = np.where(at >= 0, prev["pos"].to_numpy()[np.maximum(at, 0)], -1)
+    return np.where(valid, pos, -1).astype(int)
 
 
 def _year_rules(t: _Table, bounds: Bounds) -> list[Problem]:
@@ -477,9 +473,11 @@ def _point_rules(t: _Table) -> list[Problem]:
         return out
     keys = _keys(t.frame, ["county_id", "year", "school_id"])
     parent = keys.assign(school_id=t.text("parent_school_id"))
-    ptype = _lookup(keys, pd.Series(ty), parent)
-    ptype = np.array(["" if not isinstance(x, str) else x for x in ptype], dtype=object)
-    teaches = np.array(["primary" in TYPE_LEVELS.get(x, ()) for x in ptype], dtype=bool)
+    at = lookup_positions(keys, parent)  # each point's parent school's row, once
+    ptype = at_positions(ty, at)
+    ptype = np.where(pd.isna(ptype), "", ptype).astype(object)
+    codes, kinds = pd.factorize(ptype)
+    teaches = np.array(["primary" in TYPE_LEVELS.get(x, ()) for x in kinds], dtype=bool)[codes]
     known = point & (ptype != "")
     out += t.problems(known & ~teaches & (ptype != "teaching_point"), "parent_school_id",
                       "point_parent",
@@ -488,7 +486,7 @@ def _point_rules(t: _Table) -> list[Problem]:
                       parent=t.text("parent_school_id"), ptype=lambda k: _type(ptype[k]))
     if "students_primary" in t:
         p = t.num("students_primary")
-        pp = _lookup(keys, pd.Series(p), parent).astype(float)
+        pp = at_positions(p, at).astype(float)
         with np.errstate(invalid="ignore"):
             bad = known & teaches & np.isfinite(pp) & (p > pp)
         out += t.problems(bad, "students_primary", "point_above_parent",

@@ -33,6 +33,7 @@ td.num{text-align:right;white-space:nowrap}
 .incomplete{color:#8a5a00;font-weight:600}
 tr.failed{background:#fde0d0}.note{background:#fff4ce;padding:6px 10px}
 .links a{margin-right:1.5em}
+.answer{font-size:17px;font-weight:600}.province{font-size:15px}.small{font-size:13px;color:#57606a}
 @media print{a{color:inherit;text-decoration:none}table{break-inside:avoid}}
 """
 
@@ -138,11 +139,12 @@ def _school_result(info: dict[str, Any] | None, size: int, lang: str) -> str:
 
 def dashboard_page(outcomes: list[Any], title: str, note: str | None, lang: str = "zh", *,
                    summary: dict[str, Any] | None = None, out_dir: Path | None = None,
-                   documents: tuple[str, frozenset[str]] | None = None) -> str:
+                   documents: tuple[str, frozenset[str]] | None = None, nav: str = "") -> str:
     """The index page (see the module docstring). ``summary``: :func:`summary` of the county
     (without it the tables show the reports and their status only); ``documents``: the
     section of filed documents and the files it links
-    (:func:`balance_lib.render.index_documents`), shown after the links."""
+    (:func:`balance_lib.render.index_documents`), shown after the links; ``nav``: a navigation
+    bar above the title (a county's index in a province: back to the main index)."""
     from .render import index_name
 
     sm = summary or {"years": [], "schools": {}, "rule_size": 7}
@@ -201,14 +203,130 @@ def dashboard_page(outcomes: list[Any], title: str, note: str | None, lang: str 
         failed.append(o.status == "failed")
     sections.append(_section("dash_schools", ("dash_school", "dash_latest", "index_status"),
                              rows, failed, lang))
+    links_html = f'<p class="links">{"".join(links)}</p>' if links else ""
+    return _page(title, note, f'{links_html}{documents[0] if documents else ""}\n'
+                 f'{"".join(sections)}', lang, nav)
+
+
+def _page(title: str, note: str | None, body: str, lang: str, nav: str = "") -> str:
+    """An index page: its title, the navigation bar, the data note (synthetic data), ``body``."""
+    from .pages import NAV_CSS
+
     note_html = (f'<p class="note">{html.escape(note).replace(chr(10), "<br>")}</p>'
                  if note else "")
-    links_html = f'<p class="links">{"".join(links)}</p>' if links else ""
     html_lang = "zh-CN" if lang == "zh" else lang
     return f"""<!DOCTYPE html>
 <html lang="{html_lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>{CSS}</style></head>
-<body><h1>{html.escape(title)}</h1>{note_html}{links_html}{documents[0] if documents else ""}
-{"".join(sections)}
+<style>{CSS}{NAV_CSS}</style></head>
+<body>{nav}<h1>{html.escape(title)}</h1>{note_html}{body}
 </body></html>
 """
+
+
+# --- data of several counties (a province): a summary per county, the main index ------------
+
+
+def summaries(evaluation: Any, lang: str = "zh") -> dict[str, dict[str, Any]]:
+    """:func:`summary` of each county of ``evaluation`` (county id → summary), the frames split
+    by county once."""
+    from dataclasses import replace
+
+    names = ("units", "variation", "items", "vetoes", "verdict")
+    split = {n: dict(tuple(getattr(evaluation, n).groupby(
+        getattr(evaluation, n)["county_id"].astype(str), sort=False))) for n in names}
+    out = {}
+    for c in sorted(split["verdict"]):
+        parts = {n: split[n].get(c, getattr(evaluation, n).iloc[:0]) for n in names}
+        out[c] = summary(replace(evaluation, **parts), lang)
+    return out
+
+
+def _county_year(entry: Any) -> dict[str, Any] | None:
+    """The county's results in the year the main index shows (``entry.year``), or None."""
+    years = (entry.dashboard or {}).get("years", [])
+    return next((y for y in years if y["year"] == entry.year), None)
+
+
+def distance(y: dict[str, Any]) -> int:
+    """A county's distance to the standard (:mod:`balance_lib.province`) from its
+    :func:`summary` of one year: units failing, CVs over, other indicators not met, vetoes.
+
+    >>> distance({"units": 10, "units_passing": 8, "cv_over": 1, "not_met": ["B12"], "vetoes": 0})
+    4
+    """
+    return (y["units"] - y["units_passing"]) + y["cv_over"] + len(y["not_met"]) + y["vetoes"]
+
+
+_STATUS_ORDER = {"does_not_meet": 0, "incomplete": 1, "meets": 2}
+
+
+def province_index_page(province: Any, counties: list[Any], outcomes: list[Any], title: str,
+                        note: str | None, lang: str = "zh", *, out_dir: Path | None = None
+                        ) -> str:
+    """The main index of a province's batch, answer first: how many counties meet the
+    standard, then every county — those that do not meet it first, closest to it first — with
+    its verdict, units passing, CVs over their limit, indicators not met, vetoes and distance
+    to the standard in the year shown, a link to its own index and its reports' status; the
+    link to the province page (:mod:`balance_lib.province_report`) above the table.
+    ``counties``: :class:`balance_lib.render.CountyEntry` (with their :func:`summary`)."""
+    from .render import county_folder, index_name
+
+    rows, failed, keyed = [], [], []
+    counts = {"meets": 0, "incomplete": 0, "does_not_meet": 0}
+    for c in counties:
+        y = _county_year(c)
+        status = y["status"] if y else c.status
+        if status in counts:
+            counts[status] += 1
+        folder = county_folder(c.county_id)
+        mine = [o for o in outcomes if o.stem.startswith(folder + "/")]
+        href = f"{folder}/{index_name(lang)}" if c.rendered and mine else None
+        n_failed = sum(o.status == "failed" for o in mine)
+        if href:
+            ok = sum(o.status in ("ok", "skipped") for o in mine)
+            done = label("index_county_reports", lang, ok=formats.count(ok),
+                         n=formats.count(len(mine))) + (
+                label("index_county_failed", lang, failed=formats.count(n_failed))
+                if n_failed else "")
+        else:
+            done = label("index_no_reports", lang)
+        d = distance(y) if y else None
+        keyed.append(((_STATUS_ORDER.get(status, 3), d if d is not None else 0, c.county_id),
+                      len(rows)))
+        sep = label("list_sep", lang)
+        rows.append([
+            _link(href, c.county_id), _verdict_word(status, lang),
+            html.escape(f"{formats.count(y['units_passing'])} / {formats.count(y['units'])}")
+            if y else "—",
+            formats.count(y["cv_over"]) if y else "—",
+            html.escape(sep.join(y["not_met"]) or label("none", lang)) if y else "—",
+            formats.count(y["vetoes"]) if y else "—",
+            formats.count(d) if d is not None else "—",
+            html.escape(done)])
+        failed.append(bool(n_failed))
+    order = [k for _, k in sorted(keyed)]
+    rows, failed = [rows[k] for k in order], [failed[k] for k in order]
+    year = max((c.year for c in counties), default="")
+    answer = html.escape(label("pv_headline", lang, n=formats.count(len(counties)),
+                               meets=formats.count(counts["meets"]),
+                               incomplete=formats.count(counts["incomplete"]),
+                               fails=formats.count(counts["does_not_meet"])))
+    intro = f'<p class="answer">{answer}</p>'
+    if province is not None:
+        cls = "province failed" if province.status == "failed" else "province"
+        intro += (f'<p class="{cls}">{_link(_target(province), label("index_province", lang))}'
+                  f'（{_status_cell(province, lang)}）</p>' if lang == "zh" else
+                  f'<p class="{cls}">{_link(_target(province), label("index_province", lang))}'
+                  f' ({_status_cell(province, lang)})</p>')
+    links = []
+    other = "en" if lang == "zh" else "zh"
+    if out_dir is not None and (Path(out_dir) / index_name(other)).is_file():
+        links.append(_link(index_name(other), label("dash_other_lang", lang)))
+    links_html = f'<p class="links">{"".join(links)}</p>' if links else ""
+    head = [html.escape(label(k, lang)) for k in (
+        "pv_col_county", "sum_verdict", "sum_units_passing", "sum_cv_over", "sum_not_met",
+        "sum_vetoes", "pv_col_distance", "index_report")]
+    heading = html.escape(label("dash_counties", lang, year=year))
+    table = (f"<h2>{heading}</h2>" + _table(head, rows, {2, 3, 5, 6}, failed)
+             + f'<p class="small">{html.escape(label("pv_distance_rule", lang))}</p>')
+    return _page(title, note, f"{intro}{links_html}{table}", lang)

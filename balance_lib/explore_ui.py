@@ -517,8 +517,9 @@ class ExplorerUI:
             self.status, ipw.HTML(f"<h4>{_html(w('results', lang))}</h4>"),
             self.headline, ipw.HBox([self.targets, self.failing]), self.tabs, save])
         self.widget.add_class("balance-explorer")
-        self._ensure_font(_words_text())
-        self._ensure_font(self._data_text())
+        # one face for the explorer's words and the data's names (each subset costs about a
+        # second, however few its characters)
+        self._ensure_font(_words_text() + " " + self._data_text())
         self._build_form()
         self.refresh()
 
@@ -881,7 +882,8 @@ class ExplorerUI:
 def _words_text() -> str:
     """Every Chinese character the explorer itself may show: the word table, the messages of
     the loader and the projection (from their source), the column and value labels, and the
-    text of its notebook. The same in every explorer, so its font face is made once per process."""
+    text of its notebook. The same in every explorer, so its font face (with the county's
+    names) is made once per process and county."""
     from . import columns, explore, scenario, scenario_spec, scenario_text
     from .render import INTERACTIVE
 
@@ -894,9 +896,9 @@ def _words_text() -> str:
 
 @lru_cache(maxsize=16)
 def _subset(chars: str) -> bytes | None:
-    """:func:`balance_lib.htmlfont.subset_font` without layout tables, kept per character set
-    (a subset takes a second or two, however few the characters)."""
-    return subset_font(chars, layout=False)
+    """:func:`balance_lib.htmlfont.subset_font` without layout tables nor new bounding boxes,
+    kept per character set (a subset takes a second or two, however few the characters)."""
+    return subset_font(chars, layout=False, bounds=False)
 
 
 #: The embedded family first for Chinese glyphs (it has no others), JupyterLab's fonts after it;

@@ -183,6 +183,12 @@ def limit(value: Any, registry: Any = None) -> str:
     return number(value, d, thousands=False)
 
 
+def limits(values: Iterable[Any], registry: Any = None) -> list[str]:
+    """:func:`limit` of a column."""
+    d = getattr(registry, "limit_decimals", 2) if registry is not None else 2
+    return numbers(values, d, thousands=False)
+
+
 def decimals_of(indicator: Any, registry: Any = None) -> int:
     """Decimals of an indicator's values: its own ``decimals``, else its unit's in the
     registry's ``display.unit_decimals``, else the registry's default (2).

@@ -37,16 +37,19 @@ def _font_bytes() -> bytes | None:
     return path.read_bytes() if path else None
 
 
-def subset_font(chars: str, *, layout: bool = True) -> bytes | None:
+def subset_font(chars: str, *, layout: bool = True, bounds: bool = True) -> bytes | None:
     """WOFF bytes of the shipped font holding ``chars`` (None without the font).
 
     ``layout=False`` drops the OpenType layout tables (GSUB, GPOS …): enough for the plain
-    text of forms and tables, and about a third faster.
+    text of forms and tables, and about a third faster. ``bounds=False`` keeps the font's own
+    bounding boxes instead of measuring every glyph of the subset again (browsers lay text
+    out by the advance widths; about a quarter faster).
     """
     data = _font_bytes()
     if data is None or not chars:
         return None
-    font = TTFont(io.BytesIO(data), recalcTimestamp=False)  # deterministic bytes
+    font = TTFont(io.BytesIO(data), recalcTimestamp=False,  # deterministic bytes
+                  recalcBBoxes=bounds)
     options = subset.Options()
     options.flavor = "woff"
     options.layout_features = ["*"] if layout else []

@@ -9,7 +9,9 @@ recording a :class:`~balance_lib.schemas.Problem` for each cell it cannot read.
 Where the tables are
 --------------------
 A folder holds one file per table, named by the canonical table name or a Chinese alias of
-:data:`~balance_lib.columns.TABLE_ALIASES` (``schools.csv``, ``学校.csv``, ``classes.xlsx``…).
+:data:`~balance_lib.columns.TABLE_ALIASES` (``schools.csv``, ``学校.csv``, ``schools.parquet``,
+``classes.xlsx``…). A Parquet file is read as the CSV file of the same table would be
+(:func:`balance_lib.readers.parquet_blocks`: the same typing, rules and row numbers).
 A workbook holds one sheet per table, named the same way; other sheets (``说明``…) are ignored.
 Only ``schools`` is required. Two files (or sheets) for one table is a problem
 (``duplicate_table``), never a silent choice.
@@ -78,6 +80,7 @@ from .columns import (
     table_columns,
     vocabulary_for,
 )
+from .frames import SHARED_STR
 from .limits import MAX_PROBLEMS_PER_RULE
 from .mapping import EMPTY_MAPPING, HeaderMapping, read_mapping
 from .readers import (
@@ -86,6 +89,7 @@ from .readers import (
     TableFileError,
     cell_ref,
     csv_blocks,
+    parquet_blocks,
     return_freed_memory,
     sheet_grid,
     sheet_head,
@@ -100,7 +104,7 @@ __all__ = ["CountyData", "DataError", "load_county", "load_county_excluding", "r
 #: Columns every frame carries besides the canonical ones.
 BOOKKEEPING_COLUMNS = ("source_file", "source_row")
 #: File suffixes read as tables inside a county folder.
-TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx", ".xlsm")
 #: How many rows from the top may hold the header (title rows above it are skipped).
 HEADER_SEARCH_ROWS = 10
 
@@ -438,6 +442,8 @@ def _file_source(p: Path, table: str,
     first sheet) holds the table."""
     if p.suffix.lower() == ".csv":
         return p.name, lambda: csv_blocks(p, lambda rows: _header_position(table, rows, mapping))
+    if p.suffix.lower() == ".parquet":
+        return p.name, lambda: parquet_blocks(p)
 
     def load() -> pd.DataFrame:
         sheets = workbook_sheets(p)
@@ -699,8 +705,6 @@ def _typed_block(block: pd.DataFrame, columns: dict[str, int], specs: list[Colum
     return rows, found_all
 
 
-#: Text columns of the frames: pandas ``str`` (NaN for missing) holding Python objects.
-SHARED_STR = pd.StringDtype("python", na_value=np.nan)
 
 
 def _shared_str(values: object) -> object:

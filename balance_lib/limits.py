@@ -19,6 +19,8 @@ MiB = 1 << 20
 #: Largest CSV file read (bytes). About 5.8 million rows of ``schools.csv``; reading needs about
 #: three times the file size in memory (``benchmarks/README.md``).
 MAX_CSV_BYTES = 1024 * MiB
+#: Largest Parquet file read (bytes, compressed): a few million rows of ``schools``.
+MAX_PARQUET_BYTES = 512 * MiB
 #: Largest ``.xlsx`` workbook read (bytes, compressed) and the largest uncompressed part in it
 #: (a worksheet's XML, the shared strings): a zip bomb is refused before it is inflated.
 MAX_WORKBOOK_BYTES = 256 * MiB

@@ -27,18 +27,22 @@ NAV_START, NAV_END = "<!-- balance:nav -->", "<!-- /balance:nav -->"
 _NAV = re.compile(re.escape(NAV_START) + r".*?" + re.escape(NAV_END), re.S)
 _MARK = "/* balance: page styles */"
 
-#: Screen and print styles of every report (A4 portrait; wide tables may scroll on screen).
-PAGE_CSS = _MARK + """
+#: The navigation bar's style (report pages and the indexes); hidden on paper.
+NAV_CSS = """
 .balance-nav{display:flex;gap:1.2em;flex-wrap:wrap;align-items:center;font-size:14px;
   padding:6px 12px;margin:0 0 8px;background:#f1f4f8;border-bottom:1px solid #d0d7de;
   font-family:'balance-cjk','DejaVu Sans',Arial,sans-serif}
 .balance-nav a{color:#0b5cad;text-decoration:none}.balance-nav a:hover{text-decoration:underline}
 .balance-nav .here{color:#57606a}
+@media print{.balance-nav{display:none}}
+"""
+
+#: Screen and print styles of every report (A4 portrait; wide tables may scroll on screen).
+PAGE_CSS = _MARK + NAV_CSS + """
 .jp-OutputArea-output pre{white-space:pre-wrap}
 @page{size:A4 portrait;margin:16mm 12mm 14mm 12mm;
   @bottom-right{content:counter(page) " / " counter(pages);font-size:9pt;color:#555}}
 @media print{
-  .balance-nav{display:none}
   body{font-size:10.5pt}
   h1{font-size:17pt} h2{font-size:14pt}
   .jp-Cell:has(h2) ~ .jp-Cell h2{break-before:page;page-break-before:always}
@@ -111,15 +115,28 @@ def navigation(back: str | None, prev: tuple[str, str] | None = None,
     (``(href, text)``), between the markers :func:`set_navigation` looks for."""
     parts = []
     if back:
-        parts.append(f'<a href="{html.escape(back, quote=True)}">'
-                     f"{html.escape(label('nav_index', lang))}</a>")
+        parts.append(_a(back, label("nav_index", lang)))
     if prev:
-        parts.append(f'<a rel="prev" href="{html.escape(prev[0], quote=True)}">← '
-                     f"{html.escape(prev[1])}</a>")
+        parts.append(_a(prev[0], f"← {prev[1]}", "prev"))
     if next_:
-        parts.append(f'<a rel="next" href="{html.escape(next_[0], quote=True)}">'
-                     f"{html.escape(next_[1])} →</a>")
+        parts.append(_a(next_[0], f"{next_[1]} →", "next"))
     return f'{NAV_START}<nav class="balance-nav">{"".join(parts)}</nav>{NAV_END}'
+
+
+def link_bar(links: list[tuple[str, str]]) -> str:
+    """A navigation bar of ``(href, text)`` links (the indexes of a province's batch: back to
+    the main index, to the province page), styled as :func:`navigation`'s.
+
+    >>> link_bar([("../index.html", "<总目录>")]).split('class="balance-nav">')[1]
+    '<a href="../index.html">&lt;总目录&gt;</a></nav><!-- /balance:nav -->'
+    """
+    return (f'{NAV_START}<nav class="balance-nav">{"".join(_a(h, t) for h, t in links)}</nav>'
+            f"{NAV_END}")
+
+
+def _a(href: str, text: str, rel: str = "") -> str:
+    rel_attr = f' rel="{rel}"' if rel else ""
+    return f'<a{rel_attr} href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
 
 
 def set_navigation(page: str, nav: str) -> str:

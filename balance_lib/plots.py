@@ -26,6 +26,7 @@ from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .frames import one_county
 from .words import label
 from .words import level_label as _level_label
 from .registry import Registry
@@ -134,6 +135,7 @@ def school_values(
     Bars below the threshold are vermilion; names come from ``school_name``.
     """
     ind = registry.indicator(indicator)
+    values = one_county(values)
     f = values[(values["indicator"] == indicator) & (values["level"] == level)]
     if year is not None:
         f = f[f["year"] == year]
@@ -159,7 +161,7 @@ def school_values(
 def cv_by_indicator(variation: pd.DataFrame, registry: Registry, *, year: int | None = None,
                     lang: str = "zh") -> Figure:
     """差异系数 of B1–B7 per level against the level's limit (0.50 小学, 0.45 初中)."""
-    f = variation if year is None else variation[variation["year"] == year]
+    f = one_county(variation if year is None else variation[variation["year"] == year])
     levels = [lv for lv in ("primary", "junior") if lv in set(f["level"])]
     fig, ax = _new_figure(8, 4)
     ids = sorted(f["indicator"].unique(), key=lambda s: int(s[1:]))
@@ -178,6 +180,25 @@ def cv_by_indicator(variation: pd.DataFrame, registry: Registry, *, year: int | 
     ax.set_xlabel(label("plot_indicator_axis", lang))
     ax.set_title(label("plot_cv_title", lang, when=_when(year, lang)))
     ax.legend(fontsize=8, ncol=2)
+    return fig
+
+
+def province_indicators(failing: pd.DataFrame, registry: Registry, *, year: int | None = None,
+                        top: int = 15, lang: str = "zh") -> Figure:
+    """Counties not meeting each indicator (and not assessed), the ``top`` indicators not met
+    in the most counties; ``failing`` is :func:`balance_lib.province.failing_indicators`."""
+    f = failing[failing["n_not_met"] > 0].head(top).iloc[::-1]
+    fig, ax = _new_figure(8, max(2.5, 0.32 * len(f) + 1.4))
+    names = [f"{i} {_tick(registry.indicator(i).label(lang), lang)}" for i in f["id"]]
+    ax.barh(names, f["n_not_met"], color=FAIL_COLOUR, label=label("pv_plot_not_met", lang))
+    ax.barh(names, f["n_not_assessed"], left=f["n_not_met"], color="#bbbbbb",
+            label=label("pv_plot_not_assessed", lang))
+    ax.set_xlabel(label("pv_plot_axis", lang))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_title(_fit(label("pv_plot_title", lang, year=year if year is not None else "",
+                            n=len(f)), lang))
+    ax.legend(loc="lower right", fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
     return fig
 
 
@@ -216,6 +237,7 @@ def cv_trend(
 
     A school year ``y`` is drawn at 1 September ``y``; the milestones are calendar dates.
     """
+    variation = one_county(variation)
     ids = list(indicators) if indicators else sorted(variation["indicator"].unique(),
                                                      key=lambda s: int(s[1:]))
     levels = [lv for lv in ("primary", "junior") if lv in set(variation["level"])]
@@ -248,7 +270,8 @@ def cv_trend(
 def school_trend(values: pd.DataFrame, school_id: str, registry: Registry, *,
                  lang: str = "zh") -> Figure:
     """One school's B1–B7 over the years as % of the threshold (100 % = standard, 85 % = floor)."""
-    f = values[values["school_id"].astype(str) == str(school_id)].copy()
+    f = one_county(values)
+    f = f[f["school_id"].astype(str) == str(school_id)].copy()
     f["pct"] = 100 * f["value"] / f["threshold"]
     levels = [lv for lv in ("primary", "junior") if lv in set(f["level"])]
     apply_style()

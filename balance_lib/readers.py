@@ -14,6 +14,14 @@ CSV
     delimiter is a comma, a tab or a semicolon, whichever the first line uses most. A row with
     fewer values than the header is padded with empty cells; one with more is a located
     problem unless the extra values are empty (trailing delimiters).
+Parquet
+    Read with Apache Arrow (``pyarrow.parquet``) in batches of rows, after checking the file's
+    size, rows and columns in its footer. Every cell is turned into the text a CSV file of the
+    same table would hold (numbers as Arrow writes them, whole numbers without a decimal point,
+    ``true``/``false``, missing values and NaN as empty cells), so that a Parquet table is typed
+    and validated exactly like a CSV one, with the same messages. Rows are numbered as in that
+    CSV file: the column names are row 1, the first record is row 2. A column of a type that
+    has no text form (lists, structs, binary) makes the file unreadable, naming the column.
 Worksheets
     Read with openpyxl in read-only mode, values only (the cached result of a formula). The
     sheet's claimed dimension is ignored (a small file may claim 1,048,576 × 16,384 cells): rows
@@ -52,6 +60,7 @@ from .limits import (
     MAX_CELLS,
     MAX_COLUMNS,
     MAX_CSV_BYTES,
+    MAX_PARQUET_BYTES,
     MAX_ROWS,
     MAX_SHEETS,
     MAX_WORKBOOK_BYTES,
@@ -59,7 +68,7 @@ from .limits import (
     MiB,
 )
 
-__all__ = ["TableFileError", "SheetInfo", "csv_blocks", "csv_encoding", "workbook_sheets", "sheet_grid",
+__all__ = ["TableFileError", "SheetInfo", "csv_blocks", "parquet_blocks", "csv_encoding", "workbook_sheets", "sheet_grid",
            "sheet_head", "column_letter", "cell_ref", "STRING_DTYPE"]
 
 #: Text columns backed by Arrow (NaN as the missing value, like pandas' default ``str``).
@@ -269,6 +278,103 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
         raise TableFileError(f"无法解析 CSV（{quote(exc)}）", f"cannot parse the CSV ({quote(exc)})") from None
     if batches or odd[n_odd:] or rows == 0:
         yield block()
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet
+# ---------------------------------------------------------------------------------------------
+
+#: Records of a Parquet file typed at a time (about as many as a CSV block holds).
+_PARQUET_BATCH_ROWS = 250_000
+
+
+def parquet_blocks(p: Path) -> Iterator[pd.DataFrame]:
+    """The cells of a Parquet file as text, in blocks of rows; the first block starts with a
+    row of the column names (see the module notes)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    size = p.stat().st_size
+    if size > MAX_PARQUET_BYTES:
+        raise _size_error("文件", "the file", size, MAX_PARQUET_BYTES)
+    try:
+        pf = pq.ParquetFile(str(p), memory_map=False)
+        meta = pf.metadata
+    except (pa.ArrowException, OSError) as exc:
+        raise TableFileError(f"不是可读的 Parquet 文件（{quote(exc)}）",
+                             f"not a readable Parquet file ({quote(exc)})") from None
+    if meta.num_columns > MAX_COLUMNS:
+        raise TableFileError(f"有 {meta.num_columns:,} 列，超过上限 {MAX_COLUMNS:,} 列",
+                             f"{meta.num_columns:,} columns, above the limit of {MAX_COLUMNS:,}")
+    if meta.num_rows > MAX_ROWS:
+        raise TableFileError(f"行数超过上限 {MAX_ROWS:,} 行",
+                             f"more than the limit of {MAX_ROWS:,} rows")
+    schema = pf.schema_arrow
+    for f in schema:
+        if _parquet_text(pa.nulls(0, f.type)) is None:
+            raise TableFileError(
+                f"列 “{quote(f.name)}” 的类型 {quote(f.type)} 不能作为表格单元格读取",
+                f"column '{quote(f.name)}' has the type {quote(f.type)}, which has no cell value")
+    return _parquet_blocks(pf, [str(f.name) for f in schema])
+
+
+def _parquet_blocks(pf, names: list[str]) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+
+    start = 0  # the grid's index is the spreadsheet row − 1: the header is row 1
+    first = True
+    try:
+        batches = pf.iter_batches(batch_size=_PARQUET_BATCH_ROWS, use_threads=False)
+        for batch in batches:
+            columns = [_parquet_text(batch.column(j)) for j in range(batch.num_columns)]
+            if first:  # the column names as the header row
+                columns = [pa.concat_arrays([pa.array([name], pa.string()), c])
+                           for name, c in zip(names, columns, strict=True)]
+            first = False
+            grid = _text_grid(columns)
+            grid.index = pd.Index(np.arange(start, start + len(grid), dtype=np.int64))
+            start += len(grid)
+            yield grid
+            return_freed_memory()
+    except pa.ArrowException as exc:
+        raise TableFileError(f"无法读取 Parquet（{quote(exc)}）",
+                             f"cannot read the Parquet file ({quote(exc)})") from None
+    if first:  # no row group at all: the header alone
+        yield _text_grid([pa.array([name], pa.string()) for name in names])
+
+
+def _text_grid(columns: list) -> pd.DataFrame:
+    import pyarrow as pa
+
+    return pd.DataFrame({j: pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([c])))
+                         for j, c in enumerate(columns)}, copy=False)
+
+
+def _parquet_text(values):
+    """One Parquet column as the text of CSV cells ("" where missing), or None when its type
+    has no text form."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = values.type
+    if pa.types.is_dictionary(t):
+        values = values.cast(t.value_type)
+        t = t.value_type
+    if pa.types.is_floating(t):
+        finite = pc.is_finite(values)
+        whole = pc.and_(finite, pc.and_(pc.equal(pc.floor(values), values),
+                                        pc.less_equal(pc.abs(values), 2.0**53)))
+        as_int = pc.cast(pc.if_else(whole, values, pa.scalar(0.0, t)), pa.int64())
+        text = pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(values, pa.string()))
+        # NaN is a missing value, as pandas writes it; ±inf stays "inf" (not a number)
+        text = pc.if_else(pc.is_nan(values), pa.scalar(None, pa.string()), text)
+    elif (pa.types.is_integer(t) or pa.types.is_boolean(t) or pa.types.is_string(t)
+          or pa.types.is_large_string(t) or pa.types.is_decimal(t) or pa.types.is_temporal(t)
+          or pa.types.is_null(t)):
+        text = pc.cast(values, pa.string())
+    else:
+        return None
+    return pc.fill_null(text, "")
 
 
 _MALLOC_TUNED = False

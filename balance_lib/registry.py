@@ -296,6 +296,11 @@ def id_ranges(ids: Iterable[str]) -> str:
     >>> id_ranges(["B8", "B9", "B10", "V1", "V3", "P1"])
     'B8–B10, V1, V3, P1'
     """
+    return _id_ranges(tuple(ids))
+
+
+@lru_cache(maxsize=4096)  # a nation's counties share a few lists of ids
+def _id_ranges(ids: tuple[str, ...]) -> str:
     runs: list[list[tuple[str, int | None]]] = []
     for item in ids:
         m = re.fullmatch(r"([A-Z]+)(\d+)", item)
@@ -580,12 +585,20 @@ def _override(ind: Indicator, raw: dict[str, Any], where: str, p: _Problems,
 
 def _read_yaml(path: Path, p: _Problems) -> Any:
     """The YAML of ``path`` read within the bounds of :mod:`balance_lib.safeyaml` (size,
-    aliases, nesting), or None with the problem noted."""
+    aliases, nesting), or None with the problem noted (the package's own registry file: by
+    libyaml, see ``load_yaml(trusted=True)``)."""
     try:
-        return load_yaml(path)
+        return load_yaml(path, trusted=_same_file(path, REGISTRY_FILE))
     except YamlFileError as exc:
         p.add("file", exc.en)
     return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).samefile(b)
+    except OSError:
+        return False
 
 
 def _national(path: Path) -> tuple[Registry, dict[str, Any]]:

@@ -69,12 +69,13 @@ TEMPLATES = {
     "trend": NOTEBOOKS_DIR / "40-county-trend.ipynb",
     "scenario": NOTEBOOKS_DIR / "30-scenario.ipynb",
     "plan": NOTEBOOKS_DIR / "50-plan.ipynb",
+    "province": NOTEBOOKS_DIR / "50-province.ipynb",
 }
 #: Notebooks that are not reports: interactive, never rendered by the batch (``balance report``
 #: runs only :data:`TEMPLATES`); the tests execute them headless to prove they run.
 INTERACTIVE = (NOTEBOOKS_DIR / "31-explore.ipynb",)
 KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析",
-           "plan": "达标方案"}
+           "plan": "达标方案", "province": "省级概览"}
 KERNEL_NAME = "python3"  # the kernel of the interpreter running the batch (the project's venv)
 START_TIMEOUT = 120
 KERNEL_START_RETRIES = 3
@@ -236,29 +237,29 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               trend: bool = True,
               scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
               indicators: Path | None = None, mapping: Path | None = None,
-              plans: Sequence[Mapping[str, Any]] = ()) -> list[Job]:
+              plans: Sequence[Mapping[str, Any]] = (),
+              county: str | None = None) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
     (``(file, name)`` pairs), then each plan (``{"by": 2029, "scenario": path, "costs": path,
     "budget": 元}``, the last three optional) — all with absolute paths.
 
     ``lang``, ``indicators`` (a provincial indicator file) and ``mapping`` (a header mapping
     file) go to every template that declares them; English stems end in ``.en``
-    (:func:`stem_suffix`).
+    (:func:`stem_suffix`). ``county``: the reports of one county of data holding several
+    (a province): each gets the parameter ``county`` and lives in the county's folder
+    (:func:`county_folder`).
     """
     data = Path(data).resolve()
     common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
-    extension = str(Path(indicators).resolve()) if indicators else ""
     names = school_names or {}
     sfx = stem_suffix(lang)
+    prefix = f"{county_folder(county)}/" if county is not None else ""
 
     def job(kind: str, stem: str, title: str, **parameters: Any) -> Job:
-        if declares_parameter(TEMPLATES[kind], "lang"):
-            parameters["lang"] = lang
-        if extension and declares_parameter(TEMPLATES[kind], "indicators"):
-            parameters["indicators"] = extension
-        if mapping is not None and declares_parameter(TEMPLATES[kind], "mapping"):
-            parameters["mapping"] = str(Path(mapping).resolve())
-        return Job(kind, stem + sfx, title, {**common, **parameters})
+        if county is not None:
+            parameters["county"] = str(county)
+        return _job(kind, prefix + stem + sfx, title, common, parameters, lang, indicators,
+                    mapping)
 
     jobs = [job("county-year", f"county-year/{y}", label("job_county_year", lang, year=y),
                 year=int(y)) for y in years]
@@ -284,6 +285,115 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
         jobs.append(job("plan", stem, label("job_plan", lang, by=by, extra=extra), by=by,
                         scenario=scen, costs=costs, budget=budget))
     return jobs
+
+
+def _job(kind: str, stem: str, title: str, common: dict[str, Any], parameters: dict[str, Any],
+         lang: str, indicators: Path | None, mapping: Path | None) -> Job:
+    """A job of ``kind``: the parameters its template declares (``lang``, a provincial
+    indicator file, a header mapping) added to ``common`` and ``parameters``."""
+    if declares_parameter(TEMPLATES[kind], "lang"):
+        parameters["lang"] = lang
+    if indicators and declares_parameter(TEMPLATES[kind], "indicators"):
+        parameters["indicators"] = str(Path(indicators).resolve())
+    if mapping is not None and declares_parameter(TEMPLATES[kind], "mapping"):
+        parameters["mapping"] = str(Path(mapping).resolve())
+    return Job(kind, stem, title, {**common, **parameters})
+
+
+# --- data of several counties: a folder per county, the province page, their indexes -------
+
+
+def county_folder(county_id: str) -> str:
+    """The folder of one county's reports under the output folder: its id, made safe for a
+    file name (:func:`safe_name`).
+
+    >>> county_folder("652301"), county_folder("../x")[:2]
+    ('652301', 'x~')
+    """
+    return safe_name(str(county_id))
+
+
+def province_job(data: Path, year: int, params: Path | None = None, lang: str = "zh",
+                 indicators: Path | None = None, mapping: Path | None = None,
+                 linked: Sequence[str] = ()) -> Job:
+    """The province page (``province.html``, beside the index): every county of the data in
+    ``year``; ``linked``: the counties whose own reports are rendered (the page links them)."""
+    data = Path(data).resolve()
+    common = {"data": str(data), "params": str(Path(params).resolve()) if params else ""}
+    return _job("province", f"province{stem_suffix(lang)}",
+                label("job_province", lang, year=year), common,
+                {"year": int(year), "linked": ",".join(map(str, linked))}, lang, indicators,
+                mapping)
+
+
+@dataclass(frozen=True)
+class CountyEntry:
+    """What the main index says about one county of a province: its verdict in the latest
+    year rendered, and whether its own reports were chosen (``--counties``)."""
+
+    county_id: str
+    status: str
+    year: int
+    rendered: bool
+    #: the title of the county's own index
+    title: str = ""
+    #: the county's results for its index (:func:`balance_lib.dashboard.summary`)
+    dashboard: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+
+
+def county_index_pages(reports: dict[str, dict[str, Any]], counties: Sequence[CountyEntry],
+                       title: str, note: str | None, lang: str = "zh",
+                       out_dir: Path | None = None) -> dict[str, str]:
+    """The index pages of a province's batch, by path under the output folder: the main
+    index (:func:`balance_lib.dashboard.province_index_page`: the answer, the province page,
+    one row per county with its verdict and a link to its reports) and each rendered county's
+    own index (:func:`balance_lib.dashboard.dashboard_page`, with a way back). With
+    ``out_dir``, every report gets its navigation bar (:func:`apply_navigation`): a county's
+    reports lead back to the county's index, the province page to the main index."""
+    from .dashboard import province_index_page
+    from .pages import link_bar
+
+    sfx = stem_suffix(lang)
+    pages: dict[str, str] = {}
+    every = sorted((_outcome(stem, e) for stem, e in reports.items()),
+                   key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
+    province = next((o for o in every if o.kind == "province" and o.stem == f"province{sfx}"),
+                    None)
+    for c in counties:
+        if not c.rendered:
+            continue
+        folder = county_folder(c.county_id)
+        mine = [_rebased(o, folder) for o in every if o.stem.startswith(folder + "/")]
+        where = Path(out_dir) / folder if out_dir is not None else None
+        if where is not None:
+            apply_navigation(where, mine, lang)
+        back = [(f"../{index_name(lang)}", label("index_back", lang))]
+        if province is not None and province.html:
+            back.append((f"../{province.html}", label("kind_province", lang)))
+        pages[f"{folder}/{index_name(lang)}"] = index_page(
+            mine, c.title or c.county_id, note, lang, dashboard=c.dashboard, out_dir=where,
+            nav=link_bar(back))
+    if out_dir is not None:
+        apply_navigation(Path(out_dir), [o for o in every if o.kind == "province"], lang)
+    pages[index_name(lang)] = province_index_page(province, list(counties), every, title, note,
+                                                  lang, out_dir=out_dir)
+    return pages
+
+
+def _rebased(o: Outcome, folder: str) -> Outcome:
+    """``o`` with its stem and paths relative to its county's folder (for the county's
+    index, its navigation and its problem pages)."""
+    def rel(path: str | None) -> str | None:
+        return path[len(folder) + 1:] if path and path.startswith(folder + "/") else path
+
+    return Outcome(rel(o.stem) or o.stem, o.kind, o.title, o.parameters, o.input_hash,
+                   o.status, o.duration_s, o.error, rel(o.html), rel(o.notebook), o.attempts)
+
+
+def status_word(status: str, lang: str = "zh") -> str:
+    from .words import status_label
+
+    return status_label(status, lang)
 
 
 def _hash_path(h: Any, path: Path) -> None:
@@ -662,8 +772,19 @@ def _warm_kernel() -> WarmKernel:
     return warm
 
 
+#: Reports run by this process (its pool or Dask worker threads), for diagnostics.
+_REPORTS_RUN = [0]
+
+
+def reports_run() -> int:
+    """How many reports this process has run (``client.run(reports_run)`` on a cluster)."""
+    return _REPORTS_RUN[0]
+
+
 def run_job_warm(job: Job, out_dir: str) -> dict[str, Any]:
     """:func:`run_job` in the calling worker's kept kernel (started on first use)."""
+    with _ALL_LOCK:
+        _REPORTS_RUN[0] += 1
     return _warm_kernel().run(job, out_dir)
 
 
@@ -680,13 +801,16 @@ def _kind(kind: str, lang: str) -> str:
 
 
 def index_page(outcomes: Iterable[Outcome], title: str, note: str | None,
-               lang: str = "zh", *, dashboard: Any = None, out_dir: Path | None = None) -> str:
+               lang: str = "zh", *, dashboard: Any = None, out_dir: Path | None = None,
+               nav: str = "") -> str:
     """``index.html``: the county's results per year and school with links to the reports
-    (:mod:`balance_lib.dashboard`); names from the data are escaped."""
+    (:mod:`balance_lib.dashboard`); names from the data are escaped. ``nav``: a navigation
+    bar above the title (:func:`balance_lib.pages.link_bar`)."""
     from .dashboard import dashboard_page
 
     return dashboard_page(list(outcomes), title, note, lang, summary=dashboard, out_dir=out_dir,
-                          documents=index_documents(out_dir, lang) if out_dir else None)
+                          documents=index_documents(out_dir, lang) if out_dir else None,
+                          nav=nav)
 
 
 # --- navigation between reports and problem pages (called once per batch) --------------------
@@ -829,7 +953,7 @@ def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., 
 MANIFEST_EVERY_S = 2.0
 #: The lock file shared by every run on one output folder.
 LOCK_NAME = ".balance-report.lock"
-_ORDER = {"county-year": 0, "school": 1, "trend": 2, "scenario": 3, "plan": 4}
+_ORDER = {"province": -1, "county-year": 0, "school": 1, "trend": 2, "scenario": 3, "plan": 4}
 
 
 def _manifest_lock(out_dir: Path) -> Any:
@@ -852,10 +976,12 @@ def _outcome(stem: str, entry: dict[str, Any]) -> Outcome:
 
 def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", *,
                   title: str | None = None, note: str | None = None,
-                  dashboard: Any = None) -> dict[str, Any]:
+                  dashboard: Any = None,
+                  counties: Sequence[CountyEntry] | None = None) -> dict[str, Any]:
     """Merge ``outcomes`` into the manifest of ``out_dir`` under the folder's lock, then write
     it (and the index, when ``title`` is given) from *every* entry: reports of other runs, and
     of other ``--schools`` or ``--years`` before, are kept; those rebuilt now are replaced.
+    ``counties``: data of several counties, whose indexes are :func:`county_index_pages`.
     Returns the merged manifest."""
     out_dir = Path(out_dir)
     with _manifest_lock(out_dir):
@@ -865,7 +991,11 @@ def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", 
         manifest = {"package_version": package_version(), "reports": reports}
         write_atomic(out_dir / manifest_name(lang), json.dumps(
             manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
-        if title is not None:
+        if title is not None and counties is not None:
+            for path, page in county_index_pages(reports, counties, title, note, lang,
+                                                 out_dir).items():
+                write_atomic(out_dir / path, embed_cjk_font(page).encode("utf-8"))
+        elif title is not None:
             every = sorted((_outcome(stem, e) for stem, e in reports.items()),
                            key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
             apply_navigation(out_dir, every, lang)  # every report of the folder, not this run's
@@ -880,7 +1010,8 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
                  progress: bool = True, runner: Callable[..., dict[str, Any]] = run_job_warm,
                  executor: str = "local", scheduler: Any = None,
                  keep_kernels: bool = False, lang: str = "zh",
-                 dashboard: Any = None) -> BatchResult:
+                 dashboard: Any = None,
+                 counties: Sequence[CountyEntry] | None = None) -> BatchResult:
     """Run ``jobs`` in a bounded process pool (or on Dask), then write the manifest and index.
 
     ``executor="local"``: ``n_jobs`` worker processes (default: cores), each keeping one kernel
@@ -890,6 +1021,8 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
     ``lang``: the language of the index, which is ``index.html`` with ``manifest.json`` for
     Chinese and ``index.en.html`` with ``manifest.en.json`` for English (plan the jobs with the
     same ``lang``: their stems carry the same suffix).
+    ``counties``: data of several counties (a province): the index is the main index of
+    :func:`county_index_pages`, and each rendered county gets its own.
     """
     from tqdm import tqdm
 
@@ -939,9 +1072,11 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
             if hasattr(results, "close"):
                 results.close()  # stops the workers and their kernels
             bar.close()
-            save_manifest(out_dir, outcomes.values(), lang, title=title, note=note)
+            save_manifest(out_dir, outcomes.values(), lang, title=title, note=note,
+                          counties=counties)
         raise
     bar.close()
     ordered = [outcomes[j.stem] for j in jobs]
-    save_manifest(out_dir, ordered, lang, title=title, note=note, dashboard=dashboard)
+    save_manifest(out_dir, ordered, lang, title=title, note=note, dashboard=dashboard,
+                  counties=counties)
     return BatchResult(ordered, time.perf_counter() - t0, lang, index_name(lang))

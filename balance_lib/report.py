@@ -29,7 +29,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from .consistency import cross_checks, mapping_note, warning_summary
 from .indicators import Evaluation, ResourceResult, evaluate, long_values
 from .io import CountyData, load_county_excluding
 from .paths import PROJECT_ROOT, STANDARDS_FILE
+from .frames import one_county
 from .registry import REGISTRY_FILE, Registry, load_registry
 from .results import build_evaluation
 from .safetext import markdown
@@ -79,10 +80,18 @@ class ReportData:
     indicators: Path | None = None
     #: the cross-table and year-to-year warnings of the data (:mod:`balance_lib.consistency`)
     warnings: list[Problem] = field(default_factory=list, compare=False)
+    #: the county these data were restricted to (``load(..., county=ID)``), "" for all
+    county_id: str = ""
 
     @property
     def years(self) -> list[int]:
         return years_of(self.county)
+
+    @property
+    def name(self) -> str:
+        """What a report calls the county: the data's name, and the county id when the data
+        hold several counties (``流域省 · 652301``)."""
+        return f"{self.path.name} · {self.county_id}" if self.county_id else self.path.name
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -220,16 +229,67 @@ def content_digest(path: Path, params: Path | None = None, indicators: Path | No
     return h.hexdigest()
 
 
+def county_ids(county: CountyData) -> list[str]:
+    """The counties of the data, sorted (``[""]`` for data without ``county_id``)."""
+    return sorted({str(c) for c in county.schools["county_id"].unique()})
+
+
 def load(data: str | Path, params: str | Path | None = None,
-         indicators: str | Path | None = None, mapping: str | Path | None = None
-         ) -> ReportData:
+         indicators: str | Path | None = None, mapping: str | Path | None = None,
+         county: str = "") -> ReportData:
     """Load the county at ``data`` (relative to the project root) with the settings and the
     indicators (national, plus a provincial file) in force, reading its headers through the
     ``mapping`` file if one is given (``--mapping``).
 
-    Cached per content (see the module notes): the same files give the same object. The
-    registry becomes the one the report's texts take their ids and limits from.
+    Data of several counties (a ``county_id`` column, e.g. a province) are restricted to
+    ``county``, which they must then name (:func:`for_county`); every report is about one
+    county. Cached per content (see the module notes): the same files give the same object.
+    The registry becomes the one the report's texts take their ids and limits from.
     """
+    whole = load_all(data, params, indicators, mapping)
+    counties = county_ids(whole.county)
+    if county or len(counties) > 1:
+        return for_county(whole, county)
+    return whole
+
+
+def for_county(data: ReportData, county: str) -> ReportData:
+    """``data`` restricted to the rows of one county (every table with a ``county_id``
+    column; the others are kept as they are and, as in the whole evaluation, belong to no
+    county of the data). Cached with ``data``; :class:`ReportParamError` for an unknown or
+    missing ``county``."""
+    counties = county_ids(data.county)
+    county = str(county)
+    if county not in counties or (not county and len(counties) > 1):
+        shown = ", ".join(counties[:8]) + (" …" if len(counties) > 8 else "")
+        raise ReportParamError(
+            (f"数据中有 {len(counties)} 个县（{shown}），请用 county 参数指定其一 / the data hold "
+             f"{len(counties)} counties ({shown}): name one with the county parameter")
+            if not county else
+            f"未找到县 {county}（共 {len(counties)} 个: {shown}）/ unknown county {county} "
+            f"({len(counties)} counties: {shown})")
+
+    def make() -> ReportData:
+        restricted = county_part(data.county, county)
+        return replace(data, county=restricted, county_id=county,
+                       cache_key=f"{data.cache_key}\0{county}" if data.cache_key else "",
+                       warnings=cross_checks(restricted))
+
+    return _cached(data, ("county", county), make)
+
+
+def county_part(county: CountyData, county_id: str) -> CountyData:
+    """The rows of one county in every table that has a ``county_id`` column (the other
+    tables as they are)."""
+    tables = {name: (f[f["county_id"].astype(str) == str(county_id)].reset_index(drop=True)
+                     if "county_id" in f else f) for name, f in county.tables.items()}
+    return replace(county, tables=tables)
+
+
+def load_all(data: str | Path, params: str | Path | None = None,
+             indicators: str | Path | None = None, mapping: str | Path | None = None
+             ) -> ReportData:
+    """:func:`load` of every county of the data (the province page; cached the same way)."""
     path = resolve_path(data)
     if not path.exists():
         raise ReportParamError(f"数据不存在 / data not found: {path}")
@@ -477,6 +537,8 @@ def source_note(data: ReportData, lang: str = "zh") -> str:
 
 def _source_lines(data: ReportData, lang: str = "zh") -> list[str]:
     lines = [label("note_data", lang, name=data.path.name, path=data.path)]
+    if data.county_id:  # one county of data holding several
+        lines.append(label("note_county", lang, county=data.county_id))
     if data.synthetic:  # the Chinese note carries its English translation
         lines.append(SYNTHETIC_NOTE if lang == "zh" else label("note_synthetic", lang))
     s = data.settings
@@ -500,9 +562,11 @@ def _level(level: str, lang: str = "zh") -> str:
 
 
 def county_name(data: ReportData, lang: str = "zh") -> str:
-    """The county's name for titles: ``county.name`` of the settings, else the data's name."""
-    return data.settings.county.title(data.path.stem if data.path.is_file() else data.path.name,
+    """The county's name for titles: ``county.name`` of the settings, else the data's name;
+    with the county id when the data hold several counties (``流域省 · 652301``)."""
+    base = data.settings.county.title(data.path.stem if data.path.is_file() else data.path.name,
                                       lang)
+    return f"{base} · {data.county_id}" if data.county_id else base
 
 
 VERDICT_CSS = (
@@ -771,14 +835,15 @@ def veto_table(yr: YearResult, registry: Registry, lang: str = "zh") -> pd.DataF
 
 
 def school_name(data: ReportData, school_id: str) -> str:
-    s = data.county.schools
+    s = one_county(data.county.schools)
     names = s.loc[s["school_id"].astype(str) == str(school_id), "school_name"]
     return str(names.iloc[-1]) if len(names) else str(school_id)
 
 
 def school_summary(result: ResourceResult, school_id: str, lang: str = "zh") -> pd.DataFrame:
     """Per year and level: met count and whether the unit passes the school rule."""
-    u = result.units[result.units["school_id"].astype(str) == str(school_id)]
+    u = one_county(result.units)
+    u = u[u["school_id"].astype(str) == str(school_id)]
     u = u.sort_values(["year", "level"])
     return pd.DataFrame(_cols(
         lang,
@@ -794,7 +859,7 @@ def school_summary(result: ResourceResult, school_id: str, lang: str = "zh") -> 
 def school_profile(result: ResourceResult, school_id: str, registry: Registry,
                    lang: str = "zh") -> pd.DataFrame:
     """One school's B1–B7 per year and level against the threshold and the county value."""
-    values = long_values(result)
+    values = one_county(long_values(result))
     v = values[values["school_id"].astype(str) == str(school_id)]
     county = result.variation[["county_id", "year", "level", "indicator", "county_value"]]
     v = v.merge(county, on=["county_id", "year", "level", "indicator"], how="left")
@@ -815,7 +880,7 @@ def school_profile(result: ResourceResult, school_id: str, registry: Registry,
 def school_needs(result: ResourceResult, school_id: str, registry: Registry,
                  year: int | None = None, lang: str = "zh") -> pd.DataFrame:
     """What the school needs to meet every threshold in ``year`` (default: the latest)."""
-    values = long_values(result)
+    values = one_county(long_values(result))
     v = values[values["school_id"].astype(str) == str(school_id)]
     if v.empty:
         return pd.DataFrame(columns=list(_cols(lang, col_level=0, col_indicator=0, col_needs=0)))
@@ -832,7 +897,7 @@ def school_needs(result: ResourceResult, school_id: str, registry: Registry,
 
 def school_class_sizes(indicators: Evaluation, school_id: str,
                        lang: str = "zh") -> pd.DataFrame:
-    c = indicators.class_sizes
+    c = one_county(indicators.class_sizes)
     c = c[c["school_id"].astype(str) == str(school_id)].sort_values(["year", "level"])
     return pd.DataFrame(_cols(
         lang,

@@ -48,12 +48,15 @@ def unit_records(ev: Evaluation) -> list[dict[str, Any]]:
 
     values, met, floor = matrix("value", "num"), matrix("met", "bool"), matrix("floor_met", "bool")
     short = u[[f"shortfall_{i}" for i in ids]].to_numpy(dtype=float)
-    short = np.where(np.isfinite(short), short, 0).astype(np.int64).tolist()
+    short = np.where(np.isfinite(short), short, 0).astype(np.int64)
+    any_short = (short > 0).any(axis=1).tolist()  # most units: nothing to list
+    short = short.tolist()
     cols = zip(
         u["county_id"].tolist(), u["school_id"].tolist(), u["school_name"].tolist(),
         u["school_type"].tolist(), u["level"].tolist(),
         u["students"].to_numpy(dtype=np.int64).tolist(),
-        u["met_count"].tolist(), u["passes"].tolist(), values, met, floor, short,
+        u["met_count"].to_numpy(dtype=np.int64).tolist(), u["passes"].to_numpy(dtype=bool).tolist(),
+        values, met, floor, short, any_short,
     )
     return [
         {
@@ -62,10 +65,10 @@ def unit_records(ev: Evaluation) -> list[dict[str, Any]]:
             "values": dict(zip(ids, v)),
             "met": dict(zip(ids, m)),
             "floor_met": dict(zip(ids, f)),
-            "shortfall": {i: x for i, x in zip(ids, sh) if x > 0},
-            "met_count": int(mc), "passes": bool(ps),
+            "shortfall": {i: x for i, x in zip(ids, sh) if x > 0} if some else {},
+            "met_count": mc, "passes": ps,
         }
-        for c, s, name, t, lv, p, mc, ps, v, m, f, sh in cols
+        for c, s, name, t, lv, p, mc, ps, v, m, f, sh, some in cols
     ]
 
 

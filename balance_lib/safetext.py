@@ -94,6 +94,8 @@ def markdown(text: object) -> str:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A regular expression matching the text cells :func:`csv_cell` escapes (for Arrow kernels).
+FORMULA_START_PATTERN = "^[" + re.escape("".join(_FORMULA_START)) + "]"
 
 
 def csv_cell(text: str) -> str:

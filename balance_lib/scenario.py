@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import TYPE_LEVELS
-from .indicators import evaluate
+from .indicators import evaluate_schools
 from .projection import (
     ENTRY,
     LEVEL_OF_GRADE,
@@ -506,12 +506,12 @@ class _CaseFrames:
 def _evaluate_case(rows: pd.DataFrame, class_rows: pd.DataFrame, settings: Settings,
                    registry: Registry) -> _CaseFrames:
     """The unit indicators and CVs, B11 and B12 of one case's school and class rows (all its
-    years, the "counties" of one :func:`~balance_lib.indicators.evaluate` pass). Only these
-    (:data:`SCENARIO_ITEMS`): the other items are not part of a scenario's results, and
-    assessing them took most of a scenario's time (what the explorer pays after every edit).
-    """
-    ev = evaluate({"schools": rows, "classes": class_rows}, settings, registry,
-                  only=SCENARIO_ITEMS)
+    years, the "counties" of one :func:`~balance_lib.indicators.evaluate_schools` pass, the
+    school side of ``evaluate``). Only these (:data:`SCENARIO_ITEMS`): the other items, the
+    county rows and the verdict are not part of a scenario's results, and assessing them took
+    most of a scenario's time (what the explorer pays after every edit)."""
+    ev = evaluate_schools({"schools": rows, "classes": class_rows}, settings, registry,
+                          only=SCENARIO_ITEMS)
     names = dict(zip(rows["school_id"].astype(str), rows["school_name"].astype(str),
                      strict=True))
     size = ev.school_items[ev.school_items["id"] == "B11"]
@@ -612,23 +612,50 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
                                   p.students_scenario, p.classes_scenario, changes, "scenario",
                                   scenario.source or "scenario.yaml")
     s = _evaluate_case(rows, class_rows, b.settings, b.registry)
-    base = b.frames
-    names = {**base.names, **s.names}
-    out_schools = _order(pd.concat([b.school_table, _school_table(
-        s.class_sizes, names, b.last_observed, order=False)], ignore_index=True), SCHOOL_ORDER)
-    school_size = _order(pd.concat([base.school_size, s.school_size], ignore_index=True),
-                         ["year", "case", "school_id"])
-    units = _order(pd.concat([base.units, s.units], ignore_index=True),
-                   ["year", "case", "school_id", "level"])
-    variation = _order(pd.concat([base.variation, s.variation], ignore_index=True),
-                       ["year", "case", "level"])
+    names = {**b.frames.names, **s.names}
+    base = _ordered_baseline(b)
+    scen = {"schools": _school_table(s.class_sizes, names, b.last_observed, order=False),
+            "school_size": s.school_size, "units": s.units, "variation": s.variation}
+    both = {k: _side_by_side(base[k], scen[k], keys) for k, keys in _RESULT_ORDER.items()}
     classrooms = _classrooms(p, changes)
     result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
-                            out_schools, school_size, units, variation, classrooms, b.backtest,
-                            {}, p.warnings, b.entry_backtest)
-    summary = summarise(result, b.registry, copy.deepcopy(b.memo.get("summary")))
-    b.memo.setdefault("summary", copy.deepcopy({"baseline": summary["baseline"]}))
+                            both["schools"], both["school_size"], both["units"],
+                            both["variation"], classrooms, b.backtest, {}, p.warnings,
+                            b.entry_backtest)
+    known = copy.deepcopy(b.memo.get("summary"))
+    summary = summarise(result, b.registry, known)
+    if known is None:  # the first scenario on this baseline: keep what depends on it alone
+        b.memo["summary"] = copy.deepcopy({
+            "baseline": summary["baseline"], "backtest": summary["backtest"],
+            "entry_backtest": summary["projection"]["entry_backtest"]})
     return ScenarioResult(**{**result.__dict__, "summary": summary})
+
+
+#: How each frame of :class:`ScenarioResult` is ordered (:func:`_order`).
+_RESULT_ORDER = {"schools": SCHOOL_ORDER, "school_size": ["year", "case", "school_id"],
+                 "units": ["year", "case", "school_id", "level"],
+                 "variation": ["year", "case", "level"]}
+
+
+def _ordered_baseline(b: Baseline) -> dict[str, pd.DataFrame]:
+    """The baseline's frames in the order of :data:`_RESULT_ORDER`, sorted once."""
+    kept = b.memo.get("ordered")
+    if kept is None:
+        frames = {"schools": b.school_table, "school_size": b.frames.school_size,
+                  "units": b.frames.units, "variation": b.frames.variation}
+        kept = b.memo["ordered"] = {k: _order(frames[k], keys)
+                                    for k, keys in _RESULT_ORDER.items()}
+    return kept
+
+
+def _side_by_side(base: pd.DataFrame, scen: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``_order(concat([base, scen]), keys)`` with ``base`` already ordered: ``keys`` begin
+    with the year and the case, so the stable sort of the two is the scenario sorted alone,
+    then each year's baseline rows followed by its scenario rows (the same rows in the same
+    order, without sorting the kept baseline again after every edit)."""
+    both = pd.concat([base, _order(scen, keys)], ignore_index=True)
+    pos = np.argsort(both["year"].to_numpy(), kind="stable")
+    return both.take(pos).reset_index(drop=True)
 
 
 def run_scenario(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
@@ -767,22 +794,25 @@ def case_summary(r: ScenarioResult, case: str, registry: Registry) -> dict[str, 
 
 
 def summarise(r: ScenarioResult, registry: Registry,
-              known: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+              known: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The first year each target holds (through the target year) and what still fails.
 
-    ``known``: parts already made by :func:`case_summary` (the kept baseline's), by case.
+    ``known``: parts already made for the kept baseline: a case's :func:`case_summary` (by
+    case), ``backtest`` and ``entry_backtest`` (the summaries of ``r.backtest`` and
+    ``r.entry_backtest``, which are the baseline's).
     """
+    known = known or {}
     target_year = r.years[-1]
-    per_case = {case: (known or {}).get(case) or case_summary(r, case, registry)
-                for case in CASES}
+    per_case = {case: known.get(case) or case_summary(r, case, registry) for case in CASES}
+    entry = known.get("entry_backtest") or best_entry_method(r.entry_backtest)
     return {
         "target_year": target_year,
         "last_observed_year": r.last_observed,
         "projection": {"entry": r.scenario.settings.entry,
                        "class_policy": r.scenario.settings.class_policy,
-                       "entry_backtest": best_entry_method(r.entry_backtest)},
+                       "entry_backtest": entry},
         "schools_changed": r.scenario.school_ids,
-        "backtest": backtest_summary(r.backtest),
+        "backtest": known.get("backtest") or backtest_summary(r.backtest),
         "warnings": list(r.warnings),
         "classrooms_short": [
             {"year": int(x.year), "case": x.case, "school_id": x.school_id,

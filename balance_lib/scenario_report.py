@@ -24,7 +24,7 @@ from .safetext import cell
 from .report import ReportData, ReportParamError, resolve_path
 from .scenario import CASES, ScenarioResult, run_scenario, school_facts, target_names
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
-from .scenario_text import arrow, failing_lines, touched_schools
+from .scenario_text import arrows, failing_lines, touched_schools
 
 _STYLE = {"baseline": "--", "scenario": "-"}
 
@@ -186,17 +186,18 @@ def class_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
     order = {sid: k for k, sid in enumerate(_touched(r))}
     keys = sorted(keys, key=lambda k: (order.get(k[0], 0), k[1] != "primary", k[2]))
     names = s.drop_duplicates("school_id").set_index("school_id")["school_name"]
-    # plain dicts: a lookup per cell is then cheap (the explorer redraws this table live)
-    bd, cd = (f[list(cols)].to_dict("index") for f in (b, c))
-    rows = []
-    for key in keys:
-        row = {w("school", lang): names[key[0]], w("level", lang): value_label(key[1], lang),
-               w("year", lang): key[2]}
-        rb, rc = bd.get(key, {}), cd.get(key, {})
-        for col, digits in cols.items():
-            row[w(col, lang)] = arrow(rb.get(col, np.nan), rc.get(col, np.nan), digits)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    if not keys:
+        return pd.DataFrame()
+    # whole columns aligned on the keys, formatted a column at a time (the explorer redraws
+    # this table live)
+    at = pd.MultiIndex.from_tuples(keys)
+    bv, cv = (f[list(cols)].astype(float).reindex(at) for f in (b, c))
+    out = {w("school", lang): [names[k[0]] for k in keys],
+           w("level", lang): [value_label(k[1], lang) for k in keys],
+           w("year", lang): [k[2] for k in keys]}
+    for col, digits in cols.items():
+        out[w(col, lang)] = arrows(bv[col].to_numpy(), cv[col].to_numpy(), digits)
+    return pd.DataFrame(out)
 
 
 def _county_counts(r: ScenarioRun) -> pd.DataFrame:
@@ -316,9 +317,10 @@ def class_size_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
         lv = value_label(level, lang)
         school = cell(g.school_name.iloc[0])  # one line, no controls; mathtext is off
         name = f"{school}（{lv}）" if lang == "zh" else f"{school} ({lv})"
+        by_case = dict(list(g.sort_values("year", kind="stable").groupby("case", sort=False)))
         for case in CASES:
-            c = g[g.case == case].sort_values("year")
-            if c.empty:
+            c = by_case.get(case)
+            if c is None or c.empty:
                 continue
             ax.plot(c.year, c.max_class_size, _STYLE[case], color=colour, marker="o",
                     label=f"{name}·{w(case, lang)}")
@@ -363,9 +365,13 @@ def cv_chart(r: ScenarioRun, level: str, lang: str = "zh") -> Figure:
     v = v[v.level == level]
     fig, ax = _new_figure(8, 5)
     ids = sorted(v.indicator.unique(), key=lambda s: int(s[1:]))
+    # one grouping, not a filter per line (the explorer redraws this chart live)
+    lines = dict(list(v.sort_values("year", kind="stable").groupby(["indicator", "case"],
+                                                                  sort=False)[["year", "cv"]]))
+    empty = v.iloc[:0][["year", "cv"]]
     for k, ind in enumerate(ids):
         for case in CASES:
-            c = v[(v.indicator == ind) & (v.case == case)].sort_values("year")
+            c = lines.get((ind, case), empty)
             ax.plot(c.year, c.cv, _STYLE[case], color=PALETTE[k % len(PALETTE)], marker=".",
                     label=f"{ind}·{w(case, lang)}" if case == "scenario" else None)
     limit = float(v.limit.iloc[0]) if len(v) else 0.5

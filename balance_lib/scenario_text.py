@@ -34,8 +34,14 @@ def _pct(x: float | None) -> str:
 
 def arrow(a: Any, b: Any, decimals: int = 0, *, both: bool = False) -> str:
     """``baseline → scenario`` (one number when both print the same, unless ``both``)."""
-    fa, fb = formats.number(a, decimals), formats.number(b, decimals)
-    return fa if fa == fb and not both else f"{fa} → {fb}"
+    return arrows([a], [b], decimals, both=both)[0]
+
+
+def arrows(a: Any, b: Any, decimals: int = 0, *, both: bool = False) -> list[str]:
+    """:func:`arrow` of two columns, formatted a column at a time (the explorer redraws its
+    tables after every edit)."""
+    fa, fb = formats.numbers(a, decimals), formats.numbers(b, decimals)
+    return [x if x == y and not both else f"{x} → {y}" for x, y in zip(fa, fb, strict=True)]
 
 
 def _pair(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

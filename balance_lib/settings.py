@@ -374,7 +374,7 @@ def load_settings(path: str | Path | None = None, *, base: str | Path | None = S
                 raise SettingsError([f"{p}: settings file not found"])
             continue
         try:
-            raw = load_yaml(p)
+            raw = load_yaml(p, trusted=p == base and Path(base) == STANDARDS_FILE)
         except YamlFileError as exc:
             raise SettingsError([f"{cell(p)}: {exc.en}"]) from None
         raw = {} if raw is None else raw

@@ -45,6 +45,8 @@ NUMERATOR_SOURCES = {
 UNIT_KEY = ["county_id", "year", "school_id", "level"]
 _INFO = {"county_id", "year", "school_id", "school_name", "school_type", "area_type",
          "is_private", "level", "students", "_merge", "_parent"}
+#: Levels in teaching order (小学 before 初中), for sorting.
+LEVEL_ORDER = {lv: k for k, lv in enumerate(LEVELS)}
 _DEFAULT_WEIGHTS = {"primary": 1.0, "junior": 1.1, "senior": 1.32}
 _STUDENTS = {"primary": "students_primary", "junior": "students_junior", "senior": "students_senior"}
 
@@ -121,7 +123,7 @@ def build_units(schools: pd.DataFrame, settings: Settings,
 
     info = ["county_id", "year", "school_id", "school_name", "school_type", "area_type", "is_private"]
     info = [c for c in info if c in s]
-    parts = []
+    rows, columns = [], {}
     for level in LEVELS:
         students = _num(s, _STUDENTS[level])
         share = shares[level].to_numpy()
@@ -132,36 +134,43 @@ def build_units(schools: pd.DataFrame, settings: Settings,
             has_target = _num(s, _STUDENTS[settings.b7_allocation]) > 0
             mm = np.where(has_target, multimedia * (level == settings.b7_allocation),
                           multimedia * share)
-        part = s[info].copy()
-        part["level"] = level
-        part["students"] = students
-        part["qualified_teachers"] = _num(s, f"qualified_teachers_{level}")
-        part["backbone_teachers"] = _num(s, f"backbone_teachers_{level}")
-        part["pe_art_teachers"] = _num(s, f"pe_art_teachers_{level}")
-        part["teaching_area_m2"] = teaching_area * share
-        part["sports_area_m2"] = sports_area * share
-        part["equipment_yuan"] = equipment * share
-        part["multimedia_classrooms"] = mm
+        part = {
+            "students": students,
+            "qualified_teachers": _num(s, f"qualified_teachers_{level}"),
+            "backbone_teachers": _num(s, f"backbone_teachers_{level}"),
+            "pe_art_teachers": _num(s, f"pe_art_teachers_{level}"),
+            "teaching_area_m2": teaching_area * share,
+            "sports_area_m2": sports_area * share,
+            "equipment_yuan": equipment * share,
+            "multimedia_classrooms": mm,
+        }
         for q in extra_numerators:
             per_level = f"{q}_primary" in s or f"{q}_junior" in s
             part[q] = _num(s, f"{q}_{level}") if per_level else _num(s, q) * share
-        part["_merge"] = merge_points
-        part["_parent"] = s["parent_school_id"] if "parent_school_id" in s else ""
-        parts.append(part[keep & (students > 0)])
-    units = pd.concat(parts, ignore_index=True)
-
-    if merge_points.any():
-        units = _merge_teaching_points(units)
-    units = units.drop(columns=["_merge", "_parent"])
+        take = np.flatnonzero(keep & (students > 0))
+        rows.append(take)
+        for name, values in part.items():
+            columns.setdefault(name, []).append(values[take])
+        columns.setdefault("level", []).append(np.full(len(take), level, dtype=object))
+    taken = np.concatenate(rows)
+    units = s[info].take(taken).reset_index(drop=True)
+    units.insert(len(info), "level", np.concatenate(columns.pop("level")))
+    for name, parts in columns.items():
+        units[name] = np.concatenate(parts)
+    if merge_points[taken].any():
+        units["_merge"] = merge_points[taken]
+        parent = (s["parent_school_id"].to_numpy(dtype=object) if "parent_school_id" in s
+                  else np.full(len(s), "", dtype=object))
+        units["_parent"] = parent[taken]
+        units = _merge_teaching_points(units).drop(columns=["_merge", "_parent"])
     return sort_units(units)
 
 
 def sort_units(frame: pd.DataFrame, keys: list[str] = UNIT_KEY) -> pd.DataFrame:
     """Sort by ``keys`` with levels in teaching order (小学 before 初中), not alphabetically."""
-    order = {lv: k for k, lv in enumerate(LEVELS)}
-    return frame.sort_values(
-        keys, key=lambda c: c.map(order) if c.name == "level" else c, kind="stable"
-    ).reset_index(drop=True)
+    from .frames import sort_frame
+
+    return sort_frame(frame, keys, {"level": LEVEL_ORDER})
 
 
 def _merge_teaching_points(units: pd.DataFrame) -> pd.DataFrame:

@@ -250,8 +250,8 @@ def fill_text(template: str, *, index: pd.Index | None = None, **fields: Any) ->
         value = fields[name]
         if isinstance(value, (pd.Series, np.ndarray, list)):
             values = value.tolist() if not isinstance(value, list) else value
-            pieces.append([format(x, spec) for x in values] if spec else
-                          [x if isinstance(x, str) else str(x) for x in values])
+            # str() of a str is the str itself, in C: no per-cell Python test
+            pieces.append([format(x, spec) for x in values] if spec else list(map(str, values)))
         else:
             pieces.append(format(value, spec))
     if not any(isinstance(p, list) for p in pieces):

@@ -1,12 +1,16 @@
 """Benchmark: `balance evaluate` on a synthetic nation, this tree against an older revision.
 
-    .venv/bin/python benchmarks/revision.py [--rev 22de2df] [--new REV] [--counties 2895] [--runs 3]
+    .venv/bin/python benchmarks/revision.py [--rev 22de2df] [--new REV] [--counties 2895]
+        [--runs 3] [--formats json,parquet] [--stages]
 
 Writes the nation's ``schools.csv`` once, extracts the old revision's ``balance_lib`` with
-``git archive`` into a temporary folder, and runs the CLI end to end (CSV in, JSON file out)
-with the same interpreter, old and new alternately, so that load from other processes falls on
-both alike. Prints wall and CPU seconds (user + system of the child) per run and the ratios
-new / old. Record the figures in benchmarks/README.md.
+``git archive`` into a temporary folder, and runs the CLI end to end (CSV in, JSON file out;
+with ``--formats``, also the new tree's other outputs: ``parquet``, ``csv`` folders of
+tables) with the same interpreter, old and new alternately, so that load from other processes
+falls on both alike. Prints wall and CPU seconds (user + system of the child) and the peak
+resident memory of the child's process tree (psutil, every 10 ms) per run and the ratios
+new / old; ``--stages`` then times this tree's stages in-process. Record the figures in
+benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -26,8 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from balance_lib.synthetic import make_schools  # noqa: E402
+import psutil  # noqa: E402
+from common import machine, synthetic_folder  # noqa: E402
 
 #: Runs the CLI of the tree given as first argument, whatever balance_lib is installed.
 LAUNCH = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import balance_lib; "
@@ -43,19 +48,63 @@ def extract(rev: str, into: Path) -> Path:
     return into
 
 
-def timed(tree: Path, args: list[str]) -> tuple[float, float]:
-    """Wall and CPU seconds of one CLI run of ``tree``."""
+def timed(tree: Path, args: list[str]) -> tuple[float, float, int]:
+    """Wall and CPU seconds and the peak RSS (bytes, process tree) of one CLI run of ``tree``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", LAUNCH, str(tree), *args],
-                          capture_output=True, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, str(tree), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = psutil.Process(proc.pid)
+    peak = 0
+    while proc.poll() is None:
+        total = 0
+        try:
+            for p in [root, *root.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        peak = max(peak, total)
+        time.sleep(0.01)
     wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode("utf-8", "replace")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
-        print(proc.stderr[-2000:])
+        print(err[-2000:])
         raise SystemExit(f"{tree}: exit {proc.returncode}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    return wall, cpu, peak
+
+
+def stages(folder: Path, year: int) -> None:
+    """Where this tree's time goes, in-process (CPU seconds per stage)."""
+    t = {"start": time.process_time()}
+    from balance_lib.consistency import cross_checks
+    from balance_lib.export import evaluation_tables, folder_files
+    from balance_lib.indicators import evaluate
+    from balance_lib.io import load_county
+    from balance_lib.registry import load_registry
+    from balance_lib.results import build_evaluation
+    from balance_lib.settings import load_settings
+    t["import"] = time.process_time()
+    settings, registry = load_settings(), load_registry()
+    county = load_county(folder, registry=registry)
+    t["read and validate the CSV"] = time.process_time()
+    cross_checks(county)
+    t["cross-table checks"] = time.process_time()
+    ev = evaluate(county.tables, settings, registry, years=[year])
+    t["evaluate (B1–B32, vetoes, verdict)"] = time.process_time()
+    tables = evaluation_tables(ev, year)
+    t["the five tables, with their sentences"] = time.process_time()
+    folder_files(tables, "parquet", {"year": year})
+    t["Parquet bytes"] = time.process_time()
+    build_evaluation(ev, year)
+    t["the JSON result object (instead of the tables)"] = time.process_time()
+    names = list(t)
+    for a, b in zip(names, names[1:]):
+        print(f"  {b:50s} {t[b] - t[a]:6.2f} s CPU")
 
 
 def main() -> None:
@@ -65,33 +114,49 @@ def main() -> None:
     ap.add_argument("--counties", type=int, default=2895)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--year", default="2024")
+    ap.add_argument("--formats", default="json",
+                    help="outputs of the new tree: json, parquet, csv (the old one: json)")
+    ap.add_argument("--stages", action="store_true", help="time this tree's stages in-process")
     a = ap.parse_args()
-    print(f"machine: {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    formats = [f.strip() for f in a.formats.split(",") if f.strip()]
+    print(machine())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         folder = tmp / "nation"
-        folder.mkdir()
-        schools = make_schools(a.counties, 83.0, seed=2029)
-        schools.to_csv(folder / "schools.csv", index=False)
-        print(f"nation: {a.counties:,} counties, {len(schools):,} school rows, "
+        rows = synthetic_folder(folder, a.counties, 83.0)
+        print(f"nation: {a.counties:,} counties, {rows:,} school rows, "
               f"{(folder / 'schools.csv').stat().st_size / 1e6:.0f} MB CSV")
-        del schools
         trees = {"old": extract(a.rev, tmp / "old"),
                  "new": extract(a.new, tmp / "new") if a.new else ROOT}
-        figures: dict[str, list[tuple[float, float]]] = {"old": [], "new": []}
+        plan = [("old", "json"), *(("new", f) for f in formats)]
+        figures: dict[tuple[str, str], list[tuple[float, float, int]]] = {p: [] for p in plan}
         for run in range(a.runs):
-            for name, tree in trees.items():
-                out = tmp / f"{name}.json"
-                wall, cpu = timed(tree, ["evaluate", str(folder), "--year", a.year,
-                                         "--format", "json", "--output", str(out)])
-                figures[name].append((wall, cpu))
-                print(f"run {run + 1} {name} ({a.rev if name == 'old' else a.new or 'this tree'}): "
-                      f"wall {wall:.2f} s, CPU {cpu:.2f} s, JSON {out.stat().st_size / 1e6:.0f} MB")
-        for k, what in ((0, "wall"), (1, "CPU")):
-            old = statistics.median(f[k] for f in figures["old"])
-            new = statistics.median(f[k] for f in figures["new"])
-            print(f"median {what}: old {old:.2f} s, new {new:.2f} s, new / old {new / old:.2f}")
+            for name, fmt in plan:
+                out = tmp / f"{name}-{run}.{fmt}"
+                wall, cpu, peak = timed(trees[name], [
+                    "evaluate", str(folder), "--year", a.year, "--format", fmt, "--output",
+                    str(out)])
+                figures[(name, fmt)].append((wall, cpu, peak))
+                size = (out.stat().st_size if out.is_file()
+                        else sum(f.stat().st_size for f in out.iterdir()))
+                print(f"run {run + 1} {name} ({a.rev if name == 'old' else a.new or 'this tree'})"
+                      f" {fmt}: wall {wall:.2f} s, CPU {cpu:.2f} s, peak {peak / 2**20:.0f} MiB,"
+                      f" output {size / 1e6:.0f} MB")
+        old = figures[("old", "json")]
+        for (name, fmt), f in figures.items():
+            if name == "old":
+                continue
+            for k, what in ((0, "wall"), (1, "CPU")):
+                o = statistics.median(x[k] for x in old)
+                n = statistics.median(x[k] for x in f)
+                print(f"median {what}: old JSON {o:.2f} s, new {fmt} {n:.2f} s, new / old "
+                      f"{n / o:.2f} (old / new {o / n:.1f}×)")
+            print(f"peak memory, new {fmt}: {max(x[2] for x in f) / 2**20:.0f} MiB "
+                  f"(old JSON {max(x[2] for x in old) / 2**20:.0f} MiB)")
+        print(f"load average at the end {os.getloadavg()[0]:.1f}")
+        if a.stages:
+            print("this tree, in-process:")
+            stages(folder, int(a.year))
 
 
 if __name__ == "__main__":

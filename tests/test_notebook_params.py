@@ -32,7 +32,8 @@ REGENERATE = ".venv/bin/python tests/notebooks/regenerate.py"
 
 #: parameters that choose what a report shows (not settings)
 REPORT_PARAMS = {"data", "params", "year", "year_from", "year_to", "school_id", "scenario",
-                 "to", "lang", "indicators", "mapping", "by", "costs", "budget"}
+                 "to", "lang", "indicators", "mapping", "county", "linked", "by", "costs",
+                 "budget"}
 SETTINGS_KEYS = {f.name for f in dataclasses.fields(Settings)} - {"source"}
 
 _spec = importlib.util.spec_from_file_location("nb_regenerate", REFERENCES / "regenerate.py")
@@ -95,8 +96,9 @@ def test_template_defaults_point_at_existing_data(template):
         f"{template.name}: default data {params['data']!r} is not a folder ({data})")
     if params["params"]:
         load_settings(report.resolve_path(params["params"]))  # exists and is valid
-    d = report.load(params["data"], params["params"])
-    report.check_params(d, year=params.get("year"), school_id=params.get("school_id"))
+    d = report.load(params["data"], params["params"], county=params.get("county", "")) \
+        if "county" in params else report.load_all(params["data"], params["params"])
+    report.check_params(d, year=params.get("year") or None, school_id=params.get("school_id"))
     report.check_params(d, year=params.get("year_from"))
     report.check_params(d, year=params.get("year_to") or None)
     for key in ("scenario", "costs"):  # empty: none (scenario) / params/costs.yaml (costs)

@@ -67,7 +67,8 @@ CODE = [*sorted((PROJECT_ROOT / "balance_lib" / "indicators").glob("*.py")),
         *(PROJECT_ROOT / "balance_lib" / n for n in (
             "units.py", "results.py", "textout.py", "ledger.py", "excel.py", "report.py",
             "scenario.py", "scenario_text.py", "scenario_report.py", "plots.py", "render.py",
-            "cli.py", "explore.py", "explore_ui.py"))]
+            "cli.py", "export.py", "frames.py", "province.py", "province_report.py",
+            "explore.py", "explore_ui.py"))]
 
 
 @pytest.mark.parametrize("path", CODE, ids=[p.name for p in CODE])

@@ -21,8 +21,9 @@ Layout (one module per family; each rule is a pure function of the tables):
 ``indicators.yaml`` names every indicator's ``kind``: generic kinds run the same code for any
 indicator that declares them (a province adds one with a YAML entry, no code); rules that need
 code are registered by id (:func:`~balance_lib.indicators.base.rule`). Nothing else in the
-project assembles an evaluation: the CLI, the reports, the ledger and the scenarios all call
-:func:`evaluate` and read its :class:`Evaluation`.
+project assembles an evaluation: the CLI, the reports and the ledger call :func:`evaluate` and
+read its :class:`Evaluation`; the scenarios call :func:`evaluate_schools`, its school side
+alone (the same code and frames, without the county items and the verdict they do not show).
 
 >>> from balance_lib.io import load_county
 >>> from balance_lib.registry import load_registry
@@ -52,8 +53,8 @@ from .resources import ResourceResult, evaluate_resources, long_values, unit_ite
 from .school import aggregate, empty_school_rows, run_school_rules
 from .verdict import verdict
 
-__all__ = ["Evaluation", "ResourceResult", "class_size_table", "evaluate", "evaluate_resources",
-           "long_values"]
+__all__ = ["Evaluation", "ResourceResult", "SchoolEvaluation", "class_size_table", "evaluate",
+           "evaluate_resources", "evaluate_schools", "long_values"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,71 @@ def _tables(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return out
 
 
+@dataclass(frozen=True)
+class _SchoolSide:
+    schools: pd.DataFrame  # the schools rows of the years evaluated
+    resources: ResourceResult
+    sizes: pd.DataFrame | None  # class sizes (None without classes)
+    checks: list[school.SchoolCheck]
+
+
+def _school_side(t: Mapping[str, pd.DataFrame], settings: Settings, registry: Registry,
+                 years: Iterable[int] | None, wanted_ids: set[str] | None) -> _SchoolSide:
+    """The unit engine, the class sizes and the school-scope rules of :func:`evaluate`."""
+    schools = t["schools"]
+    wanted: set[int] = set()
+    if years is not None:
+        wanted = {int(y) for y in years}
+        schools = schools[schools["year"].astype(int).isin(wanted)].reset_index(drop=True)
+    res = evaluate_resources(schools, settings, registry)
+    classes = t.get("classes")
+    sizes = class_size_table(classes, registry) if classes is not None else None
+    if sizes is not None and years is not None:
+        sizes = sizes[sizes["year"].astype(int).isin(wanted)].reset_index(drop=True)
+    checks = run_school_rules(registry, schools, sizes, t.get("county"), settings, wanted_ids)
+    return _SchoolSide(schools, res, sizes, checks)
+
+
+def _school_items(school_rows: pd.DataFrame, registry: Registry) -> pd.DataFrame:
+    """:attr:`Evaluation.school_items` from the ranked school rows."""
+    school_rows = order_by_registry(school_rows, [*KEY, "id", "school_id"], registry.order) \
+        if len(school_rows) else empty_school_rows()
+    school_rows["met"] = pd.array(school_rows["met"], dtype="boolean")
+    for col in ("value", "threshold", "gap"):
+        school_rows[col] = school_rows[col].astype(float)
+    return school_rows
+
+
+@dataclass(frozen=True)
+class SchoolEvaluation:
+    """What :func:`evaluate_schools` computes: :class:`Evaluation`'s ``units``,
+    ``variation``, ``school_items`` and ``class_sizes``, the same frames."""
+
+    units: pd.DataFrame
+    variation: pd.DataFrame
+    school_items: pd.DataFrame
+    class_sizes: pd.DataFrame
+
+
+def evaluate_schools(tables: Mapping[str, pd.DataFrame], settings: Settings | None = None,
+                     registry: Registry | None = None, *,
+                     only: Iterable[str] | None = None) -> SchoolEvaluation:
+    """The school side of :func:`evaluate` alone: B1–B7 per unit and the CVs, the class
+    sizes, and the school rows of the school-scope items in ``only`` (default: all), without
+    the county items, the vetoes and the verdict. The frames equal ``evaluate``'s (same
+    code); a scenario reads only these, and the explorer evaluates one after every edit."""
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    t = _tables(tables)
+    side = _school_side(t, settings, registry, None, None if only is None else set(only))
+    rows = school.school_table(school.ranked_rows(side.checks)) if side.checks \
+        else empty_school_rows()
+    return SchoolEvaluation(
+        units=side.resources.units, variation=side.resources.variation,
+        school_items=_school_items(rows, registry),
+        class_sizes=side.sizes if side.sizes is not None else empty_class_sizes(registry))
+
+
 def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = None,
              registry: Registry | None = None, *, years: Iterable[int] | None = None,
              only: Iterable[str] | None = None) -> Evaluation:
@@ -173,22 +239,12 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
     settings = settings or Settings()
     registry = registry or load_registry()
     t = _tables(tables)
-    all_schools = t["schools"]
-    schools = all_schools
-    if years is not None:
-        wanted = {int(y) for y in years}
-        schools = all_schools[all_schools["year"].astype(int).isin(wanted)].reset_index(drop=True)
-    keys = keys_of(schools)
-    res = evaluate_resources(schools, settings, registry)
-
-    classes = t.get("classes")
-    sizes = class_size_table(classes, registry) if classes is not None else None
-    if sizes is not None and years is not None:
-        sizes = sizes[sizes["year"].astype(int).isin(wanted)].reset_index(drop=True)
-    county_table = t.get("county")
     wanted_ids = None if only is None else set(only)
-    checks = run_school_rules(registry, schools, sizes, county_table, settings, wanted_ids)
-    school_county, school_rows = aggregate(keys, checks)
+    side = _school_side(t, settings, registry, years, wanted_ids)
+    all_schools, schools, res, sizes = t["schools"], side.schools, side.resources, side.sizes
+    keys = keys_of(schools)
+    county_table = t.get("county")
+    school_county, school_rows = aggregate(keys, side.checks)
 
     cdata = CountyTable(keys, county_table)
     judged = Judgements(keys, t.get("judgements"))
@@ -226,12 +282,7 @@ def evaluate(tables: Mapping[str, pd.DataFrame], settings: Settings | None = Non
         if col in items:
             items[col] = items[col].astype(object).where(items[col].notna(), "")
 
-    school_rows = order_by_registry(school_rows, [*KEY, "id", "school_id"], registry.order) \
-        if len(school_rows) else empty_school_rows()
-    school_rows["met"] = pd.array(school_rows["met"], dtype="boolean")
-    for col in ("value", "threshold", "gap"):
-        school_rows[col] = school_rows[col].astype(float)
-
+    school_rows = _school_items(school_rows, registry)
     computed = {"B32": b32_rows} if b32_rows is not None else {}
     if wanted_ids is None:
         v = vetoes(keys, judged, computed, settings, registry)

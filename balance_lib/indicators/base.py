@@ -73,25 +73,31 @@ def compare(value: Any, threshold: Any, direction: str) -> pd.arrays.BooleanArra
     >>> compare([2000.0000000001, float("nan")], 2000, "le").tolist()
     [True, <NA>]
     """
-    v = np.atleast_1d(np.asarray(value, dtype=float))
-    t = np.broadcast_to(np.asarray(threshold, dtype=float), v.shape)
-    unknown = np.isnan(v) | np.isnan(t)
-    tol = RTOL * np.abs(t)
-    with np.errstate(invalid="ignore"):
-        if direction == "ge":
-            res = v >= t - tol
-        elif direction == "le":
-            res = v <= t + tol
-        elif direction == "lt":
-            res = v < t - tol
-        else:
-            raise ValueError(f"cannot compare with direction {direction!r}")
-    return tri(res, unknown)
+    v, t = _arrays(value, threshold)
+    return tri(_compared(v, t, direction), np.isnan(v) | np.isnan(t))
 
 
 def meets(value: Any, threshold: Any, direction: str) -> np.ndarray:
     """:func:`compare` as plain booleans (NaN → False), for the arrays of the B1–B7 engine."""
-    return true(compare(value, threshold, direction))
+    return _compared(*_arrays(value, threshold), direction)
+
+
+def _arrays(value: Any, threshold: Any) -> tuple[np.ndarray, np.ndarray]:
+    v = np.atleast_1d(np.asarray(value, dtype=float))
+    return v, np.broadcast_to(np.asarray(threshold, dtype=float), v.shape)
+
+
+def _compared(v: np.ndarray, t: np.ndarray, direction: str) -> np.ndarray:
+    """``v direction t`` with the tolerance :data:`RTOL` (False where either is NaN)."""
+    tol = RTOL * np.abs(t)
+    with np.errstate(invalid="ignore"):
+        if direction == "ge":
+            return v >= t - tol
+        if direction == "le":
+            return v <= t + tol
+        if direction == "lt":
+            return v < t - tol
+    raise ValueError(f"cannot compare with direction {direction!r}")
 
 
 def distance(value: Any, threshold: Any, direction: str) -> Any:
@@ -178,17 +184,40 @@ def text(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def school_names(frame: pd.DataFrame) -> pd.Series:
     """The school's name, or its id where the name is empty."""
-    name = text(frame, "school_name")
-    return name.where(name != "", frame["school_id"].astype(str))
+    ids = frame["school_id"].astype(str).to_numpy(dtype=object)
+    if "school_name" not in frame:
+        return pd.Series(ids, index=frame.index, dtype=object)
+    col = frame["school_name"]
+    if not pd.api.types.is_string_dtype(col.dtype):
+        col = text(frame, "school_name")
+    name = col.to_numpy(dtype=object).copy()
+    blank = pd.isna(name) | (name == "")
+    name[blank] = ids[blank]
+    return pd.Series(name, index=frame.index, dtype=object)
 
 
 def missing_names(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
     """Per row: the columns among ``columns`` that are empty, joined by ", "."""
-    out = pd.Series([""] * len(frame), index=frame.index, dtype=object)
-    for col in columns:
-        empty = frame[col].isna() if col in frame else pd.Series(True, index=frame.index)
-        out = out + np.where(empty.to_numpy(), col + ", ", "")
-    return out.str.rstrip(", ")
+    empty = {col: (frame[col].isna().to_numpy() if col in frame
+                   else np.ones(len(frame), dtype=bool)) for col in columns}
+    return names_where(empty, frame.index)
+
+
+def names_where(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
+    """Per row: the names whose flag is set, joined by ", " ("" where none).
+
+    Each distinct combination of flags is joined once (a bit pattern per row), so the text
+    costs nothing for the rows without a flag, however many rows there are.
+    """
+    out = np.full(len(index), "", dtype=object)
+    names = list(flags)
+    if names and len(index):
+        pattern = np.zeros(len(index), dtype=np.int64)
+        for bit, name in enumerate(names):
+            pattern |= np.asarray(flags[name], dtype=bool).astype(np.int64) << bit
+        for p in np.unique(pattern[pattern != 0]).tolist():
+            out[pattern == p] = ", ".join(n for bit, n in enumerate(names) if p >> bit & 1)
+    return pd.Series(out, index=index, dtype=object)
 
 
 def keys_of(schools: pd.DataFrame) -> pd.DataFrame:
@@ -203,9 +232,9 @@ def na_ints(n: int) -> pd.arrays.IntegerArray:
 def order_by_registry(frame: pd.DataFrame, keys: list[str], order: dict[str, int],
                       id_column: str = "id") -> pd.DataFrame:
     """Sort by ``keys`` with ``id_column`` in registry order (B1 … B32, then extensions)."""
-    return frame.sort_values(
-        keys, key=lambda c: c.map(order) if c.name == id_column else c, kind="stable"
-    ).reset_index(drop=True)
+    from ..frames import sort_frame
+
+    return sort_frame(frame, keys, {id_column: order})
 
 
 # ---------------------------------------------------------------------------------------------

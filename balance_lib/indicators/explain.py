@@ -77,6 +77,32 @@ def _sep(key: str, lang: str) -> str:
     return label(key, lang)
 
 
+def joined_by(counties: Any, years: Any, texts: Any, sep: str) -> dict[tuple[str, int], str]:
+    """``texts`` joined by ``sep`` per (county_id, year), in the order given.
+
+    One pass over plain Python lists: a nation's 3,000 counties in milliseconds, where a
+    pandas ``groupby(...).agg(sep.join)`` builds a Series per group (seconds).
+
+    >>> joined_by(["A", "A", "B"], [2024, 2024, 2024], ["x", "y", "z"], "；")
+    {('A', 2024): 'x；y', ('B', 2024): 'z'}
+    """
+    groups: dict[tuple[str, int], list[str]] = {}
+    for c, y, t in zip(_as_list(counties), _as_list(years), _as_list(texts), strict=True):
+        groups.setdefault((c, int(y)), []).append(t)
+    return {k: sep.join(v) for k, v in groups.items()}
+
+
+def _as_list(values: Any) -> list:
+    return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
+def by_key(rows: pd.DataFrame, found: dict[tuple[str, int], str]) -> pd.Series:
+    """The texts of ``found`` for each (county_id, year) of ``rows`` ("" where none)."""
+    return pd.Series([found.get((c, int(y)), "") for c, y in zip(
+        rows["county_id"].tolist(), rows["year"].tolist(), strict=True)],
+        index=rows.index, dtype=object)
+
+
 # ---------------------------------------------------------------------------------------------
 # reasons
 
@@ -301,22 +327,20 @@ def item_details(ev: Any, lang: str = "zh", items: pd.DataFrame | None = None) -
 def _unit_item(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
     var = ev.variation[ev.variation["indicator"] == ind.id]
     var = var[np.isfinite(var["limit"].to_numpy(float))]
-    parts: dict[tuple, list[str]] = {}
-    for c, y, lv, cv, lim, ok in zip(var["county_id"], var["year"], var["level"], var["cv"],
-                                     var["limit"], var["met"].astype(bool), strict=True):
-        parts.setdefault((c, int(y)), []).append(label(
-            "x_unit_cv", lang, level=level_label(lv, lang),
-            cv=formats.cv(cv, getattr(ev, "settings", None) or 3),
-            limit=formats.limit(lim, ev.registry),
-            rel=label("sym_le" if ok else "sym_gt", lang)))
-    key = "x_unit_units" if ind.in_school_rule else "x_unit_units_ext"
+    vi = var.index
+    levels = {lv: level_label(lv, lang) for lv in var["level"].unique()}
+    cvs = fill("x_unit_cv", lang, index=vi, level=var["level"].map(levels),
+               cv=formats.cvs(var["cv"].astype(float), getattr(ev, "settings", None) or 3),
+               limit=formats.limits(var["limit"].astype(float), ev.registry),
+               rel=np.where(var["met"].astype(bool).to_numpy(), label("sym_le", lang),
+                            label("sym_gt", lang)))
     sep = label("clause_sep", lang)
-    out = []
-    for c, y, nm, nb in zip(rows["county_id"], rows["year"], rows["n_missing"],
-                            rows["n_blocking"], strict=True):
-        texts = [*parts.get((c, int(y)), []), label(key, lang, n=int(nm), blocking=int(nb))]
-        out.append(sep.join(texts))
-    return pd.Series(out, index=rows.index, dtype=object)
+    parts = joined_by(var["county_id"], var["year"], cvs, sep)
+    key = "x_unit_units" if ind.in_school_rule else "x_unit_units_ext"
+    units = fill(key, lang, index=rows.index, n=num_text(rows["n_missing"], rows.index, 0),
+                 blocking=num_text(rows["n_blocking"], rows.index, 0))
+    head = by_key(rows, parts)
+    return head + np.where(head != "", sep, "") + units
 
 
 def _school_item(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
@@ -326,24 +350,20 @@ def _school_item(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
     fail = fail[fail["rank"] < 3].sort_values([*KEY, "rank"], kind="stable") if len(fail) \
         else fail
     unknown = s[pd.isna(pd.array(s["met"], dtype="boolean"))]
-    top = pd.Series(dtype=object)
-    unk = pd.Series(dtype=object)
+    top: dict[tuple[str, int], str] = {}
+    unk: dict[tuple[str, int], str] = {}
     if len(fail):
         units = school_gap_units(fail, ev.registry, lang)
         txt = fill("x_school_top", lang, index=fail.index, name=fail["school_name"].astype(str),
                    gap=num_text(fail["gap"], fail.index, 0), unit=units)
-        top = txt.groupby([fail["county_id"], fail["year"]], sort=False).agg(
-            label("list_sep", lang).join)
+        top = joined_by(fail["county_id"], fail["year"], txt, label("list_sep", lang))
     if len(unknown):
         first = unknown.sort_values("rank", kind="stable").groupby(KEY, sort=False).head(3)
         det = school_details(first, ev.registry, lang)
         txt = fill("x_school_unknown", lang, index=first.index,
                    name=first["school_name"].astype(str), detail=det)
-        unk = txt.groupby([first["county_id"], first["year"]], sort=False).agg(
-            label("clause_sep", lang).join)
-    pairs = list(zip(rows["county_id"], rows["year"], strict=True))
-    top_s = pd.Series([top.get(p, "") for p in pairs], index=idx, dtype=object)
-    unk_s = pd.Series([unk.get(p, "") for p in pairs], index=idx, dtype=object)
+        unk = joined_by(first["county_id"], first["year"], txt, label("clause_sep", lang))
+    top_s, unk_s = by_key(rows, top), by_key(rows, unk)
     n = rows["n_schools"].fillna(0).to_numpy()
     nf = rows["n_failing"].fillna(0).to_numpy()
     nu = rows["n_unknown"].fillna(0).to_numpy()
@@ -377,12 +397,16 @@ def _part_texts(parts: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
     met = pd.array(parts["met"], dtype="boolean")
     ok = true(met)
     verdict = np.where(ok, label("status_met", lang), label("status_not_met", lang))
-    labels = pd.Series([spec[k].label(lang) if k in spec else k for k in parts["part"]],
-                       index=idx, dtype=object)
+    keys = parts["part"].astype(object)
+    labels = keys.map({k: spec[k].label(lang) if k in spec else k for k in keys.unique()})
+    labels = pd.Series(labels.to_numpy(dtype=object), index=idx, dtype=object)
     syms = {"ge": ("sym_ge", "sym_lt"), "lt": ("sym_lt", "sym_ge"), "le": ("sym_le", "sym_gt")}
-    sym = np.array([label(syms[d][0 if o else 1], lang)
-                    for d, o in zip(parts["direction"], ok, strict=True)], dtype=object)
-    thr = pd.Series([num1(t, digits, pct) for t in parts["threshold"]], index=idx, dtype=object)
+    direction = parts["direction"].to_numpy(dtype=object)
+    sym = np.full(len(parts), "", dtype=object)
+    for d, (yes, no) in syms.items():
+        hit = direction == d
+        sym[hit] = np.where(ok[hit], label(yes, lang), label(no, lang))
+    thr = num_text(parts["threshold"], idx, digits, pct)
     ratio = fill("x_part", lang, index=idx, label=labels,
                  value=num_text(parts["value"], idx, digits, pct), sym=sym, threshold=thr,
                  verdict=verdict)
@@ -406,19 +430,19 @@ def _parts_item(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
     parts = ev.parts[ev.parts["id"] == ind.id].sort_values([*KEY, "position"], kind="stable")
     texts = _part_texts(parts, ind, lang)
     sep = label("clause_sep", lang)
-    joined = texts.groupby([parts["county_id"], parts["year"]], sort=False).agg(sep.join)
-    out = pd.Series([joined.get((c, y), "") for c, y in zip(rows["county_id"], rows["year"],
-                                                              strict=True)],
-                    index=rows.index, dtype=object)
+    out = by_key(rows, joined_by(parts["county_id"], parts["year"], texts, sep))
     if ind.extra.get("school_rate"):  # B20: say which figures were used
-        src = parts[~parts["judged"].astype(bool)].groupby(
-            [parts["county_id"], parts["year"]], sort=False)["source"].agg(
-            lambda s: "schools" if (s == "schools").all() else
-            "county" if (s == "county").all() else "mixed")
-        note = [src.get((c, y), "") for c, y in zip(rows["county_id"], rows["year"],
-                                                     strict=True)]
-        out = out + pd.Series([sep + label(f"x_{ind.id}_from_{k}", lang) if k else ""
-                               for k in note], index=rows.index, dtype=object)
+        ratio = parts[~parts["judged"].astype(bool)]
+        src = pd.DataFrame({"county_id": ratio["county_id"].to_numpy(),
+                            "year": ratio["year"].to_numpy(),
+                            "schools": (ratio["source"] == "schools").to_numpy(),
+                            "county": (ratio["source"] == "county").to_numpy()})
+        both = src.groupby(KEY, sort=False)[["schools", "county"]].all()
+        kind = np.select([both["schools"].to_numpy(), both["county"].to_numpy()],
+                         ["schools", "county"], "mixed")
+        found = {(c, int(y)): sep + label(f"x_{ind.id}_from_{k}", lang)
+                 for (c, y), k in zip(both.index.tolist(), kind.tolist(), strict=True)}
+        out = out + by_key(rows, found)
     return out
 
 
@@ -459,7 +483,7 @@ def _b31(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
             + (label("x_B31_share_floor", lang, share=num1(share_min, 2, True))
                if share_min is not None else ""))
     g = ev.b31_groups
-    texts: dict[tuple, list[str]] = {}
+    texts: Any = []
     if g is not None and len(g):
         gi = g.index
         subj = fill("x_B31_subject", lang, index=gi, subject=g["subject"].astype(str),
@@ -497,22 +521,22 @@ def _b31(ev: Any, rows: pd.DataFrame, ind: Any, lang: str) -> pd.Series:
                              fill("x_B31_share_ok", lang, index=gi, share=share_txt,
                                   floor=num1(share_min, 2, True))))
                 text = subj + part_rate + label("comma", lang) + part_sh
-        for c, y, t in zip(g["county_id"], g["year"], text, strict=True):
-            texts.setdefault((c, int(y)), []).append(t)
+        texts = text
     sep = label("clause_sep", lang)
-    out = []
-    for c, y, qy, reason, arg in zip(rows["county_id"], rows["year"], rows["qyear"],
-                                     rows["reason"], rows["reason_arg"], strict=True):
-        if reason == "no_monitoring_year":
-            body = label("why_no_monitoring_year", lang, table=table, year=int(y))
-        elif reason:
-            body = str(why([reason], [arg], lang, item="B31").iloc[0])
-        else:
-            older = not np.isnan(qy) and int(qy) != int(y)
-            prefix = label("x_B31_older", lang, year=int(y), qyear=int(qy)) if older else ""
-            body = prefix + sep.join(texts.get((c, int(y)), []))
-        out.append(body + sep + note)
-    return pd.Series(out, index=idx, dtype=object)
+    reason = rows["reason"].astype(str).to_numpy()
+    years = rows["year"].to_numpy()
+    qy = rows["qyear"].to_numpy(dtype=float)
+    found = joined_by(g["county_id"], g["year"], texts, sep) if g is not None and len(g) else {}
+    older = np.isfinite(qy) & (qy != years.astype(float))
+    prefix = np.where(older, fill("x_B31_older", lang, index=idx,
+                                  year=num_text(years, idx, 0), qyear=num_text(qy, idx, 0)), "")
+    body = prefix + by_key(rows, found)
+    why_text = why(np.where(reason == "no_monitoring_year", "", reason), rows["reason_arg"],
+                   lang, item="B31", index=idx)
+    no_year = fill("why_no_monitoring_year", lang, index=idx, table=table,
+                   year=num_text(years, idx, 0))
+    body = np.select([reason == "no_monitoring_year", reason != ""], [no_year, why_text], body)
+    return pd.Series(body, index=idx, dtype=object) + sep + note
 
 
 _ROMAN = {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ", 4: "Ⅳ"}

@@ -3,7 +3,7 @@ the inter-school 差异系数.
 
 All counties, years and levels are evaluated in one vectorised pass: per-unit values are array
 arithmetic on the unit table (:func:`balance_lib.units.build_units`), and the CVs are one
-grouped aggregation (:func:`balance_lib.variation.grouped_weighted_cv`) over integer group
+grouped aggregation (:func:`balance_lib.variation.weighted_cv_by_code`) over integer group
 codes. No Python loop runs over schools or counties.
 
 Value of indicator *k* for unit *i*: X = R / P × scale, R the registry's ``numerator`` column of
@@ -30,8 +30,9 @@ import pandas as pd
 
 from ..registry import Registry
 from ..settings import Settings
-from ..units import UNIT_KEY, build_units, sort_units
-from ..variation import grouped_weighted_cv
+from ..frames import first_rows, group_codes
+from ..units import LEVEL_ORDER, UNIT_KEY, build_units, sort_units
+from ..variation import check_weights, weighted_cv_by_code
 from .base import MET, NOT_MET, compare, distance, kind, meets
 
 _EPS = 1e-9
@@ -68,14 +69,19 @@ def _round(x: np.ndarray, decimals: int | None) -> np.ndarray:
 def evaluate_units(units: pd.DataFrame, settings: Settings, registry: Registry) -> pd.DataFrame:
     """Add values, met flags, shortfalls, ``met_count`` and ``passes`` to a unit table."""
     table = registry.resource_table()
-    level = units["level"].to_numpy()
+    levels = list(LEVEL_ORDER)
+    level = units["level"].map(LEVEL_ORDER).fillna(len(levels)).to_numpy(dtype=np.int64)
     students = units["students"].to_numpy(dtype=float)
     out = {}
     met_all, floor_all = [], []
     for ind in registry.unit_indicators:
         rows = table[table.indicator == ind.id].set_index("level")
-        thr = rows["threshold"].reindex(level).to_numpy()
-        floor = rows["floor"].reindex(level).to_numpy()
+
+        def per_level(col: str) -> np.ndarray:
+            by = rows[col].reindex(levels).to_numpy(dtype=float)
+            return np.append(by, np.nan)[level]
+
+        thr, floor = per_level("threshold"), per_level("floor")
         numer = units[ind.numerator].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             value = numer / students * ind.scale
@@ -106,38 +112,31 @@ def evaluate_units(units: pd.DataFrame, settings: Settings, registry: Registry) 
 def variation_table(units: pd.DataFrame, settings: Settings, registry: Registry) -> pd.DataFrame:
     """Student-weighted CV of every unit indicator per (county_id, year, level), one pass."""
     ids = [i.id for i in registry.unit_indicators]
-    groups = units.groupby(["county_id", "year", "level"], sort=True, observed=True)
-    gid = groups.ngroup().to_numpy()
-    keys = groups.size().reset_index()[["county_id", "year", "level"]]
+    # groups in the order of the output: county, year, level in teaching order
+    gid, n_groups = group_codes(units, ["county_id", "year", "level"], {"level": LEVEL_ORDER})
+    keys = units[["county_id", "year", "level"]].take(first_rows(gid, n_groups))
+    keys = keys.reset_index(drop=True)
     n, k = len(units), len(ids)
-    long = pd.DataFrame(
-        {
-            "group": np.repeat(gid, k),
-            "indicator": np.tile(np.arange(k), n),
-            "value": np.column_stack([units[f"value_{i}"].to_numpy(float) for i in ids]).ravel(),
-            "students": np.repeat(units["students"].to_numpy(float), k),
-        }
-    )
-    stats = grouped_weighted_cv(long, "value", "students", ["group", "indicator"])
+    # one group per (county, year, level) and indicator: code = group × k + indicator
+    x = np.column_stack([units[f"value_{i}"].to_numpy(float) for i in ids]).ravel()
+    w = np.repeat(units["students"].to_numpy(float), k)
+    check_weights(w, "column 'students'")
+    codes = (np.repeat(gid, k) * k + np.tile(np.arange(k), n)).astype(np.int64)
+    stats = pd.DataFrame(weighted_cv_by_code(x, w, codes, n_groups * k))
     stats = stats.rename(columns={"mean": "county_value", "total_weight": "students"})
-    stats = pd.concat(
-        [keys.iloc[stats["group"].to_numpy()].reset_index(drop=True), stats.drop(columns="group")],
-        axis=1,
-    )
-    stats["indicator"] = np.asarray(ids)[stats["indicator"].to_numpy()]
-    table = registry.resource_table()[["indicator", "level", "threshold", "cv_limit"]]
-    stats = stats.merge(table, on=["indicator", "level"], how="left").rename(
-        columns={"cv_limit": "limit"}
-    )
+    stats = pd.concat([keys.iloc[np.repeat(np.arange(n_groups), k)].reset_index(drop=True),
+                       stats.drop(columns="std")], axis=1)
+    stats["indicator"] = np.tile(np.asarray(ids, dtype=object), n_groups)
+    table = registry.resource_table().set_index(["indicator", "level"])
+    where = pd.MultiIndex.from_arrays([stats["indicator"], stats["level"]])
+    stats["threshold"] = table["threshold"].reindex(where).to_numpy(dtype=float)
+    stats["limit"] = table["cv_limit"].reindex(where).to_numpy(dtype=float)
     cv = _round(stats["cv"].to_numpy(), settings.cv_rounding)
     limit = stats["limit"].to_numpy(float)
     # no limit (an extension without one): nothing to fail
-    stats["met"] = np.where(np.isnan(limit), True, np.asarray(compare(cv, limit, "le")
-                                                                .fillna(False), dtype=bool))
+    stats["met"] = np.where(np.isnan(limit), True, meets(cv, limit, "le"))
     cols = ["county_id", "year", "level", "indicator", "n_units", "students", "county_value",
             "threshold", "cv", "limit", "met", "cv_unweighted", "cv_sample"]
-    stats["_order"] = stats["indicator"].map({i: n for n, i in enumerate(ids)})
-    stats = sort_units(stats, ["county_id", "year", "level", "_order"])
     return stats[cols]
 
 
@@ -191,23 +190,26 @@ def unit_items(result: ResourceResult, registry: Registry) -> pd.DataFrame:
     ids = list(result.unit_ids or result.indicator_ids)
     if u.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in UNIT_ITEM_COLUMNS})
-    keys = u[["county_id", "year"]]
-    g = keys.groupby(["county_id", "year"], sort=True)
-    base = g.size().rename("n_units").reset_index()
-    code, n = g.ngroup().to_numpy(), len(base)  # the group of each unit, in base's order
+    gid, n_groups = group_codes(u, ["county_id", "year"])
+    base = u[["county_id", "year"]].take(first_rows(gid, n_groups)).reset_index(drop=True)
+    n_units = np.bincount(gid, minlength=n_groups).astype("int64")
     fails = ~u["passes"].to_numpy(bool)
+    k = len(ids)
     missing = np.column_stack([~u[f"met_{i}"].to_numpy(bool) for i in ids])
     in_rule = np.array([registry.indicator(i).in_school_rule for i in ids])
     blocking = missing & np.where(in_rule[None, :], fails[:, None], True)
-    n_missing, n_blocking = np.zeros((n, len(ids)), "int64"), np.zeros((n, len(ids)), "int64")
-    np.add.at(n_missing, code, missing.astype("int64"))
-    np.add.at(n_blocking, code, blocking.astype("int64"))
+    cell = (gid[:, None] * k + np.arange(k)[None, :]).ravel()  # (group, indicator) of each
+
+    def count(flags: np.ndarray) -> np.ndarray:  # per indicator, then per group
+        return np.bincount(cell, weights=flags.ravel(), minlength=n_groups * k
+                           ).reshape(n_groups, k).T.ravel().astype("int64")
+
     out = pd.DataFrame({
-        "county_id": np.tile(base["county_id"].to_numpy(), len(ids)),
-        "year": np.tile(base["year"].to_numpy(), len(ids)),
-        "n_units": np.tile(base["n_units"].to_numpy("int64"), len(ids)),
-        "n_missing": n_missing.T.ravel(), "n_blocking": n_blocking.T.ravel(),
-        "id": np.repeat(np.array(ids, dtype=object), n)})
+        "county_id": np.tile(base["county_id"].to_numpy(), k),
+        "year": np.tile(base["year"].to_numpy(), k),
+        "n_units": np.tile(n_units, k),
+        "n_missing": count(missing), "n_blocking": count(blocking),
+        "id": np.repeat(np.array(ids, dtype=object), n_groups)})
     cv_ok = var.groupby(["county_id", "year", "indicator"], sort=False)["met"].all()
     ok = cv_ok.reindex(pd.MultiIndex.from_arrays(
         [out["county_id"], out["year"], out["id"]])).fillna(True).to_numpy(bool)

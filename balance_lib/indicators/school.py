@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Indicator, Registry, Terms, terms_text
+from ..frames import first_rows, group_codes, sort_order, text_array
 from ..settings import Settings
 from .base import (
     KEY,
@@ -41,6 +42,7 @@ from .base import (
     kind,
     missing_names,
     na_ints,
+    names_where,
     num,
     rule,
     school_names,
@@ -105,17 +107,18 @@ def school_rows(s: pd.DataFrame, scope: Any, value: Any, threshold: Any,
     gap[unknown] = np.nan
     n = len(s)
     rows = pd.DataFrame({
-        "county_id": s["county_id"].to_numpy(),
+        "county_id": text_array(s["county_id"]),
         "year": s["year"].to_numpy(),
-        "school_id": s["school_id"].astype(str).to_numpy(),
-        "school_name": school_names(s).to_numpy(),
+        "school_id": text_array(s["school_id"]),
+        "school_name": text_array(school_names(s)),
         "value": np.asarray(value, dtype=float),
         "threshold": np.broadcast_to(np.asarray(threshold, dtype=float), n).copy(),
         "met": met,
         "gap": gap,
-        "reason": np.where(unknown, np.broadcast_to(np.asarray(reason, dtype=object), n), ""),
-        "reason_arg": np.where(unknown, np.broadcast_to(np.asarray(reason_arg, dtype=object), n),
-                               ""),
+        "reason": text_array(np.where(
+            unknown, np.broadcast_to(np.asarray(reason, dtype=object), n), "")),
+        "reason_arg": text_array(np.where(
+            unknown, np.broadcast_to(np.asarray(reason_arg, dtype=object), n), "")),
     })
     for name, col in (facts or {}).items():
         rows[f"f_{name}"] = np.broadcast_to(np.asarray(col), n).copy() if np.ndim(col) == 0 \
@@ -268,10 +271,7 @@ def b10(ind: Indicator, s: pd.DataFrame, sizes: pd.DataFrame | None, settings: S
         "music_room_min_area_m2": (np.nan_to_num(music) > 0) & np.isnan(music_area),
         "art_room_min_area_m2": (np.nan_to_num(art) > 0) & np.isnan(art_area),
     }
-    names = pd.Series([""] * len(s), index=s.index, dtype=object)
-    for col, empty in missing.items():
-        names = names + np.where(empty, col + ", ", "")
-    names = names.str.rstrip(", ")
+    names = names_where(missing, s.index)
     rows = school_rows(s, scope, np.fmin(music, art), required, met, gap, "missing", names,
                        facts={"classes": classes, "music": music, "art": art,
                               "music_area": music_area, "art_area": art_area,
@@ -361,26 +361,19 @@ def b13(ind: Indicator, s: pd.DataFrame, county: pd.DataFrame | None, **_: Any) 
 # county rows
 
 
-def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFrame,
-                                                                       pd.DataFrame]:
-    """County rows of the school-scope items, and the per-school rows ranked worst first.
+def ranked_rows(checks: list[SchoolCheck]) -> pd.DataFrame:
+    """The per-school rows of ``checks`` with ``rank``, which orders the schools of one
+    (county, year, item): failing first (largest gap, then smallest margin), then met, then
+    unknown; with the working columns :func:`aggregate` counts. The rows are not moved (the
+    caller sorts them once, in registry order)."""
+    return _ranked(checks)[0]
 
-    Returns (county rows with :data:`SCHOOL_COUNTY_COLUMNS`, school rows with
-    :data:`SCHOOL_ITEM_COLUMNS` and the facts). ``rank`` orders the schools of one item:
-    failing first (largest gap, then smallest margin), then met, then unknown.
-    """
+
+def _ranked(checks: list[SchoolCheck]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, int,
+                                                np.ndarray]:
+    """:func:`ranked_rows`, with the sort order, the group codes, their number and each
+    group's first position in the order (what :func:`aggregate` counts with)."""
     ikey = [*KEY, "id"]
-    if not checks:
-        return (pd.DataFrame({c: pd.Series(dtype=object) for c in SCHOOL_COUNTY_COLUMNS}),
-                empty_school_rows())
-    meta = pd.DataFrame({
-        "id": [ch.id for ch in checks],
-        "blocked": [ch.blocked for ch in checks],
-        "blocked_arg": [ch.blocked_arg for ch in checks],
-        "_empty_met": [ch.empty_met for ch in checks],
-        "note": [ch.note for ch in checks],
-    })
-    out = keys.merge(meta, how="cross")
     frames = [ch.rows.assign(id=ch.id, _direction=ch.direction)
               for ch in checks if not ch.blocked]
     frames = [f for f in frames if len(f)]
@@ -402,14 +395,54 @@ def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFra
     r["_margin"] = np.where(np.isfinite(margin), margin, np.inf)
     r["_rank"] = np.select([fail, ok], [0, 1], 2)
     r["_gap"] = -r["gap"].astype(float).fillna(0)
-    r = r.sort_values([*ikey, "_rank", "_gap", "_margin", "school_id"], kind="stable")
-    r["rank"] = r.groupby(ikey, sort=False).cumcount()
+    order = sort_order(r, [*ikey, "_rank", "_gap", "_margin", "school_id"])
+    gid, n_groups = group_codes(r, ikey)
+    gid_sorted = gid[order]
+    first = first_rows(gid_sorted, n_groups)
+    rank = np.empty(len(r), dtype=np.int64)
+    rank[order] = np.arange(len(r)) - first[gid_sorted]
+    r["rank"] = rank
+    return r, order, gid, n_groups, first
 
-    g = r.groupby(ikey, sort=False)
-    counts = pd.DataFrame({"n_schools": g.size(), "n_failing": g["_fail"].sum(),
-                           "n_unknown": g["_unknown"].sum()}).reset_index()
-    worst = g.head(1)[[*ikey, "value", "threshold"]]
-    out = out.merge(counts, on=ikey, how="left").merge(worst, on=ikey, how="left")
+
+def school_table(ranked: pd.DataFrame) -> pd.DataFrame:
+    """The school rows of :func:`ranked_rows`: :data:`SCHOOL_ITEM_COLUMNS` and the facts."""
+    facts = [c for c in ranked.columns if c.startswith("f_")]
+    return ranked[[*SCHOOL_ITEM_COLUMNS, *facts]].reset_index(drop=True)
+
+
+def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFrame,
+                                                                       pd.DataFrame]:
+    """County rows of the school-scope items, and the per-school rows with their rank.
+
+    Returns (county rows with :data:`SCHOOL_COUNTY_COLUMNS`, school rows with
+    :data:`SCHOOL_ITEM_COLUMNS` and the facts, see :func:`ranked_rows`).
+    """
+    ikey = [*KEY, "id"]
+    if not checks:
+        return (pd.DataFrame({c: pd.Series(dtype=object) for c in SCHOOL_COUNTY_COLUMNS}),
+                empty_school_rows())
+    meta = pd.DataFrame({
+        "id": [ch.id for ch in checks],
+        "blocked": [ch.blocked for ch in checks],
+        "blocked_arg": [ch.blocked_arg for ch in checks],
+        "_empty_met": [ch.empty_met for ch in checks],
+        "note": [ch.note for ch in checks],
+    })
+    out = keys.merge(meta, how="cross")
+    r, order, gid, n_groups, first = _ranked(checks)
+    fail = r["_fail"].to_numpy(bool)
+    n_rows = np.bincount(gid, minlength=n_groups)
+    n_fail = np.bincount(gid, weights=fail, minlength=n_groups)
+    n_unknown = np.bincount(gid, weights=r["_unknown"].to_numpy(bool), minlength=n_groups)
+    worst = order[first[first < len(order)]] if len(order) else np.zeros(0, dtype=np.int64)
+    counts = r[ikey].take(worst).reset_index(drop=True)
+    counts["n_schools"] = n_rows
+    counts["n_failing"] = n_fail.astype("int64")
+    counts["n_unknown"] = n_unknown.astype("int64")
+    counts["value"] = r["value"].to_numpy(float)[worst]
+    counts["threshold"] = r["threshold"].to_numpy(float)[worst]
+    out = out.merge(counts, on=ikey, how="left")
     for col in ("n_schools", "n_failing", "n_unknown"):
         out[col] = out[col].fillna(0).astype("int64")
     n, nf, nu = (out[c].to_numpy() for c in ("n_schools", "n_failing", "n_unknown"))
@@ -424,9 +457,7 @@ def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFra
     out.loc[is_blocked, ["value", "threshold"]] = np.nan
     out["value"] = out["value"].astype(float)
     out["threshold"] = out["threshold"].astype(float)
-    facts = [c for c in r.columns if c.startswith("f_")]
-    school = r[[*SCHOOL_ITEM_COLUMNS, *facts]].reset_index(drop=True)
-    return out[SCHOOL_COUNTY_COLUMNS], school
+    return out[SCHOOL_COUNTY_COLUMNS], school_table(r)
 
 
 def run_school_rules(registry: Registry, schools: pd.DataFrame, sizes: pd.DataFrame | None,
@@ -453,4 +484,4 @@ def empty_school_rows() -> pd.DataFrame:
 
 
 __all__ = ["SCHOOL_COUNTY_COLUMNS", "SCHOOL_ITEM_COLUMNS", "SchoolCheck", "aggregate",
-           "blocked", "run_school_rules", "school_rows", "terms_sum", "tri", "na_ints"]
+           "blocked", "ranked_rows", "school_table", "run_school_rules", "school_rows", "terms_sum", "tri", "na_ints"]

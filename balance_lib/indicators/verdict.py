@@ -11,8 +11,10 @@ are :func:`balance_lib.indicators.explain.verdict_reasons`'.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from ..frames import first_rows, group_codes
 from ..registry import Registry
 from .base import KEY, NOT_ASSESSED, NOT_MET
 
@@ -25,41 +27,46 @@ def verdict(units: pd.DataFrame, variation: pd.DataFrame, items: pd.DataFrame,
             vetoes: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """One row per (county_id, year) of ``items`` (:data:`VERDICT_COLUMNS`)."""
     rule_ids = {i.id for i in registry.resource_indicators}
-    n_units = units.groupby(KEY).size()
-    n_fail = (~units["passes"].astype(bool)).groupby([units["county_id"], units["year"]]).sum()
+
+    def pairs(frame: pd.DataFrame) -> list[tuple[str, int]]:
+        return list(zip(frame["county_id"].tolist(),
+                        frame["year"].astype("int64").tolist(), strict=True))
+
+    gid, n_groups = group_codes(units, KEY)
+    unit_keys = pairs(units.take(first_rows(gid, n_groups)))
+    n_units = dict(zip(unit_keys, np.bincount(gid, minlength=n_groups).tolist(), strict=True))
+    failing = ~units["passes"].to_numpy(dtype=bool)
+    n_fail = dict(zip(unit_keys, np.bincount(gid, weights=failing, minlength=n_groups)
+                      .astype(np.int64).tolist(), strict=True))
     over = variation[~variation["met"].astype(bool)]
     cv_over: dict[tuple, list] = {}
-    for c, y, i, lv, cv, lim in zip(over["county_id"], over["year"], over["indicator"],
-                                    over["level"], over["cv"], over["limit"], strict=True):
-        cv_over.setdefault((c, int(y)), []).append((i, lv, float(cv), float(lim)))
+    for key, i, lv, cv, lim in zip(pairs(over), over["indicator"].tolist(),
+                                   over["level"].tolist(), over["cv"].astype(float).tolist(),
+                                   over["limit"].astype(float).tolist(), strict=True):
+        cv_over.setdefault(key, []).append((i, lv, cv, lim))
     not_met: dict[tuple, list] = {}
     pending: dict[tuple, list] = {}
-    for c, y, i, st in zip(items["county_id"], items["year"], items["id"], items["status"],
-                           strict=True):
+    for key, i, st in zip(pairs(items), items["id"].tolist(), items["status"].tolist(),
+                          strict=True):
         if st == NOT_MET and i not in rule_ids:
-            not_met.setdefault((c, int(y)), []).append(i)
+            not_met.setdefault(key, []).append(i)
         elif st == NOT_ASSESSED:
-            pending.setdefault((c, int(y)), []).append(i)
+            pending.setdefault(key, []).append(i)
     triggered: dict[tuple, list] = {}
-    hit = pd.array(vetoes["triggered"], dtype="boolean").fillna(False).to_numpy(bool)
-    for c, y, i, t, st in zip(vetoes["county_id"], vetoes["year"], vetoes["id"], hit,
-                              vetoes["status"], strict=True):
+    hit = pd.array(vetoes["triggered"], dtype="boolean").fillna(False).to_numpy(bool).tolist()
+    for key, i, t, st in zip(pairs(vetoes), vetoes["id"].tolist(), hit,
+                             vetoes["status"].tolist(), strict=True):
         if t:
-            triggered.setdefault((c, int(y)), []).append(i)
+            triggered.setdefault(key, []).append(i)
         elif st == NOT_ASSESSED:
-            pending.setdefault((c, int(y)), []).append(i)
+            pending.setdefault(key, []).append(i)
     rows = []
-    for c, y in items[KEY].drop_duplicates().sort_values(KEY, kind="stable").itertuples(
-            index=False):
-        key = (c, int(y))
-        nu = int(n_units.get(key, 0))
-        nf = int(n_fail.get(key, 0))
+    for key in sorted(dict.fromkeys(pairs(items))):
+        nf = n_fail.get(key, 0)
         fails = nf or cv_over.get(key) or not_met.get(key) or triggered.get(key)
         status = ("does_not_meet" if fails else
                   "incomplete" if pending.get(key) else "meets")
-        rows.append({"county_id": c, "year": int(y), "status": status, "n_units": nu,
-                     "n_failing_units": nf, "cv_over": tuple(cv_over.get(key, ())),
-                     "not_met": tuple(not_met.get(key, ())),
-                     "triggered": tuple(triggered.get(key, ())),
-                     "pending": tuple(pending.get(key, ()))})
+        rows.append((key[0], key[1], status, n_units.get(key, 0), nf,
+                     tuple(cv_over.get(key, ())), tuple(not_met.get(key, ())),
+                     tuple(triggered.get(key, ())), tuple(pending.get(key, ()))))
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)

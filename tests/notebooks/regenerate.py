@@ -43,6 +43,12 @@ CASES: dict[str, tuple[Path, dict[str, Any]]] = {
     "40-county-trend": (TEMPLATES["trend"], {"data": FIXTURE, "year_from": 2024, "year_to": 2025}),
     # the English report (balance report --lang en): one reference checks its words
     "10-county-year-en": (TEMPLATES["county-year"], {"data": FIXTURE, "year": 2025, "lang": "en"}),
+    # one county of data holding several, whose school ids repeat in another county
+    "10-county-year-multi": (TEMPLATES["county-year"], {"data": "tests/fixtures/multi",
+                                                        "county": "652302", "year": 2025}),
+    # the province page: the four counties of tests/fixtures/multi (school ids repeat)
+    "50-province": (TEMPLATES["province"], {"data": "tests/fixtures/multi", "year": 2025,
+                                            "linked": "652301,652302"}),
     "30-scenario": (TEMPLATES["scenario"], {"data": FIXTURE,
                                             "scenario": "tests/fixtures/tiny-scenario.yaml",
                                             "to": 2027}),
