@@ -633,9 +633,14 @@ def report(
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
                      scenarios=scenarios, lang=lang, indicators=indicators, mapping=mapping,
                      plans=plans)
+    from .render import cached_dashboard, data_hash
+
+    # the index's results of the same inputs, kept in the manifest: a rebuild does not evaluate
+    dashboard = cached_dashboard(out, data_hash(data, params, indicators, mapping), lang)
     _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force, executor,
             scheduler, title=title, pdf=pdf,
-            dashboard=_dashboard(county, settings, registry, lang))
+            dashboard=dashboard if dashboard is not None else _dashboard(county, settings,
+                                                                         registry, lang))
 
 
 def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
@@ -713,8 +718,9 @@ def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
+    base_hash = data_hash(data, params, indicators, mapping)
     try:
-        batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
+        batch = render_batch(plan, out, base_hash=base_hash, n_jobs=jobs,
                              force=force, note=note or None, dashboard=dashboard,
                              title=title, executor=executor, scheduler=scheduler, lang=lang,
                              counties=counties)

@@ -18,9 +18,11 @@ from typing import Any
 from . import formats
 from .words import label, level_label, status_label
 
-#: Files beside the reports the index links to when they exist: (word key, file names).
-LINKED_FILES = (("dash_ledger", ("ledger.xlsx", "ledger.csv")),
-                ("dash_forms", ("forms.xlsx", "申报表.xlsx")))
+#: Files beside the reports the index links by name when they exist: (word key, file names).
+#: The workbooks and the draft our commands write are found by what they are, under any name
+#: (:mod:`balance_lib.documents`: ``balance forms`` writes e.g. ``forms-2025.xlsx``); only
+#: the ledger's CSV form, which carries no properties, is found by its name.
+LINKED_FILES = (("dash_ledger", ("ledger.xlsx", "ledger.csv")),)
 
 CSS = """
 body{font-family:'balance-cjk','DejaVu Sans',Arial,sans-serif;margin:1.5em 2em;color:#1f2328}

@@ -618,6 +618,9 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
             "school_size": s.school_size, "units": s.units, "variation": s.variation}
     both = {k: _side_by_side(base[k], scen[k], keys) for k, keys in _RESULT_ORDER.items()}
     classrooms = _classrooms(p, changes)
+    # the classroom gap of the schools whose classes are in scope (no special school)
+    classrooms = classrooms[classrooms["school_id"].isin(both["schools"]["school_id"])
+                            ].reset_index(drop=True)
     result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
                             both["schools"], both["school_size"], both["units"],
                             both["variation"], classrooms, b.backtest, {}, p.warnings,

@@ -127,6 +127,43 @@ def test_second_run_skips_unchanged_reports(batch):
     assert manifest["reports"]["county-year/2025"]["status"] == "skipped"
 
 
+def test_an_unchanged_rebuild_reuses_the_index_results_and_reads_no_page(batch, monkeypatch):
+    """Nothing changed: the county is not evaluated again for the index (its results are kept
+    in the manifest with the input hash), the index is not rewritten, and no report page is
+    read to check its navigation bar (its digest is in the manifest)."""
+    out, _ = batch
+    args = ["report", str(TINY), "--years", "2025", "--schools", SCHOOL, "--no-trend",
+            "--out", str(out), "--jobs", "1"]
+    assert runner.invoke(app, args).exit_code == 0  # the manifest now holds the results
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    base = render.data_hash(TINY, None)
+    assert manifest["dashboard"]["input_hash"] == base
+    assert render.cached_dashboard(out, base) == manifest["dashboard"]["summary"]
+    assert render.cached_dashboard(out, "0" * 64) is None
+    assert set(manifest["navigation"]) >= {"county-year/2025", f"school/{SCHOOL}"}
+    index = out / "index.html"
+    before = index.stat().st_mtime_ns
+    import balance_lib.cli as cli
+
+    def no_evaluation(*a, **k):
+        raise AssertionError("evaluated again")
+
+    read = []
+    real = Path.read_text
+
+    def spy(self, *a, **k):
+        if self.suffix == ".html":
+            read.append(self.name)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(cli, "_dashboard", no_evaluation)
+    monkeypatch.setattr(Path, "read_text", spy)
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "未变化跳过 2" in res.output
+    assert index.stat().st_mtime_ns == before and read == []
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--schools", "999"], "未找到学校 999"),
     (["--years", "2030", "--schools", "none"], "没有 2030 学年的数据"),
