@@ -186,9 +186,9 @@ def dashboard_page(outcomes: list[Any], title: str, note: str | None, lang: str 
     sections.append(_section("dash_years", ("col_year", "sum_verdict", "sum_units_passing",
                                             "sum_cv_over", "sum_not_met", "sum_vetoes",
                                             "index_status"), rows, failed, lang, {2, 3, 5}))
-    # trend and scenarios
+    # trend, scenarios and plans
     rows, failed = [], []
-    for kind in ("trend", "scenario"):
+    for kind in ("trend", "scenario", "plan"):
         for o in kinds.get(kind, []):
             rows.append([html.escape(label(f"kind_{kind}", lang)), _link(_target(o), o.title),
                          _status_cell(o, lang)])

@@ -38,7 +38,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -47,7 +47,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from . import formats
 from .atomic import prepare_folder, remove_stale_temporaries, temporary_prefix, write_atomic
+from .costs import COSTS_FILE
 from .htmlfont import embed_cjk_font
 from .htmlfont import expect as expect_font
 from .words import check_lang, has, label
@@ -68,13 +70,14 @@ TEMPLATES = {
     "school": NOTEBOOKS_DIR / "20-school-profile.ipynb",
     "trend": NOTEBOOKS_DIR / "40-county-trend.ipynb",
     "scenario": NOTEBOOKS_DIR / "30-scenario.ipynb",
+    "plan": NOTEBOOKS_DIR / "50-plan.ipynb",
     "province": NOTEBOOKS_DIR / "50-province.ipynb",
 }
 #: Notebooks that are not reports: interactive, never rendered by the batch (``balance report``
 #: runs only :data:`TEMPLATES`); the tests execute them headless to prove they run.
 INTERACTIVE = (NOTEBOOKS_DIR / "31-explore.ipynb",)
 KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析",
-           "province": "省级概览"}
+           "plan": "达标方案", "province": "省级概览"}
 KERNEL_NAME = "python3"  # the kernel of the interpreter running the batch (the project's venv)
 START_TIMEOUT = 120
 KERNEL_START_RETRIES = 3
@@ -237,9 +240,11 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               trend: bool = True,
               scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
               indicators: Path | None = None, mapping: Path | None = None,
+              plans: Sequence[Mapping[str, Any]] = (),
               county: str | None = None) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
-    (``(file, name)`` pairs) — all with absolute paths.
+    (``(file, name)`` pairs), then each plan (``{"by": 2029, "scenario": path, "costs": path,
+    "budget": 元}``, the last three optional) — all with absolute paths.
 
     ``lang``, ``indicators`` (a provincial indicator file) and ``mapping`` (a header mapping
     file) go to every template that declares them; English stems end in ``.en``
@@ -271,6 +276,17 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
     jobs += [job("scenario", f"scenario/{safe_name(Path(f).stem)}",
                  label("job_scenario", lang, name=name),
                  scenario=str(Path(f).resolve()), to=0) for f, name in scenarios]
+    for p in plans:
+        by = int(p["by"])
+        scen = str(Path(p["scenario"]).resolve()) if p.get("scenario") else ""
+        costs = str(Path(p["costs"]).resolve()) if p.get("costs") else ""
+        budget = float(p.get("budget") or 0.0)
+        stem = f"plan/{by}" + (f"-{safe_name(Path(scen).stem)}" if scen else "") + (
+            f"-{budget:.0f}" if budget else "")
+        extra = (f" · {Path(scen).stem}" if scen else "") + (
+            f" · {formats.money(budget)}" if budget else "")
+        jobs.append(job("plan", stem, label("job_plan", lang, by=by, extra=extra), by=by,
+                        scenario=scen, costs=costs, budget=budget))
     return jobs
 
 
@@ -417,8 +433,11 @@ def input_hash(job: Job, base: str) -> str:
     h.update(_template_bytes(job.template, job.template.stat().st_mtime_ns))
     h.update(package_version().encode())
     h.update(json.dumps(job.parameters, sort_keys=True).encode())
-    if job.parameters.get("scenario"):  # the scenario file is an input too
-        _hash_path(h, Path(job.parameters["scenario"]))
+    for key in ("scenario", "costs"):  # the scenario and cost files are inputs too
+        if job.parameters.get(key):
+            _hash_path(h, Path(job.parameters[key]))
+    if job.kind == "plan" and not job.parameters.get("costs"):
+        _hash_path(h, COSTS_FILE)
     return h.hexdigest()
 
 
@@ -446,15 +465,17 @@ _EXPECTED: dict[tuple, str] = {}
 
 def expected_characters(job: Job) -> str:
     """Every character a report of ``job`` can show: the word table, the registry, and the
-    data, settings, indicator, mapping and scenario files of its parameters (cached per files
-    and their modification times). Pages are made of these texts and of digits, so the
-    worker's font base (:func:`balance_lib.htmlfont.expect`) holds every glyph they need."""
+    data, settings, indicator, mapping, scenario and cost files of its parameters (a plan's
+    default cost file too; cached per files and their modification times). Pages are made of
+    these texts and of digits, so the worker's font base
+    (:func:`balance_lib.htmlfont.expect`) holds every glyph they need."""
     from .registry import REGISTRY_FILE
     from .words import WORDS_FILE
 
     roots = [WORDS_FILE, REGISTRY_FILE, STANDARDS_FILE,
              *(Path(v) for k, v in sorted(job.parameters.items())
-               if k in ("data", "params", "indicators", "mapping", "scenario") and v)]
+               if k in ("data", "params", "indicators", "mapping", "scenario", "costs") and v),
+             *([COSTS_FILE] if job.kind == "plan" and not job.parameters.get("costs") else [])]
     files = []
     for r in roots:
         files += sorted(f for f in r.rglob("*") if f.is_file()) if r.is_dir() else [r]
@@ -1004,7 +1025,7 @@ def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., 
 MANIFEST_EVERY_S = 2.0
 #: The lock file shared by every run on one output folder.
 LOCK_NAME = ".balance-report.lock"
-_ORDER = {"province": -1, "county-year": 0, "school": 1, "trend": 2, "scenario": 3}
+_ORDER = {"province": -1, "county-year": 0, "school": 1, "trend": 2, "scenario": 3, "plan": 4}
 
 
 def _manifest_lock(out_dir: Path) -> Any:
