@@ -847,7 +847,8 @@ def scenario(
     except ScenarioDataError as exc:
         _fail(f"{data}: {exc}")
     text = _command_output(fmt, data, lambda: scenario_json(result), lambda info: render_scenario(
-        result, registry, lang=lang, data_name=info["name"], note=info.get("note")))
+        result, registry, lang=lang, data_name=settings.county.title(info["name"], lang),
+        note=info.get("note")))
     _emit(text, output, lang)
 
 
@@ -983,7 +984,8 @@ def plan(
         _fail("\n".join(problems))
     result = solve(pb, PlanOptions(budget=budget, time_limit=time_limit, gap=gap))
     text = _command_output(fmt, data, lambda: plan_json(result), lambda info: render_plan(
-        result, lang, data_name=info["name"], note=info.get("note")))
+        result, lang, data_name=settings.county.title(info["name"], lang),
+        note=info.get("note")))
     has_plan = result.status in ("optimal", "feasible")
     if output is not None and has_plan:
         try:
