@@ -599,12 +599,15 @@ def report(
         _fail(f"--out: {exc.format(lang)}")
 
     title = label("index_title", lang, county=settings.county.title(Path(data).name, lang))
+    from .render import cached_dashboard, data_hash
+
+    base_hash = data_hash(data, params, indicators, mapping)  # once: it reads every data file
     if len(present) > 1:  # a province: a folder of reports per county, the province page
         plan, entries = _plan_province(data, county, excluded, chosen, present, counties,
                                        schools, params, trend, lang, indicators, mapping,
                                        settings, registry)
-        _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force,
-                executor, scheduler, title=title, pdf=pdf, counties=entries)
+        _render(data, out, plan, excluded, lang, jobs, force, executor, scheduler,
+                base_hash=base_hash, title=title, pdf=pdf, counties=entries)
         return
     if counties not in ("all", "none"):
         _fail(f"--counties: 数据中没有县代码（county_id）/ the data have no county_id: {counties}")
@@ -633,12 +636,10 @@ def report(
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
                      scenarios=scenarios, lang=lang, indicators=indicators, mapping=mapping,
                      plans=plans)
-    from .render import cached_dashboard, data_hash
-
     # the index's results of the same inputs, kept in the manifest: a rebuild does not evaluate
-    dashboard = cached_dashboard(out, data_hash(data, params, indicators, mapping), lang)
-    _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force, executor,
-            scheduler, title=title, pdf=pdf,
+    dashboard = cached_dashboard(out, base_hash, lang)
+    _render(data, out, plan, excluded, lang, jobs, force, executor, scheduler,
+            base_hash=base_hash, title=title, pdf=pdf,
             dashboard=dashboard if dashboard is not None else _dashboard(county, settings,
                                                                          registry, lang))
 
@@ -702,15 +703,16 @@ def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
     return plan, entries
 
 
-def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params: Path | None,
-            indicators: Path | None, mapping: Path | None, jobs: int | None, force: bool,
-            executor: str, scheduler: str | None, *, title: str, pdf: bool = False,
-            dashboard: dict | None = None, counties: list | None = None) -> None:
+def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, jobs: int | None,
+            force: bool, executor: str, scheduler: str | None, *, base_hash: str, title: str,
+            pdf: bool = False, dashboard: dict | None = None,
+            counties: list | None = None) -> None:
     """Render ``plan`` into ``out`` with its index (``dashboard``: the county's results) and,
-    for a province, the counties' indexes; ``pdf``: each report also as PDF. Exit 1 when a
-    report failed or a school was set aside, 128 + the signal when stopped."""
+    for a province, the counties' indexes; ``base_hash``: :func:`balance_lib.render.data_hash`
+    of the inputs; ``pdf``: each report also as PDF. Exit 1 when a report failed or a school
+    was set aside, 128 + the signal when stopped."""
     from .lifecycle import Interrupted
-    from .render import data_hash, render_batch
+    from .render import render_batch
     from .words import label
 
     info = dataset_info(data)
@@ -718,7 +720,6 @@ def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
-    base_hash = data_hash(data, params, indicators, mapping)
     try:
         batch = render_batch(plan, out, base_hash=base_hash, n_jobs=jobs,
                              force=force, note=note or None, dashboard=dashboard,
