@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+#: ``balance plan`` found no plan (infeasible, over budget, or none within the time limit)
+EXIT_NO_PLAN = 3
 MAPPING_HELP = ("Header mapping YAML: the county's own headers → canonical names "
                 "(data/README.md)")
 
@@ -45,16 +47,25 @@ def to_json(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def _load(data: Path, lang: str, mapping: Path | None = None, registry: Any = None):
+def _problem(text: str, problems: list[str] | None) -> None:
+    """Exit 2 with ``text``, or add it to ``problems`` (a command collecting every problem)."""
+    if problems is None:
+        _fail(text)
+    problems.append(text)
+
+
+def _load(data: Path, lang: str, mapping: Path | None = None, registry: Any = None,
+          problems: list[str] | None = None):
     """The county, validated, with the one-line summary of its cross-table warnings on stderr.
-    ``registry``: an extended registry whose extra columns the reader must accept."""
+    ``registry``: an extended registry whose extra columns the reader must accept. Bad data
+    exit 2, or, given ``problems``, are added to it (then None)."""
     from .io import DataError, load_county
     from .schemas import format_report
 
     try:
         county = load_county(data, mapping, registry=registry)
     except DataError as exc:
-        _fail(format_report(exc.problems, lang=lang))
+        return _problem(format_report(exc.problems, lang=lang), problems)
     _warn_summary(county, lang)
     return county
 
@@ -80,14 +91,15 @@ def _warn_summary(county: Any, lang: str) -> None:
         _say(line, err=True)
 
 
-def _registry(indicators: Path | None):
-    """The national registry, extended by ``--indicators FILE`` (every problem, exit 2)."""
+def _registry(indicators: Path | None, problems: list[str] | None = None):
+    """The national registry, extended by ``--indicators FILE`` (every problem, exit 2, or
+    added to ``problems``)."""
     from .registry import RegistryError, load_registry
 
     try:
         return load_registry(extensions=[indicators] if indicators else ())
     except RegistryError as exc:
-        _fail("\n".join(exc.problems))
+        return _problem("\n".join(exc.problems), problems)
 
 
 INDICATORS_HELP = "Provincial indicator file: adds or tightens indicators (params/README.md)"
@@ -96,14 +108,15 @@ COUNTY_HELP = ("The county (county_id) a document is for; required when the data
 NAME_HELP = "The county's name in titles and page headers (default: the county id, else the data's name)"
 
 
-def _settings(params: Path | None, data: Path | None = None):
-    """The settings in force for ``data`` (its own settings.yaml, then ``--params``)."""
+def _settings(params: Path | None, data: Path | None = None, problems: list[str] | None = None):
+    """The settings in force for ``data`` (its own settings.yaml, then ``--params``); a problem
+    goes to ``problems`` when given (then None is returned), else exit 2."""
     from .settings import SettingsError, load_settings
 
     try:
         return load_settings(params, data=data)
     except SettingsError as exc:
-        _fail("\n".join(exc.problems))
+        return _problem("\n".join(exc.problems), problems)
 
 
 def dataset_info(data: Path) -> dict[str, Any]:
@@ -161,15 +174,38 @@ def _check_output(output: Path | None, lang: str, *inputs: Path | None) -> None:
 
 
 def _inputs(data: Path, fmt: str, params: Path | None, lang: str, indicators: Path | None,
-            mapping: Path | None = None, formats: tuple[str, ...] = ("table", "json")):
-    """The checks and loads ``evaluate`` and ``scenario`` share: (settings, registry, county),
-    or exit 2."""
-    _check_lang(lang)
+            mapping: Path | None = None, problems: list[str] | None = None,
+            formats: tuple[str, ...] = ("table", "json")):
+    """The checks and loads ``evaluate``, ``scenario`` and ``plan`` share: (settings, registry,
+    county), or exit 2 with every problem at once: the command's own (``problems``, found
+    before), the language and format (one of ``formats``), the settings, the indicator file
+    and the data."""
+    from .words import LANGS
+
+    problems = [] if problems is None else problems
+    if lang not in LANGS:
+        problems.append(f"--lang must be zh or en, got {lang!r}")
+        lang = "zh"
     if fmt not in formats:
-        _fail(f"--format must be {' or '.join([', '.join(formats[:-1]), formats[-1]])}, "
-              f"got {fmt!r}")
-    settings, registry = _settings(params, data), _registry(indicators)
-    return settings, registry, _load(data, lang, mapping, registry)
+        problems.append(f"--format must be {' or '.join([', '.join(formats[:-1]), formats[-1]])}, "
+                        f"got {fmt!r}")
+    settings = _settings(params, data, problems)
+    registry = _registry(indicators, problems)
+    county = None if registry is None else _load(data, lang, mapping, registry, problems)
+    if problems:
+        _fail("\n".join(problems))
+    return settings, registry, county
+
+
+def _command_output(fmt: str, data: Path, payload: Any, table: Any) -> bytes:
+    """The output of ``scenario`` / ``plan``: ``payload()`` as JSON with the dataset's info,
+    or ``table(info)`` as text made inert for the terminal."""
+    from .safetext import terminal
+
+    info = dataset_info(data)
+    if fmt == "json":
+        return to_json({**payload(), "dataset": info})
+    return terminal(table(info)).encode("utf-8")
 
 
 def _check_lang(lang: str) -> str:
@@ -490,6 +526,12 @@ def report(
     trend: bool = typer.Option(True, "--trend/--no-trend", help="Also render the county trend"),
     scenario_files: list[Path] = typer.Option(  # noqa: B008 - typer's way
         [], "--scenario", help="Also render this scenario (30-scenario); repeatable"),
+    plan_years: list[int] = typer.Option(  # noqa: B008 - typer's way
+        [], "--plan", help="Also render the least-cost plan for this target year (50-plan); "
+                           "repeatable"),
+    costs_file: Path | None = typer.Option(None, "--costs",
+                                           help="Cost file of the plans (default params/costs.yaml)"),
+    budget: float | None = typer.Option(None, "--budget", help="Budget per year of the plans (元)"),
     lang: str = typer.Option("zh", "--lang",
                              help="zh | en (English reports go to *.en.html, index.en.html)"),
     executor: str = typer.Option("local", "--executor",
@@ -539,25 +581,33 @@ def report(
         chosen = parse_years(years, available)
     except ValueError as exc:
         _fail(f"--years: {exc}")
+    from .report import county_ids
+    from .words import label
+
+    present = county_ids(county)
+    if len(present) > 1:  # a province: scenarios and plans are about one county
+        for option, given in (("--scenario", scenario_files), ("--plan", plan_years)):
+            if given:
+                _fail(f"{option} 需要单个县的数据（该数据有多个县）/ {option} needs the data of "
+                      "one county (these hold several)")
+    scenarios = _check_scenarios(scenario_files, county, lang)
+    plans = _check_plans(plan_years, costs_file, budget, county, lang)
     # the folder is made only once the data are known good: a bad input writes nothing
     try:
         prepare_folder(out)
     except OutputError as exc:
         _fail(f"--out: {exc.format(lang)}")
-    from .report import county_ids
-    from .words import label
 
     title = label("index_title", lang, county=settings.county.title(Path(data).name, lang))
-    present = county_ids(county)
+    from .render import cached_dashboard, data_hash
+
+    base_hash = data_hash(data, params, indicators, mapping)  # once: it reads every data file
     if len(present) > 1:  # a province: a folder of reports per county, the province page
-        if scenario_files:
-            _fail("--scenario 需要单个县的数据（该数据有多个县）/ --scenario needs the data of one "
-                  "county (these hold several)")
         plan, entries = _plan_province(data, county, excluded, chosen, present, counties,
                                        schools, params, trend, lang, indicators, mapping,
                                        settings, registry)
-        _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force,
-                executor, scheduler, title=title, pdf=pdf, counties=entries)
+        _render(data, out, plan, excluded, lang, jobs, force, executor, scheduler,
+                base_hash=base_hash, title=title, pdf=pdf, counties=entries)
         return
     if counties not in ("all", "none"):
         _fail(f"--counties: 数据中没有县代码（county_id）/ the data have no county_id: {counties}")
@@ -584,11 +634,14 @@ def report(
     names = {**county.excluded_names,
              **dict(zip(s["school_id"].astype(str), s["school_name"].astype(str)))}
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
-                     scenarios=_check_scenarios(scenario_files, county, lang), lang=lang,
-                     indicators=indicators, mapping=mapping)
-    _render(data, out, plan, excluded, lang, params, indicators, mapping, jobs, force, executor,
-            scheduler, title=title, pdf=pdf,
-            dashboard=_dashboard(county, settings, registry, lang))
+                     scenarios=scenarios, lang=lang, indicators=indicators, mapping=mapping,
+                     plans=plans)
+    # the index's results of the same inputs, kept in the manifest: a rebuild does not evaluate
+    dashboard = cached_dashboard(out, base_hash, lang)
+    _render(data, out, plan, excluded, lang, jobs, force, executor, scheduler,
+            base_hash=base_hash, title=title, pdf=pdf,
+            dashboard=dashboard if dashboard is not None else _dashboard(county, settings,
+                                                                         registry, lang))
 
 
 def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
@@ -650,15 +703,16 @@ def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
     return plan, entries
 
 
-def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params: Path | None,
-            indicators: Path | None, mapping: Path | None, jobs: int | None, force: bool,
-            executor: str, scheduler: str | None, *, title: str, pdf: bool = False,
-            dashboard: dict | None = None, counties: list | None = None) -> None:
+def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, jobs: int | None,
+            force: bool, executor: str, scheduler: str | None, *, base_hash: str, title: str,
+            pdf: bool = False, dashboard: dict | None = None,
+            counties: list | None = None) -> None:
     """Render ``plan`` into ``out`` with its index (``dashboard``: the county's results) and,
-    for a province, the counties' indexes; ``pdf``: each report also as PDF. Exit 1 when a
-    report failed or a school was set aside, 128 + the signal when stopped."""
+    for a province, the counties' indexes; ``base_hash``: :func:`balance_lib.render.data_hash`
+    of the inputs; ``pdf``: each report also as PDF. Exit 1 when a report failed or a school
+    was set aside, 128 + the signal when stopped."""
     from .lifecycle import Interrupted
-    from .render import data_hash, render_batch
+    from .render import render_batch
     from .words import label
 
     info = dataset_info(data)
@@ -667,7 +721,7 @@ def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, params
     note = "\n".join(filter(None, [synthetic, excluded and label(
         "index_excluded", lang, n=len(excluded), ids=label("list_sep", lang).join(excluded))]))
     try:
-        batch = render_batch(plan, out, base_hash=data_hash(data, params, indicators, mapping), n_jobs=jobs,
+        batch = render_batch(plan, out, base_hash=base_hash, n_jobs=jobs,
                              force=force, note=note or None, dashboard=dashboard,
                              title=title, executor=executor, scheduler=scheduler, lang=lang,
                              counties=counties)
@@ -730,6 +784,38 @@ def _check_scenarios(files: list[Path], county: Any, lang: str) -> list[tuple[Pa
     return out
 
 
+def _check_plans(years: list[int], costs_file: Path | None, budget: float | None, county: Any,
+                 lang: str) -> list[dict[str, Any]]:
+    """Validate the plans of a report batch (target years, cost file, budget), or exit 2."""
+    if not years:
+        if costs_file is not None or budget is not None:
+            _fail("--costs and --budget go with --plan YEAR")
+        return []
+    from .costs import CostsError, load_costs
+    from .plan import MAX_BY
+    from .scenario import ScenarioDataError, school_facts
+    from .words import label
+
+    problems = []
+    try:
+        load_costs(costs_file)
+    except CostsError as exc:
+        problems.append(exc.format(lang))
+    if budget is not None and not 0 <= budget < float("inf"):
+        problems.append(f"--budget: {label('bad_budget', lang, value=repr(budget))}")
+    try:
+        last = school_facts(county.tables).last_year
+    except ScenarioDataError:
+        last = int(county.schools["year"].max())
+    for y in years:
+        if not last <= y <= max(MAX_BY, last):
+            problems.append(f"--plan {y}: 目标年份应为 {last}–{max(MAX_BY, last)} / the target "
+                            f"year must be in {last}–{max(MAX_BY, last)}")
+    if problems:
+        _fail("\n".join(problems))
+    return [{"by": y, "costs": costs_file, "budget": budget} for y in years]
+
+
 @app.command()
 def scenario(
     data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
@@ -746,7 +832,6 @@ def scenario(
     """Project enrolment to the target year and compare a scenario with the baseline."""
     from .scenario import ScenarioDataError, run_scenario, school_facts, to_json as scenario_json
     from .scenario_spec import EMPTY, ScenarioError, load_scenario, parse_scenario
-    from .safetext import terminal
     from .scenario_text import render_scenario
 
     _check_output(output, lang, data, params, scenario_file, indicators, mapping)
@@ -762,14 +847,9 @@ def scenario(
         _fail(exc.format(lang))
     except ScenarioDataError as exc:
         _fail(f"{data}: {exc}")
-    info = dataset_info(data)
-    if fmt == "json":
-        payload = scenario_json(result)
-        payload["dataset"] = info
-        text = to_json(payload)
-    else:
-        text = terminal(render_scenario(result, registry, lang=lang, data_name=info["name"],
-                                        note=info.get("note"))).encode("utf-8")
+    text = _command_output(fmt, data, lambda: scenario_json(result), lambda info: render_scenario(
+        result, registry, lang=lang, data_name=settings.county.title(info["name"], lang),
+        note=info.get("note")))
     _emit(text, output, lang)
 
 
@@ -812,6 +892,124 @@ def template(
         _fail(exc.format(lang))
     _say(f"→ {output}" + (f"（{label} {year} 学年预填）" if label and lang == "zh" else
                                 f" (pre-filled with {label} {year})" if label else ""))
+
+
+@app.command()
+def plan(
+    data: Path = typer.Argument(..., help="County folder of CSV files or one .xlsx workbook"),
+    by: int = typer.Option(..., "--by", help="Target year: the last observed year (today's "
+                           "enrolment) or a later year up to 2035 (the projection)"),
+    scenario_file: Path | None = typer.Option(None, "--scenario",
+                                              help="Start from this scenario (its target year "
+                                                   "becomes --by)"),
+    costs_file: Path | None = typer.Option(None, "--costs",
+                                           help="Cost file (default params/costs.yaml)"),
+    budget: float | None = typer.Option(None, "--budget", help="Budget per year in 元 "
+                                        "(one-off costs when spent, yearly costs while in service)"),
+    params: Path | None = typer.Option(None, "--params", help="Settings YAML (see params/standards.yaml)"),
+    indicators: Path | None = typer.Option(None, "--indicators", help=INDICATORS_HELP),
+    mapping: Path | None = typer.Option(None, "--mapping", help=MAPPING_HELP),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+    output: Path | None = typer.Option(None, "--output",
+                                       help="Write the plan as a scenario file (.yaml) for "
+                                            "balance scenario"),
+    time_limit: float = typer.Option(60.0, "--time-limit", help="Solver time limit in seconds "
+                                     "of CPU time (one thread: other work on the machine does "
+                                     "not cut the search short)"),
+    gap: float = typer.Option(0.0, "--gap", help="Stop at this relative optimality gap "
+                              "(0 = prove optimality)"),
+    lang: str = typer.Option("zh", "--lang", help="zh | en"),
+) -> None:
+    """Least-cost actions (teachers, buildings, equipment, rooms) per school and year that
+    bring every unit and every 差异系数 within the standard by --by, checked by the engine.
+
+    Exit 0 with a plan, 3 when there is none (infeasible or over budget: the reasons, or the
+    smallest budget per year that would do, are printed), 2 for bad input.
+    """
+    from .costs import CostProblem, CostsError, check_limits, load_costs
+    from .plan import PlanInputError, PlanOptions, plan_scenario, prepare, solve
+    from .plan import to_json as plan_json
+    from .plan_text import render_plan
+    from .scenario import ScenarioDataError, school_facts
+    from .scenario_spec import ScenarioError, load_scenario, read_yaml
+    from .words import label
+
+    msg_lang = lang if lang in ("zh", "en") else "zh"
+    problems: list[str] = []
+
+    def arg(fld: str, zh: str, en: str) -> None:
+        problems.append(CostProblem("参数" if msg_lang == "zh" else "arguments", fld, zh, en)
+                        .format(msg_lang))
+
+    if budget is not None and not 0 <= budget < float("inf"):
+        arg("--budget", label("bad_budget", "zh", value=repr(budget)),
+            label("bad_budget", "en", value=repr(budget)))
+    if not 0 < time_limit < float("inf"):
+        arg("--time-limit", f"应为正数（秒），实为 {time_limit!r}",
+            f"must be a positive number of seconds, got {time_limit!r}")
+    if not 0 <= gap < 1:
+        arg("--gap", f"应在 [0, 1) 内，实为 {gap!r}", f"must be in [0, 1), got {gap!r}")
+    if output is not None and output.suffix.lower() not in (".yaml", ".yml"):
+        arg("--output", f"方案写成情景文件，应以 .yaml 结尾，实为 {output.name!r}",
+            f"the plan is written as a scenario file ending in .yaml, got {output.name!r}")
+    costs = None
+    try:
+        costs = load_costs(costs_file)
+    except CostsError as exc:
+        problems += [p.format(msg_lang) for p in exc.problems]
+    _check_output(output, msg_lang, data, params, scenario_file, costs_file, indicators, mapping)
+    settings, registry, county = _inputs(data, fmt, params, lang, indicators, mapping,
+                                         problems)
+    tables = county.tables
+    spec, raw = None, None
+    if scenario_file is not None:
+        try:
+            spec = load_scenario(scenario_file, school_facts(tables), target_year=by)
+            raw, _ = read_yaml(scenario_file)
+        except ScenarioError as exc:
+            problems.append(exc.format(lang))
+        except ScenarioDataError as exc:
+            problems.append(f"{data}: {exc}")
+    if not problems:
+        try:
+            pb = prepare(tables, by, costs, settings, registry, scenario=spec, scenario_raw=raw)
+            problems += [p.format(lang) for p in check_limits(
+                costs, pb.units["school_id"].astype(str))]
+        except PlanInputError as exc:
+            problems.append(exc.format(lang))
+        except ScenarioError as exc:
+            problems.append(exc.format(lang))
+        except ScenarioDataError as exc:
+            problems.append(f"{data}: {exc}")
+    if problems:
+        _fail("\n".join(problems))
+    result = solve(pb, PlanOptions(budget=budget, time_limit=time_limit, gap=gap))
+    text = _command_output(fmt, data, lambda: plan_json(result), lambda info: render_plan(
+        result, lang, data_name=settings.county.title(info["name"], lang),
+        note=info.get("note")))
+    has_plan = result.status in ("optimal", "feasible")
+    if output is not None and has_plan:
+        try:
+            write_output(output, plan_yaml(plan_scenario(result, lang), lang).encode("utf-8"))
+        except OutputError as exc:
+            _fail(exc.format(lang))
+    _emit(text, None, lang)
+    if output is not None:
+        _say(f"→ {output}" if has_plan else (
+            f"没有方案，未写入 {output}" if lang == "zh" else f"no plan: {output} not written"),
+            err=True)
+    if not has_plan:
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
+def plan_yaml(doc: dict[str, Any], lang: str = "zh") -> str:
+    """A plan's scenario file: a header comment, then the YAML (ids quoted, Chinese as is)."""
+    import yaml
+
+    from .words import label
+
+    head = "".join(f"# {label('pt_file_head', x)}\n" for x in dict.fromkeys((lang, "zh", "en")))
+    return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -18,9 +18,11 @@ from typing import Any
 from . import formats
 from .words import label, level_label, status_label
 
-#: Files beside the reports the index links to when they exist: (word key, file names).
-LINKED_FILES = (("dash_ledger", ("ledger.xlsx", "ledger.csv")),
-                ("dash_forms", ("forms.xlsx", "申报表.xlsx")))
+#: Files beside the reports the index links by name when they exist: (word key, file names).
+#: The workbooks and the draft our commands write are found by what they are, under any name
+#: (:mod:`balance_lib.documents`: ``balance forms`` writes e.g. ``forms-2025.xlsx``); only
+#: the ledger's CSV form, which carries no properties, is found by its name.
+LINKED_FILES = (("dash_ledger", ("ledger.xlsx", "ledger.csv")),)
 
 CSS = """
 body{font-family:'balance-cjk','DejaVu Sans',Arial,sans-serif;margin:1.5em 2em;color:#1f2328}
@@ -184,9 +186,9 @@ def dashboard_page(outcomes: list[Any], title: str, note: str | None, lang: str 
     sections.append(_section("dash_years", ("col_year", "sum_verdict", "sum_units_passing",
                                             "sum_cv_over", "sum_not_met", "sum_vetoes",
                                             "index_status"), rows, failed, lang, {2, 3, 5}))
-    # trend and scenarios
+    # trend, scenarios and plans
     rows, failed = [], []
-    for kind in ("trend", "scenario"):
+    for kind in ("trend", "scenario", "plan"):
         for o in kinds.get(kind, []):
             rows.append([html.escape(label(f"kind_{kind}", lang)), _link(_target(o), o.title),
                          _status_cell(o, lang)])

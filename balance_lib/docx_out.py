@@ -139,14 +139,20 @@ def _split_footer(lang: str) -> tuple[str, str, str]:
     return before, middle, after
 
 
-def _repeat_header(row: Any) -> None:
+def _row_property(row: Any, name: str) -> None:
+    """Set the row property ``w:<name>`` (``tblHeader``: repeated on every page;
+    ``cantSplit``: never broken across two pages)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     trpr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
+    el = OxmlElement(f"w:{name}")
     el.set(qn("w:val"), "true")
     trpr.append(el)
+
+
+def _repeat_header(row: Any) -> None:
+    _row_property(row, "tblHeader")
 
 
 def _table(doc: Any, block: Table) -> None:
@@ -171,6 +177,7 @@ def _table(doc: Any, block: Table) -> None:
         col.width = widths[j]
     for row_no, cells in enumerate([block.header, *block.rows]):
         row = t.rows[row_no]
+        _row_property(row, "cantSplit")  # a row printed on one page, never cut in two
         if row_no == 0:
             _repeat_header(row)
         for j, text in enumerate(cells):

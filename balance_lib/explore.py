@@ -402,10 +402,14 @@ class Explorer:
 
     def default_change(self, change_type: str) -> dict[str, Any]:
         """A change of ``change_type`` with plausible values in the fields the loader
-        requires (the first year it accepts, a crowded school to relieve, a new id …)."""
+        requires (the first projected year it accepts, a crowded school to relieve, a new
+        id …)."""
         if change_type not in spec.CHANGE_TYPES:
             return {"type": change_type}
-        years = allowed_years(self.facts, change_type, self.target_year()) or [
+        allowed = allowed_years(self.facts, change_type, self.target_year())
+        # the first projected year, though teachers and buildings may also be given for the
+        # last observed year (a plan for today, balance plan --by that year)
+        years = [y for y in allowed if y > self.facts.last_year] or allowed or [
             self.facts.last_year + 1]
         out: dict[str, Any] = {"type": change_type, "year": years[0]}
         schools = [sid for _, sid in self.school_options()]

@@ -898,7 +898,7 @@ def _words_text() -> str:
 def _subset(chars: str) -> bytes | None:
     """:func:`balance_lib.htmlfont.subset_font` without layout tables nor new bounding boxes,
     kept per character set (a subset takes a second or two, however few the characters)."""
-    return subset_font(chars, layout=False, bounds=False)
+    return subset_font(chars, layout=False)  # bounds are never measured again
 
 
 #: The embedded family first for Chinese glyphs (it has no others), JupyterLab's fonts after it;

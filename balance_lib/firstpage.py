@@ -107,8 +107,11 @@ def items_not_met_table(evaluation: dict[str, Any], registry: Registry,
 
 def school_verdict_lines(units: pd.DataFrame, school_id: str, registry: Registry,
                          lang: str = "zh") -> list[str]:
-    """One line per year and level: "2025学年 小学：6/7 项达标，达到学校标准"."""
+    """One line per year and level: "2025学年 小学：6/7 项达标，达到学校标准"; a school
+    without units (a special school, a small teaching point) gets one line that says so."""
     u = units[units["school_id"].astype(str) == str(school_id)].sort_values(["year", "level"])
+    if u.empty:
+        return [label("fp_school_no_units", lang)]
     return [label("fp_school_line", lang, year=int(r.year), level=level_label(r.level, lang),
                   met=_rule_text(int(r.met_count), registry),
                   result=label("fp_passes" if r.passes else "fp_fails", lang))

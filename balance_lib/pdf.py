@@ -7,6 +7,11 @@ embedded Chinese font, the page's print styles (A4, a running header with the co
 sections on new pages, tables kept whole where they fit; :mod:`balance_lib.pages`). No browser
 is downloaded. Each PDF is written beside its HTML (``county-year/2025.pdf``) atomically, and
 only when the HTML is newer than the PDF.
+
+Two prints of the same page are the same bytes but for Chromium's print time, the
+``/CreationDate`` and ``/ModDate`` of the document information (checked with ``cmp``: 6 bytes
+differ, no document ID or other varying field); they are left as Chromium writes them, the
+date the PDF was printed.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .frames import one_county
+from .htmlfont import shipped_font
 from .words import label
 from .words import level_label as _level_label
 from .registry import Registry
@@ -43,17 +44,6 @@ SYSTEM_CJK_FAMILIES: tuple[str, ...] = (
     "Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
     "WenQuanYi Zen Hei", "Noto Sans CJK JP", "Droid Sans Fallback", "SimHei", "Microsoft YaHei",
 )
-
-
-
-def shipped_font() -> Path | None:
-    """Path of the Noto Sans SC OTF from ``pylopdf-fonts-zh-cn``, or None if not installed."""
-    try:
-        import pylopdf_fonts_zh_cn
-    except ImportError:
-        return None
-    path = Path(pylopdf_fonts_zh_cn.sans_path())
-    return path if path.is_file() else None
 
 
 @lru_cache(maxsize=1)
@@ -268,12 +258,15 @@ def cv_trend(
 
 
 def school_trend(values: pd.DataFrame, school_id: str, registry: Registry, *,
-                 lang: str = "zh") -> Figure:
-    """One school's B1–B7 over the years as % of the threshold (100 % = standard, 85 % = floor)."""
+                 lang: str = "zh") -> Figure | None:
+    """One school's B1–B7 over the years as % of the threshold (100 % = standard, 85 % = floor);
+    None for a school without units (a special school: no empty axes on its page)."""
     f = one_county(values)
     f = f[f["school_id"].astype(str) == str(school_id)].copy()
     f["pct"] = 100 * f["value"] / f["threshold"]
     levels = [lv for lv in ("primary", "junior") if lv in set(f["level"])]
+    if not levels:
+        return None
     apply_style()
     fig = Figure(figsize=(8, 3.4 * max(len(levels), 1)), layout="constrained")
     axes = fig.subplots(max(len(levels), 1), 1, squeeze=False)[:, 0]
@@ -354,8 +347,11 @@ def to_png(fig: Figure, dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
-def show(fig: Figure) -> None:
-    """Display ``fig`` in a notebook as an embedded PNG (works without ``%matplotlib inline``)."""
+def show(fig: Figure | None) -> None:
+    """Display ``fig`` in a notebook as an embedded PNG (works without ``%matplotlib inline``);
+    ``None`` (a chart with nothing to draw) shows nothing."""
     from IPython.display import Image, display
 
+    if fig is None:
+        return
     display(Image(data=to_png(fig), format="png"))

@@ -38,16 +38,20 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from . import formats
 from .atomic import prepare_folder, remove_stale_temporaries, temporary_prefix, write_atomic
+from .costs import COSTS_FILE
 from .htmlfont import embed_cjk_font
+from .htmlfont import expect as expect_font
 from .words import check_lang, has, label
 from .lifecycle import (
     Interrupted,
@@ -66,13 +70,14 @@ TEMPLATES = {
     "school": NOTEBOOKS_DIR / "20-school-profile.ipynb",
     "trend": NOTEBOOKS_DIR / "40-county-trend.ipynb",
     "scenario": NOTEBOOKS_DIR / "30-scenario.ipynb",
+    "plan": NOTEBOOKS_DIR / "50-plan.ipynb",
     "province": NOTEBOOKS_DIR / "50-province.ipynb",
 }
 #: Notebooks that are not reports: interactive, never rendered by the batch (``balance report``
 #: runs only :data:`TEMPLATES`); the tests execute them headless to prove they run.
 INTERACTIVE = (NOTEBOOKS_DIR / "31-explore.ipynb",)
 KIND_ZH = {"county-year": "年度评估", "school": "一校一册", "trend": "趋势", "scenario": "情景分析",
-           "province": "省级概览"}
+           "plan": "达标方案", "province": "省级概览"}
 KERNEL_NAME = "python3"  # the kernel of the interpreter running the batch (the project's venv)
 START_TIMEOUT = 120
 KERNEL_START_RETRIES = 3
@@ -115,6 +120,7 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1)
 def package_version() -> str:
     try:
         return version("balance")
@@ -234,9 +240,11 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
               trend: bool = True,
               scenarios: Sequence[tuple[Path, str]] = (), lang: str = "zh",
               indicators: Path | None = None, mapping: Path | None = None,
+              plans: Sequence[Mapping[str, Any]] = (),
               county: str | None = None) -> list[Job]:
     """The jobs of a batch: every year, every school, the trend, then each scenario
-    (``(file, name)`` pairs) — all with absolute paths.
+    (``(file, name)`` pairs), then each plan (``{"by": 2029, "scenario": path, "costs": path,
+    "budget": 元}``, the last three optional) — all with absolute paths.
 
     ``lang``, ``indicators`` (a provincial indicator file) and ``mapping`` (a header mapping
     file) go to every template that declares them; English stems end in ``.en``
@@ -268,6 +276,17 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
     jobs += [job("scenario", f"scenario/{safe_name(Path(f).stem)}",
                  label("job_scenario", lang, name=name),
                  scenario=str(Path(f).resolve()), to=0) for f, name in scenarios]
+    for p in plans:
+        by = int(p["by"])
+        scen = str(Path(p["scenario"]).resolve()) if p.get("scenario") else ""
+        costs = str(Path(p["costs"]).resolve()) if p.get("costs") else ""
+        budget = float(p.get("budget") or 0.0)
+        stem = f"plan/{by}" + (f"-{safe_name(Path(scen).stem)}" if scen else "") + (
+            f"-{budget:.0f}" if budget else "")
+        extra = (f" · {Path(scen).stem}" if scen else "") + (
+            f" · {formats.money(budget)}" if budget else "")
+        jobs.append(job("plan", stem, label("job_plan", lang, by=by, extra=extra), by=by,
+                        scenario=scen, costs=costs, budget=budget))
     return jobs
 
 
@@ -402,16 +421,70 @@ def data_hash(data: Path, params: Path | None, indicators: Path | None = None,
     return h.hexdigest()
 
 
+@lru_cache(maxsize=16)
+def _template_bytes(path: Path, mtime_ns: int) -> bytes:
+    return path.read_bytes()
+
+
 def input_hash(job: Job, base: str) -> str:
     """Data + settings (``base``) + template + package version + the job's parameters
     (+ the scenario file of a scenario report)."""
     h = hashlib.sha256(base.encode())
-    h.update(job.template.read_bytes())
+    h.update(_template_bytes(job.template, job.template.stat().st_mtime_ns))
     h.update(package_version().encode())
     h.update(json.dumps(job.parameters, sort_keys=True).encode())
-    if job.parameters.get("scenario"):  # the scenario file is an input too
-        _hash_path(h, Path(job.parameters["scenario"]))
+    for key in ("scenario", "costs"):  # the scenario and cost files are inputs too
+        if job.parameters.get(key):
+            _hash_path(h, Path(job.parameters[key]))
+    if job.kind == "plan" and not job.parameters.get("costs"):
+        _hash_path(h, COSTS_FILE)
     return h.hexdigest()
+
+
+def _text_of(path: Path) -> str:
+    """The text of a data or settings file for :func:`expected_characters` (a workbook's
+    XML parts; bytes that are not UTF-8 read as GB18030); empty when it cannot be read."""
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            import zipfile
+
+            with zipfile.ZipFile(path) as z:
+                return "".join(z.read(n).decode("utf-8", "ignore") for n in z.namelist()
+                               if n.endswith(".xml"))
+        raw = path.read_bytes()
+    except (OSError, ValueError):
+        return ""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("gb18030", "ignore")
+
+
+_EXPECTED: dict[tuple, str] = {}
+
+
+def expected_characters(job: Job) -> str:
+    """Every character a report of ``job`` can show: the word table, the registry, and the
+    data, settings, indicator, mapping, scenario and cost files of its parameters (a plan's
+    default cost file too; cached per files and their modification times). Pages are made of
+    these texts and of digits, so the worker's font base
+    (:func:`balance_lib.htmlfont.expect`) holds every glyph they need."""
+    from .registry import REGISTRY_FILE
+    from .words import WORDS_FILE
+
+    roots = [WORDS_FILE, REGISTRY_FILE, STANDARDS_FILE,
+             *(Path(v) for k, v in sorted(job.parameters.items())
+               if k in ("data", "params", "indicators", "mapping", "scenario", "costs") and v),
+             *([COSTS_FILE] if job.kind == "plan" and not job.parameters.get("costs") else [])]
+    files = []
+    for r in roots:
+        files += sorted(f for f in r.rglob("*") if f.is_file()) if r.is_dir() else [r]
+    stats = [(str(f), f.stat()) for f in files if f.is_file()]
+    key = tuple((name, s.st_mtime_ns, s.st_size) for name, s in stats)
+    if key not in _EXPECTED:
+        _EXPECTED.clear()
+        _EXPECTED[key] = "".join(sorted(set("".join(_text_of(f) for f in files))))
+    return _EXPECTED[key]
 
 
 def make_offline(page: str) -> str:
@@ -712,6 +785,7 @@ class WarmKernel:
                 return result
             if self._exporter is None:
                 self._exporter = _html_exporter()
+            expect_font(expected_characters(job))  # a fast font subset (same bytes)
             return _publish(html_page(nb, self._exporter), html_path, out, result)
         except Exception as exc:  # noqa: BLE001 - conversion errors are recorded, not fatal
             result["error"] = f"{type(exc).__name__}: {exc}"
@@ -806,15 +880,22 @@ def _relative(target: str, page: str) -> str:
     return os.path.relpath(target, os.path.dirname(page) or ".").replace(os.sep, "/")
 
 
-def apply_navigation(out_dir: Path, outcomes: Sequence[Outcome], lang: str = "zh") -> int:
-    """Give every report of the folder (``outcomes``, in index order) its bar: back to the index, previous and next report of
-    the same kind (years in order, schools in the plan's order), and write a problem page for
-    every failed report. A page is rewritten only when its bar changed (an unchanged rebuild
-    writes nothing). Returns the pages written."""
+def apply_navigation(out_dir: Path, outcomes: Sequence[Outcome], lang: str = "zh", *,
+                     known: dict[str, str] | None = None,
+                     fresh: frozenset[str] = frozenset()) -> tuple[int, dict[str, str]]:
+    """Give every report of the folder (``outcomes``, in index order) its bar: back to the
+    index, previous and next report of the same kind (years in order, schools in the plan's
+    order), and write a problem page for every failed report. A page is rewritten only when its
+    bar changed (an unchanged rebuild writes nothing), and not even read when ``known`` (the
+    digests of the bars the pages got before, kept in the manifest) holds its bar and it is not
+    one of the ``fresh`` pages of this run. Returns the pages written and the digests of the
+    bars."""
     from .pages import navigation, problem_page, set_navigation
 
     out_dir = Path(out_dir)
     index = index_name(lang)
+    known = known or {}
+    digests: dict[str, str] = {}
     written = 0
     by_kind: dict[str, list[Outcome]] = {}
     for o in outcomes:
@@ -827,7 +908,11 @@ def apply_navigation(out_dir: Path, outcomes: Sequence[Outcome], lang: str = "zh
             nav = navigation(_relative(index, o.html),
                              (_relative(prev.html, o.html), prev.title) if prev else None,
                              (_relative(nxt.html, o.html), nxt.title) if nxt else None, lang)
+            digest = hashlib.sha256(nav.encode("utf-8")).hexdigest()
             path = out_dir / o.html
+            if known.get(o.stem) == digest and o.stem not in fresh and path.is_file():
+                digests[o.stem] = digest
+                continue
             try:
                 page = path.read_text(encoding="utf-8")
             except OSError:
@@ -836,18 +921,24 @@ def apply_navigation(out_dir: Path, outcomes: Sequence[Outcome], lang: str = "zh
             if new != page:
                 write_atomic(path, new.encode("utf-8"))
                 written += 1
+            digests[o.stem] = digest
     for o in outcomes:
         if o.status == "failed":
             name = problem_name(o.stem)
-            page = embed_cjk_font(problem_page(label("problem_title", lang, title=o.title),
-                                               o.error, _relative(index, name), lang))
+            page = problem_page(label("problem_title", lang, title=o.title), o.error,
+                                _relative(index, name), lang)
+            digest = hashlib.sha256(page.encode("utf-8")).hexdigest()
             target = out_dir / name
+            digests[name] = digest
+            if known.get(name) == digest and target.is_file():
+                continue  # the same page as before: no font to cut, nothing to write
+            page = embed_cjk_font(page)
             old = target.read_text(encoding="utf-8") if target.is_file() else None
             if old != page:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 write_atomic(target, page.encode("utf-8"))
                 written += 1
-    return written
+    return written, digests
 
 
 def index_documents(out_dir: Path, lang: str = "zh") -> tuple[str, frozenset[str]]:
@@ -934,7 +1025,7 @@ def _run_dask(todo: list[tuple[Job, str]], out_dir: Path, runner: Callable[..., 
 MANIFEST_EVERY_S = 2.0
 #: The lock file shared by every run on one output folder.
 LOCK_NAME = ".balance-report.lock"
-_ORDER = {"province": -1, "county-year": 0, "school": 1, "trend": 2, "scenario": 3}
+_ORDER = {"province": -1, "county-year": 0, "school": 1, "trend": 2, "scenario": 3, "plan": 4}
 
 
 def _manifest_lock(out_dir: Path) -> Any:
@@ -955,23 +1046,37 @@ def _outcome(stem: str, entry: dict[str, Any]) -> Outcome:
     return Outcome(stem, **known)
 
 
+def cached_dashboard(out_dir: Path, base_hash: str, lang: str = "zh") -> dict[str, Any] | None:
+    """The index's results (:func:`balance_lib.dashboard.summary`) the manifest of ``out_dir``
+    keeps for inputs of ``base_hash`` (:func:`data_hash`), or None: a rebuild of unchanged
+    inputs does not evaluate the county again."""
+    kept = load_manifest(out_dir, lang).get("dashboard") or {}
+    return kept.get("summary") if kept.get("input_hash") == base_hash else None
+
+
 def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", *,
                   title: str | None = None, note: str | None = None,
-                  dashboard: Any = None,
+                  dashboard: Any = None, base_hash: str | None = None,
                   counties: Sequence[CountyEntry] | None = None) -> dict[str, Any]:
     """Merge ``outcomes`` into the manifest of ``out_dir`` under the folder's lock, then write
     it (and the index, when ``title`` is given) from *every* entry: reports of other runs, and
     of other ``--schools`` or ``--years`` before, are kept; those rebuilt now are replaced.
-    ``counties``: data of several counties, whose indexes are :func:`county_index_pages`.
-    Returns the merged manifest."""
+    ``dashboard`` is kept with ``base_hash`` (:func:`cached_dashboard`); the index is written
+    only when its text changed (its digest before the font is in the manifest). ``counties``:
+    data of several counties, whose indexes are :func:`county_index_pages`. Returns the merged
+    manifest."""
     out_dir = Path(out_dir)
+    outcomes = list(outcomes)
     with _manifest_lock(out_dir):
-        reports = dict(load_manifest(out_dir, lang).get("reports", {}))
+        old = load_manifest(out_dir, lang)
+        reports = dict(old.get("reports", {}))
         for o in outcomes:
             reports[o.stem] = {k: v for k, v in asdict(o).items() if k not in ("stem", "extra")}
         manifest = {"package_version": package_version(), "reports": reports}
-        write_atomic(out_dir / manifest_name(lang), json.dumps(
-            manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
+        if dashboard is not None and base_hash is not None:
+            manifest["dashboard"] = {"input_hash": base_hash, "summary": dashboard}
+        elif old.get("dashboard"):
+            manifest["dashboard"] = old["dashboard"]
         if title is not None and counties is not None:
             for path, page in county_index_pages(reports, counties, title, note, lang,
                                                  out_dir).items():
@@ -979,10 +1084,23 @@ def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", 
         elif title is not None:
             every = sorted((_outcome(stem, e) for stem, e in reports.items()),
                            key=lambda o: (_ORDER.get(o.kind, 9), o.stem))
-            apply_navigation(out_dir, every, lang)  # every report of the folder, not this run's
-            page = embed_cjk_font(index_page(every, title, note, lang, dashboard=dashboard,
-                                             out_dir=out_dir))
-            write_atomic(out_dir / index_name(lang), page.encode("utf-8"))
+            # every report of the folder, not this run's; those not rebuilt now and whose bar
+            # is the one they got before are not read again
+            fresh = frozenset(o.stem for o in outcomes if o.status != "skipped")
+            _, manifest["navigation"] = apply_navigation(
+                out_dir, every, lang, known=old.get("navigation"), fresh=fresh)
+            page = index_page(every, title, note, lang, dashboard=dashboard, out_dir=out_dir)
+            digest = hashlib.sha256(page.encode("utf-8")).hexdigest()
+            target = out_dir / index_name(lang)
+            if old.get("index_digest") != digest or not target.is_file():
+                write_atomic(target, embed_cjk_font(page).encode("utf-8"))
+            manifest["index_digest"] = digest
+        else:
+            for key in ("index_digest", "navigation"):
+                if old.get(key):
+                    manifest[key] = old[key]
+        write_atomic(out_dir / manifest_name(lang), json.dumps(
+            manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
     return manifest
 
 
@@ -1059,5 +1177,5 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
     bar.close()
     ordered = [outcomes[j.stem] for j in jobs]
     save_manifest(out_dir, ordered, lang, title=title, note=note, dashboard=dashboard,
-                  counties=counties)
+                  base_hash=base_hash, counties=counties)
     return BatchResult(ordered, time.perf_counter() - t0, lang, index_name(lang))

@@ -351,7 +351,8 @@ EMPTY_TABLE = label("empty_table")
 
 
 #: A cell that is a number formatted for people (:mod:`balance_lib.formats`): right-aligned.
-_NUMBER_TEXT = re.compile(r"[+\-]?[\d,]+(?:\.\d+)?%?\*?(?:\s*→\s*[+\-]?[\d,]+(?:\.\d+)?%?\*?)?"
+_NUMBER_TEXT = re.compile(r"[+\-]?[\d,]+(?:\.\d+)?%?(?:\*|✗{1,2})?"
+                          r"(?:\s*→\s*[+\-]?[\d,]+(?:\.\d+)?%?(?:\*|✗{1,2})?)?"
                           r"|—|[\d,]+\s*/\s*[\d,]+")
 
 
@@ -583,21 +584,25 @@ class Verdict:
     """The verdict and its reasons for ``display()``: a coloured box in the report, plain
     lines as text (for nbval and terminals)."""
 
-    def __init__(self, status: str, reasons: list[str], lang: str = "zh") -> None:
+    def __init__(self, status: str, reasons: list[str], lang: str = "zh",
+                 head: str | None = None) -> None:
         self.status, self.reasons, self.lang = status, list(reasons), lang
+        self.head = head  # another answer in the same box (the plan report's least cost)
+
+    def _head(self, sep: str) -> str:
+        if self.head is not None:
+            return self.head
+        return f"{label('sum_verdict', self.lang)}{sep}{status_label(self.status, self.lang)}"
 
     def __repr__(self) -> str:
-        head = f"{label('sum_verdict', self.lang)}: {status_label(self.status, self.lang)}"
-        return "\n".join([head, *(f"- {r}" for r in self.reasons)])
+        return "\n".join([self._head(": "), *(f"- {r}" for r in self.reasons)])
 
     def _repr_html_(self) -> str:
         items = "".join(f"<li>{html.escape(r)}</li>" for r in self.reasons)
         cls = {"meets": "meets", "incomplete": "incomplete"}.get(self.status, "fails")
-        word = html.escape(f"{label('sum_verdict', self.lang)}："
-                           if self.lang == "zh" else f"{label('sum_verdict', self.lang)}: ")
+        head = self._head("：" if self.lang == "zh" else ": ")
         return (f'<div class="balance-verdict {cls}"><style>{VERDICT_CSS}</style>'
-                f'<p class="v">{word}{html.escape(status_label(self.status, self.lang))}</p>'
-                f"<ul>{items}</ul></div>")
+                f'<p class="v">{html.escape(head)}</p><ul>{items}</ul></div>')
 
 
 def verdict(yr: YearResult, lang: str = "zh") -> Verdict:

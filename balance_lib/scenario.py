@@ -24,8 +24,10 @@ How changes act (in year order, then file order):
   school keeps its classes, so its classes only get smaller; under ``open`` it opens fewer
   extra classes than in the baseline (sizes stay within 45/50 in both cases).
 
-The last observed year appears in the results as observed (the same in both cases); projected
-years spread each grade evenly over its classes.
+The last observed year appears in the results as observed (the same in both cases, except
+for the ``expand_school`` / ``hire_teachers`` changes that take effect in that year itself: they
+act on the observed enrolment of the scenario, which is how a plan for today is checked);
+projected years spread each grade evenly over its classes.
 """
 
 from __future__ import annotations
@@ -293,46 +295,110 @@ def _school_rows(base: pd.DataFrame, years: np.ndarray, st: np.ndarray, cls: np.
     yr = out["year"].to_numpy()
     sid = out["school_id"].astype(str).to_numpy()
     keep = np.ones(len(out), dtype=bool)
-    amounts: dict[str, np.ndarray] = {}  # the amount columns the changes touch, as floats
-
-    def amount(k: str) -> np.ndarray:
-        if k not in amounts:
-            amounts[k] = (pd.to_numeric(out[k]).to_numpy(dtype=float, copy=True)
-                          if k in out.columns else np.zeros(len(out)))
-        return amounts[k]
-
+    amounts = _Amounts(out)
     for ch in changes:
         later = yr >= ch.year
         if ch.type == "new_school":
             keep &= ~((sid == ch.fields["school_id"]) & ~later)
         elif ch.type in ("expand_school", "hire_teachers"):
-            hit = later & (sid == ch.fields["school_id"])
-            for k, v in ch.fields.items():
-                if k in SCHOOL_AMOUNTS:
-                    a = amount(k)
-                    a[hit] = np.nan_to_num(a[hit], nan=0.0) + v
-                    if v < 0 and (a[hit] < 0).any():
-                        low = float(a[hit].min() - v)
-                        problems.append(ScenarioProblem(
-                            file, ch.index, ch.type, k,
-                            f"减少 {-v:g} 后为负数（该校现有 {low:g}）",
-                            f"taking away {-v:g} leaves a negative number "
-                            f"(the school has {low:g})"))
+            amounts.add(later & (sid == ch.fields["school_id"]), ch, problems, file)
         elif ch.type in ("close_school", "merge_school"):
             gone = later & (sid == ch.fields["school_id"])
             if ch.type == "merge_school":
                 (target,) = ch.fields["into"]
                 to = later & (sid == target)
                 for k in SCHOOL_AMOUNTS:
-                    if k in out.columns or k in amounts:
-                        a = amount(k)
+                    if k in out.columns or k in amounts.columns:
+                        a = amounts(k)
                         a[to] = np.nan_to_num(a[to], nan=0.0) + np.nan_to_num(a[gone], nan=0.0)
             keep &= ~gone
-    for k, a in amounts.items():
-        out[k] = a
+    amounts.write()
     if problems:
         raise ScenarioError(problems)
     return out[keep].reset_index(drop=True)
+
+
+class _Amounts:
+    """The amount columns of ``out`` that changes touch, as float arrays: ``amounts(k)`` the
+    column ``k`` (zeros when ``out`` lacks it), :meth:`add` a change's amounts, :meth:`write`
+    them back into ``out``."""
+
+    def __init__(self, out: pd.DataFrame) -> None:
+        self.out = out
+        self.columns: dict[str, np.ndarray] = {}
+
+    def __call__(self, k: str) -> np.ndarray:
+        if k not in self.columns:
+            self.columns[k] = (pd.to_numeric(self.out[k]).to_numpy(dtype=float, copy=True)
+                               if k in self.out.columns else np.zeros(len(self.out)))
+        return self.columns[k]
+
+    def add(self, hit: np.ndarray, ch: Change, problems: list[ScenarioProblem],
+            file: str) -> None:
+        """Add the amounts of an ``expand_school`` / ``hire_teachers`` change to the rows
+        ``hit``; a reduction below zero is a problem."""
+        for k, v in ch.fields.items():
+            if k in SCHOOL_AMOUNTS:
+                a = self(k)
+                a[hit] = np.nan_to_num(a[hit], nan=0.0) + v
+                if v < 0 and (a[hit] < 0).any():
+                    low = float(a[hit].min() - v)
+                    problems.append(ScenarioProblem(
+                        file, ch.index, ch.type, k,
+                        f"减少 {-v:g} 后为负数（该校现有 {low:g}）",
+                        f"taking away {-v:g} leaves a negative number "
+                        f"(the school has {low:g})"))
+
+    def write(self) -> None:
+        for k, a in self.columns.items():
+            self.out[k] = a
+
+
+def _observed_rows(base: pd.DataFrame, changes: list[Change], last: int, case: str,
+                   file: str = "scenario.yaml") -> pd.DataFrame:
+    """The last observed year's school rows of ``case``: as observed, plus (in the scenario)
+    the ``expand_school`` / ``hire_teachers`` changes that take effect in that year itself."""
+    out = base.assign(county_id=case)
+    now = [ch for ch in changes if ch.year == last and ch.type in ("expand_school",
+                                                                  "hire_teachers")]
+    if case != "scenario" or not now:
+        return out
+    out = out.copy()
+    problems: list[ScenarioProblem] = []
+    sid = out["school_id"].astype(str).to_numpy()
+    amounts = _Amounts(out)
+    for ch in now:
+        amounts.add(sid == ch.fields["school_id"], ch, problems, file)
+    amounts.write()
+    if problems:
+        raise ScenarioError(problems)
+    return out
+
+
+def _last_rows(tables: Mapping[str, pd.DataFrame], last: int) -> pd.DataFrame:
+    """The schools table's rows of the last observed year (ids as text, sorted by id)."""
+    schools, _ = _inputs(tables)
+    sch = schools.assign(school_id=schools["school_id"].astype(str))
+    return sch[sch["year"].astype(int) == last].sort_values("school_id").reset_index(drop=True)
+
+
+def scenario_schools(tables: Mapping[str, pd.DataFrame], scenario: Scenario = EMPTY,
+                     registry: Registry | None = None) -> pd.DataFrame:
+    """The schools table the scenario case is evaluated on, one row per school and year from
+    the last observed year (observed, with the changes of that year) to the target year, with
+    projected students and classes and every change applied (``county_id`` = ``scenario``).
+
+    This is what :func:`run_scenario` gives the engine for the scenario (``balance plan``
+    starts from its target year).
+    """
+    p = project(tables, scenario, registry)
+    last = int(p.history.years[-1])
+    base = _last_rows(tables, last)
+    changes = sorted(scenario.changes, key=lambda c: (c.year, c.index))
+    file = scenario.source or "scenario.yaml"
+    return pd.concat([_observed_rows(base, changes, last, "scenario", file),
+                      _school_rows(base, p.years, p.students_scenario, p.classes_scenario,
+                                   changes, "scenario", file)], ignore_index=True)
 
 
 def _class_rows(years: np.ndarray, ids: np.ndarray, st: np.ndarray, cls: np.ndarray,
@@ -469,10 +535,12 @@ def _case_rows(base: pd.DataFrame, observed_classes: pd.DataFrame, years: np.nda
                ids: np.ndarray, students: np.ndarray, classes: np.ndarray,
                changes: list[Change], case: str, file: str = "scenario.yaml",
                ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The school rows and class rows of one case: the last observed year, then the projection
-    with ``changes`` applied."""
+    """The school rows and class rows of one case: the last observed year (``base``, with the
+    changes that take effect in it), then the projection with ``changes`` applied."""
     projected = _school_rows(base, years, students, classes, changes, case, file)
-    rows = pd.concat([base.assign(county_id=case), projected], ignore_index=True)
+    last = int(base["year"].max()) if len(base) else -1
+    rows = pd.concat([_observed_rows(base, changes, last, case, file), projected],
+                     ignore_index=True)
     class_rows = pd.concat([observed_classes.assign(county_id=case),
                             _class_rows(years, ids, students, classes, case, projected)],
                            ignore_index=True)
@@ -514,10 +582,9 @@ def evaluate_baseline(tables: Mapping[str, pd.DataFrame],
     registry = registry or load_registry()
     projection = projection or ProjectionSettings()
     p = _project_baseline(tables, projection, registry)
-    schools, classes = _inputs(tables)
+    _, classes = _inputs(tables)
     last = int(p.history.years[-1])
-    sch = schools.assign(school_id=schools["school_id"].astype(str))
-    base = sch[sch["year"].astype(int) == last].sort_values("school_id").reset_index(drop=True)
+    base = _last_rows(tables, last)
     cl = classes.assign(school_id=classes["school_id"].astype(str))
     obs_classes = cl[cl["year"].astype(int) == last]
     rows, class_rows = _case_rows(base, obs_classes, p.years, p.ids, p.students, p.classes, [],
@@ -551,6 +618,9 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
             "school_size": s.school_size, "units": s.units, "variation": s.variation}
     both = {k: _side_by_side(base[k], scen[k], keys) for k, keys in _RESULT_ORDER.items()}
     classrooms = _classrooms(p, changes)
+    # the classroom gap of the schools whose classes are in scope (no special school)
+    classrooms = classrooms[classrooms["school_id"].isin(both["schools"]["school_id"])
+                            ].reset_index(drop=True)
     result = ScenarioResult(scenario, [b.last_observed, *map(int, p.years)], b.last_observed,
                             both["schools"], both["school_size"], both["units"],
                             both["variation"], classrooms, b.backtest, {}, p.warnings,

@@ -11,6 +11,10 @@ and the school ``year`` (start) from which it applies::
          teaching_aux_area_m2: 16000, teachers_primary: 40}
       - {type: move_students, year: 2026, from: "6523010001", to: "6523010050", share: 0.3}
 
+``year`` is after the last observed year; ``expand_school`` and ``hire_teachers`` may also take
+effect in the last observed year itself (on the observed enrolment, e.g. a plan for today), and
+``projection.target_year`` may then be the last observed year (only that year is evaluated).
+
 Change types and their fields (numbers are added to the school's row of ``schools.csv``):
 
 ``new_school``
@@ -52,6 +56,7 @@ from typing import Any
 from .columns import AREA_TYPES, COLUMNS, TYPE_LEVELS
 from .limits import MAX_AMOUNT, MAX_COUNT
 from .projection import CLASS_POLICIES, ENTRY_METHODS, ProjectionSettings, default_entry
+from .problems import ProblemsError
 from .safetext import quote
 from .safeyaml import YamlFileError, load_yaml
 
@@ -85,6 +90,9 @@ _FIELDS: dict[str, tuple[str, ...]] = {
 }
 _TOP = ("name", "description", "projection", "changes")
 _PROJECTION = ("target_year", "entry", "births", "entry_age", "class_policy")
+#: Change types that may also take effect in the last observed year itself: they act on the
+#: observed enrolment (what ``balance plan --by LAST_YEAR`` writes).
+OBSERVED_YEAR_TYPES = ("expand_school", "hire_teachers")
 TYPE_ZH = {"new_school": "新建学校", "move_students": "学生分流", "expand_school": "学校扩建",
            "hire_teachers": "补充教师", "close_school": "撤并学校", "merge_school": "合并学校"}
 
@@ -113,20 +121,12 @@ class ScenarioProblem:
         return " ".join(parts) + ": " + (self.message_zh if zh else self.message_en)
 
 
-class ScenarioError(ValueError):
+class ScenarioError(ProblemsError):
     """A scenario file with problems; ``.problems`` lists all of them."""
 
-    def __init__(self, problems: Sequence[ScenarioProblem]):
-        self.problems = list(problems)
-        super().__init__(self.format())
-
-    def format(self, lang: str = "zh") -> str:
-        head = (f"情景文件有 {len(self.problems)} 处问题：" if lang == "zh"
+    def head(self, lang: str = "zh") -> str:
+        return (f"情景文件有 {len(self.problems)} 处问题：" if lang == "zh"
                 else f"{len(self.problems)} problem(s) in the scenario file:")
-        return "\n".join([head, *("  " + p.format(lang) for p in self.problems)])
-
-    def __str__(self) -> str:
-        return self.format()
 
 
 @dataclass(frozen=True)
@@ -305,10 +305,11 @@ def _projection(raw: Any, ck: _Checker, facts: SchoolFacts,
         raw["target_year"] = target_year
     if "target_year" in raw:
         t = raw["target_year"]
-        if not _is_int(t) or t <= facts.last_year or t > facts.last_year + 30:
+        # the last observed year itself: the observed enrolment with the changes of that year
+        if not _is_int(t) or t < facts.last_year or t > facts.last_year + 30:
             ck.add(None, None, "projection.target_year",
-                   f"目标年份应为 {facts.last_year + 1}–{facts.last_year + 30} 的整数，实为 {_shown(t)}",
-                   f"target year must be an integer in {facts.last_year + 1}–"
+                   f"目标年份应为 {facts.last_year}–{facts.last_year + 30} 的整数，实为 {_shown(t)}",
+                   f"target year must be an integer in {facts.last_year}–"
                    f"{facts.last_year + 30}, got {_shown(t)}")
         else:
             values["target_year"] = t
@@ -399,12 +400,21 @@ def _change(k: int, item: Any, ck: _Checker, facts: SchoolFacts,
         return None
     year = item.get("year")
     first, last = facts.last_year + 1, settings.target_year
-    ok_year = _is_int(year) and first <= year <= last
+    observed = ctype in OBSERVED_YEAR_TYPES and _is_int(year) and year == facts.last_year
+    ok_year = _is_int(year) and (first <= year <= last or observed)
     if not ok_year:
+        also = (f"；{TYPE_ZH[ctype]}也可为最近观测年份 {facts.last_year}"
+                if ctype in OBSERVED_YEAR_TYPES else "")
+        also_en = (f"; {ctype} may also take effect in the last observed year {facts.last_year}"
+                   if ctype in OBSERVED_YEAR_TYPES else "")
         ck.add(k, ctype, "year", f"年份应为 {first}–{last} 的整数（最近观测年份 "
-               f"{facts.last_year} 之后），实为 {_shown(year)}",
+               f"{facts.last_year} 之后{also}），实为 {_shown(year)}",
                f"year must be an integer in {first}–{last} (after the last observed year "
-               f"{facts.last_year}), got {_shown(year)}")
+               f"{facts.last_year}{also_en}), got {_shown(year)}")
+    if observed and "entry_classes" in item:
+        ck.add(k, ctype, "entry_classes", f"最近观测年份 {facts.last_year} 的班级是实测的，"
+               "起始班数的变更请从下一年开始", f"the classes of the last observed year "
+               f"{facts.last_year} are observed: change entry classes from the next year on")
     ch = Change(k, ctype, int(year) if ok_year else first, {})
     fields: dict[str, Any] = {}
     allowed = _FIELDS[ctype]

@@ -318,16 +318,17 @@ def _problems(forms: Forms, frames: LedgerFrames, lang: str, tables: list[int]) 
                 "_level" if r.level else "")
             what = _w(key, lang, name=r.school_name,
                       level=level_label(r.level, lang) if r.level else "")
+            # the short name when the registry has one, else the whole name (wrapped, never
+            # cut: the reader must be able to read what is to be rectified)
             name = (reg.veto(r.indicator).label(lang) if r.indicator.startswith("V") else
-                    reg.indicator(r.indicator).short(lang) or reg.indicator(r.indicator).label(lang))
-            name = name if len(name) <= 14 else name[:13] + "…"
+                    reg.indicator(r.indicator).short(lang))
             cells.append((what, f"{r.indicator} {name}", r.gap_text, str(int(r.first_seen)),
                           _w("measures_placeholder", lang), deadline))
         tables[0] += 1
         blocks.append(Table(_w("table_problems", lang, no=tables[0]), tuple(
             _w(f"h_{k}", lang) for k in ("where", "item", "gap", "first_seen", "measures",
                                          "deadline")), tuple(cells),
-            (False, False, False, True, False, False), (3.2, 3, 3.6, 1.3, 3.2, 1.8)))
+            (False, False, False, True, False, False), (2.9, 4.0, 3.1, 1.2, 2.6, 2.3)))
     blocks.append(Paragraph(_w("placeholder_problems", lang), placeholder=True))
     return blocks
 

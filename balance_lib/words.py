@@ -66,7 +66,8 @@ def has(key: str) -> bool:
 
 #: Placeholders any text may use for what the registry decides (:func:`registry_fields`).
 REGISTRY_FIELDS = ("rule", "rule_size", "units", "others", "limits", "limit_primary",
-                   "limit_junior", "large_min", "large_max", "super_min")
+                   "limit_junior", "large_min", "large_max", "super_min", "cv_limit_primary",
+                   "cv_limit_junior")
 _REGISTRY: ContextVar[Any] = ContextVar("balance_words_registry", default=None)
 
 
@@ -75,11 +76,14 @@ def registry_fields(registry: Any = None) -> dict[str, str]:
     ``rule`` (the school rule's indicators, "B1–B7"), ``rule_size`` (7), ``units`` (every
     unit indicator), ``others`` (every other indicator, "B8–B32"), ``limits`` (B12's class
     limits, "45/50"), ``limit_primary``, ``limit_junior``, ``large_min`` (56), ``large_max``
-    (65) and ``super_min`` (66). ``registry``: default the one in force (:func:`use_registry`).
+    (65), ``super_min`` (66), and the CV limits ``cv_limit_primary`` (0.50) and
+    ``cv_limit_junior`` (0.45). ``registry``: default the one in force (:func:`use_registry`).
 
     >>> f = registry_fields()
     >>> f["rule"], f["others"], f["limits"], f["large_min"]
     ('B1–B7', 'B8–B32', '45/50', '56')
+    >>> f["limit_primary"], f["cv_limit_primary"], f["cv_limit_junior"]
+    ('45', '0.50', '0.45')
     """
     reg = registry if registry is not None else _REGISTRY.get()
     if reg is None:
@@ -94,6 +98,7 @@ def registry_fields(registry: Any = None) -> dict[str, str]:
 
 
 def _fields(reg: Any) -> dict[str, str]:
+    from .formats import limit
     from .registry import id_ranges
 
     def n(x: float) -> str:
@@ -110,6 +115,8 @@ def _fields(reg: Any) -> dict[str, str]:
         "limit_primary": n(b12.threshold("primary")),
         "limit_junior": n(b12.threshold("junior")),
         "large_min": n(large), "large_max": n(super_ - 1), "super_min": n(super_),
+        "cv_limit_primary": limit(reg.cv_limit("primary"), reg),
+        "cv_limit_junior": limit(reg.cv_limit("junior"), reg),
     }
 
 

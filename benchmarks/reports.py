@@ -61,7 +61,7 @@ def main() -> None:
         counts[j.kind] += 1
     print(f"{data.name}: {len(plan)} reports "
           f"({', '.join(f'{n} {k}' for k, n in counts.items())}), {a.jobs} workers, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         out = Path(tmp) / "out"
@@ -99,7 +99,8 @@ def main() -> None:
                        check=True, capture_output=True)
         rebuild_cli = time.perf_counter() - t0
         print(f"rebuild, nothing changed: {rebuild:.2f} s in-process (hashing, manifest, index); "
-              f"{rebuild_cli:.2f} s as `balance report` (goal < 3 s)")
+              f"{rebuild_cli:.2f} s as `balance report` (goal < 3 s), load average "
+              f"{os.getloadavg()[0]:.1f}")
 
         from balance_lib.pdf import find_browser, write_pdfs
 

@@ -41,3 +41,26 @@ def tiny_county():
 
     tables = load_county(ROOT / "tests" / "fixtures" / "tiny").tables
     return tables, evaluate(tables)
+
+
+
+#: Files whose tests share nothing expensive (no module fixtures, no notebook kernel): under
+#: ``-n N --dist loadscope`` their tests are spread over every worker one by one. Every other
+#: file (and each nbval notebook, whose cells must run in order in one kernel) stays whole on
+#: one worker, so its module fixtures are built once.
+SPREAD = {"test_indicators.py", "test_fuzz.py", "test_golden.py", "test_hostile.py"}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope`` scheduling by file, except the files of :data:`SPREAD` (test by
+    test). Other ``--dist`` modes keep xdist's own scheduling."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrTest(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return nodeid if Path(file).name in SPREAD else file
+
+    return FileOrTest(config, log)

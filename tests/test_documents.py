@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import zipfile
 
+import pytest
+
 from balance_lib.documents import documents_html, filed_documents, read_document
 from balance_lib.excel import write_ledger
 from balance_lib.forms import build_forms
@@ -46,3 +48,65 @@ def test_index_links_the_forms_ledger_and_draft_with_the_one_count(tmp_path, tin
 def test_no_documents_no_section(tmp_path):
     assert documents_html(filed_documents(tmp_path)) == ""
     assert read_document(tmp_path / "missing.xlsx") is None
+
+
+@pytest.mark.slow
+def test_one_open_item_count_everywhere_on_the_sample(tmp_path):
+    """The sample as `make demo` files it: the open problems `balance ledger` prints are what
+    the ledger workbook, the 自评报告 draft and the report index say, and what the forms of the
+    last year show — one shaded cell per unmet B1–B7 value, one CV over its limit per county
+    row, and the failing schools of every other item not met."""
+    import re
+
+    import docx
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from balance_lib.cli import app
+    from balance_lib.forms_excel import FLOOR_FILL, UNMET_FILL, sheet_names
+    from balance_lib.paths import PROJECT_ROOT
+
+    data = PROJECT_ROOT / "data" / "sample"
+    run = CliRunner()
+    outputs = {}
+    for cmd, name in (("ledger", "ledger.xlsx"), ("forms", "forms-2025.xlsx"),
+                      ("selfreport", "selfreport-2025.docx")):
+        extra = ["--from", "2022", "--to", "2025"] if cmd == "ledger" else ["--year", "2025"]
+        res = run.invoke(app, [cmd, str(data), *extra, "--output", str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        outputs[cmd] = res.output
+    line = re.search(r"\d+ 条未销号、\d+ 条已销号；2022–2025 年共 \d+ 条记录[^\n→]*",
+                     outputs["ledger"]).group(0).strip()
+    n_open = int(line.split(" 条未销号")[0])
+    assert n_open > 0
+    # the ledger workbook and the draft
+    docs = {d.kind: d for d in filed_documents(tmp_path)}
+    assert docs["ledger"].subject == docs["selfreport"].subject == line
+    assert f"{n_open} 条未销号问题" in outputs["selfreport"]
+    body = "\n".join(p.text for p in docx.Document(str(tmp_path / "selfreport-2025.docx"))
+                     .paragraphs)
+    assert line in body
+    wb = openpyxl.load_workbook(tmp_path / "ledger.xlsx")
+    summary = [c for ws in wb for row in ws.iter_rows(values_only=True) for c in row
+               if isinstance(c, str) and "条未销号" in c]
+    assert summary and all(line in c or c.startswith(f"{n_open} 条未销号") for c in summary)
+    # the report index
+    save_manifest(tmp_path, [], title="索引", note=None)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert page.count(line) == 2
+    # the forms of 2025: every open problem of 2025 is on them
+    forms = openpyxl.load_workbook(tmp_path / "forms-2025.xlsx")
+    sheets = sheet_names("zh")
+    fills = {UNMET_FILL, FLOOR_FILL}
+    shaded = sum(1 for key in ("primary", "junior") for row in forms[sheets[key]].iter_rows(
+        min_row=5) for c in row if c.fill.fill_type == "solid" and c.fill.fgColor.rgb[-6:] in fills
+        and isinstance(c.value, (int, float)))
+    cv_over = sum(1 for r in forms[sheets["variation"]].iter_rows(min_row=4, values_only=True)
+                  if r[9] == "未达标")
+    items = [r for r in forms[sheets["items"]].iter_rows(min_row=3, values_only=True)
+             if r[0] and r[3] == "未达标"]
+    failing = 0
+    for r in items:
+        m = re.search(r"中 (\d+) 所未达标", str(r[5] or "") + str(r[6] or ""))
+        failing += int(m.group(1)) if m else 1
+    assert shaded + cv_over + failing == n_open, (shaded, cv_over, failing, n_open)

@@ -630,6 +630,7 @@ def test_the_notebook_is_thin_and_not_a_report():
     assert jobs and all(j.template != NOTEBOOK for j in jobs)
 
 
+@pytest.mark.slow
 def test_the_notebook_runs_headless_and_shows_the_explorer(tmp_path, tiny):
     import papermill as pm
 

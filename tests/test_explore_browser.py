@@ -138,6 +138,7 @@ def expected_cells(frame) -> list[str]:
                                                    rp.table_html(frame, lang="zh"))]
 
 
+@pytest.mark.slow
 def test_the_explorer_in_jupyterlab_in_chromium(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api",
                                    reason="playwright is not installed (pip install -e .[test])")

@@ -79,6 +79,7 @@ def test_every_command_takes_the_file(tmp_path):
     assert any(v["indicator"] == "P1" for v in s["variation"])
 
 
+@pytest.mark.slow
 def test_the_report_takes_the_file(tmp_path):
     out = tmp_path / "out"
     r = cli("report", PROJECT_ROOT / "tests/fixtures/tiny", "--years", "2025", "--schools",

@@ -181,6 +181,31 @@ def test_basics_count_the_tiny_fixture_by_hand(tmp_path, tiny_county):
     assert cells["评估结论"][0] == "未达到优质均衡标准"
 
 
+def test_the_special_school_is_in_no_class_count_of_the_sample_forms(sample_forms,
+                                                                      sample_county):
+    """The sample's special school (classes in classes.csv) is in no unit row, and the
+    classes of 表1 are the general schools' (the special school's 2 classes left out)."""
+    wb, _ = sample_forms
+    tables, ev = sample_county
+    s = tables["schools"]
+    s = s[s["year"].astype(int) == 2025]
+    special = s[s["school_type"].astype(str) == "special"]
+    assert len(special) == 1
+    name = str(special["school_name"].iloc[0])
+    assert not any(name in str(c.value) for ws in wb for row in ws.iter_rows() for c in row
+                   if c.value is not None)
+    cells = {r[0]: r[1:] for r in wb[SHEETS["basics"]].iter_rows(values_only=True) if r[0]}
+    general = s[s["school_type"].astype(str) != "special"]
+    classes = (pd.to_numeric(general["classes_primary"]).sum(),
+               pd.to_numeric(general["classes_junior"]).sum())
+    assert cells["班级数（个）"][:2] == classes
+    assert pd.to_numeric(special[["classes_primary", "classes_junior"]].stack()).sum() > 0
+    sid = str(special["school_id"].iloc[0])
+    assert sid not in set(ev.class_sizes["school_id"].astype(str))
+    b12 = ev.school_items[ev.school_items["id"] == "B12"]
+    assert sid not in set(b12["school_id"].astype(str))
+
+
 def test_names_from_the_data_stay_text(tmp_path):
     data = tmp_path / "d"
     shutil.copytree(TINY, data)

@@ -592,6 +592,7 @@ def _temporaries(out: Path) -> list[Path]:
     return [p for p in out.rglob(".*") if p.is_file() and p.name != render.LOCK_NAME]
 
 
+@pytest.mark.slow
 def test_kill_9_then_rerun_leaves_no_process_no_temporary_and_loses_no_report(tmp_path):
     import signal
     import subprocess

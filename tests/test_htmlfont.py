@@ -35,3 +35,24 @@ def test_embedding_is_idempotent_and_deterministic():
     once = embed_cjk_font(PAGE)
     assert embed_cjk_font(once) == once
     assert embed_cjk_font(PAGE) == once
+
+
+def test_the_batch_font_base_gives_the_same_bytes_and_grows_for_new_characters(monkeypatch):
+    """A subset cut from the base font of :func:`expect` is byte for byte the subset cut from
+    the whole font (so pages do not depend on what a worker rendered before), and a page with
+    characters the base lacks makes it grow instead of losing glyphs."""
+    from balance_lib import htmlfont
+
+    monkeypatch.setattr(htmlfont, "_BASE", {})
+    chars = page_characters(PAGE)
+    direct = htmlfont.subset_font(chars)
+    htmlfont.expect("差异系数与大班额生均面积学校")
+    assert htmlfont._BASE["cjk"][0] == frozenset("差异系数与大班额生均面积学校")
+    assert htmlfont.subset_font(chars) == direct
+    assert htmlfont.subset_font(chars, layout=False) is not None
+    other = htmlfont.subset_font("龙凤")
+    assert {"龙", "凤"} <= htmlfont._BASE["cjk"][0]
+    cmap = TTFont(io.BytesIO(other)).getBestCmap()
+    assert ord("龙") in cmap and ord("凤") in cmap
+    monkeypatch.setattr(htmlfont, "_BASE", {})
+    assert htmlfont.subset_font("龙凤") == other

@@ -194,6 +194,7 @@ def export(tmp_path_factory) -> Path:
     ["validate"],
     ["evaluate", "--year", "2025", "--format", "json"],
     ["scenario", "--to", "2026", "--format", "json"],
+    ["plan", "--by", "2025", "--format", "json"],
 ])
 def test_commands_read_through_the_mapping(export, args):
     command, *rest = args
@@ -202,12 +203,13 @@ def test_commands_read_through_the_mapping(export, args):
     assert "schools" in without.output  # no schools table found
     res = runner.invoke(app, [command, str(export), *rest, "--mapping", str(EXAMPLE)])
     assert res.exit_code == 0, res.output
-    if command == "evaluate":
+    if command in ("evaluate", "plan"):
         import json
 
         same = runner.invoke(app, [command, str(SAMPLE_DIR), *rest])
         a, b = json.loads(res.stdout), json.loads(same.stdout)
-        a.pop("dataset"), b.pop("dataset")
+        for key in ("dataset", "solve_time_s"):
+            a.pop(key, None), b.pop(key, None)
         assert a == b
 
 
@@ -226,12 +228,14 @@ def test_a_bad_mapping_exits_2_on_every_command(tmp_path):
     m.write_text("schools:\n  a: nope\n", encoding="utf-8")
     for args in (["validate"], ["evaluate", "--year", "2025"],
                  ["ledger", "--output", str(tmp_path / "l.xlsx")], ["scenario"],
+                 ["plan", "--by", "2025", "--output", str(tmp_path / "p.yaml")],
                  ["report", "--out", str(tmp_path / "out")]):
         res = runner.invoke(app, [args[0], str(TINY), *args[1:], "--mapping", str(m)])
         assert res.exit_code == 2, (args, res.output)
         assert "m.yaml 第 2 行: 键 schools.a: schools 表没有列 “nope”" in res.output
         assert "Traceback" not in res.output
     assert not (tmp_path / "l.xlsx").exists() and not (tmp_path / "out").exists()
+    assert not (tmp_path / "p.yaml").exists()
 
 
 def test_report_passes_the_mapping_to_every_template(tmp_path):
@@ -239,8 +243,9 @@ def test_report_passes_the_mapping_to_every_template(tmp_path):
 
     assert all(declares_parameter(t, "mapping") for t in TEMPLATES.values())
     jobs = plan_jobs(TINY, [2025], ["6523010002"], mapping=EXAMPLE,
-                     scenarios=[(PROJECT_ROOT / "tests/fixtures/tiny-scenario.yaml", "s")])
-    assert {j.kind for j in jobs} == {"county-year", "school", "trend", "scenario"}
+                     scenarios=[(PROJECT_ROOT / "tests/fixtures/tiny-scenario.yaml", "s")],
+                     plans=[{"by": 2027}])
+    assert {j.kind for j in jobs} == {"county-year", "school", "trend", "scenario", "plan"}
     assert all(j.parameters["mapping"] == str(EXAMPLE) for j in jobs)
     assert all("mapping" not in j.parameters for j in plan_jobs(TINY, [2025], []))
 

@@ -32,7 +32,8 @@ REGENERATE = ".venv/bin/python tests/notebooks/regenerate.py"
 
 #: parameters that choose what a report shows (not settings)
 REPORT_PARAMS = {"data", "params", "year", "year_from", "year_to", "school_id", "scenario",
-                 "to", "lang", "indicators", "mapping", "county", "linked"}
+                 "to", "lang", "indicators", "mapping", "county", "linked", "by", "costs",
+                 "budget"}
 SETTINGS_KEYS = {f.name for f in dataclasses.fields(Settings)} - {"source"}
 
 _spec = importlib.util.spec_from_file_location("nb_regenerate", REFERENCES / "regenerate.py")
@@ -100,9 +101,10 @@ def test_template_defaults_point_at_existing_data(template):
     report.check_params(d, year=params.get("year") or None, school_id=params.get("school_id"))
     report.check_params(d, year=params.get("year_from"))
     report.check_params(d, year=params.get("year_to") or None)
-    if "scenario" in params:
-        assert report.resolve_path(params["scenario"]).is_file(), (
-            f"{template.name}: default scenario {params['scenario']!r} does not exist")
+    for key in ("scenario", "costs"):  # empty: none (scenario) / params/costs.yaml (costs)
+        if params.get(key):
+            assert report.resolve_path(params[key]).is_file(), (
+                f"{template.name}: default {key} {params[key]!r} does not exist")
 
 
 @pytest.mark.parametrize("name", sorted(regenerate.CASES))

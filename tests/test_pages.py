@@ -94,6 +94,7 @@ def rendered(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_reports_have_titles_and_links(rendered):
     page = (rendered / "county-year" / "2025.html").read_text(encoding="utf-8")
     assert "<title>tiny 2025学年 义务教育优质均衡发展评估报告</title>" in page
@@ -118,6 +119,7 @@ def _chromium(*args: str) -> subprocess.CompletedProcess:
         shutil.rmtree(profile, ignore_errors=True)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @browser
 def test_a_real_browser_shows_title_answer_and_back_link(rendered):
@@ -140,6 +142,7 @@ def test_a_real_browser_shows_title_answer_and_back_link(rendered):
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None or shutil.which("pdftotext") is None,
                     reason="headless Chromium or pdftotext not installed")
+@pytest.mark.slow
 def test_pdf_has_the_chinese_title_and_the_failing_unit_table(rendered, tmp_path):
     from balance_lib.pdf import write_pdfs
 
@@ -154,6 +157,7 @@ def test_pdf_has_the_chinese_title_and_the_failing_unit_table(rendered, tmp_path
     assert again == []  # the PDF is newer than its page: not printed again
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_nbconvert_to_balance_gives_the_runners_page(rendered, tmp_path):
     nb = rendered / "county-year" / "2025.ipynb"

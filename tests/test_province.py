@@ -228,6 +228,7 @@ def test_outcomes_of_a_county_are_rebased_on_its_folder():
 @pytest.mark.parametrize(("args", "message"), [
     (["--counties", "652301,999"], "unknown counties: 999"),
     (["--scenario", "tests/fixtures/tiny-scenario.yaml"], "needs the data of one county"),
+    (["--plan", "2027"], "--plan needs the data of one county"),
     (["--schools", "nope"], "not in the chosen counties: nope"),
 ])
 def test_province_options_are_checked_before_any_report(tmp_path, args, message):

@@ -125,6 +125,21 @@ def test_words_and_registry_texts_take_ranges_from_the_registry():
         assert not re.search(pattern, text), pattern
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_cv_explanation_quotes_the_cv_limits_not_the_class_limits(lang):
+    """差异系数's limits are 0.50/0.45 (the registry's CV limits, as every table prints them);
+    B12's class limits 45/50 have placeholders of their own and must not stand in for them."""
+    from balance_lib.formats import limit
+    from balance_lib.registry import load_registry
+    from balance_lib.words import entries
+
+    reg = load_registry()
+    text = entries("cv_explain", lang)[-1]
+    for level in ("primary", "junior"):
+        assert f"≤ {limit(reg.cv_limit(level), reg)}" in text
+    assert not re.search(r"≤ (45|50)\b", text)
+
+
 def test_params_file_equals_the_defaults():
     """params/standards.yaml writes out exactly the contract defaults of Settings()."""
     assert load_settings() == Settings()

@@ -62,6 +62,7 @@ def html_of(out: Path, stem: str) -> str:
     return (out / f"{stem}.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_reports_render_to_offline_html_without_code(batch):
     out, result = batch
     status = {o.stem: o.status for o in result.outcomes}
@@ -88,6 +89,7 @@ def test_reports_render_to_offline_html_without_code(batch):
         assert "jp-InputPrompt" not in page or "In&nbsp;[" not in page
 
 
+@pytest.mark.slow
 def test_a_failing_report_is_recorded_and_keeps_its_partial_notebook(batch):
     out, result = batch
     bad = next(o for o in result.outcomes if o.stem == "school/nope")
@@ -96,6 +98,7 @@ def test_a_failing_report_is_recorded_and_keeps_its_partial_notebook(batch):
     assert [o.stem for o in result.failed] == ["school/nope"]
 
 
+@pytest.mark.slow
 def test_index_and_manifest(batch):
     out, _ = batch
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -114,6 +117,7 @@ def test_index_and_manifest(batch):
     assert not list(out.rglob("*.tmp"))  # atomic writes leave no temporary files
 
 
+@pytest.mark.slow
 def test_second_run_skips_unchanged_reports(batch):
     out, _ = batch
     page = out / "county-year" / "2025.html"
@@ -125,6 +129,44 @@ def test_second_run_skips_unchanged_reports(batch):
     assert page.stat().st_mtime_ns == before
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["reports"]["county-year/2025"]["status"] == "skipped"
+
+
+@pytest.mark.slow
+def test_an_unchanged_rebuild_reuses_the_index_results_and_reads_no_page(batch, monkeypatch):
+    """Nothing changed: the county is not evaluated again for the index (its results are kept
+    in the manifest with the input hash), the index is not rewritten, and no report page is
+    read to check its navigation bar (its digest is in the manifest)."""
+    out, _ = batch
+    args = ["report", str(TINY), "--years", "2025", "--schools", SCHOOL, "--no-trend",
+            "--out", str(out), "--jobs", "1"]
+    assert runner.invoke(app, args).exit_code == 0  # the manifest now holds the results
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    base = render.data_hash(TINY, None)
+    assert manifest["dashboard"]["input_hash"] == base
+    assert render.cached_dashboard(out, base) == manifest["dashboard"]["summary"]
+    assert render.cached_dashboard(out, "0" * 64) is None
+    assert set(manifest["navigation"]) >= {"county-year/2025", f"school/{SCHOOL}"}
+    index = out / "index.html"
+    before = index.stat().st_mtime_ns
+    import balance_lib.cli as cli
+
+    def no_evaluation(*a, **k):
+        raise AssertionError("evaluated again")
+
+    read = []
+    real = Path.read_text
+
+    def spy(self, *a, **k):
+        if self.suffix == ".html":
+            read.append(self.name)
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(cli, "_dashboard", no_evaluation)
+    monkeypatch.setattr(Path, "read_text", spy)
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "未变化跳过 2" in res.output
+    assert index.stat().st_mtime_ns == before and read == []
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -158,6 +200,7 @@ def test_check_params_and_paths():
         report.check_params(d, school_id="x")
 
 
+@pytest.mark.slow
 def test_a_corrupted_school_fails_alone_and_the_others_render(corrupted, tmp_path):
     """Issue 5: a corrupted school in a copy of the data yields a report marked failed in the
     index while all others render; the batch exits 1."""
@@ -192,6 +235,7 @@ def test_a_corrupted_school_fails_alone_and_the_others_render(corrupted, tmp_pat
     assert "⚠ 注意" in html_of(tmp_path, f"school/{SCHOOL}")
 
 
+@pytest.mark.slow
 def test_an_excluded_school_fails_its_check_with_the_located_problems(corrupted):
     d = report.load(corrupted)
     assert list(d.excluded) == [BAD]
@@ -210,6 +254,7 @@ def test_an_excluded_school_fails_its_check_with_the_located_problems(corrupted)
     assert report.source_note(d).splitlines()[0] == report.exclusion_note(d)
 
 
+@pytest.mark.slow
 def test_evaluate_and_validate_stay_strict(corrupted):
     for args in (["validate", str(corrupted)], ["evaluate", str(corrupted), "--year", "2025"]):
         res = runner.invoke(app, args)
@@ -233,6 +278,7 @@ def test_templates_are_thin_and_stripped(template):
                     if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
 
 
+@pytest.mark.slow
 def test_kept_kernel_is_reset_between_reports_and_replaced_after_a_failure(tmp_path):
     """One kernel runs several reports (namespace reset, counts from 1, papermill parameters
     recorded); a failing report gets the next one a fresh kernel."""
@@ -275,6 +321,7 @@ def test_reset_clears_the_namespace_but_keeps_modules():
         warm.shutdown()
 
 
+@pytest.mark.slow
 def test_dask_executor_gives_the_same_reports(batch, tmp_path):
     distributed = pytest.importorskip("distributed")
     out, result = batch
@@ -309,6 +356,7 @@ def test_executor_options_are_checked(tmp_path, args, message):
     assert message in res.output
 
 
+@pytest.mark.slow
 def test_english_reports_sit_beside_the_chinese_ones(batch, tmp_path):
     """English reports and index in the same folder as the Chinese ones (``*.en.html``,
     ``index.en.html``, ``manifest.en.json``), the Chinese files untouched."""

@@ -176,6 +176,7 @@ def _same(a, b, where="") -> None:
         assert a == b, where
 
 
+@pytest.mark.slow
 def test_no_report_helper_mutates_the_cached_results():
     """Every call the three templates make, on the cached objects; then they are unchanged."""
     from balance_lib import plots
@@ -283,3 +284,31 @@ def test_english_ledger_gaps_for_every_kind_of_row():
     zh = make_ledger(d.county.tables, d.settings, d.registry, evaluation=report.evaluation(d))
     assert zh.ledger["gap_text"].str.contains(cjk).any()
     assert len(zh.ledger) == len(rows)
+
+
+def test_the_special_school_booklet_has_no_class_sizes_and_says_why():
+    """The sample's special school has classes in classes.csv; its booklet's class-size table
+    is empty, its verdict line says it is not an evaluated unit, and no school's class table
+    of the county evaluation holds it."""
+    from balance_lib import firstpage
+
+    d = report.load("data/sample")
+    sid = "6523010049"
+    s = d.county.tables["schools"]
+    assert set(s.loc[s["school_id"].astype(str) == sid, "school_type"].astype(str)) == {"special"}
+    assert (d.county.tables["classes"]["school_id"].astype(str) == sid).any()
+    last = report.evaluate_year(d, d.years[-1])
+    assert report.school_class_sizes(last.indicators, sid).empty
+    assert sid not in set(report.evaluation(d).class_sizes["school_id"].astype(str))
+    assert not report.school_class_sizes(last.indicators, "6523010001").empty
+    allr = report.evaluate_all(d)
+    assert firstpage.school_verdict_lines(allr.units, sid, d.registry) == [
+        report.label("fp_school_no_units", "zh")]
+    assert "B1–B7" in firstpage.school_verdict_lines(allr.units, sid, d.registry)[0]
+    en = firstpage.school_verdict_lines(allr.units, sid, d.registry, "en")[0]
+    assert en.startswith("This school is not an evaluated unit")
+    from balance_lib import plots
+
+    values = report.long_values(allr)
+    assert plots.school_trend(values, sid, d.registry) is None  # no empty axes on its page
+    assert plots.school_trend(values, "6523010001", d.registry) is not None

@@ -650,3 +650,18 @@ def test_the_scenario_evaluates_b11_and_b12_as_the_full_evaluation_does(county, 
     np.testing.assert_array_equal(got["limit"], b11["threshold"])
     assert got["met"].tolist() == b11["met"].astype(object).tolist()
     assert not got["met"].all()  # the sample has schools over the limit: the test can fail
+
+
+SPECIAL = "6523010049"  # 昌吉市特殊教育学校 of the sample
+
+
+def test_the_special_school_is_in_no_class_table_of_the_sample_scenarios(sample_runs, county):
+    """The sample's special school has classes in classes.csv, but no class-size, 大班额 or
+    classroom-gap row of a scenario shows it, in either case or any year."""
+    assert (county.tables["classes"]["school_id"].astype(str) == SPECIAL).sum() > 0
+    for name, r in sample_runs.items():
+        for frame in (r.schools, r.classrooms, r.school_size, r.units):
+            assert SPECIAL not in set(frame["school_id"].astype(str)), name
+        assert {"baseline", "scenario"} <= set(r.classrooms["case"])
+        names = set(r.schools["school_name"])
+        assert not any("特殊教育" in n for n in names), name

@@ -46,7 +46,7 @@ from ..registry import Registry, load_registry
 from ..settings import Settings
 from . import class_size, county, judgement, quality, resources, school, survey  # noqa: F401
 from .base import KEY, KINDS, RULES, keys_of, order_by_registry, with_county
-from .class_size import class_size_table, empty_class_sizes
+from .class_size import class_size_table, empty_class_sizes, in_scope
 from .county import CountyTable
 from .judgement import Judgements, vetoes
 from .resources import ResourceResult, evaluate_resources, long_values, unit_items
@@ -66,8 +66,8 @@ class Evaluation:
     ``status`` (met | not_met | not_assessed), ``value``, ``threshold`` and the facts of its
     family (``n_schools`` …, ``n_missing`` …, reason codes); ``parts``: the parts of county
     ratio items; ``school_items``: one row per school in the scope of each school-scope item;
-    ``class_sizes``; ``vetoes``; ``verdict``; ``findings`` (B25's schools without a charter or
-    information management) and ``b31_groups`` (B31 per subject and level). The sentences come
+    ``class_sizes`` (per school and level, special schools left out); ``vetoes``; ``verdict``;
+    ``findings`` (B25's schools without a charter or information management) and ``b31_groups`` (B31 per subject and level). The sentences come
     from :mod:`balance_lib.indicators.explain`.
     """
 
@@ -160,7 +160,8 @@ def _school_side(t: Mapping[str, pd.DataFrame], settings: Settings, registry: Re
         schools = schools[schools["year"].astype(int).isin(wanted)].reset_index(drop=True)
     res = evaluate_resources(schools, settings, registry)
     classes = t.get("classes")
-    sizes = class_size_table(classes, registry) if classes is not None else None
+    sizes = (in_scope(class_size_table(classes, registry), t["schools"])
+             if classes is not None else None)
     if sizes is not None and years is not None:
         sizes = sizes[sizes["year"].astype(int).isin(wanted)].reset_index(drop=True)
     checks = run_school_rules(registry, schools, sizes, t.get("county"), settings, wanted_ids)

@@ -98,6 +98,34 @@ def class_size_table(classes: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     return out[CLASS_SIZE_COLUMNS]
 
 
+def in_scope(sizes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
+    """The class-size rows of the schools in scope: a special school's classes are left out
+    (the rules judge class sizes of general schools only, so B12, the 大班额 counts of every
+    report, the booklets, the scenarios and the forms never show them).
+
+    A school is special in the year its row of ``schools`` says so; classes of schools
+    without a row are kept (B12 then reports them as unknown).
+
+    >>> sizes = pd.DataFrame({"county_id": "", "year": 2024, "school_id": ["S1", "S9"],
+    ...                       "level": "primary", "classes": [3, 2]})
+    >>> schools = pd.DataFrame({"year": 2024, "school_id": ["S1", "S9"],
+    ...                         "school_type": ["primary", "special"]})
+    >>> in_scope(sizes, schools)["school_id"].tolist()
+    ['S1']
+    """
+    s = with_county(schools)
+    special = s[(s["school_type"].astype(str) == "special").to_numpy()]
+    if special.empty or sizes.empty:
+        return sizes
+
+    def keys(f: pd.DataFrame) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([f["county_id"].astype(str),
+                                          f["year"].astype(int),
+                                          f["school_id"].astype(str)])
+    keep = ~keys(sizes).isin(keys(special))
+    return sizes[keep].reset_index(drop=True)
+
+
 def empty_class_sizes(registry: Registry) -> pd.DataFrame:
     return class_size_table(
         pd.DataFrame(columns=["year", "school_id", "level", "class_id", "students"]), registry)
@@ -114,10 +142,8 @@ def b12(ind: Indicator, s: pd.DataFrame, sizes: pd.DataFrame | None, registry: R
     compulsory = np.nan_to_num(sum_known(num(s, "students_primary"), num(s, "students_junior")))
     listed = s[SCHOOL_KEY].assign(school_id=s["school_id"].astype(str))
     schools = s[(types != "special").to_numpy() & (compulsory > 0)]
-    special_ids = listed[(types == "special").to_numpy()]
-    sz = sizes.assign(school_id=sizes["school_id"].astype(str))
-    sz = sz.merge(special_ids.assign(_special=True), on=SCHOOL_KEY, how="left")
-    sz = sz[sz["_special"].isna()].drop(columns="_special")
+    sz = in_scope(sizes, s)
+    sz = sz.assign(school_id=sz["school_id"].astype(str))
     sz = sz.merge(listed.drop_duplicates(KEY)[KEY], on=KEY, how="inner")  # reported years only
     sz = sz.assign(_excess=(sz["max_class_size"] - sz["limit"]).fillna(-np.inf))
 

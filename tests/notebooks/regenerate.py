@@ -52,6 +52,8 @@ CASES: dict[str, tuple[Path, dict[str, Any]]] = {
     "30-scenario": (TEMPLATES["scenario"], {"data": FIXTURE,
                                             "scenario": "tests/fixtures/tiny-scenario.yaml",
                                             "to": 2027}),
+    # balance plan (issue 17): the least-cost plan of the tiny county for 2027
+    "50-plan": (TEMPLATES["plan"], {"data": FIXTURE, "by": 2027}),
 }
 
 INJECTED_TAG = "injected-parameters"
