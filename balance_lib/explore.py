@@ -290,6 +290,7 @@ class Explorer:
         self._names = {str(s): str(n) for s, n in zip(
             data.county.schools["school_id"], data.county.schools["school_name"], strict=True)}
         self.last: Evaluation | None = None
+        self._runs: dict[int, tuple[Evaluation, ScenarioRun]] = {}  # the last run (run())
         self.open(start)
 
     def open(self, start: str | Path | Mapping[str, Any] | None = None) -> None:
@@ -546,7 +547,12 @@ class Explorer:
     def run(self, ev: Evaluation) -> ScenarioRun:
         """``ev`` in the shape the 30-scenario report's tables and charts take."""
         assert ev.scenario is not None and ev.result is not None
-        return ScenarioRun(self.data, ev.scenario, ev.result, Path(self.file_label))
+        kept = self._runs.get(id(ev))
+        if kept is not None and kept[0] is ev:  # the same evaluation: the run its tables share
+            return kept[1]
+        run = ScenarioRun(self.data, ev.scenario, ev.result, Path(self.file_label))
+        self._runs = {id(ev): (ev, run)}  # only the last one is kept
+        return run
 
     # --- saving ---------------------------------------------------------------------------------
 

@@ -31,12 +31,12 @@ import numpy as np
 import pandas as pd
 import yaml
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.container import BarContainer
 from PIL import Image
 
 from . import explore as ex
 from . import scenario_report as sr
 from .atomic import OutputError
+from .chartspec import Chart, draw
 from .columns import value_label
 from .explore import EXCLUSIVE, Evaluation, Explorer, FieldSpec, w
 from .htmlfont import FAMILY, page_characters, subset_font
@@ -49,9 +49,9 @@ from .words import WORDS_FILE, label
 
 #: The tabs of results: key -> (tables, charts), each a function of the report's ScenarioRun.
 TABS: dict[str, tuple[tuple[Callable[..., Any], ...], tuple[Callable[..., Any], ...]]] = {
-    "classes": ((sr.class_table,), (sr.class_size_chart,)),
+    "classes": ((sr.class_table,), (sr.class_size_spec,)),
     "county": ((sr.county_table, lambda r, lang: ex.classrooms_table(r.result, lang)),
-               (sr.county_classes_chart,)),
+               (sr.county_classes_spec,)),
     "size": ((lambda r, lang: ex.school_size_table(r.result, lang),), ()),
     "cv": ((sr.cv_table,), (lambda r, lang: _cv_chart(r, "primary", lang),
                             lambda r, lang: _cv_chart(r, "junior", lang))),
@@ -64,7 +64,7 @@ HEADROOM = 0.15  # extra range of a live chart's value axis, on each side
 
 def _cv_chart(run: Any, level: str, lang: str) -> Any:
     """The report's CV chart of ``level``, None when the county has no unit of that level."""
-    return sr.cv_chart(run, level, lang) if level in set(run.result.variation["level"]) else None
+    return sr.cv_spec(run, level, lang) if level in set(run.result.variation["level"]) else None
 _LABEL_WIDTH = {"zh": "9em", "en": "12em"}  # of the field names beside the forms
 _CSS = """
 .balance-explorer .bx-msg {color:#b42318; font-size:12px; line-height:1.3}
@@ -119,13 +119,15 @@ def _show_number(v: Any) -> str:
 class LiveChart:
     """One chart of the explorer, redrawn fast when only the scenario's data move.
 
-    ``make(run, lang)`` is a chart function of the 30-scenario report. :meth:`render` makes the
-    new figure (cheap) and compares it with the one on screen. When only the scenario's artists
-    changed (its solid lines and its bars: the report draws the baseline dashed) and their new
+    ``make(run, lang)`` gives what a chart of the 30-scenario report shows, as a
+    :class:`balance_lib.chartspec.Chart` (a few tuples: cheap), or None. :meth:`render`
+    compares it with the chart on screen: when only the dynamic series changed (the
+    scenario's solid lines and its bars: the report draws the baseline dashed) and their new
     data fit the axes, the new data are copied into the figure on screen and only those
     artists are drawn again over the saved rest of the picture (matplotlib's blitting, about
-    20× faster than a whole drawing); otherwise the new figure is drawn in full. Either way the
-    picture shows exactly the new data; the value axis has some headroom (see :meth:`_draw`).
+    20× faster than a whole drawing; no new figure is made); otherwise the chart is drawn in
+    full. Either way the picture shows exactly the new data; the value axis has some headroom
+    (see :meth:`_draw`).
     """
 
     def __init__(self, make: Callable[..., Any], dpi: int = DPI) -> None:
@@ -135,65 +137,41 @@ class LiveChart:
 
     def render(self, run: Any, lang: str) -> bytes | None:
         """The chart of ``run`` as PNG bytes (None when ``make`` has nothing to draw)."""
-        new = self.make(run, lang)
-        if new is None:
+        chart = self.make(run, lang)
+        if chart is None:
             return None
-        if self.fig is not None and self._swap(new, lang):
+        if self.fig is not None and self._swap(chart):
             self.fast += 1
             return self._blit()
-        self._draw(new, lang)
+        fig, dynamic = draw(chart)
+        self._draw(fig, [a for artists in dynamic for a in artists])
+        self._key = chart.static_key()
         return self._blit()
 
-    @staticmethod
-    def _dynamic(fig: Any, lang: str) -> list[Any]:
-        word = sr.w("scenario", lang)
-        out: list[Any] = []
-        for ax in fig.axes:
-            out += [ln for ln in ax.get_lines() if ln.get_linestyle() == sr._STYLE["scenario"]]
-            for cont in ax.containers:
-                if isinstance(cont, BarContainer) and str(cont.get_label()).endswith(word):
-                    out += list(cont.patches)
-        return out
-
-    @staticmethod
-    def _signature(fig: Any, dynamic: list[Any]) -> list[Any]:
-        """Everything drawn except the data of the dynamic artists."""
-        dyn = {id(a) for a in dynamic}
-        sig: list[Any] = []
-        for ax in fig.axes:
-            leg = ax.get_legend()
-            sig.append((ax.get_title(), ax.get_xlabel(), ax.get_ylabel(), ax.get_xlim(),
-                        tuple(t.get_text() for t in ax.get_xticklabels()),
-                        tuple(t.get_text() for t in leg.get_texts()) if leg else ()))
-            for ln in ax.get_lines():
-                sig.append((ln.get_label(), ln.get_linestyle(), ln.get_color(), ln.get_marker(),
-                            tuple(map(float, ln.get_xdata())),
-                            None if id(ln) in dyn else tuple(map(float, ln.get_ydata()))))
-            for p in ax.patches:
-                sig.append((p.get_x(), p.get_width(), p.get_facecolor(),
-                            None if id(p) in dyn else p.get_height()))
-        return sig
-
-    def _swap(self, new: Any, lang: str) -> bool:
-        """Copy the new dynamic data into the figure on screen, if that is all that changed."""
-        old_dyn, new_dyn = self._dyn, self._dynamic(new, lang)
-        if len(old_dyn) != len(new_dyn) or self._sig != self._signature(new, new_dyn):
+    def _swap(self, chart: Chart) -> bool:
+        """Copy the new dynamic data into the figure on screen, if that is all that changed
+        and they fit its value axis."""
+        if chart.static_key() != self._key:
             return False
-        for a, b in zip(old_dyn, new_dyn, strict=True):
-            lo, hi = a.axes.get_ylim()
-            ys = np.asarray(b.get_ydata() if hasattr(b, "get_ydata") else [b.get_height()],
-                            dtype=float)
-            ys = ys[np.isfinite(ys)]
-            if len(ys) and (ys.min() < min(lo, hi) or ys.max() > max(lo, hi)):
-                return False
-        for a, b in zip(old_dyn, new_dyn, strict=True):
-            if hasattr(b, "get_ydata"):
-                a.set_ydata(b.get_ydata())
+        ys = np.asarray([v for s in chart.series if s.dynamic for v in s.y], dtype=float)
+        ys = ys[np.isfinite(ys)]
+        lo, hi = sorted(self.fig.axes[0].get_ylim())
+        if len(ys) and (ys.min() < lo or ys.max() > hi):
+            return False
+        k = 0
+        for s in chart.series:
+            if not s.dynamic:
+                continue
+            if s.kind == "plot":
+                self._dyn[k].set_ydata(s.y)
+                k += 1
             else:
-                a.set_height(b.get_height())
+                for height in s.y:
+                    self._dyn[k].set_height(height)
+                    k += 1
         return True
 
-    def _draw(self, fig: Any, lang: str) -> None:
+    def _draw(self, fig: Any, dynamic: list[Any]) -> None:
         """Draw ``fig`` in full without its dynamic artists and keep that as the background.
 
         The value axis gets :data:`HEADROOM` more range on each side (never below 0 when the
@@ -207,7 +185,7 @@ class LiveChart:
             pad = HEADROOM * (hi - lo)
             ax.set_ylim(lo if lo == 0 else (max(lo - pad, 0.0) if lo > 0 else lo - pad),
                         hi + pad)
-        self._dyn = self._dynamic(fig, lang)
+        self._dyn = dynamic
         for a in self._dyn:
             a.set_visible(False)
         self.canvas.draw()
@@ -218,7 +196,7 @@ class LiveChart:
         renderer = self.canvas.get_renderer()
         self._over = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None
                       and ax.get_legend().get_window_extent(renderer).overlaps(ax.bbox)]
-        self.fig, self._sig = fig, self._signature(fig, self._dyn)
+        self.fig = fig
 
     def _blit(self) -> bytes:
         c = self.canvas

@@ -616,7 +616,8 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
     base = _ordered_baseline(b)
     scen = {"schools": _school_table(s.class_sizes, names, b.last_observed, order=False),
             "school_size": s.school_size, "units": s.units, "variation": s.variation}
-    both = {k: _side_by_side(base[k], scen[k], keys) for k, keys in _RESULT_ORDER.items()}
+    scen = {k: _order(scen[k], keys) for k, keys in _RESULT_ORDER.items()}
+    both = {k: _side_by_side(base[k], scen[k]) for k in _RESULT_ORDER}
     classrooms = _classrooms(p, changes)
     # the classroom gap of the schools whose classes are in scope (no special school)
     classrooms = classrooms[classrooms["school_id"].isin(both["schools"]["school_id"])
@@ -626,7 +627,8 @@ def evaluate_scenario(baseline: Baseline, scenario: Scenario = EMPTY) -> Scenari
                             both["variation"], classrooms, b.backtest, {}, p.warnings,
                             b.entry_backtest)
     known = copy.deepcopy(b.memo.get("summary"))
-    summary = summarise(result, b.registry, known)
+    # the scenario's rows of the side-by-side frames are its ordered frames (_side_by_side)
+    summary = summarise(result, b.registry, known, {"scenario": scen})
     if known is None:  # the first scenario on this baseline: keep what depends on it alone
         b.memo["summary"] = copy.deepcopy({
             "baseline": summary["baseline"], "backtest": summary["backtest"],
@@ -651,12 +653,12 @@ def _ordered_baseline(b: Baseline) -> dict[str, pd.DataFrame]:
     return kept
 
 
-def _side_by_side(base: pd.DataFrame, scen: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """``_order(concat([base, scen]), keys)`` with ``base`` already ordered: ``keys`` begin
-    with the year and the case, so the stable sort of the two is the scenario sorted alone,
-    then each year's baseline rows followed by its scenario rows (the same rows in the same
-    order, without sorting the kept baseline again after every edit)."""
-    both = pd.concat([base, _order(scen, keys)], ignore_index=True)
+def _side_by_side(base: pd.DataFrame, scen: pd.DataFrame) -> pd.DataFrame:
+    """``_order(concat([base, scen]), keys)`` with ``base`` and ``scen`` each already ordered
+    by ``_order(…, keys)``: ``keys`` begin with the year and the case, so the stable sort of
+    the two by year puts each year's baseline rows before its scenario rows (the same rows in
+    the same order, without sorting the kept baseline again after every edit)."""
+    both = pd.concat([base, scen], ignore_index=True)
     pos = np.argsort(both["year"].to_numpy(), kind="stable")
     return both.take(pos).reset_index(drop=True)
 
@@ -722,14 +724,18 @@ def _classrooms(p: Projected, changes: list[Change]) -> pd.DataFrame:
 # summary
 
 
-def _target_table(r: ScenarioResult, case: str) -> pd.DataFrame:
-    """Per year: is each target met in ``case``?"""
+def _case_frames(r: ScenarioResult, case: str) -> dict[str, pd.DataFrame]:
+    """The rows of ``case`` in each frame of ``r`` that the summary reads."""
+    return {k: f[f["case"] == case] for k, f in (
+        ("variation", r.variation), ("units", r.units), ("school_size", r.school_size),
+        ("schools", r.schools))}
+
+
+def _target_table(r: ScenarioResult, own: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per year: is each target met in the case whose rows are ``own``
+    (:func:`_case_frames`)?"""
     t = pd.DataFrame(index=pd.Index(r.years, name="year"))
-
-    def mine(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["case"] == case]
-
-    v, u, z, s = mine(r.variation), mine(r.units), mine(r.school_size), mine(r.schools)
+    v, u, z, s = own["variation"], own["units"], own["school_size"], own["schools"]
     t["cv"] = v.groupby("year")["met"].all()
     t["units"] = u.groupby("year")["passes"].all()
     size_met = z["met"].map(lambda x: bool(x) if pd.notna(x) else True)
@@ -751,23 +757,30 @@ def _met_from(series: pd.Series) -> int | None:
     return int(series.index[k])
 
 
-def failing(r: ScenarioResult, case: str, year: int, registry: Registry) -> list[dict[str, Any]]:
-    """What fails in ``year`` for ``case``: one record per target with the schools or CVs."""
+def failing(r: ScenarioResult, case: str, year: int, registry: Registry,
+            own: Mapping[str, pd.DataFrame] | None = None) -> list[dict[str, Any]]:
+    """What fails in ``year`` for ``case``: one record per target with the schools or CVs
+    (``own``: the case's rows, :func:`_case_frames`, when the caller has them)."""
+    own = own if own is not None else _case_frames(r, case)
     out: list[dict[str, Any]] = []
-    v = r.variation[(r.variation.case == case) & (r.variation.year == year) & ~r.variation.met]
+    v = own["variation"]
+    v = v[(v.year == year) & ~v.met]
     for row in v.itertuples():
         out.append({"target": "cv", "level": row.level, "indicator": row.indicator,
                     "cv": float(row.cv), "limit": float(row.limit)})
-    u = r.units[(r.units.case == case) & (r.units.year == year) & ~r.units.passes]
+    u = own["units"]
+    u = u[(u.year == year) & ~u.passes]
     for row in u.itertuples():
         out.append({"target": "units", "school_id": row.school_id, "school_name": row.school_name,
                     "level": row.level, "met_count": int(row.met_count)})
-    z = r.school_size[(r.school_size.case == case) & (r.school_size.year == year)]
+    z = own["school_size"]
+    z = z[z.year == year]
     for row in z[z["met"].map(lambda x: x is False or x is np.False_)].itertuples():
         out.append({"target": "school_size", "school_id": row.school_id,
                     "school_name": row.school_name, "students": int(row.students),
                     "limit": int(row.limit)})
-    s = r.schools[(r.schools.case == case) & (r.schools.year == year)]
+    s = own["schools"]
+    s = s[s.year == year]
     for row in s[s.classes_over_limit > 0].itertuples():
         out.append({"target": "class_size", "school_id": row.school_id,
                     "school_name": row.school_name, "level": row.level,
@@ -781,32 +794,39 @@ def failing(r: ScenarioResult, case: str, year: int, registry: Registry) -> list
     return out
 
 
-def case_summary(r: ScenarioResult, case: str, registry: Registry) -> dict[str, Any]:
-    """One case's part of :func:`summarise` (it reads only that case's rows of ``r``)."""
-    tc = _target_table(r, case)
+def case_summary(r: ScenarioResult, case: str, registry: Registry,
+                 own: Mapping[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """One case's part of :func:`summarise` (it reads only that case's rows of ``r``, or
+    ``own``: those rows, :func:`_case_frames`, when the caller has them)."""
+    own = own if own is not None else _case_frames(r, case)
+    tc = _target_table(r, own)
+    s = own["schools"]
     return {
         "targets": {k: {"met_from": _met_from(tc[k]),
                         "met_in_target_year": bool(tc[k].iloc[-1])} for k in TARGETS},
-        "failing_in_target_year": failing(r, case, r.years[-1], registry),
-        "large_classes": {str(y): int(g) for y, g in r.schools[r.schools.case == case].assign(
+        "failing_in_target_year": failing(r, case, r.years[-1], registry, own),
+        "large_classes": {str(y): int(g) for y, g in s.assign(
             n=lambda f: f.large_classes + f.super_large_classes).groupby("year")["n"].sum()
             .items()},
-        "classes_over_limit": {str(y): int(g) for y, g in r.schools[
-            r.schools.case == case].groupby("year")["classes_over_limit"].sum().items()},
+        "classes_over_limit": {str(y): int(g) for y, g in s.groupby("year")[
+            "classes_over_limit"].sum().items()},
     }
 
 
 def summarise(r: ScenarioResult, registry: Registry,
-              known: Mapping[str, Any] | None = None) -> dict[str, Any]:
+              known: Mapping[str, Any] | None = None,
+              own: Mapping[str, Mapping[str, pd.DataFrame]] | None = None) -> dict[str, Any]:
     """The first year each target holds (through the target year) and what still fails.
 
     ``known``: parts already made for the kept baseline: a case's :func:`case_summary` (by
     case), ``backtest`` and ``entry_backtest`` (the summaries of ``r.backtest`` and
-    ``r.entry_backtest``, which are the baseline's).
+    ``r.entry_backtest``, which are the baseline's). ``own``: a case's rows of ``r`` (by case,
+    :func:`_case_frames`) where the caller has them.
     """
-    known = known or {}
+    known, own = known or {}, own or {}
     target_year = r.years[-1]
-    per_case = {case: known.get(case) or case_summary(r, case, registry) for case in CASES}
+    per_case = {case: known.get(case) or case_summary(r, case, registry, own.get(case))
+                for case in CASES}
     entry = known.get("entry_backtest") or best_entry_method(r.entry_backtest)
     return {
         "target_year": target_year,

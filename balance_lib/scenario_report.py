@@ -7,24 +7,24 @@ or chart. Tables come back as DataFrames for :func:`balance_lib.report.text`; ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from . import formats
+from .chartspec import Chart, Series, figure, options
 from .columns import value_label
 from .entry_text import entry_backtest_line, entry_backtest_table
-from .words import label
-from .plots import FAIL_COLOUR, PALETTE, _new_figure
-from .safetext import cell
+from .plots import FAIL_COLOUR, PALETTE
 from .report import ReportData, ReportParamError, resolve_path
+from .safetext import cell
 from .scenario import CASES, ScenarioResult, run_scenario, school_facts, target_names
 from .scenario_spec import TYPE_ZH, Scenario, ScenarioError, load_scenario
 from .scenario_text import arrows, failing_lines, touched_schools
+from .words import label
 
 _STYLE = {"baseline": "--", "scenario": "-"}
 
@@ -53,6 +53,8 @@ class ScenarioRun:
     scenario: Scenario
     result: ScenarioResult
     path: Path
+    #: what several tables and charts of this run share, made once (:func:`_county_counts`)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def run(data: ReportData, scenario: str | Path, to: int = 0, lang: str = "zh") -> ScenarioRun:
@@ -202,7 +204,10 @@ def class_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
 
 def _county_counts(r: ScenarioRun) -> pd.DataFrame:
     """Per year and case: students, classes over 45/50, 大班额, 超大班额, schools over B11,
-    failing units and CVs over their limits (canonical column names)."""
+    failing units and CVs over their limits (canonical column names); made once per run (the
+    county table and its chart both show it; the explorer redraws them live)."""
+    if "county_counts" in r.memo:
+        return r.memo["county_counts"].copy()
     res = r.result
 
     def per(frame: pd.DataFrame, flags: pd.Series | pd.DataFrame) -> dict:
@@ -228,7 +233,8 @@ def _county_counts(r: ScenarioRun) -> pd.DataFrame:
                          "oversize": int(oversize.get((year, case), 0)),
                          "units_failing": int(failing.get((year, case), 0)),
                          "cv_over": int(cv_over.get((year, case), 0))})
-    return pd.DataFrame(rows)
+    r.memo["county_counts"] = out = pd.DataFrame(rows)
+    return out.copy()
 
 
 def county_table(r: ScenarioRun, lang: str = "zh") -> pd.DataFrame:
@@ -306,12 +312,11 @@ def backtest_table(r: ScenarioRun, n: int = 10, lang: str = "zh") -> pd.DataFram
 # charts
 
 
-def class_size_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
-    """Largest class per school concerned and level over the years (baseline dashed, scenario
-    solid), with the 45/50 limits and the 大班额 line."""
+def class_size_spec(r: ScenarioRun, lang: str = "zh") -> Chart:
+    """What :func:`class_size_chart` shows (:mod:`balance_lib.chartspec`)."""
     res = r.result
     s = res.schools[res.schools.school_id.isin(_touched(r))]
-    fig, ax = _new_figure(8, 6)
+    series = []
     for k, ((_sid, level), g) in enumerate(s.groupby(["school_id", "level"], sort=False)):
         colour = PALETTE[k % len(PALETTE)]
         lv = value_label(level, lang)
@@ -322,65 +327,84 @@ def class_size_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
             c = by_case.get(case)
             if c is None or c.empty:
                 continue
-            ax.plot(c.year, c.max_class_size, _STYLE[case], color=colour, marker="o",
-                    label=f"{name}·{w(case, lang)}")
-    for limit, key in ((45, "l_primary"), (50, "l_junior"), (56, "l_large")):
-        ax.axhline(limit, color=FAIL_COLOUR if limit == 56 else "#000000", linewidth=0.9,
-                   linestyle=":", label=w(key, lang))
-    ax.set_xticks(res.years, [str(y) for y in res.years])
-    ax.set_xlabel(w("year", lang))
-    ax.set_ylabel(w("y_size", lang))
-    ax.set_title(w("c_classes", lang, a=res.years[0], b=res.years[-1]))
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.16))
-    return fig
+            series.append(Series("plot", tuple(c.year.tolist()), tuple(c.max_class_size.tolist()),
+                                 _STYLE[case], options(color=colour, marker="o",
+                                                       label=f"{name}·{w(case, lang)}"),
+                                 dynamic=case == "scenario"))
+    hlines = tuple((limit, options(color=FAIL_COLOUR if limit == 56 else "#000000",
+                                   linewidth=0.9, linestyle=":", label=w(key, lang)))
+                   for limit, key in ((45, "l_primary"), (50, "l_junior"), (56, "l_large")))
+    return Chart((8, 6), tuple(series), hlines,
+                 (tuple(res.years), tuple(str(y) for y in res.years)), w("year", lang),
+                 w("y_size", lang), w("c_classes", lang, a=res.years[0], b=res.years[-1]),
+                 legend=options(fontsize=7, ncol=3, loc="upper center",
+                                bbox_to_anchor=(0.5, -0.16)))
+
+
+def class_size_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
+    """Largest class per school concerned and level over the years (baseline dashed, scenario
+    solid), with the 45/50 limits and the 大班额 line."""
+    return figure(class_size_spec(r, lang))
+
+
+def county_classes_spec(r: ScenarioRun, lang: str = "zh") -> Chart:
+    """What :func:`county_classes_chart` shows (:mod:`balance_lib.chartspec`)."""
+    t = _county_counts(r)
+    years = sorted(t["year"].unique())
+    x = np.arange(len(years))
+    width = 0.2
+    parts = [("over", "baseline", PALETTE[1]), ("over", "scenario", PALETTE[0]),
+             ("large", "baseline", PALETTE[3]), ("large", "scenario", PALETTE[2])]
+    series = tuple(
+        Series("bar", tuple((x + (k - 1.5) * width).tolist()),
+               tuple(t[t["case"] == case].set_index("year").reindex(years)[col]
+                     .astype(float).tolist()),
+               options=options(width=width, color=colour, label=f"{w(col, lang)}·{w(case, lang)}"),
+               dynamic=case == "scenario")
+        for k, (col, case, colour) in enumerate(parts))
+    top = float(t[["over", "large"]].to_numpy().max()) if len(t) else 0.0
+    return Chart((8, 4), series, (), (tuple(x.tolist()), tuple(str(y) for y in years)),
+                 w("year", lang), w("y_count", lang),
+                 w("c_county", lang, none=w("c_none", lang) if top == 0 else ""),
+                 ylim=(0, max(1.0, top * 1.15)), integer_y=True,
+                 legend=options(fontsize=8, ncol=2))
 
 
 def county_classes_chart(r: ScenarioRun, lang: str = "zh") -> Figure:
     """Classes over 45/50 and 大班额 in the county per year, baseline vs scenario."""
-    t = _county_counts(r)
-    fig, ax = _new_figure(8, 4)
-    years = sorted(t["year"].unique())
-    x = np.arange(len(years))
-    width = 0.2
-    series = [("over", "baseline", PALETTE[1]), ("over", "scenario", PALETTE[0]),
-              ("large", "baseline", PALETTE[3]), ("large", "scenario", PALETTE[2])]
-    for k, (col, case, colour) in enumerate(series):
-        vals = t[t["case"] == case].set_index("year").reindex(years)[col]
-        ax.bar(x + (k - 1.5) * width, vals, width=width, color=colour,
-               label=f"{w(col, lang)}·{w(case, lang)}")
-    top = float(t[["over", "large"]].to_numpy().max()) if len(t) else 0.0
-    ax.set_ylim(0, max(1.0, top * 1.15))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xticks(x, [str(y) for y in years])
-    ax.set_xlabel(w("year", lang))
-    ax.set_ylabel(w("y_count", lang))
-    ax.set_title(w("c_county", lang, none=w("c_none", lang) if top == 0 else ""))
-    ax.legend(fontsize=8, ncol=2)
-    return fig
+    return figure(county_classes_spec(r, lang))
 
 
-def cv_chart(r: ScenarioRun, level: str, lang: str = "zh") -> Figure:
-    """B1–B7 CVs of one level over the years: baseline dashed, scenario solid, limit line."""
+def cv_spec(r: ScenarioRun, level: str, lang: str = "zh") -> Chart:
+    """What :func:`cv_chart` shows (:mod:`balance_lib.chartspec`)."""
     v = r.result.variation
     v = v[v.level == level]
-    fig, ax = _new_figure(8, 5)
     ids = sorted(v.indicator.unique(), key=lambda s: int(s[1:]))
     # one grouping, not a filter per line (the explorer redraws this chart live)
     lines = dict(list(v.sort_values("year", kind="stable").groupby(["indicator", "case"],
                                                                   sort=False)[["year", "cv"]]))
     empty = v.iloc[:0][["year", "cv"]]
+    series = []
     for k, ind in enumerate(ids):
         for case in CASES:
             c = lines.get((ind, case), empty)
-            ax.plot(c.year, c.cv, _STYLE[case], color=PALETTE[k % len(PALETTE)], marker=".",
-                    label=f"{ind}·{w(case, lang)}" if case == "scenario" else None)
+            series.append(Series("plot", tuple(c.year.tolist()), tuple(c.cv.astype(float).tolist()),
+                                 _STYLE[case], options(
+                                     color=PALETTE[k % len(PALETTE)], marker=".",
+                                     label=f"{ind}·{w(case, lang)}" if case == "scenario"
+                                     else None),
+                                 dynamic=case == "scenario"))
     limit = float(v.limit.iloc[0]) if len(v) else 0.5
-    ax.axhline(limit, color=FAIL_COLOUR, linestyle=":", linewidth=1.4,
-               label=w("l_limit", lang, v=formats.limit(limit)))
     years = sorted(v.year.unique())
-    ax.set_xticks(years, [str(y) for y in years])
-    ax.set_xlabel(w("year", lang))
-    ax.set_ylabel(w("y_cv", lang))
-    ax.set_title(w("c_cv", lang, level=value_label(level, lang)))
-    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.16))
-    return fig
+    return Chart((8, 5), tuple(series),
+                 ((limit, options(color=FAIL_COLOUR, linestyle=":", linewidth=1.4,
+                                  label=w("l_limit", lang, v=formats.limit(limit)))),),
+                 (tuple(int(y) for y in years), tuple(str(y) for y in years)),
+                 w("year", lang), w("y_cv", lang), w("c_cv", lang, level=value_label(level, lang)),
+                 legend=options(fontsize=7, ncol=4, loc="upper center",
+                                bbox_to_anchor=(0.5, -0.16)))
+
+
+def cv_chart(r: ScenarioRun, level: str, lang: str = "zh") -> Figure:
+    """B1–B7 CVs of one level over the years: baseline dashed, scenario solid, limit line."""
+    return figure(cv_spec(r, level, lang))

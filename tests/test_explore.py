@@ -476,7 +476,7 @@ def test_a_saved_file_opens_again_from_the_widgets(tiny, tmp_path):
 def test_live_charts_draw_exactly_the_new_data(tiny):
     e = ex.Explorer(tiny, TINY_SCENARIO)
     first = e.run(e.evaluate())
-    chart = xu.LiveChart(sr.class_size_chart)
+    chart = xu.LiveChart(sr.class_size_spec)
     png1 = chart.render(first, "zh")
     e.set_field(move_index(e), "share", 0.4)
     second = e.run(e.evaluate())
