@@ -37,8 +37,9 @@ demo: setup
 # Every core (pytest-xdist); --dist loadscope keeps each file on one process (its module
 # fixtures built once, an nbval notebook's cells in order in one kernel) except the files
 # tests/conftest.py spreads (SPREAD). `make test` leaves out the slow, browser and office
-# tests; `make test-slow` runs those; CI runs both.
-PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadscope
+# tests; `make test-slow` runs those; CI runs both. --durations lists the slowest tests at the
+# end (where the 5-minute budget of `make test` goes).
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadscope --durations=25
 test: setup
 	$(PYTEST) -m "not slow and not browser and not office"
 
