@@ -142,6 +142,8 @@ def csv_encoding(p: Path) -> str:
         start = fh.read(4)
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
+    elif _valid_utf8(p):  # the usual case, checked by Arrow without decoding
+        return "utf8"
     else:
         candidates = ["utf-8", "gb18030"]
     for encoding in candidates:
@@ -165,6 +167,30 @@ def csv_encoding(p: Path) -> str:
             continue
         return "utf8" if encoding == "utf-8" else encoding
     raise TableFileError(*_NEITHER)
+
+
+def _valid_utf8(p: Path) -> bool:
+    """Whether the whole file is valid UTF-8 (what Python's strict decoder accepts), checked
+    by Arrow's UTF-8 validation in chunks cut after a new line (a multi-byte character never
+    holds the byte of a new line): 0.05 s for 180 MB, a tenth of decoding it in Python."""
+    import pyarrow as pa
+
+    tail = b""
+    with open(p, "rb") as fh:
+        while True:
+            chunk = fh.read(16 * MiB)
+            data = tail + chunk
+            cut = len(data) if not chunk else data.rfind(b"\n") + 1
+            whole, tail = data[:cut], data[cut:]
+            if whole:
+                offsets = pa.py_buffer(np.array([0, len(whole)], dtype=np.int64))
+                text = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(whole))
+                try:
+                    text.validate(full=True)
+                except pa.ArrowInvalid:
+                    return False
+            if not chunk:
+                return True
 
 
 #: Arrow batches (of about 1 MiB of text each) gathered into one block of rows for io.
@@ -242,13 +268,14 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
 
     next_row = head + 1  # the record number (spreadsheet row) of the next row read
     batches: list = []
-    n_odd = 0
+    n_odd = 0  # rows of ``odd`` in the blocks already made
+    upto = 0  # rows of ``odd`` found up to the last batch taken
 
     def block() -> pd.DataFrame:
         nonlocal next_row, n_odd
         n = sum(b.num_rows for b in batches)
-        new_odd = odd[n_odd:]
-        n_odd = len(odd)
+        new_odd = odd[n_odd:upto]
+        n_odd = upto
         numbers = np.arange(next_row, next_row + n + len(new_odd), dtype=np.int64)
         next_row += n + len(new_odd)
         if new_odd:
@@ -265,10 +292,10 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
 
     rows = 0
     try:
-        for batch in reader:
+        for batch, upto in _parsed_ahead(reader, odd):
             batches.append(batch)
             rows += batch.num_rows
-            if rows + len(odd) > MAX_ROWS:
+            if rows + upto > MAX_ROWS:
                 raise TableFileError(f"行数超过上限 {MAX_ROWS:,} 行",
                                      f"more than the limit of {MAX_ROWS:,} rows")
             if len(batches) >= _BATCHES_PER_BLOCK:
@@ -276,8 +303,61 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
                 return_freed_memory()  # the previous block's text and its temporaries
     except pa.ArrowException as exc:
         raise TableFileError(f"无法解析 CSV（{quote(exc)}）", f"cannot parse the CSV ({quote(exc)})") from None
+    upto = len(odd)
     if batches or odd[n_odd:] or rows == 0:
         yield block()
+
+
+def _parsed_ahead(reader, odd: list) -> Iterator[tuple[object, int]]:
+    """The reader's batches, each with the number of ``odd`` rows found up to it, parsed by
+    Arrow in a thread of its own (Arrow parses without the interpreter's lock) while the
+    caller types the block before: on two cores the parsing costs no wall time. At most one
+    block of batches waits; the thread stops when the caller stops taking them."""
+    import queue
+    import threading
+
+    waiting: queue.Queue = queue.Queue(maxsize=_BATCHES_PER_BLOCK)
+    stop = threading.Event()
+    done = object()
+
+    def parse() -> None:
+        item: object = done
+        try:
+            while not stop.is_set():
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                item = (batch, len(odd))  # the invalid rows Arrow reported up to this batch
+                while not stop.is_set():
+                    try:
+                        waiting.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+            item = done
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            item = exc
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    worker = threading.Thread(target=parse, name="balance-csv-parse", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 # ---------------------------------------------------------------------------------------------
