@@ -169,6 +169,10 @@ def csv_encoding(p: Path) -> str:
     raise TableFileError(*_NEITHER)
 
 
+#: Bytes of a file checked as UTF-8 at a time (:func:`_valid_utf8`).
+_UTF8_CHUNK_BYTES = 16 * MiB
+
+
 def _valid_utf8(p: Path) -> bool:
     """Whether the whole file is valid UTF-8 (what Python's strict decoder accepts), checked
     by Arrow's UTF-8 validation in chunks cut after a new line (a multi-byte character never
@@ -178,7 +182,7 @@ def _valid_utf8(p: Path) -> bool:
     tail = b""
     with open(p, "rb") as fh:
         while True:
-            chunk = fh.read(16 * MiB)
+            chunk = fh.read(_UTF8_CHUNK_BYTES)
             data = tail + chunk
             cut = len(data) if not chunk else data.rfind(b"\n") + 1
             whole, tail = data[:cut], data[cut:]
@@ -269,13 +273,19 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
     next_row = head + 1  # the record number (spreadsheet row) of the next row read
     batches: list = []
     n_odd = 0  # rows of ``odd`` in the blocks already made
-    upto = 0  # rows of ``odd`` found up to the last batch taken
 
-    def block() -> pd.DataFrame:
+    def block(last: bool = False) -> pd.DataFrame:
         nonlocal next_row, n_odd
         n = sum(b.num_rows for b in batches)
-        new_odd = odd[n_odd:upto]
-        n_odd = upto
+        # the rows Arrow set aside that lie among this block's rows, by their number: Arrow
+        # may already have parsed (and reported rows of) the batches after the block
+        end = next_row + n - 1
+        take = n_odd
+        while take < len(odd) and (last or odd[take][0] <= end or odd[take][0] < 0):
+            take += 1
+            end += 1
+        new_odd = odd[n_odd:take]
+        n_odd = take
         numbers = np.arange(next_row, next_row + n + len(new_odd), dtype=np.int64)
         next_row += n + len(new_odd)
         if new_odd:
@@ -292,10 +302,10 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
 
     rows = 0
     try:
-        for batch, upto in _parsed_ahead(reader, odd):
+        for batch in _parsed_ahead(reader):
             batches.append(batch)
             rows += batch.num_rows
-            if rows + upto > MAX_ROWS:
+            if rows + len(odd) > MAX_ROWS:
                 raise TableFileError(f"行数超过上限 {MAX_ROWS:,} 行",
                                      f"more than the limit of {MAX_ROWS:,} rows")
             if len(batches) >= _BATCHES_PER_BLOCK:
@@ -303,14 +313,12 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
                 return_freed_memory()  # the previous block's text and its temporaries
     except pa.ArrowException as exc:
         raise TableFileError(f"无法解析 CSV（{quote(exc)}）", f"cannot parse the CSV ({quote(exc)})") from None
-    upto = len(odd)
     if batches or odd[n_odd:] or rows == 0:
-        yield block()
+        yield block(last=True)
 
 
-def _parsed_ahead(reader, odd: list) -> Iterator[tuple[object, int]]:
-    """The reader's batches, each with the number of ``odd`` rows found up to it, parsed by
-    Arrow in a thread of its own (Arrow parses without the interpreter's lock) while the
+def _parsed_ahead(reader) -> Iterator[object]:
+    """The reader's batches, parsed by Arrow in a thread of its own (Arrow parses without the interpreter's lock) while the
     caller types the block before: on two cores the parsing costs no wall time. At most one
     block of batches waits; the thread stops when the caller stops taking them."""
     import queue
@@ -328,7 +336,7 @@ def _parsed_ahead(reader, odd: list) -> Iterator[tuple[object, int]]:
                     batch = reader.read_next_batch()
                 except StopIteration:
                     break
-                item = (batch, len(odd))  # the invalid rows Arrow reported up to this batch
+                item = batch
                 while not stop.is_set():
                     try:
                         waiting.put(item, timeout=0.1)
