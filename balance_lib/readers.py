@@ -5,12 +5,15 @@ without letting the file decide how much work that is (:mod:`balance_lib.limits`
 
 CSV
     Parsed by Apache Arrow (``pyarrow.csv``, streaming, 1 MiB blocks) into Arrow string columns:
-    a million-row ``schools.csv`` takes about a second and a third of the memory of one Python
-    string per cell (``benchmarks/README.md``). Every cell stays text (no type inference: ``007``
-    stays ``007``); quoted values may hold new lines; a blank line is a row of empty cells (so
-    row numbers stay those a spreadsheet shows). UTF-8 (with or without BOM), GBK (read as its
-    superset GB18030) and UTF-16 with a BOM are read; a file that starts as UTF-8 and goes on in
-    GBK (or has a UTF-8 BOM before a GBK body) is refused as *mixed*, with its line. The
+    a million-row ``schools.csv`` takes about two seconds and a third of the memory of one
+    Python string per cell (``benchmarks/README.md``). Arrow parses in a thread of its own, one
+    block of batches ahead of the caller, so that on two cores parsing and typing overlap.
+    Every cell stays text (no type inference: ``007`` stays ``007``); quoted values may hold new
+    lines; a blank line is a row of empty cells (so row numbers stay those a spreadsheet shows).
+    UTF-8 (with or without BOM), GBK (read as its superset GB18030) and UTF-16 with a BOM are
+    read; a file that starts as UTF-8 and goes on in GBK (or has a UTF-8 BOM before a GBK body)
+    is refused as *mixed*, with its line. Whether a file is UTF-8 is checked by Arrow's UTF-8
+    validation; only a file that is not is decoded in Python to tell GBK from a mixed file. The
     delimiter is a comma, a tab or a semicolon, whichever the first line uses most. A row with
     fewer values than the header is padded with empty cells; one with more is a located
     problem unless the extra values are empty (trailing delimiters).
@@ -134,7 +137,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 def csv_encoding(p: Path) -> str:
     """The encoding to read ``p`` with: ``utf-16`` (BOM), ``utf8`` or ``gb18030``.
 
-    One streaming pass decodes the file. A file that is not UTF-8 is GBK, unless it is evidently
+    Arrow checks that the file is UTF-8 (:func:`_valid_utf8`); only a file that is not is
+    decoded, in one streaming pass. A file that is not UTF-8 is GBK, unless it is evidently
     UTF-8 before its first bad byte (a UTF-8 BOM, or Chinese characters in UTF-8): that is a
     mixed file, refused with the line where UTF-8 ends.
     """
@@ -318,15 +322,25 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
 
 
 def _parsed_ahead(reader) -> Iterator[object]:
-    """The reader's batches, parsed by Arrow in a thread of its own (Arrow parses without the interpreter's lock) while the
-    caller types the block before: on two cores the parsing costs no wall time. At most one
-    block of batches waits; the thread stops when the caller stops taking them."""
+    """The reader's batches, parsed by Arrow in a thread of its own (Arrow parses without the
+    interpreter's lock) while the caller types the block before: on two cores the parsing
+    costs little wall time. At most one block of batches waits; the thread stops when the
+    caller stops taking them."""
     import queue
     import threading
 
     waiting: queue.Queue = queue.Queue(maxsize=_BATCHES_PER_BLOCK)
     stop = threading.Event()
     done = object()
+
+    def hand_over(item: object) -> bool:
+        while not stop.is_set():  # (the caller may stop taking them: then give up)
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def parse() -> None:
         item: object = done
@@ -336,22 +350,11 @@ def _parsed_ahead(reader) -> Iterator[object]:
                     batch = reader.read_next_batch()
                 except StopIteration:
                     break
-                item = batch
-                while not stop.is_set():
-                    try:
-                        waiting.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-            item = done
+                if not hand_over(batch):
+                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
             item = exc
-        while not stop.is_set():
-            try:
-                waiting.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        hand_over(item)
 
     worker = threading.Thread(target=parse, name="balance-csv-parse", daemon=True)
     worker.start()

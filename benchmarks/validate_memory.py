@@ -17,11 +17,9 @@ reader did before issue 11), reading only.
 from __future__ import annotations
 
 import argparse
-import io
 import resource
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -31,13 +29,10 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine  # noqa: E402
+from revision import LAUNCH, extract  # noqa: E402 - an older tree's CLI, the same way
 
 NAIVE = ("import sys, pandas as pd; "
          "pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False, header=None)")
-#: Runs the CLI of the tree given as first argument, whatever balance_lib is installed.
-LAUNCH = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import balance_lib; "
-          "assert balance_lib.__file__.startswith(sys.path[0]), balance_lib.__file__; "
-          "from balance_lib.cli import main; sys.argv[0] = 'balance'; main()")
 #: The memory goal of issue 11: the peak RSS at most this many times the file's size.
 GOAL = 3.0
 
@@ -56,14 +51,6 @@ def make_file(folder: Path, rows: int) -> Path:
             written += len(chunk)
             copy += 1
     return path
-
-
-def extract(rev: str, into: Path) -> Path:
-    raw = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "balance_lib", "params"],
-                         check=True, capture_output=True).stdout
-    with tarfile.open(fileobj=io.BytesIO(raw)) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def measure(cmd: list[str]) -> tuple[float, float, int, int, bytes]:
