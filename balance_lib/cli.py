@@ -234,7 +234,7 @@ def validate(
     _check_lang(lang)
     registry = _registry(indicators) if indicators else None
     with vocabulary_for(registry):  # a provincial file's extra columns are read and checked
-        county, problems = read_county(data, mapping)
+        county, problems = read_county(data, mapping, compact=True)  # checked, not evaluated
         problems = sort_problems([*problems, *check(county)])
     warnings = cross_checks(county)
     if strict:

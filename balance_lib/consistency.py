@@ -62,7 +62,7 @@ import pandas as pd
 
 from .columns import LEVELS, TYPE_LEVELS
 from .frames import at_positions, lookup_positions
-from .schemas import Problem, _Table, sort_problems
+from .schemas import Problem, _Table, first_rows, sort_problems
 
 if TYPE_CHECKING:
     from .io import CountyData
@@ -121,6 +121,12 @@ def _at(values: np.ndarray, fmt=_n):
     return lambda k: fmt(values[k])
 
 
+def _float(column: pd.Series | None) -> pd.Series:
+    """A column's numbers as float64 (NaN where empty or unreadable): counts read compactly
+    as float32 (:func:`balance_lib.io.read_county`) are summed and compared in float64."""
+    return pd.to_numeric(column, errors="coerce").astype("float64")
+
+
 def _keys(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Key columns as text (ids) and int (year); rows with an unreadable year get -1."""
     out = {}
@@ -142,7 +148,7 @@ def _class_totals(classes: pd.DataFrame) -> tuple[pd.DataFrame, set[tuple[str, i
     table covers."""
     k = _keys(classes, ["county_id", "school_id", "year"])
     k["level"] = classes["level"].astype(object).where(classes["level"].notna(), "").astype(str)
-    k["students"] = pd.to_numeric(classes["students"], errors="coerce")
+    k["students"] = _float(classes["students"])
     k = k[(k.year >= 0) & (k.school_id != "") & k.level.isin(LEVELS)]
     agg = k.groupby(["county_id", "school_id", "year", "level"], sort=False).agg(
         pupils=("students", lambda s: s.sum(min_count=len(s))), n=("students", "size"))
@@ -204,7 +210,7 @@ def _schools_vs_classes(t: _Table, classes: pd.DataFrame, cfile: str) -> list[Pr
 def _complete_junior_years(schools: pd.DataFrame, classes: pd.DataFrame) -> set[tuple[str, int]]:
     """(county, year) where ``classes`` holds every school with 初中 pupils in ``schools``."""
     sk = _keys(schools, ["county_id", "school_id", "year"])
-    junior = pd.to_numeric(schools.get("students_junior"), errors="coerce").fillna(0) > 0
+    junior = _float(schools.get("students_junior")).fillna(0) > 0
     ck = _keys(classes, ["county_id", "school_id", "year"])
     ck = ck[(classes["level"].astype(str) == "junior").to_numpy()]
     have = pd.MultiIndex.from_frame(ck).unique()
@@ -217,8 +223,8 @@ def _complete_junior_years(schools: pd.DataFrame, classes: pd.DataFrame) -> set[
 
 def _grade_totals(classes: pd.DataFrame, grade: int) -> pd.Series:
     k = _keys(classes, ["county_id", "year"])
-    g = pd.to_numeric(classes["grade"], errors="coerce")
-    n = pd.to_numeric(classes["students"], errors="coerce")
+    g = _float(classes["grade"])
+    n = _float(classes["students"])
     sel = (g == grade).to_numpy()
     return n[sel].groupby([k.county_id[sel], k.year[sel]]).sum()
 
@@ -261,7 +267,7 @@ def _county_vs_classes(t: _Table, schools: pd.DataFrame | None,
 def _school_totals(schools: pd.DataFrame) -> pd.DataFrame:
     """Per (county, year): 专任教师 and the pupils of the special schools."""
     k = _keys(schools, ["county_id", "year"])
-    num = {c: pd.to_numeric(schools[c], errors="coerce") if c in schools else
+    num = {c: _float(schools[c]) if c in schools else
            pd.Series(np.nan, index=schools.index)
            for c in ("teachers_primary", "teachers_junior", "students_primary",
                      "students_junior")}
@@ -364,37 +370,43 @@ def _teacher_rules(t: _Table, bounds: Bounds) -> list[Problem]:
 def _previous(t: _Table) -> np.ndarray:
     """Position of each row's own row of the year before (-1 when there is none).
 
-    On integer codes: (county, school) factorised one column at a time into one code, with
-    the year folded in, so a million rows cost a few int64 arrays instead of a frame of
-    text keys, its shifted copy and a joint ranking (the peak of ``balance validate``).
+    On integer codes: the (county, school) codes of :meth:`~balance_lib.schemas._Table.codes`
+    combined into one code with the year folded in, and one stable sort, so a million rows
+    cost a few int64 arrays instead of a frame of text keys, its shifted copy and a joint
+    ranking, or a hash table of a million keys (the peak of ``balance validate``).
     """
     frame = t.frame
     year = pd.to_numeric(frame["year"], errors="coerce").fillna(-1).astype("int64").to_numpy()
     pair = np.zeros(len(frame), dtype=np.int64)
     valid = year >= 0
+    n_pairs = 1
     for c in ("county_id", "school_id"):
         if c not in frame:
             continue
-        text = _keys(frame, [c])[c]
-        codes, uniques = pd.factorize(text, sort=False)
+        codes, uniques = t.codes(c)  # the stripped ids the reader stored, as integers
         if c == "school_id":
-            valid &= (text != "").to_numpy(dtype=bool)
-        del text
-        pair = pd.factorize(pair * max(len(uniques), 1) + codes)[0].astype(np.int64)
+            valid &= t.text(c) != ""
+        n_pairs *= max(len(uniques), 1)
+        pair = pair * max(len(uniques), 1) + codes
     if not valid.any():
         return np.full(len(frame), -1, dtype=int)
     low, high = int(year[valid].min()), int(year[valid].max())
     span = high - low + 2  # offsets 1 … span − 1; offset 0 is the year before the first
-    n_pairs = int(pair.max()) + 1 if len(pair) else 1
     if span >= 2**62 // max(n_pairs, 1):  # years too far apart for one integer
         return _previous_by_text(t)
     code = pair * span + np.where(valid, year - low + 1, 0)
+    del pair
     own = np.flatnonzero(valid)
     own_code = code[own]
-    unique_own = ~pd.Series(own_code).duplicated(keep=False).to_numpy()
-    own, own_code = own[unique_own], own_code[unique_own]
-    order = np.argsort(own_code, kind="stable")
+    order = np.argsort(own_code, kind="stable")  # one sort finds the repeated keys too
     own, own_code = own[order], own_code[order]
+    del order
+    same = own_code[1:] == own_code[:-1]
+    repeated = np.zeros(len(own), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    del same
+    own, own_code = own[~repeated], own_code[~repeated]
     wanted = code - 1  # the same school in the year before
     at = np.searchsorted(own_code, wanted)
     at = np.minimum(at, max(len(own_code) - 1, 0))
@@ -445,7 +457,7 @@ def _year_rules(t: _Table, bounds: Bounds) -> list[Problem]:
         col = f"teachers_{level}"
         if col in t:
             v, b = t.num(col), before(col)
-            with np.errstate(invalid="ignore"):
+            with np.errstate(invalid="ignore", over="ignore"):  # 2 × 1e308 is inf, no warning
                 bad = (b > 0) & ((v > 2 * b) | (v < b / 2)) & (
                     np.abs(v - b) >= bounds.teachers_change_min)
             out += t.problems(
@@ -512,11 +524,20 @@ def _point_rules(t: _Table) -> list[Problem]:
                           value=_at(m), classes=_at(c))
     if "parent_school_id" not in t:
         return out
-    keys = _keys(t.frame, ["county_id", "year", "school_id"])
-    parent = keys[point].assign(school_id=t.text("parent_school_id")[point])
     at = np.full(t.n, -1, dtype=np.int64)  # each point's parent school's row, once
-    at[point] = lookup_positions(keys, parent)  # (only points: every use is masked by them)
-    del keys, parent
+    points = np.flatnonzero(point)  # (only points: every use is masked by them)
+    key = ("county_id", "year", "school_id")
+    own = t.key_code(key)
+    asked = (t.key_code(key, points, ("school_id", t.text("parent_school_id")[points]))
+             if own is not None else None)
+    if own is not None and asked is not None:
+        at[points] = first_rows(own, asked)
+    else:  # more distinct keys than one int64 can combine
+        keys = _keys(t.frame, ["county_id", "year", "school_id"])
+        parent = keys[point].assign(school_id=t.text("parent_school_id")[point])
+        at[points] = lookup_positions(keys, parent)
+        del keys, parent
+    del own, asked
     ptype = at_positions(ty, at)
     ptype = np.where(pd.isna(ptype), "", ptype).astype(object)
     codes, kinds = pd.factorize(ptype)

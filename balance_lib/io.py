@@ -296,7 +296,8 @@ def _mapping_of(mapping: MappingArg) -> tuple[HeaderMapping, list[Problem]]:
     return read_mapping(mapping)
 
 
-def read_county(path: str | Path, mapping: MappingArg = None) -> tuple[CountyData, list[Problem]]:
+def read_county(path: str | Path, mapping: MappingArg = None, *,
+                compact: bool = False) -> tuple[CountyData, list[Problem]]:
     """Parse a county folder or workbook without judging the values.
 
     Parameters
@@ -307,6 +308,12 @@ def read_county(path: str | Path, mapping: MappingArg = None) -> tuple[CountyDat
         A header mapping (:mod:`balance_lib.mapping`): the county's own headers, file or sheet
         names and category spellings. A mapping file with problems gives those problems and no
         tables (a half-applied mapping would misread the data).
+    compact
+        For checking only (``balance validate``): count and amount columns whose values are
+        all exactly float32 are stored as float32 (half the memory; every whole count below
+        2**24 is). :mod:`balance_lib.schemas` and :mod:`balance_lib.consistency` widen them
+        back to float64 before any arithmetic, so the problems are the same. The evaluation
+        and every other command read float64.
 
     Returns
     -------
@@ -354,7 +361,7 @@ def read_county(path: str | Path, mapping: MappingArg = None) -> tuple[CountyDat
             problems.append(_unreadable(label, exc))
             continue
         try:  # handed over, not kept here: its text is dropped as soon as it is typed
-            frame, found, ignored = _table_from_grid(table, label, grids.pop(), hm)
+            frame, found, ignored = _table_from_grid(table, label, grids.pop(), hm, compact)
         except TableFileError as exc:  # met while a large file is read block by block
             problems.append(_unreadable(label, exc))
             continue
@@ -560,7 +567,7 @@ def _header_position(table: str, rows: list[list[str]],
 
 def _table_from_grid(
     table: str, label: str, grid: pd.DataFrame | Iterator[pd.DataFrame],
-    mapping: HeaderMapping = EMPTY_MAPPING,
+    mapping: HeaderMapping = EMPTY_MAPPING, compact: bool = False,
 ) -> tuple[pd.DataFrame | None, list[Problem], list[str]]:
     """The typed frame of one table from its grid of text (index: spreadsheet row − 1), or
     from blocks of it (a large CSV file: the first block starts with the header row).
@@ -617,7 +624,7 @@ def _table_from_grid(
     block: pd.DataFrame | None = first.iloc[head + 1:]
     del first
     while block is not None:
-        rows, found = _typed_block(block, columns, specs, parts, mapping)
+        rows, found = _typed_block(block, columns, specs, parts, mapping, compact)
         del block
         for name, code, zh, en, idx, raw in found:
             entry = issues.setdefault((name, code), [zh, en, [], []])
@@ -646,7 +653,10 @@ def _table_from_grid(
     del values
     if "county_id" in frame and not pd.api.types.is_string_dtype(frame["county_id"]):
         frame["county_id"] = frame["county_id"].astype(str)
-    frame["source_file"] = pd.Series(np.full(n, label, dtype=object), dtype=SHARED_STR)
+    # one shared object (a SHARED_STR array of a million rows built from Python objects
+    # checks every one of them; taken from a one-value array it is not checked again)
+    frame["source_file"] = pd.Series(pd.array([label], dtype=SHARED_STR).take(
+        np.zeros(n, dtype=np.intp)))
     frame["source_row"] = rows
 
     sids = frame["school_id"] if "school_id" in frame else None
@@ -666,45 +676,148 @@ def _table_from_grid(
 
 
 def _typed_block(block: pd.DataFrame, columns: dict[str, int], specs: list[ColumnSpec],
-                 parts: dict[str, list], mapping: HeaderMapping = EMPTY_MAPPING
-                 ) -> tuple[np.ndarray, list]:
+                 parts: dict[str, list], mapping: HeaderMapping = EMPTY_MAPPING,
+                 compact: bool = False) -> tuple[np.ndarray, list]:
     """Type one block of data rows: the typed values of each column are appended to ``parts``;
     returns the rows' spreadsheet numbers and the failing cells (column, code, zh, en,
-    positions in the block, their text)."""
+    positions in the block, their text). With ``compact``, count and amount columns whose
+    values are exactly float32 are kept as float32 (see :func:`read_county`)."""
     wanted = {j: name for name, j in columns.items()}
-    text: dict[str, pd.Series] = {}
+    kind_of = {s.name: s for s in specs}
+    cells: dict[str, _Cells] = {}
     keep = np.zeros(len(block), dtype=bool)
     for j, name in wanted.items():  # a row is kept when any cell holds text
-        if j < block.shape[1]:
-            text[name] = col = _strip(block[j])
-            keep |= (col != "").to_numpy(dtype=bool)
+        if j < block.shape[1] and name in kind_of:
+            cells[name] = c = _typed_column(kind_of[name], block[j], mapping)
+            keep |= ~c.empty
     others = [j for j in block.columns if j not in wanted]
     if others and not keep.all():  # the other columns count too (stripped only where it matters)
         rest = block.loc[~keep, others].apply(_strip)
         keep[~keep] = (rest != "").any(axis=1).to_numpy(dtype=bool)
     rows = (block.index.to_numpy()[keep] + 1).astype("int64")
     del block
-    if not keep.all():
-        text = {k: v[keep] for k, v in text.items()}
+    every = bool(keep.all())
+    kept = np.flatnonzero(keep)
     found_all = []
     for spec in specs:
-        if spec.name not in text:  # county_id absent: one county
+        if spec.name not in cells:  # county_id absent: one county
             parts[spec.name].append(np.full(len(rows), "", dtype=object))
             continue
-        col = _mapped_values(mapping, spec.name,
-                             _as_str(text.pop(spec.name).reset_index(drop=True)))
-        typed, found = _coerce(spec, col)
-        if spec.kind in ("id", "text", "category"):
-            typed = _shared_str(typed)
+        c = cells.pop(spec.name)
+        typed = c.values if every else c.values[keep]
+        if spec.name == "year" and typed.dtype == "Int64" and not typed.isna().any():
+            typed = typed.astype("int64")
+        if spec.kind == "year":
+            typed = pd.Series(typed)
+        elif compact and spec.kind in ("count", "amount"):
+            typed = _float32_if_exact(typed)
         parts[spec.name].append(typed)
-        for mask, code, zh, en in found:  # keep only the text of the failing cells
-            idx = np.flatnonzero(mask)
+        for mask, code, zh, en in c.found:  # keep only the text of the failing cells
+            idx = np.flatnonzero(mask if every else mask[keep])
+            first = idx[:MAX_PROBLEMS_PER_RULE]
             found_all.append((spec.name, code, zh, en, idx,
-                              col.iloc[idx[:MAX_PROBLEMS_PER_RULE]].tolist()))
-        del col
+                              c.text(first if every else kept[first])))
     return rows, found_all
 
 
+@dataclass
+class _Cells:
+    """One column of a block typed: values and emptiness of every row, the failing cells
+    ((mask, code, zh, en) as :func:`_coerce` gives them) and the text of given rows."""
+
+    values: Any
+    empty: np.ndarray
+    found: list
+    text: Any  # positions -> list of the rows' (stripped, mapped) text
+
+
+_NUMBER_KINDS = ("year", "count", "amount", "rate")
+
+
+def _typed_column(spec: ColumnSpec, col: pd.Series, mapping: HeaderMapping) -> _Cells:
+    """The cells of one column of a block typed (:func:`_coerce`'s values and problems).
+
+    Arrow text is typed per *distinct* value (each rule of :func:`_coerce` looks at one cell
+    at a time): the column is dictionary-encoded by Arrow, the few distinct values are
+    stripped, mapped and typed, and the rows take their value by index, so a million cells
+    of a few thousand distinct values cost one hash each instead of a dozen pandas passes.
+    A number column is first cast by Arrow as it is; when every cell is empty or a plain
+    finite number (the usual case) nothing else is done (a cell with surrounding spaces or
+    any other spelling fails that cast: those columns go the general way)."""
+    arr = _arrow(col)
+    if arr is None or arr.null_count:  # not Arrow text: cell by cell, as the rules say
+        text = _mapped_values(mapping, spec.name,
+                              _as_str(_strip(col).reset_index(drop=True)))
+        typed, found = _coerce(spec, text)
+        if spec.kind in ("id", "text", "category"):
+            typed = _shared_str(typed)
+        return _Cells(typed, (text == "").to_numpy(dtype=bool), found,
+                      lambda idx: text.iloc[idx].tolist())
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if spec.kind in _NUMBER_KINDS and not mapping.values.get(spec.name):
+        fast = _plain_numbers(spec, arr)
+        if fast is not None:
+            return fast
+    encoded = pc.dictionary_encode(arr)
+    at = encoded.indices.to_numpy(zero_copy_only=False).astype(np.intp, copy=False)
+    distinct = pd.Series(pd.arrays.ArrowExtensionArray(encoded.dictionary))
+    del encoded
+    stripped = _strip(distinct)
+    text = _mapped_values(mapping, spec.name, _as_str(stripped.reset_index(drop=True)))
+    empty = (stripped == "").to_numpy(dtype=bool)
+    del distinct, stripped
+    typed, found = _coerce(spec, text)
+    if spec.kind in ("id", "text", "category"):
+        codes, uniques = pd.factorize(typed, use_na_sentinel=True)  # equal texts: one object
+        table = np.append(np.asarray(uniques, dtype=object), np.nan)
+        values = pd.array(table, dtype=SHARED_STR).take(np.where(codes < 0, len(uniques),
+                                                                 codes)[at])
+    else:
+        values = (typed[at] if isinstance(typed, np.ndarray)
+                  else pd.array(typed).take(at))
+    return _Cells(values, empty[at], [(m[at], *rest) for m, *rest in found],
+                  lambda idx: text.iloc[at[idx]].tolist())
+
+
+def _plain_numbers(spec: ColumnSpec, arr) -> _Cells | None:
+    """:func:`_coerce` of a number column whose every cell is empty or a finite number in a
+    spelling Arrow casts (no spaces, no thousands separators, no ``%``), else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    empty = pc.equal(arr, "")
+    try:
+        num = pc.cast(pc.if_else(empty, pa.scalar(None, arr.type), arr), pa.float64())
+    except pa.ArrowInvalid:
+        return None
+    num = num.to_numpy(zero_copy_only=False)
+    if not num.flags.writeable:  # Arrow's own buffer (no empty cell)
+        num = num.copy()
+    empty = empty.to_numpy(zero_copy_only=False)
+    if not np.isfinite(num[~empty]).all():  # nan, inf: the general way words them
+        return None
+    found: list = []
+    values = _checked_numbers(spec, num, np.zeros(len(num), dtype=bool), found)
+    return _Cells(values.array if isinstance(values, pd.Series) else values, empty,
+                  _nonempty(found), lambda idx: arr.take(pa.array(idx)).to_pylist())
+
+
+def _float32_if_exact(values: np.ndarray) -> np.ndarray:
+    """``values`` as float32 when every one of them is exactly a float32 (whole counts below
+    2**24, amounts such as 1,366,100 or 84.5), else as they are."""
+    if not isinstance(values, np.ndarray) or values.dtype != np.float64:
+        return values
+    with np.errstate(over="ignore", invalid="ignore"):
+        narrow = values.astype(np.float32)
+        same = narrow == values  # compared as float64, without a widened copy
+    if not same.all():
+        same |= np.isnan(values)
+        if not same.all():
+            return values
+    return narrow
 
 
 def _shared_str(values: object) -> object:
@@ -828,23 +941,7 @@ def _coerce(
         bad = ~empty & ~np.isfinite(num)
         found.append((bad, "not_a_number", "不是数字: “{value}”", "not a number: '{value}'"))
         num[bad] = np.nan
-        if kind in ("year", "count"):
-            frac = np.isfinite(num) & (num != np.floor(num))
-            found.append((frac, "not_an_integer", "不是整数: {value}",
-                          "not a whole number: {value}"))
-            num[frac] = np.nan
-        if kind == "rate":
-            num = np.where(pct | (num > 1), num / 100.0, num)
-        if kind == "year":
-            wild = np.isfinite(num) & (np.abs(num) > 99_999)  # beyond any year, and Int64's range
-            found.append((wild, "year_out_of_range", "年份 “{value}” 不可能",
-                          "year '{value}' is impossible"))
-            num[wild] = np.nan
-            years = pd.Series(num).astype("Int64")
-            if spec.name == "year" and not years.isna().any():
-                years = years.astype("int64")
-            return years, _nonempty(found)
-        return num, _nonempty(found)
+        return _checked_numbers(spec, num, pct, found), _nonempty(found)
 
     if kind == "bool":
         mapped = _lookup(text, _BOOL_WORDS)
@@ -886,6 +983,29 @@ def _coerce(
         return t, _nonempty(found)
 
     return text, []
+
+
+def _checked_numbers(spec: ColumnSpec, num: np.ndarray, pct: np.ndarray, found: list) -> object:
+    """The rules of :func:`_coerce` for numbers that are read (NaN where empty or not a
+    number): whole numbers, shares, years; the failing cells are added to ``found``."""
+    kind = spec.kind
+    if kind in ("year", "count"):
+        frac = np.isfinite(num) & (num != np.floor(num))
+        found.append((frac, "not_an_integer", "不是整数: {value}",
+                      "not a whole number: {value}"))
+        num[frac] = np.nan
+    if kind == "rate":
+        num = np.where(pct | (num > 1), num / 100.0, num)
+    if kind == "year":
+        wild = np.isfinite(num) & (np.abs(num) > 99_999)  # beyond any year, and Int64's range
+        found.append((wild, "year_out_of_range", "年份 “{value}” 不可能",
+                      "year '{value}' is impossible"))
+        num[wild] = np.nan
+        years = pd.Series(num).astype("Int64")
+        if spec.name == "year" and not years.isna().any():
+            years = years.astype("int64")
+        return years
+    return num
 
 
 _PLAIN_NUMBER = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"

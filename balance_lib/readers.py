@@ -5,12 +5,15 @@ without letting the file decide how much work that is (:mod:`balance_lib.limits`
 
 CSV
     Parsed by Apache Arrow (``pyarrow.csv``, streaming, 1 MiB blocks) into Arrow string columns:
-    a million-row ``schools.csv`` takes about a second and a third of the memory of one Python
-    string per cell (``benchmarks/README.md``). Every cell stays text (no type inference: ``007``
-    stays ``007``); quoted values may hold new lines; a blank line is a row of empty cells (so
-    row numbers stay those a spreadsheet shows). UTF-8 (with or without BOM), GBK (read as its
-    superset GB18030) and UTF-16 with a BOM are read; a file that starts as UTF-8 and goes on in
-    GBK (or has a UTF-8 BOM before a GBK body) is refused as *mixed*, with its line. The
+    a million-row ``schools.csv`` takes about two seconds and a third of the memory of one
+    Python string per cell (``benchmarks/README.md``). Arrow parses in a thread of its own, one
+    block of batches ahead of the caller, so that on two cores parsing and typing overlap.
+    Every cell stays text (no type inference: ``007`` stays ``007``); quoted values may hold new
+    lines; a blank line is a row of empty cells (so row numbers stay those a spreadsheet shows).
+    UTF-8 (with or without BOM), GBK (read as its superset GB18030) and UTF-16 with a BOM are
+    read; a file that starts as UTF-8 and goes on in GBK (or has a UTF-8 BOM before a GBK body)
+    is refused as *mixed*, with its line. Whether a file is UTF-8 is checked by Arrow's UTF-8
+    validation; only a file that is not is decoded in Python to tell GBK from a mixed file. The
     delimiter is a comma, a tab or a semicolon, whichever the first line uses most. A row with
     fewer values than the header is padded with empty cells; one with more is a located
     problem unless the extra values are empty (trailing delimiters).
@@ -134,7 +137,8 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 def csv_encoding(p: Path) -> str:
     """The encoding to read ``p`` with: ``utf-16`` (BOM), ``utf8`` or ``gb18030``.
 
-    One streaming pass decodes the file. A file that is not UTF-8 is GBK, unless it is evidently
+    Arrow checks that the file is UTF-8 (:func:`_valid_utf8`); only a file that is not is
+    decoded, in one streaming pass. A file that is not UTF-8 is GBK, unless it is evidently
     UTF-8 before its first bad byte (a UTF-8 BOM, or Chinese characters in UTF-8): that is a
     mixed file, refused with the line where UTF-8 ends.
     """
@@ -142,6 +146,8 @@ def csv_encoding(p: Path) -> str:
         start = fh.read(4)
     if start.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ["utf-16"]
+    elif _valid_utf8(p):  # the usual case, checked by Arrow without decoding
+        return "utf8"
     else:
         candidates = ["utf-8", "gb18030"]
     for encoding in candidates:
@@ -165,6 +171,34 @@ def csv_encoding(p: Path) -> str:
             continue
         return "utf8" if encoding == "utf-8" else encoding
     raise TableFileError(*_NEITHER)
+
+
+#: Bytes of a file checked as UTF-8 at a time (:func:`_valid_utf8`).
+_UTF8_CHUNK_BYTES = 16 * MiB
+
+
+def _valid_utf8(p: Path) -> bool:
+    """Whether the whole file is valid UTF-8 (what Python's strict decoder accepts), checked
+    by Arrow's UTF-8 validation in chunks cut after a new line (a multi-byte character never
+    holds the byte of a new line): 0.05 s for 180 MB, a tenth of decoding it in Python."""
+    import pyarrow as pa
+
+    tail = b""
+    with open(p, "rb") as fh:
+        while True:
+            chunk = fh.read(_UTF8_CHUNK_BYTES)
+            data = tail + chunk
+            cut = len(data) if not chunk else data.rfind(b"\n") + 1
+            whole, tail = data[:cut], data[cut:]
+            if whole:
+                offsets = pa.py_buffer(np.array([0, len(whole)], dtype=np.int64))
+                text = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(whole))
+                try:
+                    text.validate(full=True)
+                except pa.ArrowInvalid:
+                    return False
+            if not chunk:
+                return True
 
 
 #: Arrow batches (of about 1 MiB of text each) gathered into one block of rows for io.
@@ -242,13 +276,20 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
 
     next_row = head + 1  # the record number (spreadsheet row) of the next row read
     batches: list = []
-    n_odd = 0
+    n_odd = 0  # rows of ``odd`` in the blocks already made
 
-    def block() -> pd.DataFrame:
+    def block(last: bool = False) -> pd.DataFrame:
         nonlocal next_row, n_odd
         n = sum(b.num_rows for b in batches)
-        new_odd = odd[n_odd:]
-        n_odd = len(odd)
+        # the rows Arrow set aside that lie among this block's rows, by their number: Arrow
+        # may already have parsed (and reported rows of) the batches after the block
+        end = next_row + n - 1
+        take = n_odd
+        while take < len(odd) and (last or odd[take][0] <= end or odd[take][0] < 0):
+            take += 1
+            end += 1
+        new_odd = odd[n_odd:take]
+        n_odd = take
         numbers = np.arange(next_row, next_row + n + len(new_odd), dtype=np.int64)
         next_row += n + len(new_odd)
         if new_odd:
@@ -265,7 +306,7 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
 
     rows = 0
     try:
-        for batch in reader:
+        for batch in _parsed_ahead(reader):
             batches.append(batch)
             rows += batch.num_rows
             if rows + len(odd) > MAX_ROWS:
@@ -277,7 +318,57 @@ def _read_blocks(reader, odd: list[tuple[int, str]], sep: str, head: int, width:
     except pa.ArrowException as exc:
         raise TableFileError(f"无法解析 CSV（{quote(exc)}）", f"cannot parse the CSV ({quote(exc)})") from None
     if batches or odd[n_odd:] or rows == 0:
-        yield block()
+        yield block(last=True)
+
+
+def _parsed_ahead(reader) -> Iterator[object]:
+    """The reader's batches, parsed by Arrow in a thread of its own (Arrow parses without the
+    interpreter's lock) while the caller types the block before: on two cores the parsing
+    costs little wall time. At most one block of batches waits; the thread stops when the
+    caller stops taking them."""
+    import queue
+    import threading
+
+    waiting: queue.Queue = queue.Queue(maxsize=_BATCHES_PER_BLOCK)
+    stop = threading.Event()
+    done = object()
+
+    def hand_over(item: object) -> bool:
+        while not stop.is_set():  # (the caller may stop taking them: then give up)
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def parse() -> None:
+        item: object = done
+        try:
+            while not stop.is_set():
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    break
+                if not hand_over(batch):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            item = exc
+        hand_over(item)
+
+    worker = threading.Thread(target=parse, name="balance-csv-parse", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = waiting.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 # ---------------------------------------------------------------------------------------------

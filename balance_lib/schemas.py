@@ -244,6 +244,10 @@ def _fmt(value: object) -> str:
     return quote(value)  # text from the data: one line, no terminal controls, bounded
 
 
+#: Text columns whose integer codes :meth:`_Table.codes` keeps from their first reading.
+_KEY_COLUMNS = ("county_id", "school_id")
+
+
 class _Table:
     """A frame with its locations (file, row, school, year) as arrays, and problem building."""
 
@@ -260,6 +264,7 @@ class _Table:
                       if "source_file" in frame else np.full(n, file, dtype=object))
         self._text: dict[str, np.ndarray] = {}
         self._num: dict[str, np.ndarray] = {}
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.sid = self.text("school_id") if "school_id" in frame else None
         self.year = self.num("year") if "year" in frame else None
         self.file = file
@@ -274,6 +279,8 @@ class _Table:
         s = self.frame[column]
         if s.dtype == "float64":
             return s.to_numpy()
+        if s.dtype == "float32":  # read compactly: widened (exactly) each time, not kept
+            return s.to_numpy().astype("float64")
         if column not in self._num:  # made once (a year column is asked for by many rules)
             self._num[column] = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
         return self._num[column]
@@ -283,7 +290,12 @@ class _Table:
         if column not in self.frame:
             return np.full(self.n, "", dtype=object)
         if column not in self._text:
-            self._text[column] = _shared_text(self.frame[column])
+            codes, table = _text_codes(self.frame[column])
+            self._text[column] = table[codes]
+            if column in _KEY_COLUMNS:  # the same factorisation gives the key's codes
+                dense, distinct = pd.factorize(table)  # (equal texts, one code)
+                self._codes[column] = (dense.astype(np.int32)[codes],
+                                       np.asarray(distinct, dtype=object))
         return self._text[column]
 
     def empty(self, column: str) -> np.ndarray:
@@ -336,6 +348,86 @@ class _Table:
         return parts, valid
 
 
+    def codes(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """A key column as integer codes (equal values, equal codes; kept) and the value of
+        each code: stripped text (``""`` when empty or absent), or for ``year`` the year as
+        an integer (-1 when unreadable), as :meth:`keys` gives them."""
+        if column not in self._codes and column in _KEY_COLUMNS and column in self.frame:
+            self.text(column)
+        if column not in self._codes:
+            if column == "year":
+                y = self.num("year")
+                values = np.where(np.isfinite(y), y, -1).astype("int64")
+            else:
+                values = self.text(column)
+            codes, uniques = pd.factorize(values)
+            del values
+            self._codes[column] = (codes.astype(np.int32 if len(uniques) < 2**31 else np.int64),
+                                   np.asarray(uniques))
+        return self._codes[column]
+
+    def key_code(self, columns: tuple[str, ...], rows: np.ndarray | None = None,
+                 asked: tuple[str, np.ndarray] | None = None) -> np.ndarray | None:
+        """One int64 per row (of ``rows``, default all) for the key ``columns``: equal exactly
+        where every column is equal; None when the codes would not fit in an int64 (then
+        :func:`key_codes` serves). ``asked``: (column, values) that stand for that column
+        (a parent school id as ``school_id``); a value the column does not hold gets -1."""
+        combined: np.ndarray | None = None
+        missing = None
+        bound = 1
+        for c in columns:
+            codes, uniques = self.codes(c)
+            codes = codes if rows is None else codes[rows]
+            if asked is not None and asked[0] == c:
+                codes = pd.Index(uniques).get_indexer(asked[1])
+                missing = codes < 0
+            n = max(len(uniques), 1)
+            if bound * n >= 2**62:
+                return None
+            bound *= n
+            combined = (codes.astype(np.int64) if combined is None
+                        else combined * n + codes)
+        assert combined is not None
+        if missing is not None:
+            combined[missing] = -1
+        return combined
+
+
+def first_rows(own: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position of the first element of ``own`` equal to each of ``wanted`` (-1 where none
+    is; ``wanted`` of -1 never matches a code of :meth:`_Table.key_code`), by one stable sort.
+
+    >>> first_rows(np.array([5, 3, 5, 7]), np.array([5, 7, 4, -1])).tolist()
+    [0, 3, -1, -1]
+    """
+    order = np.argsort(own, kind="stable")
+    ordered = own[order]
+    at = np.minimum(np.searchsorted(ordered, wanted), max(len(own) - 1, 0))
+    if not len(own):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    hit = (ordered[at] == wanted) & (wanted >= 0)
+    return np.where(hit, order[at], -1).astype(np.int64)
+
+
+def repeated(code: np.ndarray) -> np.ndarray:
+    """Whether each element occurs more than once, by one stable sort (no hash table of a
+    million keys).
+
+    >>> repeated(np.array([4, 1, 4, 2])).tolist()
+    [True, False, True, False]
+    """
+    order = np.argsort(code, kind="stable")
+    ordered = code[order]
+    same = ordered[1:] == ordered[:-1]
+    del ordered
+    flags = np.zeros(len(code), dtype=bool)
+    flags[1:] |= same
+    flags[:-1] |= same
+    out = np.empty(len(code), dtype=bool)
+    out[order] = flags
+    return out
+
+
 def key_codes(*sides: list[np.ndarray]) -> list[np.ndarray]:
     """Integer codes of key tuples, equal exactly where the tuples are equal, across ``sides``.
 
@@ -372,12 +464,18 @@ def _shared_text(s: pd.Series, strip: bool = True) -> np.ndarray:
     pointer per row instead of one string object, so a million rows of a few hundred thousand
     distinct ids or names cost 8 MB plus the distinct values, not 60–90 MB.
     """
+    codes, table = _text_codes(s, strip)
+    return table[codes]
+
+
+def _text_codes(s: pd.Series, strip: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_shared_text` as (codes, table): the text of row ``k`` is ``table[codes[k]]``
+    (code -1, a missing value, is the last entry, ``""``); two codes may stand for one text."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     texts = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
     if strip:
         texts = texts.str.strip()
-    table = np.append(texts.to_numpy(dtype=object), "")  # code -1 (missing) is the last entry
-    return table[codes]
+    return codes, np.append(texts.to_numpy(dtype=object), "")
 
 
 def _yearless(schools: _Table, county: np.ndarray, school: np.ndarray) -> np.ndarray:
@@ -396,7 +494,12 @@ def _school_types(t: _Table) -> np.ndarray:
 
 
 def _teaches(types: np.ndarray) -> dict[str, np.ndarray]:
-    return {level: np.isin(types, [ty for ty, lv in TYPE_LEVELS.items() if level in lv])
+    """Level -> whether each row's school type teaches it (tested once per distinct type)."""
+    codes, kinds = pd.factorize(types)
+    codes = np.where(codes < 0, len(kinds), codes)
+    return {level: np.append(np.isin(np.asarray(kinds, dtype=object),
+                                     [ty for ty, lv in TYPE_LEVELS.items() if level in lv]),
+                             False)[codes]
             for level in LEVELS}
 
 
@@ -501,8 +604,11 @@ def _unique_rule(t: _Table) -> list[Problem]:
     if any(c not in t for c in columns if c != "county_id"):
         return []
     parts, valid = t.keys(columns)
-    (codes,) = key_codes(parts)
-    dup = (np.bincount(codes)[codes] > 1) & valid
+    codes = t.key_code(columns)
+    if codes is None:
+        (codes,) = key_codes(parts)
+    del parts
+    dup = repeated(codes) & valid
     if not dup.any():
         return []
     group = codes[dup]
@@ -567,14 +673,20 @@ def _parent_rule(t: _Table, types: np.ndarray) -> list[Problem]:
     ask = point & (parent != "") & valid & ~_yearless(t, t.text("county_id"), parent)
     if not ask.any():
         return out
-    own, wanted = key_codes(parts, [parts[0][ask], parts[1][ask], parent[ask]])
-    first_type = np.full(int(max(own.max(), wanted.max())) + 1, None, dtype=object)
-    first_type[own[::-1]] = types[::-1]  # the first row of a key wins
-    found = first_type[wanted]
+    key = ("county_id", "year", "school_id")
+    asked = np.flatnonzero(ask)
+    own = t.key_code(key)
+    wanted = t.key_code(key, asked, ("school_id", parent[asked])) if own is not None else None
+    if own is None or wanted is None:
+        own, wanted = key_codes(parts, [parts[0][ask], parts[1][ask], parent[ask]])
+    del parts
+    at = first_rows(own, wanted)  # the first row of a key wins
+    del own, wanted
+    found = np.where(at >= 0, types[np.maximum(at, 0)], None)
     unknown = np.zeros(t.n, dtype=bool)
-    unknown[np.flatnonzero(ask)] = pd.isna(found)
+    unknown[asked] = at < 0
     is_point = np.zeros(t.n, dtype=bool)
-    is_point[np.flatnonzero(ask)] = found == "teaching_point"
+    is_point[asked] = found == "teaching_point"
     out += t.problems(unknown, "parent_school_id", "unknown_parent",
                       "所属中心校 {parent} 不在同一县区同一学年的 schools 表中",
                       "parent school {parent} is not in schools for the same county and year",

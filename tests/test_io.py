@@ -658,3 +658,104 @@ def test_no_school_left_is_an_error(tmp_path):
     with pytest.raises(DataError) as err:
         load_county_excluding(write_county(tmp_path / "c", tables))
     assert {p.school_id for p in err.value.problems} == {PRIMARY, NINE_YEAR, POINT}
+
+
+# ---------------------------------------------------------------------------------------------
+# Large files: compact reading for balance validate, blocks, the parsing thread, UTF-8
+# ---------------------------------------------------------------------------------------------
+
+
+def test_compact_reading_keeps_exact_numbers_as_float32_with_the_same_problems(tmp_path):
+    from balance_lib.consistency import cross_checks
+    from balance_lib.schemas import validate
+
+    tables = county_tables()
+    s = tables["schools"]
+    s[0]["teaching_aux_area_m2"] = "4000.3"      # not a float32: the column stays float64
+    s[0]["public_funding_yuan"] = "1,366,100"    # a spelling Arrow does not cast
+    s[1]["students_junior"] = "-5"               # negative (validation)
+    s[2]["teachers_primary"] = " 7 "             # spaces: read the general way, as 7
+    s[2]["classes_primary"] = "2.5"              # not an integer (reading)
+    folder = write_county(tmp_path / "c", tables)
+    full, found = read_county(folder)
+    small, found_small = read_county(folder, compact=True)
+    f, g = full.tables["schools"], small.tables["schools"]
+    assert f["students_primary"].dtype == np.float64
+    assert g["students_primary"].dtype == np.float32
+    assert g["public_funding_yuan"].dtype == np.float32  # 1,366,100 is a float32
+    assert g["teaching_aux_area_m2"].dtype == np.float64
+    assert g["teachers_primary"].tolist()[2] == 7.0
+    widened = g.astype({c: "float64" for c in g if g[c].dtype == np.float32})
+    pd.testing.assert_frame_equal(f, widened)
+    assert found == found_small
+    assert [(p.row, p.column, p.code) for p in found] == [(4, "classes_primary", "not_an_integer")]
+    problems = validate(small)
+    assert problems == validate(full)
+    assert (3, "students_junior", "negative") in [(p.row, p.column, p.code) for p in problems]
+    assert cross_checks(small) == cross_checks(full)
+
+
+def _many_rows(path: Path) -> Path:
+    """A schools.csv of 300 rows with blank lines, short rows and rows with extra values."""
+    header = table_grid("schools", county_tables()["schools"], "name")[0]
+    base = county_tables()["schools"][0]
+    lines = [header]
+    for k in range(300):
+        row = [base.get(c, "") for c in header]
+        row[header.index("school_id")] = f"65230{k:05d}"
+        if k % 37 == 5:
+            row += ["unquoted", "extra"]           # wrong_field_count
+        if k % 41 == 7:
+            row = row[:10]                         # short: padded
+        if k % 29 == 3:
+            row[header.index("teachers_primary")] = "四十"
+        lines.append(row)
+        if k % 53 == 11:
+            lines.append([])                       # a blank line keeps its row number
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(lines)
+    return path.parent
+
+
+def test_small_blocks_number_rows_alike_and_the_parsing_thread_stops(tmp_path, monkeypatch):
+    import threading
+
+    from balance_lib import readers
+
+    folder = _many_rows(tmp_path / "c" / "schools.csv")
+    whole, found = read_county(folder)
+    assert {p.code for p in found} >= {"wrong_field_count", "not_a_number"}
+    monkeypatch.setattr(readers, "_BLOCK_BYTES", 2048)     # about five rows a batch
+    monkeypatch.setattr(readers, "_BATCHES_PER_BLOCK", 2)  # thirty blocks
+    parts, found_parts = read_county(folder)
+    assert found_parts == found
+    pd.testing.assert_frame_equal(parts.tables["schools"], whole.tables["schools"])
+    blocks = readers.csv_blocks(folder / "schools.csv", lambda rows: 0)
+    next(blocks)
+    assert any(t.name == "balance-csv-parse" for t in threading.enumerate())
+    blocks.close()  # a reader that stops early stops the thread
+    assert not any(t.name == "balance-csv-parse" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("data", [
+    "中文,学校\n".encode() * 50,
+    "中文,学校\n".encode() * 50 + "中".encode("gbk"),
+    b"a" * 40 + "中".encode(),                      # no new line: one growing chunk
+    "\ufeff".encode() + "编码".encode("gbk"),
+    b"ok\n\xed\xa0\x80\n",                           # a surrogate is not UTF-8
+    b"ok\n\xc0\xaf\n",                               # nor an over-long form
+    b"",
+])
+def test_the_utf8_check_agrees_with_python_across_chunk_edges(tmp_path, monkeypatch, data):
+    from balance_lib import readers
+
+    monkeypatch.setattr(readers, "_UTF8_CHUNK_BYTES", 7)  # multi-byte characters cut apart
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    try:
+        data.decode("utf-8")
+        python = True
+    except UnicodeDecodeError:
+        python = False
+    assert readers._valid_utf8(path) is python
