@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import LEVELS
+from ..frames import column_codes, first_rows, key_codes
 from ..registry import Indicator, Registry
 from .base import CLASS_KEY, KEY, SCHOOL_KEY, num, rule, sum_known, tri, with_county
 from .school import SchoolCheck, blocked, school_rows
@@ -140,51 +141,79 @@ def b12(ind: Indicator, s: pd.DataFrame, sizes: pd.DataFrame | None, registry: R
         return blocked("B12", "no_classes_table", direction="le")
     types = s["school_type"].astype(str)
     compulsory = np.nan_to_num(sum_known(num(s, "students_primary"), num(s, "students_junior")))
-    listed = s[SCHOOL_KEY].assign(school_id=s["school_id"].astype(str))
-    schools = s[(types != "special").to_numpy() & (compulsory > 0)]
     sz = in_scope(sizes, s)
-    sz = sz.assign(school_id=sz["school_id"].astype(str))
-    sz = sz.merge(listed.drop_duplicates(KEY)[KEY], on=KEY, how="inner")  # reported years only
-    sz = sz.assign(_excess=(sz["max_class_size"] - sz["limit"]).fillna(-np.inf))
-
-    per = sz.pivot_table(index=SCHOOL_KEY, columns="level", values=list(_COUNTS),
-                         aggfunc="sum", fill_value=0, observed=True)
-    per.columns = [f"{a}_{b}" for a, b in per.columns]
-    per = per.reset_index()
+    # one integer per school (and per county and year) over the schools and the class rows
+    n_s = len(s)
+    both = pd.DataFrame({
+        "county_id": np.concatenate([s["county_id"].to_numpy(dtype=object),
+                                     sz["county_id"].to_numpy(dtype=object)]),
+        "year": pd.concat([s["year"], sz["year"]], ignore_index=True).to_numpy(),
+        "school_id": np.concatenate([s["school_id"].astype(str).to_numpy(dtype=object),
+                                     sz["school_id"].astype(str).to_numpy(dtype=object)])},
+        copy=False)
+    code, year_code = key_codes(both, SCHOOL_KEY), key_codes(both, KEY)
+    reported = np.isin(year_code[n_s:], year_code[:n_s])  # reported years only
+    cs, cz = code[:n_s], code[n_s:][reported]
+    zpos = np.flatnonzero(reported)
+    level = sz["level"].astype(str).to_numpy(dtype=object)[zpos]
+    max_size = sz["max_class_size"].to_numpy(dtype=float)[zpos]
+    limit = sz["limit"].to_numpy(dtype=float)[zpos]
+    u, inv = np.unique(cz, return_inverse=True)  # the schools with class rows, in key order
+    inv = inv.reshape(-1)
+    per: dict[str, np.ndarray] = {}
     for lv in LEVELS:
-        for col in _COUNTS:
-            if f"{col}_{lv}" not in per:
-                per[f"{col}_{lv}"] = 0
-    worst = (sz.sort_values([*SCHOOL_KEY, "_excess", "level"],
-                            ascending=[True] * 3 + [False, True], kind="stable")
-             .groupby(SCHOOL_KEY, as_index=False).head(1)[[*SCHOOL_KEY, "max_class_size",
-                                                           "limit"]])
-    maxes = sz.pivot_table(index=SCHOOL_KEY, columns="level", values="max_class_size",
-                           aggfunc="max", observed=True)
-    maxes = maxes.reindex(columns=list(LEVELS)).add_prefix("max_").reset_index()
-    per = per.merge(worst, on=SCHOOL_KEY, how="left").merge(maxes, on=SCHOOL_KEY, how="left")
+        at = level == lv
+        for name in _COUNTS:
+            per[f"{name}_{lv}"] = np.bincount(
+                inv[at], weights=sz[name].to_numpy(dtype=float)[zpos][at], minlength=len(u))
+        top = np.full(len(u), np.nan)
+        np.fmax.at(top, inv[at], max_size[at])
+        per[f"max_{lv}"] = top
+    # the worst class of each school: the largest excess over its limit, then the level's name
+    excess = np.nan_to_num(max_size - limit, nan=-np.inf)
+    order = np.lexsort((column_codes(level)[0], -excess, inv))
+    worst = order[first_rows(inv[order], len(u))] if len(u) else np.zeros(0, dtype=np.int64)
+    per["max_class_size"], per["limit"] = max_size[worst], limit[worst]
 
-    base = schools[[*SCHOOL_KEY, "school_name"]].assign(school_id=schools["school_id"].astype(str))
-    extra = per[SCHOOL_KEY].merge(base[SCHOOL_KEY], on=SCHOOL_KEY, how="left", indicator=True)
-    extra = extra[extra["_merge"] == "left_only"][SCHOOL_KEY]
-    names = s[SCHOOL_KEY + ["school_name"]].assign(school_id=s["school_id"].astype(str))
-    extra = extra.merge(names.drop_duplicates(SCHOOL_KEY), on=SCHOOL_KEY, how="left")
-    t = pd.concat([base, extra], ignore_index=True).merge(per, on=SCHOOL_KEY, how="left")
-    has_rows = t["limit"].notna().to_numpy()
+    # the rows: the general schools with pupils, then schools with class rows but no such row
+    base = np.flatnonzero((types != "special").to_numpy() & (compulsory > 0))
+    extra = np.flatnonzero(~np.isin(u, cs[base]))
+    seen, first_seen = np.unique(cs, return_index=True)
+    named = np.searchsorted(seen, u[extra]) if len(seen) else np.zeros(len(extra), dtype=int)
+    named = np.minimum(named, max(len(seen) - 1, 0))
+    has_name = (seen[named] == u[extra]) if len(seen) else np.zeros(len(extra), dtype=bool)
+    first_z = zpos[first_rows(inv, len(u))[extra]] if len(u) else np.zeros(0, dtype=np.int64)
+    name_col = s["school_name"].to_numpy(dtype=object)
+    extra_names = np.where(has_name, name_col[first_seen[named]] if len(seen) else None, np.nan)
+    t = pd.DataFrame({
+        "county_id": np.concatenate([both["county_id"].to_numpy()[base],
+                                     both["county_id"].to_numpy()[n_s + first_z]]),
+        "year": np.concatenate([both["year"].to_numpy()[base],
+                                both["year"].to_numpy()[n_s + first_z]]),
+        "school_id": np.concatenate([both["school_id"].to_numpy()[base],
+                                     both["school_id"].to_numpy()[n_s + first_z]]),
+        "school_name": np.concatenate([name_col[base], extra_names.astype(object)])},
+        copy=False)
+    # each row's school among those with class rows (−1: none)
+    t_code = np.concatenate([cs[base], u[extra]])
+    at_u = np.searchsorted(u, t_code) if len(u) else np.zeros(len(t), dtype=int)
+    at_u = np.minimum(at_u, max(len(u) - 1, 0))
+    found = (u[at_u] == t_code) if len(u) else np.zeros(len(t), dtype=bool)
 
-    def col(name: str) -> np.ndarray:
-        return t[name].fillna(0).to_numpy(float)
+    def col(name: str, fill: float = 0.0) -> np.ndarray:
+        return np.where(found, per[name][at_u], fill) if len(u) else np.full(len(t), fill)
 
+    has_rows = ~np.isnan(col("limit", np.nan))
     over = col("classes_over_limit_primary") + col("classes_over_limit_junior")
     unknown = col("classes_unknown_primary") + col("classes_unknown_junior")
     met = tri(over == 0, ~has_rows | ((over == 0) & (unknown > 0)))
     facts: dict[str, Any] = {"has_rows": has_rows, "classes_unknown": unknown}
     for lv in LEVELS:
         facts[f"classes_{lv}"] = col(f"classes_{lv}")
-        facts[f"max_{lv}"] = t[f"max_{lv}"].to_numpy(float)
+        facts[f"max_{lv}"] = col(f"max_{lv}", np.nan)
         for name in ("classes_over_limit", "large_classes", "super_large_classes"):
             facts[f"{name}_{lv}"] = col(f"{name}_{lv}")
     reason = np.where(has_rows, "classes_unknown", "no_class_rows")
-    rows = school_rows(t, np.ones(len(t), dtype=bool), t["max_class_size"], t["limit"], met,
-                       over, reason, "", facts=facts)
+    rows = school_rows(t, np.ones(len(t), dtype=bool), col("max_class_size", np.nan),
+                       col("limit", np.nan), met, over, reason, "", facts=facts)
     return SchoolCheck("B12", rows, "le", empty_met=False)
