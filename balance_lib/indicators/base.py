@@ -220,8 +220,9 @@ def names_where(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
     return pd.Series(out, index=index, dtype=object)
 
 
-def frame_of(keys: pd.DataFrame, columns: dict[str, Any], n: int | None = None) -> pd.DataFrame:
-    """One frame of ``keys``' columns (repeated ``n // len(keys)`` times, default once) and
+def frame_of(keys: pd.DataFrame, columns: dict[str, Any], n: int | None = None,
+             key_columns: list[str] = KEY) -> pd.DataFrame:
+    """One frame of ``keys``' ``key_columns`` (repeated ``n // len(keys)`` times, default once) and
     ``columns`` in one construction: arrays of length ``n``, or scalars repeated (a ``str``
     scalar as :data:`~balance_lib.frames.SHARED_STR`; pass text arrays through
     :func:`~balance_lib.frames.text_array`).
@@ -236,7 +237,7 @@ def frame_of(keys: pd.DataFrame, columns: dict[str, Any], n: int | None = None) 
     n = m if n is None else n
     reps = n // m if m else 0
     data: dict[str, Any] = {}
-    for c in keys.columns:
+    for c in key_columns:
         col = keys[c].array
         if reps != 1:
             tiled = np.tile(col.to_numpy(), reps)

@@ -152,7 +152,7 @@ def item_rows(keys: pd.DataFrame, ind: Indicator, parts: list[PartResult]
     """County rows (``rows``) and part rows (``parts``) of one item from its parts
     (three-valued AND)."""
     met = all_of([p.met for p in parts])
-    rows = frame_of(keys[KEY], {
+    rows = frame_of(keys, {
         "id": ind.id, "status": text_array(status_of(met)),
         "value": np.asarray(parts[0].value, dtype=float),
         "threshold": np.asarray(parts[0].threshold, dtype=float)})
@@ -165,7 +165,7 @@ def item_rows(keys: pd.DataFrame, ind: Indicator, parts: list[PartResult]
         return text_array(np.concatenate([np.asarray(getattr(p, name), dtype=object)
                                           for p in parts]))
 
-    part_rows = frame_of(keys[KEY], {
+    part_rows = frame_of(keys, {
         "id": ind.id, "part": text_array(each([p.part.key for p in parts])),
         "position": np.repeat(np.arange(k, dtype=np.int64), n),
         "value": np.concatenate([np.asarray(p.value, dtype=float) for p in parts]),
@@ -176,7 +176,7 @@ def item_rows(keys: pd.DataFrame, ind: Indicator, parts: list[PartResult]
         "judged": np.repeat(np.array([bool(p.part.judged) for p in parts]), n),
         "reason": joined("reason"), "reason_arg": joined("reason_arg"),
         "evidence": joined("evidence"), "source": joined("source")}, n=n * k)
-    return {"rows": rows[COUNTY_COLUMNS], "parts": part_rows[PART_COLUMNS]}
+    return {"rows": rows, "parts": part_rows}  # in the order of COUNTY_ and PART_COLUMNS
 
 
 def _parts(ind: Indicator, c: CountyTable, judgements: Judgements, n: int) -> list[PartResult]:

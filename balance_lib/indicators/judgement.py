@@ -118,12 +118,12 @@ def _judged_rows(keys: pd.DataFrame, ind_id: str, met: Any, reason: np.ndarray,
                  evidence: np.ndarray, judged: Any = None) -> pd.DataFrame:
     """County rows of a judged item; ``judged`` is the judgement's own status (before other
     findings, such as B25's school flags, fail the item)."""
-    return frame_of(keys[KEY], {
+    return frame_of(keys, {
         "id": ind_id, "status": text_array(status_of(met)),
         "judged": text_array(status_of(met if judged is None else judged)),
         "reason": text_array(reason),
         "reason_arg": text_array(np.where(reason != "", ind_id, "").astype(object)),
-        "evidence": text_array(evidence)})[JUDGED_COLUMNS]
+        "evidence": text_array(evidence)})  # in the order of JUDGED_COLUMNS
 
 
 @kind("judgement")
@@ -212,4 +212,4 @@ def vetoes(keys: pd.DataFrame, judgements: Judgements, computed: dict[str, pd.Da
         else:
             data[name] = text_array(np.concatenate(parts)[order] if parts
                                     else np.array([], dtype=object))
-    return pd.DataFrame(data, copy=False)[VETO_COLUMNS]
+    return pd.DataFrame(data, copy=False)  # in the order of VETO_COLUMNS

@@ -106,7 +106,7 @@ def school_rows(s: pd.DataFrame, scope: Any, value: Any, threshold: Any,
     gap = np.where(true(met), 0.0, np.asarray(gap, dtype=float))
     gap[unknown] = np.nan
     n = len(s)
-    rows = pd.DataFrame({
+    data = {
         "county_id": text_array(s["county_id"]),
         "year": s["year"].to_numpy(),
         "school_id": text_array(s["school_id"]),
@@ -119,11 +119,12 @@ def school_rows(s: pd.DataFrame, scope: Any, value: Any, threshold: Any,
             unknown, np.broadcast_to(np.asarray(reason, dtype=object), n), "")),
         "reason_arg": text_array(np.where(
             unknown, np.broadcast_to(np.asarray(reason_arg, dtype=object), n), "")),
-    })
+    }
     for name, col in (facts or {}).items():
-        rows[f"f_{name}"] = np.broadcast_to(np.asarray(col), n).copy() if np.ndim(col) == 0 \
+        data[f"f_{name}"] = np.broadcast_to(np.asarray(col), n).copy() if np.ndim(col) == 0 \
             else np.asarray(col)
-    return rows[keep].reset_index(drop=True)
+    rows = pd.DataFrame(data, copy=False)
+    return rows if keep.all() else rows[keep].reset_index(drop=True)
 
 
 def terms_sum(frame: pd.DataFrame, terms: Terms, *, known: bool = True) -> np.ndarray:
