@@ -252,6 +252,26 @@ def frame_of(keys: pd.DataFrame, columns: dict[str, Any], n: int | None = None,
     return pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
 
 
+#: What :func:`per_registry` built: (id of the registry, name) -> (weak reference, value).
+_BUILT: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def per_registry(registry: Any, name: str, build: Callable[[Any], Any]) -> Any:
+    """``build(registry)``, built once per registry object (a registry is frozen; the
+    thresholds, limits and look-ups derived from it are the same for every evaluation, and
+    the explorer and the tests evaluate thousands of times). The value is shared: read it,
+    never change it."""
+    import weakref
+
+    key = (id(registry), name)
+    hit = _BUILT.get(key)
+    if hit is not None and hit[0]() is registry:
+        return hit[1]
+    value = build(registry)
+    _BUILT[key] = (weakref.ref(registry, lambda _ref, key=key: _BUILT.pop(key, None)), value)
+    return value
+
+
 def keys_of(schools: pd.DataFrame) -> pd.DataFrame:
     """The (county_id, year) pairs evaluated: those of ``schools``, sorted."""
     return schools[KEY].drop_duplicates().sort_values(KEY, kind="stable").reset_index(drop=True)

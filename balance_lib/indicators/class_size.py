@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..columns import LEVELS
-from ..frames import column_codes, first_rows, key_codes
+from ..frames import column_codes, first_rows, group_codes, key_codes, text_array
 from ..registry import Indicator, Registry
 from .base import CLASS_KEY, KEY, SCHOOL_KEY, num, rule, sum_known, tri, with_county
 from .school import SchoolCheck, blocked, school_rows
@@ -69,34 +69,44 @@ def class_size_table(classes: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     if c.empty:
         return pd.DataFrame({col: pd.Series(dtype=object) for col in CLASS_SIZE_COLUMNS})
     size = num(c, "students")
-    level = c["level"].astype(str).to_numpy()
-    limit = pd.Series(level).map(class_limits(registry)).to_numpy(dtype=float)
+    level = c["level"].astype(str).to_numpy(dtype=object)
+    limits = class_limits(registry)
+    limit = np.array([limits.get(lv, np.nan) for lv in level.tolist()], dtype=float)
+    keys = pd.DataFrame({"county_id": c["county_id"].array, "year": c["year"].array,
+                         "school_id": c["school_id"].array, "level": level}, copy=False)
+    kept = np.flatnonzero(keys.notna().all(axis=1).to_numpy())  # groupby drops missing keys
+    if len(kept) < len(keys):
+        keys = keys.take(kept).reset_index(drop=True)
+        size, level, limit = size[kept], level[kept], limit[kept]
+    gid, n = group_codes(keys, CLASS_KEY)  # groups in key order, as groupby(sort=True)
+    known = ~np.isnan(size)
     with np.errstate(invalid="ignore"):
-        work = pd.DataFrame({
-            "county_id": c["county_id"].to_numpy(),
-            "year": c["year"].to_numpy(),
-            "school_id": c["school_id"].to_numpy(),
-            "level": level,
-            "size": size,
-            "limit": limit,
-            "over": (size > limit).astype(int),
-            "large": ((size >= large_min) & (size < super_min)).astype(int),
-            "super": (size >= super_min).astype(int),
-            "unknown": np.isnan(size).astype(int),
-        })
-    g = work.groupby(CLASS_KEY, sort=True, observed=True)
-    out = g.agg(
-        classes=("size", "size"),
-        students=("size", "sum"),
-        mean_class_size=("size", "mean"),
-        max_class_size=("size", "max"),
-        limit=("limit", "first"),
-        classes_over_limit=("over", "sum"),
-        large_classes=("large", "sum"),
-        super_large_classes=("super", "sum"),
-        classes_unknown=("unknown", "sum"),
-    ).reset_index()
-    return out[CLASS_SIZE_COLUMNS]
+        flags = {"classes_over_limit": size > limit,
+                 "large_classes": (size >= large_min) & (size < super_min),
+                 "super_large_classes": size >= super_min, "classes_unknown": ~known}
+    first = first_rows(gid, n)
+    n_known = np.bincount(gid, weights=known, minlength=n)
+    students = np.bincount(gid, weights=np.where(known, size, 0.0), minlength=n)
+    top = np.full(n, np.nan)
+    np.fmax.at(top, gid, size)
+    # the first limit that is not missing, per group
+    has_limit = ~np.isnan(limit)
+    first_limit = np.full(n, len(limit), dtype=np.int64)
+    np.minimum.at(first_limit, gid[has_limit], np.flatnonzero(has_limit))
+    group_limit = np.append(limit, np.nan)[first_limit]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n_known > 0, students / np.where(n_known > 0, n_known, 1.0), np.nan)
+    out = pd.DataFrame({
+        "county_id": text_array(keys["county_id"].to_numpy(dtype=object)[first]),
+        "year": keys["year"].to_numpy()[first],
+        "school_id": text_array(keys["school_id"].to_numpy(dtype=object)[first]),
+        "level": text_array(level[first]),
+        "classes": np.bincount(gid, minlength=n).astype(np.int64),
+        "students": students, "mean_class_size": mean, "max_class_size": top,
+        "limit": group_limit,
+        **{name: np.bincount(gid, weights=f, minlength=n).astype(np.int64)
+           for name, f in flags.items()}}, copy=False)
+    return out
 
 
 def in_scope(sizes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
@@ -119,12 +129,16 @@ def in_scope(sizes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
     if special.empty or sizes.empty:
         return sizes
 
-    def keys(f: pd.DataFrame) -> pd.MultiIndex:
-        return pd.MultiIndex.from_arrays([f["county_id"].astype(str),
-                                          f["year"].astype(int),
-                                          f["school_id"].astype(str)])
-    keep = ~keys(sizes).isin(keys(special))
-    return sizes[keep].reset_index(drop=True)
+    def keys(f: pd.DataFrame) -> dict[str, np.ndarray]:
+        return {"county_id": f["county_id"].astype(str).to_numpy(dtype=object),
+                "year": f["year"].astype(int).to_numpy(),
+                "school_id": f["school_id"].astype(str).to_numpy(dtype=object)}
+
+    a, b = keys(sizes), keys(special)
+    both = pd.DataFrame({k: np.concatenate([a[k], b[k]]) for k in a}, copy=False)
+    codes = key_codes(both, SCHOOL_KEY)
+    keep = ~np.isin(codes[:len(sizes)], codes[len(sizes):])
+    return sizes if keep.all() else sizes[keep].reset_index(drop=True)
 
 
 def empty_class_sizes(registry: Registry) -> pd.DataFrame:
