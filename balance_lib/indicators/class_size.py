@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from ..columns import LEVELS
-from ..frames import column_codes, first_rows, group_codes, key_codes, text_array
+from ..frames import (
+    KEY_CODE,
+    SCHOOL_CODE,
+    column_codes,
+    first_rows,
+    group_codes,
+    key_codes,
+    text_array,
+)
 from ..registry import Indicator, Registry
 from .base import CLASS_KEY, KEY, SCHOOL_KEY, num, rule, sum_known, tri, with_county
 from .school import SchoolCheck, blocked, school_rows
@@ -208,6 +216,10 @@ def b12(ind: Indicator, s: pd.DataFrame, sizes: pd.DataFrame | None, registry: R
                                      both["school_id"].to_numpy()[n_s + first_z]]),
         "school_name": np.concatenate([name_col[base], extra_names.astype(object)])},
         copy=False)
+    if not len(extra):  # every row is a row of the schools: keep the evaluation's codes
+        for code in (KEY_CODE, SCHOOL_CODE):
+            if code in s:
+                t[code] = s[code].to_numpy()[base]
     # each row's school among those with class rows (−1: none)
     t_code = np.concatenate([cs[base], u[extra]])
     at_u = np.searchsorted(u, t_code) if len(u) else np.zeros(len(t), dtype=int)

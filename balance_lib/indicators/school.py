@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Indicator, Registry, Terms, terms_text
-from ..frames import first_rows, group_codes, lookup_positions, sort_order, text_array
+from ..frames import (
+    KEY_CODE,
+    SCHOOL_CODE,
+    first_rows,
+    group_codes,
+    lookup_positions,
+    sort_order,
+    text_array,
+)
 from ..settings import Settings
 from .base import (
     KEY,
@@ -120,6 +128,9 @@ def school_rows(s: pd.DataFrame, scope: Any, value: Any, threshold: Any,
         "reason_arg": text_array(np.where(
             unknown, np.broadcast_to(np.asarray(reason_arg, dtype=object), n), "")),
     }
+    for code in (KEY_CODE, SCHOOL_CODE):  # the schools' codes, when the evaluation has them
+        if code in s:
+            data[code] = s[code].to_numpy()
     for name, col in (facts or {}).items():
         data[f"f_{name}"] = np.broadcast_to(np.asarray(col), n).copy() if np.ndim(col) == 0 \
             else np.asarray(col)
@@ -396,8 +407,13 @@ def _ranked(checks: list[SchoolCheck]) -> tuple[pd.DataFrame, np.ndarray, np.nda
     r["_margin"] = np.where(np.isfinite(margin), margin, np.inf)
     r["_rank"] = np.select([fail, ok], [0, 1], 2)
     r["_gap"] = -r["gap"].astype(float).fillna(0)
-    order = sort_order(r, [*ikey, "_rank", "_gap", "_margin", "school_id"])
-    gid, n_groups = group_codes(r, ikey)
+    coded = all(c in r and r[c].notna().all() for c in (KEY_CODE, SCHOOL_CODE))
+    if coded:  # every row carries the schools' codes: sort and group by integers
+        order = sort_order(r, [KEY_CODE, "id", "_rank", "_gap", "_margin", SCHOOL_CODE])
+        gid, n_groups = group_codes(r, [KEY_CODE, "id"])
+    else:
+        order = sort_order(r, [*ikey, "_rank", "_gap", "_margin", "school_id"])
+        gid, n_groups = group_codes(r, ikey)
     gid_sorted = gid[order]
     first = first_rows(gid_sorted, n_groups)
     rank = np.empty(len(r), dtype=np.int64)
@@ -409,7 +425,8 @@ def _ranked(checks: list[SchoolCheck]) -> tuple[pd.DataFrame, np.ndarray, np.nda
 def school_table(ranked: pd.DataFrame) -> pd.DataFrame:
     """The school rows of :func:`ranked_rows`: :data:`SCHOOL_ITEM_COLUMNS` and the facts."""
     facts = [c for c in ranked.columns if c.startswith("f_")]
-    return ranked[[*SCHOOL_ITEM_COLUMNS, *facts]].reset_index(drop=True)
+    codes = [c for c in (KEY_CODE, SCHOOL_CODE) if c in ranked]  # dropped once sorted
+    return ranked[[*SCHOOL_ITEM_COLUMNS, *facts, *codes]].reset_index(drop=True)
 
 
 def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFrame,
