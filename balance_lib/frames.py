@@ -30,8 +30,27 @@ import pandas as pd
 #: of a nation's 240,000 schools several times.
 SHARED_STR = pd.StringDtype("python", na_value=np.nan)
 
-__all__ = ["SHARED_STR", "at_positions", "column_codes", "text_array", "first_rows", "group_codes",
-           "key_codes", "lookup", "lookup_positions", "sort_frame", "sort_order", "one_county"]
+__all__ = ["KEY_CODE", "SCHOOL_CODE", "SHARED_STR", "at_positions", "column_codes", "text_array", "first_rows", "group_codes",
+           "key_codes", "lookup", "lookup_positions", "sort_frame", "sort_order", "one_county",
+           "with_key_codes"]
+
+
+#: Working columns of the schools frame an evaluation carries through its rules: one
+#: ``int64`` per row ordering (county_id, year) and one ordering (county_id, year, school_id),
+#: ranked once (:func:`with_key_codes`) so that the unit table and the school rows are sorted
+#: and grouped by integers, not by text ranked again in every pass.
+KEY_CODE, SCHOOL_CODE = "_key_code", "_school_code"
+
+
+def with_key_codes(schools: pd.DataFrame) -> pd.DataFrame:
+    """``schools`` with :data:`KEY_CODE` and :data:`SCHOOL_CODE` (module notes)."""
+    if not len(schools):
+        return schools
+    key = np.unique(key_codes(schools, ["county_id", "year"]), return_inverse=True)[1]
+    school = np.unique(key_codes(schools, ["county_id", "year", "school_id"]),
+                       return_inverse=True)[1]
+    return schools.assign(**{KEY_CODE: key.astype(np.int64).reshape(-1),
+                             SCHOOL_CODE: school.astype(np.int64).reshape(-1)})
 
 
 def text_array(values: Any) -> Any:
@@ -107,7 +126,11 @@ def key_codes(frame: pd.DataFrame, keys: Sequence[str],
     combined = np.zeros(len(frame), dtype=np.int64)
     span = 1
     for k in keys:
-        codes, n = column_codes(frame[k], orders.get(k))
+        if k in (KEY_CODE, SCHOOL_CODE) and k not in orders and len(frame):
+            codes = frame[k].to_numpy(dtype=np.int64)  # ranks already (with_key_codes)
+            n = int(codes.max()) + 1
+        else:
+            codes, n = column_codes(frame[k], orders.get(k))
         n = max(n, 1)
         if span * n >= 2**62:  # too many combinations for one integer: rank what we have
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)

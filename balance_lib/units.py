@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import LEVELS
+from .frames import SCHOOL_CODE
 from .settings import Settings
 
 #: Raw numerator columns of a unit, in B1…B7 order.
@@ -163,6 +164,10 @@ def build_units(schools: pd.DataFrame, settings: Settings,
                   else np.full(len(s), "", dtype=object))
         units["_parent"] = parent[taken]
         units = _merge_teaching_points(units).drop(columns=["_merge", "_parent"])
+    elif SCHOOL_CODE in s:  # ranked once by the evaluation: sort by integers
+        level = units["level"].map(LEVEL_ORDER).fillna(len(LEVEL_ORDER)).to_numpy(np.int64)
+        order = np.lexsort((level, s[SCHOOL_CODE].to_numpy()[taken]))
+        return units.take(order).reset_index(drop=True)
     return sort_units(units)
 
 

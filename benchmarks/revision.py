@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/revision.py [--rev 22de2df] [--new REV] [--counties 2895]
         [--runs 3] [--formats json,parquet] [--old-formats json,parquet] [--stages]
+        [--data data/sample]
 
 Writes the nation's ``schools.csv`` once, extracts the old revision's ``balance_lib`` with
 ``git archive`` into a temporary folder, and runs the CLI end to end (CSV in, JSON file out;
@@ -130,16 +131,23 @@ def main() -> None:
     ap.add_argument("--old-formats", default="json",
                     help="outputs of the old tree (parquet, csv: only if it has them)")
     ap.add_argument("--stages", action="store_true", help="time this tree's stages in-process")
+    ap.add_argument("--data", default=None,
+                    help="a data folder to evaluate instead of the synthetic nation "
+                         "(e.g. data/sample)")
     a = ap.parse_args()
     formats = [f.strip() for f in a.formats.split(",") if f.strip()]
     old_formats = [f.strip() for f in a.old_formats.split(",") if f.strip()]
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        folder = tmp / "nation"
-        rows = synthetic_folder(folder, a.counties, 83.0)
-        print(f"nation: {a.counties:,} counties, {rows:,} school rows, "
-              f"{(folder / 'schools.csv').stat().st_size / 1e6:.0f} MB CSV")
+        if a.data:
+            folder = Path(a.data).resolve()
+            print(f"data: {folder}")
+        else:
+            folder = tmp / "nation"
+            rows = synthetic_folder(folder, a.counties, 83.0)
+            print(f"nation: {a.counties:,} counties, {rows:,} school rows, "
+                  f"{(folder / 'schools.csv').stat().st_size / 1e6:.0f} MB CSV")
         trees = {"old": extract(a.rev, tmp / "old"),
                  "new": extract(a.new, tmp / "new") if a.new else ROOT}
         plan = [*(("old", f) for f in old_formats), *(("new", f) for f in formats)]

@@ -42,6 +42,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from ..frames import KEY_CODE, SCHOOL_CODE, with_key_codes
 from ..registry import Registry, load_registry
 from ..settings import Settings
 from . import class_size, county, judgement, quality, resources, school, survey  # noqa: F401
@@ -158,6 +159,7 @@ def _school_side(t: Mapping[str, pd.DataFrame], settings: Settings, registry: Re
     if years is not None:
         wanted = {int(y) for y in years}
         schools = schools[schools["year"].astype(int).isin(wanted)].reset_index(drop=True)
+    schools = with_key_codes(schools)
     res = evaluate_resources(schools, settings, registry)
     classes = t.get("classes")
     sizes = (in_scope(class_size_table(classes, registry), t["schools"])
@@ -170,8 +172,17 @@ def _school_side(t: Mapping[str, pd.DataFrame], settings: Settings, registry: Re
 
 def _school_items(school_rows: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     """:attr:`Evaluation.school_items` from the ranked school rows."""
-    school_rows = order_by_registry(school_rows, [*KEY, "id", "school_id"], registry.order) \
-        if len(school_rows) else empty_school_rows()
+    codes = [KEY_CODE, SCHOOL_CODE]
+    coded = all(c in school_rows for c in codes) and all(
+        school_rows[c].notna().all() for c in codes)
+    if len(school_rows) and coded:  # every row carries the schools' codes: sort by them
+        school_rows = order_by_registry(school_rows, [KEY_CODE, "id", SCHOOL_CODE],
+                                        registry.order)
+    elif len(school_rows):
+        school_rows = order_by_registry(school_rows, [*KEY, "id", "school_id"], registry.order)
+    else:
+        school_rows = empty_school_rows()
+    school_rows = school_rows.drop(columns=[c for c in codes if c in school_rows])
     school_rows["met"] = pd.array(school_rows["met"], dtype="boolean")
     for col in ("value", "threshold", "gap"):
         school_rows[col] = school_rows[col].astype(float)

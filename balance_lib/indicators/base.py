@@ -220,6 +220,58 @@ def names_where(flags: dict[str, np.ndarray], index: pd.Index) -> pd.Series:
     return pd.Series(out, index=index, dtype=object)
 
 
+def frame_of(keys: pd.DataFrame, columns: dict[str, Any], n: int | None = None,
+             key_columns: list[str] = KEY) -> pd.DataFrame:
+    """One frame of ``keys``' ``key_columns`` (repeated ``n // len(keys)`` times, default once) and
+    ``columns`` in one construction: arrays of length ``n``, or scalars repeated (a ``str``
+    scalar as :data:`~balance_lib.frames.SHARED_STR`; pass text arrays through
+    :func:`~balance_lib.frames.text_array`).
+
+    A rule's rows built column by column (``keys.copy()`` then ``f[col] = …``) cost a column
+    insertion and an Arrow-backed ``str`` per column: on the tables of one small county those
+    fixed costs are most of :func:`~balance_lib.indicators.evaluate`'s time.
+    """
+    from ..frames import text_array
+
+    m = len(keys)
+    n = m if n is None else n
+    reps = n // m if m else 0
+    data: dict[str, Any] = {}
+    for c in key_columns:
+        col = keys[c].array
+        if reps != 1:
+            tiled = np.tile(col.to_numpy(), reps)
+            col = text_array(tiled) if isinstance(col.dtype, pd.StringDtype) else tiled
+        data[c] = col
+    for name, v in columns.items():
+        if isinstance(v, str):
+            v = text_array(np.full(n, v, dtype=object))
+        elif np.isscalar(v):
+            v = np.full(n, v)
+        data[name] = v
+    return pd.DataFrame(data, index=pd.RangeIndex(n), copy=False)
+
+
+#: What :func:`per_registry` built: (id of the registry, name) -> (weak reference, value).
+_BUILT: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+
+def per_registry(registry: Any, name: str, build: Callable[[Any], Any]) -> Any:
+    """``build(registry)``, built once per registry object (a registry is frozen; the
+    thresholds, limits and look-ups derived from it are the same for every evaluation, and
+    the explorer and the tests evaluate thousands of times). The value is shared: read it,
+    never change it."""
+    import weakref
+
+    key = (id(registry), name)
+    hit = _BUILT.get(key)
+    if hit is not None and hit[0]() is registry:
+        return hit[1]
+    value = build(registry)
+    _BUILT[key] = (weakref.ref(registry, lambda _ref, key=key: _BUILT.pop(key, None)), value)
+    return value
+
+
 def keys_of(schools: pd.DataFrame) -> pd.DataFrame:
     """The (county_id, year) pairs evaluated: those of ``schools``, sorted."""
     return schools[KEY].drop_duplicates().sort_values(KEY, kind="stable").reset_index(drop=True)

@@ -12,6 +12,15 @@ import numpy as np
 import pandas as pd
 
 from ..columns import LEVELS
+from ..frames import (
+    KEY_CODE,
+    SCHOOL_CODE,
+    column_codes,
+    first_rows,
+    group_codes,
+    key_codes,
+    text_array,
+)
 from ..registry import Indicator, Registry
 from .base import CLASS_KEY, KEY, SCHOOL_KEY, num, rule, sum_known, tri, with_county
 from .school import SchoolCheck, blocked, school_rows
@@ -68,34 +77,44 @@ def class_size_table(classes: pd.DataFrame, registry: Registry) -> pd.DataFrame:
     if c.empty:
         return pd.DataFrame({col: pd.Series(dtype=object) for col in CLASS_SIZE_COLUMNS})
     size = num(c, "students")
-    level = c["level"].astype(str).to_numpy()
-    limit = pd.Series(level).map(class_limits(registry)).to_numpy(dtype=float)
+    level = c["level"].astype(str).to_numpy(dtype=object)
+    limits = class_limits(registry)
+    limit = np.array([limits.get(lv, np.nan) for lv in level.tolist()], dtype=float)
+    keys = pd.DataFrame({"county_id": c["county_id"].array, "year": c["year"].array,
+                         "school_id": c["school_id"].array, "level": level}, copy=False)
+    kept = np.flatnonzero(keys.notna().all(axis=1).to_numpy())  # groupby drops missing keys
+    if len(kept) < len(keys):
+        keys = keys.take(kept).reset_index(drop=True)
+        size, level, limit = size[kept], level[kept], limit[kept]
+    gid, n = group_codes(keys, CLASS_KEY)  # groups in key order, as groupby(sort=True)
+    known = ~np.isnan(size)
     with np.errstate(invalid="ignore"):
-        work = pd.DataFrame({
-            "county_id": c["county_id"].to_numpy(),
-            "year": c["year"].to_numpy(),
-            "school_id": c["school_id"].to_numpy(),
-            "level": level,
-            "size": size,
-            "limit": limit,
-            "over": (size > limit).astype(int),
-            "large": ((size >= large_min) & (size < super_min)).astype(int),
-            "super": (size >= super_min).astype(int),
-            "unknown": np.isnan(size).astype(int),
-        })
-    g = work.groupby(CLASS_KEY, sort=True, observed=True)
-    out = g.agg(
-        classes=("size", "size"),
-        students=("size", "sum"),
-        mean_class_size=("size", "mean"),
-        max_class_size=("size", "max"),
-        limit=("limit", "first"),
-        classes_over_limit=("over", "sum"),
-        large_classes=("large", "sum"),
-        super_large_classes=("super", "sum"),
-        classes_unknown=("unknown", "sum"),
-    ).reset_index()
-    return out[CLASS_SIZE_COLUMNS]
+        flags = {"classes_over_limit": size > limit,
+                 "large_classes": (size >= large_min) & (size < super_min),
+                 "super_large_classes": size >= super_min, "classes_unknown": ~known}
+    first = first_rows(gid, n)
+    n_known = np.bincount(gid, weights=known, minlength=n)
+    students = np.bincount(gid, weights=np.where(known, size, 0.0), minlength=n)
+    top = np.full(n, np.nan)
+    np.fmax.at(top, gid, size)
+    # the first limit that is not missing, per group
+    has_limit = ~np.isnan(limit)
+    first_limit = np.full(n, len(limit), dtype=np.int64)
+    np.minimum.at(first_limit, gid[has_limit], np.flatnonzero(has_limit))
+    group_limit = np.append(limit, np.nan)[first_limit]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n_known > 0, students / np.where(n_known > 0, n_known, 1.0), np.nan)
+    out = pd.DataFrame({
+        "county_id": text_array(keys["county_id"].to_numpy(dtype=object)[first]),
+        "year": keys["year"].to_numpy()[first],
+        "school_id": text_array(keys["school_id"].to_numpy(dtype=object)[first]),
+        "level": text_array(level[first]),
+        "classes": np.bincount(gid, minlength=n).astype(np.int64),
+        "students": students, "mean_class_size": mean, "max_class_size": top,
+        "limit": group_limit,
+        **{name: np.bincount(gid, weights=f, minlength=n).astype(np.int64)
+           for name, f in flags.items()}}, copy=False)
+    return out
 
 
 def in_scope(sizes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
@@ -118,12 +137,16 @@ def in_scope(sizes: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
     if special.empty or sizes.empty:
         return sizes
 
-    def keys(f: pd.DataFrame) -> pd.MultiIndex:
-        return pd.MultiIndex.from_arrays([f["county_id"].astype(str),
-                                          f["year"].astype(int),
-                                          f["school_id"].astype(str)])
-    keep = ~keys(sizes).isin(keys(special))
-    return sizes[keep].reset_index(drop=True)
+    def keys(f: pd.DataFrame) -> dict[str, np.ndarray]:
+        return {"county_id": f["county_id"].astype(str).to_numpy(dtype=object),
+                "year": f["year"].astype(int).to_numpy(),
+                "school_id": f["school_id"].astype(str).to_numpy(dtype=object)}
+
+    a, b = keys(sizes), keys(special)
+    both = pd.DataFrame({k: np.concatenate([a[k], b[k]]) for k in a}, copy=False)
+    codes = key_codes(both, SCHOOL_KEY)
+    keep = ~np.isin(codes[:len(sizes)], codes[len(sizes):])
+    return sizes if keep.all() else sizes[keep].reset_index(drop=True)
 
 
 def empty_class_sizes(registry: Registry) -> pd.DataFrame:
@@ -140,51 +163,83 @@ def b12(ind: Indicator, s: pd.DataFrame, sizes: pd.DataFrame | None, registry: R
         return blocked("B12", "no_classes_table", direction="le")
     types = s["school_type"].astype(str)
     compulsory = np.nan_to_num(sum_known(num(s, "students_primary"), num(s, "students_junior")))
-    listed = s[SCHOOL_KEY].assign(school_id=s["school_id"].astype(str))
-    schools = s[(types != "special").to_numpy() & (compulsory > 0)]
     sz = in_scope(sizes, s)
-    sz = sz.assign(school_id=sz["school_id"].astype(str))
-    sz = sz.merge(listed.drop_duplicates(KEY)[KEY], on=KEY, how="inner")  # reported years only
-    sz = sz.assign(_excess=(sz["max_class_size"] - sz["limit"]).fillna(-np.inf))
-
-    per = sz.pivot_table(index=SCHOOL_KEY, columns="level", values=list(_COUNTS),
-                         aggfunc="sum", fill_value=0, observed=True)
-    per.columns = [f"{a}_{b}" for a, b in per.columns]
-    per = per.reset_index()
+    # one integer per school (and per county and year) over the schools and the class rows
+    n_s = len(s)
+    both = pd.DataFrame({
+        "county_id": np.concatenate([s["county_id"].to_numpy(dtype=object),
+                                     sz["county_id"].to_numpy(dtype=object)]),
+        "year": pd.concat([s["year"], sz["year"]], ignore_index=True).to_numpy(),
+        "school_id": np.concatenate([s["school_id"].astype(str).to_numpy(dtype=object),
+                                     sz["school_id"].astype(str).to_numpy(dtype=object)])},
+        copy=False)
+    code, year_code = key_codes(both, SCHOOL_KEY), key_codes(both, KEY)
+    reported = np.isin(year_code[n_s:], year_code[:n_s])  # reported years only
+    cs, cz = code[:n_s], code[n_s:][reported]
+    zpos = np.flatnonzero(reported)
+    level = sz["level"].astype(str).to_numpy(dtype=object)[zpos]
+    max_size = sz["max_class_size"].to_numpy(dtype=float)[zpos]
+    limit = sz["limit"].to_numpy(dtype=float)[zpos]
+    u, inv = np.unique(cz, return_inverse=True)  # the schools with class rows, in key order
+    inv = inv.reshape(-1)
+    per: dict[str, np.ndarray] = {}
     for lv in LEVELS:
-        for col in _COUNTS:
-            if f"{col}_{lv}" not in per:
-                per[f"{col}_{lv}"] = 0
-    worst = (sz.sort_values([*SCHOOL_KEY, "_excess", "level"],
-                            ascending=[True] * 3 + [False, True], kind="stable")
-             .groupby(SCHOOL_KEY, as_index=False).head(1)[[*SCHOOL_KEY, "max_class_size",
-                                                           "limit"]])
-    maxes = sz.pivot_table(index=SCHOOL_KEY, columns="level", values="max_class_size",
-                           aggfunc="max", observed=True)
-    maxes = maxes.reindex(columns=list(LEVELS)).add_prefix("max_").reset_index()
-    per = per.merge(worst, on=SCHOOL_KEY, how="left").merge(maxes, on=SCHOOL_KEY, how="left")
+        at = level == lv
+        for name in _COUNTS:
+            per[f"{name}_{lv}"] = np.bincount(
+                inv[at], weights=sz[name].to_numpy(dtype=float)[zpos][at], minlength=len(u))
+        top = np.full(len(u), np.nan)
+        np.fmax.at(top, inv[at], max_size[at])
+        per[f"max_{lv}"] = top
+    # the worst class of each school: the largest excess over its limit, then the level's name
+    excess = np.nan_to_num(max_size - limit, nan=-np.inf)
+    order = np.lexsort((column_codes(level)[0], -excess, inv))
+    worst = order[first_rows(inv[order], len(u))] if len(u) else np.zeros(0, dtype=np.int64)
+    per["max_class_size"], per["limit"] = max_size[worst], limit[worst]
 
-    base = schools[[*SCHOOL_KEY, "school_name"]].assign(school_id=schools["school_id"].astype(str))
-    extra = per[SCHOOL_KEY].merge(base[SCHOOL_KEY], on=SCHOOL_KEY, how="left", indicator=True)
-    extra = extra[extra["_merge"] == "left_only"][SCHOOL_KEY]
-    names = s[SCHOOL_KEY + ["school_name"]].assign(school_id=s["school_id"].astype(str))
-    extra = extra.merge(names.drop_duplicates(SCHOOL_KEY), on=SCHOOL_KEY, how="left")
-    t = pd.concat([base, extra], ignore_index=True).merge(per, on=SCHOOL_KEY, how="left")
-    has_rows = t["limit"].notna().to_numpy()
+    # the rows: the general schools with pupils, then schools with class rows but no such row
+    base = np.flatnonzero((types != "special").to_numpy() & (compulsory > 0))
+    extra = np.flatnonzero(~np.isin(u, cs[base]))
+    seen, first_seen = np.unique(cs, return_index=True)
+    named = np.searchsorted(seen, u[extra]) if len(seen) else np.zeros(len(extra), dtype=int)
+    named = np.minimum(named, max(len(seen) - 1, 0))
+    has_name = (seen[named] == u[extra]) if len(seen) else np.zeros(len(extra), dtype=bool)
+    first_z = zpos[first_rows(inv, len(u))[extra]] if len(u) else np.zeros(0, dtype=np.int64)
+    name_col = s["school_name"].to_numpy(dtype=object)
+    extra_names = np.where(has_name, name_col[first_seen[named]] if len(seen) else None, np.nan)
+    t = pd.DataFrame({
+        "county_id": np.concatenate([both["county_id"].to_numpy()[base],
+                                     both["county_id"].to_numpy()[n_s + first_z]]),
+        "year": np.concatenate([both["year"].to_numpy()[base],
+                                both["year"].to_numpy()[n_s + first_z]]),
+        "school_id": np.concatenate([both["school_id"].to_numpy()[base],
+                                     both["school_id"].to_numpy()[n_s + first_z]]),
+        "school_name": np.concatenate([name_col[base], extra_names.astype(object)])},
+        copy=False)
+    if not len(extra):  # every row is a row of the schools: keep the evaluation's codes
+        for code in (KEY_CODE, SCHOOL_CODE):
+            if code in s:
+                t[code] = s[code].to_numpy()[base]
+    # each row's school among those with class rows (−1: none)
+    t_code = np.concatenate([cs[base], u[extra]])
+    at_u = np.searchsorted(u, t_code) if len(u) else np.zeros(len(t), dtype=int)
+    at_u = np.minimum(at_u, max(len(u) - 1, 0))
+    found = (u[at_u] == t_code) if len(u) else np.zeros(len(t), dtype=bool)
 
-    def col(name: str) -> np.ndarray:
-        return t[name].fillna(0).to_numpy(float)
+    def col(name: str, fill: float = 0.0) -> np.ndarray:
+        return np.where(found, per[name][at_u], fill) if len(u) else np.full(len(t), fill)
 
+    has_rows = ~np.isnan(col("limit", np.nan))
     over = col("classes_over_limit_primary") + col("classes_over_limit_junior")
     unknown = col("classes_unknown_primary") + col("classes_unknown_junior")
     met = tri(over == 0, ~has_rows | ((over == 0) & (unknown > 0)))
     facts: dict[str, Any] = {"has_rows": has_rows, "classes_unknown": unknown}
     for lv in LEVELS:
         facts[f"classes_{lv}"] = col(f"classes_{lv}")
-        facts[f"max_{lv}"] = t[f"max_{lv}"].to_numpy(float)
+        facts[f"max_{lv}"] = col(f"max_{lv}", np.nan)
         for name in ("classes_over_limit", "large_classes", "super_large_classes"):
             facts[f"{name}_{lv}"] = col(f"{name}_{lv}")
     reason = np.where(has_rows, "classes_unknown", "no_class_rows")
-    rows = school_rows(t, np.ones(len(t), dtype=bool), t["max_class_size"], t["limit"], met,
-                       over, reason, "", facts=facts)
+    rows = school_rows(t, np.ones(len(t), dtype=bool), col("max_class_size", np.nan),
+                       col("limit", np.nan), met, over, reason, "", facts=facts)
     return SchoolCheck("B12", rows, "le", empty_met=False)

@@ -31,11 +31,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..frames import text_array
 from ..registry import Indicator, Part, Terms, terms_text
 from .base import (
     KEY,
     all_of,
     compare,
+    frame_of,
     kind,
     num,
     rule,
@@ -150,28 +152,31 @@ def item_rows(keys: pd.DataFrame, ind: Indicator, parts: list[PartResult]
     """County rows (``rows``) and part rows (``parts``) of one item from its parts
     (three-valued AND)."""
     met = all_of([p.met for p in parts])
-    out = keys.copy()
-    out["id"] = ind.id
-    out["status"] = status_of(met)
-    out["value"] = np.asarray(parts[0].value, dtype=float)
-    out["threshold"] = np.asarray(parts[0].threshold, dtype=float)
-    frames = []
-    for k, p in enumerate(parts):
-        f = keys.copy()
-        f["id"] = ind.id
-        f["part"] = p.part.key
-        f["position"] = k
-        f["value"] = np.asarray(p.value, dtype=float)
-        f["threshold"] = np.asarray(p.threshold, dtype=float)
-        f["direction"] = p.part.direction
-        f["met"] = p.met
-        f["judged"] = p.part.judged
-        f["reason"] = p.reason
-        f["reason_arg"] = p.reason_arg
-        f["evidence"] = p.evidence
-        f["source"] = p.source
-        frames.append(f[PART_COLUMNS])
-    return {"rows": out[COUNTY_COLUMNS], "parts": pd.concat(frames, ignore_index=True)}
+    rows = frame_of(keys, {
+        "id": ind.id, "status": text_array(status_of(met)),
+        "value": np.asarray(parts[0].value, dtype=float),
+        "threshold": np.asarray(parts[0].threshold, dtype=float)})
+    n, k = len(keys), len(parts)
+
+    def each(values: list[Any]) -> np.ndarray:
+        return np.repeat(np.asarray(values, dtype=object), n)
+
+    def joined(name: str) -> Any:
+        return text_array(np.concatenate([np.asarray(getattr(p, name), dtype=object)
+                                          for p in parts]))
+
+    part_rows = frame_of(keys, {
+        "id": ind.id, "part": text_array(each([p.part.key for p in parts])),
+        "position": np.repeat(np.arange(k, dtype=np.int64), n),
+        "value": np.concatenate([np.asarray(p.value, dtype=float) for p in parts]),
+        "threshold": np.concatenate([np.asarray(p.threshold, dtype=float) for p in parts]),
+        "direction": text_array(each([p.part.direction for p in parts])),
+        "met": pd.arrays.BooleanArray._concat_same_type(
+            [pd.array(p.met, dtype="boolean") for p in parts]),
+        "judged": np.repeat(np.array([bool(p.part.judged) for p in parts]), n),
+        "reason": joined("reason"), "reason_arg": joined("reason_arg"),
+        "evidence": joined("evidence"), "source": joined("source")}, n=n * k)
+    return {"rows": rows, "parts": part_rows}  # in the order of COUNTY_ and PART_COLUMNS
 
 
 def _parts(ind: Indicator, c: CountyTable, judgements: Judgements, n: int) -> list[PartResult]:

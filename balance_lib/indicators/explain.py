@@ -143,8 +143,39 @@ def _table() -> dict[str, Any]:
 # per-school details
 
 
-def _rows_of(frame: pd.DataFrame, ind_id: str) -> pd.DataFrame:
-    return frame[frame["id"] == ind_id]
+class _Rows:
+    """The rows of one indicator among a frame's, read one column at a time (the detail of
+    an indicator reads a few of the school items' forty columns; filtering the whole frame for
+    every indicator and language cost most of the sentences' time on a small county)."""
+
+    def __init__(self, columns: dict[str, np.ndarray], frame: pd.DataFrame, pos: np.ndarray):
+        self._columns, self._frame, self._pos = columns, frame, pos
+        self.index = frame.index[pos]
+
+    def __len__(self) -> int:
+        return len(self._pos)
+
+    def __contains__(self, col: str) -> bool:
+        return col in self._frame
+
+    def __getitem__(self, col: str) -> pd.Series:
+        values = self._columns.get(col)
+        if values is None:
+            values = self._columns[col] = self._frame[col].to_numpy()
+        taken = values[self._pos]
+        return pd.Series(taken, index=self.index, dtype=object if taken.dtype == object
+                         else None, copy=False)
+
+
+def _by_id(frame: pd.DataFrame) -> list[tuple[str, _Rows]]:
+    """(id, its rows) for every id of ``frame``, in order of first appearance."""
+    ids = frame["id"].to_numpy(dtype=object)
+    codes, uniques = pd.factorize(ids)
+    columns: dict[str, np.ndarray] = {}
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    return [(str(u), _Rows(columns, frame, order[bounds[k]:bounds[k + 1]]))
+            for k, u in enumerate(uniques)]
 
 
 def _f(rows: pd.DataFrame, name: str) -> np.ndarray:
@@ -157,18 +188,20 @@ def school_details(school_items: pd.DataFrame, registry: Registry, lang: str = "
     """The detail of every per-school row: the reason where the school cannot be judged, else
     the figures of its rule."""
     check_lang(lang)
-    out = pd.Series([""] * len(school_items), index=school_items.index, dtype=object)
-    for ind_id in school_items["id"].unique():
-        rows = _rows_of(school_items, ind_id)
+    out = np.full(len(school_items), "", dtype=object)
+    for ind_id, rows in _by_id(school_items):
         text = _school_detail(ind_id, rows, registry, lang)
         unknown = np.asarray(pd.isna(pd.array(rows["met"], dtype="boolean")))
+        if not unknown.any():
+            out[rows._pos] = np.asarray(text, dtype=object)
+            continue
         if ind_id == "B12":
             reasons = _b12_reasons(rows, lang)
         else:
             reasons = why(rows["reason"], rows["reason_arg"], lang,
                           year=rows["year"].to_numpy(), item=ind_id, index=rows.index)
-        out[rows.index] = np.where(unknown, reasons, text)
-    return out
+        out[rows._pos] = np.where(unknown, reasons, text)
+    return pd.Series(out, index=school_items.index, dtype=object)
 
 
 def _b12_reasons(rows: pd.DataFrame, lang: str) -> pd.Series:
@@ -273,15 +306,14 @@ _SCHOOL_DETAILS = {"B10": _b10, "B11": _b11, "B12": _b12, "B13": _b13, "B14": _r
 def school_gap_units(school_items: pd.DataFrame, registry: Registry, lang: str = "zh"
                      ) -> pd.Series:
     """The words after each school's gap ("3 间专用教室缺少或面积不足", "2 个班超 45 人")."""
-    out = pd.Series([""] * len(school_items), index=school_items.index, dtype=object)
-    for ind_id in school_items["id"].unique():
-        rows = _rows_of(school_items, ind_id)
+    out = np.full(len(school_items), "", dtype=object)
+    for ind_id, rows in _by_id(school_items):
         ind = registry.indicator(ind_id)
         if ind_id == "B12":
-            out[rows.index] = _b12_gap_units(rows, ind, lang)
+            out[rows._pos] = _b12_gap_units(rows, ind, lang)
         else:
-            out[rows.index] = ind.shortfall(lang)
-    return out
+            out[rows._pos] = ind.shortfall(lang)
+    return pd.Series(out, index=school_items.index, dtype=object)
 
 
 def _b12_gap_units(rows: pd.DataFrame, ind: Any, lang: str) -> np.ndarray:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..frames import text_array
 from ..registry import Indicator
 from ..settings import Settings
 from ..variation import grouped_weighted_cv
@@ -34,6 +35,7 @@ from .base import (
     SCHOOL_KEY,
     compare,
     false,
+    frame_of,
     num,
     rule,
     status_of,
@@ -116,12 +118,13 @@ def b31(ind: Indicator, keys: pd.DataFrame, tables: dict[str, pd.DataFrame],
     per subject and level of the monitoring year used (``b31_groups``: :data:`GROUP_COLUMNS`)."""
     thr = float(ind.threshold("difference_rate"))
     formula = settings.b31_formula
-    out = keys.copy()
-    out["id"] = "B31"
-    out["threshold"] = thr
-    out["formula"] = formula
-    out["reason"] = ""
-    out["reason_arg"] = ""
+
+    def rows(status: Any, value: Any, reason: Any, reason_arg: str, qyear: Any
+             ) -> pd.DataFrame:
+        return frame_of(keys, {"id": "B31", "threshold": thr, "formula": formula,
+                               "reason": reason, "reason_arg": reason_arg, "status": status,
+                               "value": value, "qyear": qyear})
+
     if formula == "monitoring":
         table = tables.get("monitoring")
         if table is None:
@@ -142,10 +145,7 @@ def b31(ind: Indicator, keys: pd.DataFrame, tables: dict[str, pd.DataFrame],
         raise ValueError(f"unknown b31_formula {formula!r}")
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in GROUP_COLUMNS})
     if reason is not None:
-        out["status"], out["value"] = NOT_ASSESSED, np.nan
-        out["reason"], out["reason_arg"] = reason
-        out["qyear"] = np.nan
-        return {"rows": out, "b31_groups": empty}
+        return {"rows": rows(NOT_ASSESSED, np.nan, *reason, np.nan), "b31_groups": empty}
 
     groups = (_from_monitoring(table, thr) if formula == "monitoring"
               else _from_scores(table, schools, thr, settings.b31_level3_share_min))
@@ -162,10 +162,8 @@ def b31(ind: Indicator, keys: pd.DataFrame, tables: dict[str, pd.DataFrame],
     n_fail = t["n_fail"].fillna(0).to_numpy()
     n_na = t["n_na"].fillna(0).to_numpy()
     met = tri(have & (n_fail == 0), ~have | ((n_fail == 0) & (n_na > 0)))
-    out["status"] = status_of(met)
-    out["value"] = t["worst"].to_numpy(dtype=float)
-    out["qyear"] = qyear
-    out["reason"] = np.where(have, "", "no_monitoring_year")
+    out = rows(text_array(status_of(met)), t["worst"].to_numpy(dtype=float),
+               text_array(np.where(have, "", "no_monitoring_year").astype(object)), "", qyear)
     g = g.sort_values([*KEY, "subject", "level"], kind="stable").reset_index(drop=True)
     for col in ("rate_met", "level_met", "met"):
         g[col] = pd.array(g[col], dtype="boolean")

@@ -33,7 +33,7 @@ from ..settings import Settings
 from ..frames import first_rows, group_codes
 from ..units import LEVEL_ORDER, UNIT_KEY, build_units, sort_units
 from ..variation import check_weights, weighted_cv_by_code
-from .base import MET, NOT_MET, compare, distance, kind, meets
+from .base import MET, NOT_MET, compare, distance, kind, meets, per_registry
 
 _EPS = 1e-9
 
@@ -66,22 +66,36 @@ def _round(x: np.ndarray, decimals: int | None) -> np.ndarray:
     return x if decimals is None else np.round(x, decimals)
 
 
+def _unit_levels(registry: Registry) -> dict[str, dict[str, np.ndarray]]:
+    """threshold, floor and CV limit -> indicator -> value per level code (LEVEL_ORDER, then
+    NaN for a level outside it) from the registry's resource table."""
+    table = registry.resource_table()
+    out: dict[str, dict[str, np.ndarray]] = {"threshold": {}, "floor": {}, "cv_limit": {}}
+    for ind in registry.unit_indicators:
+        rows = table[table.indicator == ind.id].set_index("level")
+        for col, by in out.items():
+            values = np.append(rows[col].reindex(list(LEVEL_ORDER)).to_numpy(dtype=float),
+                               np.nan)
+            values.flags.writeable = False
+            by[ind.id] = values
+    return out
+
+
+def _level_codes(levels: pd.Series) -> np.ndarray:
+    """Position of each level in LEVEL_ORDER (len(LEVEL_ORDER) for any other)."""
+    return levels.map(LEVEL_ORDER).fillna(len(LEVEL_ORDER)).to_numpy(dtype=np.int64)
+
+
 def evaluate_units(units: pd.DataFrame, settings: Settings, registry: Registry) -> pd.DataFrame:
     """Add values, met flags, shortfalls, ``met_count`` and ``passes`` to a unit table."""
-    table = registry.resource_table()
-    levels = list(LEVEL_ORDER)
-    level = units["level"].map(LEVEL_ORDER).fillna(len(levels)).to_numpy(dtype=np.int64)
+    by_level = per_registry(registry, "unit_levels", _unit_levels)
+    level = _level_codes(units["level"])
     students = units["students"].to_numpy(dtype=float)
     out = {}
     met_all, floor_all = [], []
     for ind in registry.unit_indicators:
-        rows = table[table.indicator == ind.id].set_index("level")
-
-        def per_level(col: str) -> np.ndarray:
-            by = rows[col].reindex(levels).to_numpy(dtype=float)
-            return np.append(by, np.nan)[level]
-
-        thr, floor = per_level("threshold"), per_level("floor")
+        thr = by_level["threshold"][ind.id][level]
+        floor = by_level["floor"][ind.id][level]
         numer = units[ind.numerator].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             value = numer / students * ind.scale
@@ -127,10 +141,12 @@ def variation_table(units: pd.DataFrame, settings: Settings, registry: Registry)
     stats = pd.concat([keys.iloc[np.repeat(np.arange(n_groups), k)].reset_index(drop=True),
                        stats.drop(columns="std")], axis=1)
     stats["indicator"] = np.tile(np.asarray(ids, dtype=object), n_groups)
-    table = registry.resource_table().set_index(["indicator", "level"])
-    where = pd.MultiIndex.from_arrays([stats["indicator"], stats["level"]])
-    stats["threshold"] = table["threshold"].reindex(where).to_numpy(dtype=float)
-    stats["limit"] = table["cv_limit"].reindex(where).to_numpy(dtype=float)
+    by_level = per_registry(registry, "unit_levels", _unit_levels)
+    level = np.repeat(_level_codes(keys["level"]), k)
+    indicator = np.tile(np.arange(k), n_groups)
+    for col, name in (("threshold", "threshold"), ("limit", "cv_limit")):
+        values = np.vstack([by_level[name][i] for i in ids]) if k else np.zeros((0, 1))
+        stats[col] = values[indicator, level] if len(level) else np.zeros(0)
     cv = _round(stats["cv"].to_numpy(), settings.cv_rounding)
     limit = stats["limit"].to_numpy(float)
     # no limit (an extension without one): nothing to fail

@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Indicator, Registry, Terms, terms_text
-from ..frames import first_rows, group_codes, sort_order, text_array
+from ..frames import (
+    KEY_CODE,
+    SCHOOL_CODE,
+    first_rows,
+    group_codes,
+    lookup_positions,
+    sort_order,
+    text_array,
+)
 from ..settings import Settings
 from .base import (
     KEY,
@@ -106,7 +114,7 @@ def school_rows(s: pd.DataFrame, scope: Any, value: Any, threshold: Any,
     gap = np.where(true(met), 0.0, np.asarray(gap, dtype=float))
     gap[unknown] = np.nan
     n = len(s)
-    rows = pd.DataFrame({
+    data = {
         "county_id": text_array(s["county_id"]),
         "year": s["year"].to_numpy(),
         "school_id": text_array(s["school_id"]),
@@ -119,11 +127,15 @@ def school_rows(s: pd.DataFrame, scope: Any, value: Any, threshold: Any,
             unknown, np.broadcast_to(np.asarray(reason, dtype=object), n), "")),
         "reason_arg": text_array(np.where(
             unknown, np.broadcast_to(np.asarray(reason_arg, dtype=object), n), "")),
-    })
+    }
+    for code in (KEY_CODE, SCHOOL_CODE):  # the schools' codes, when the evaluation has them
+        if code in s:
+            data[code] = s[code].to_numpy()
     for name, col in (facts or {}).items():
-        rows[f"f_{name}"] = np.broadcast_to(np.asarray(col), n).copy() if np.ndim(col) == 0 \
+        data[f"f_{name}"] = np.broadcast_to(np.asarray(col), n).copy() if np.ndim(col) == 0 \
             else np.asarray(col)
-    return rows[keep].reset_index(drop=True)
+    rows = pd.DataFrame(data, copy=False)
+    return rows if keep.all() else rows[keep].reset_index(drop=True)
 
 
 def terms_sum(frame: pd.DataFrame, terms: Terms, *, known: bool = True) -> np.ndarray:
@@ -395,8 +407,13 @@ def _ranked(checks: list[SchoolCheck]) -> tuple[pd.DataFrame, np.ndarray, np.nda
     r["_margin"] = np.where(np.isfinite(margin), margin, np.inf)
     r["_rank"] = np.select([fail, ok], [0, 1], 2)
     r["_gap"] = -r["gap"].astype(float).fillna(0)
-    order = sort_order(r, [*ikey, "_rank", "_gap", "_margin", "school_id"])
-    gid, n_groups = group_codes(r, ikey)
+    coded = all(c in r and r[c].notna().all() for c in (KEY_CODE, SCHOOL_CODE))
+    if coded:  # every row carries the schools' codes: sort and group by integers
+        order = sort_order(r, [KEY_CODE, "id", "_rank", "_gap", "_margin", SCHOOL_CODE])
+        gid, n_groups = group_codes(r, [KEY_CODE, "id"])
+    else:
+        order = sort_order(r, [*ikey, "_rank", "_gap", "_margin", "school_id"])
+        gid, n_groups = group_codes(r, ikey)
     gid_sorted = gid[order]
     first = first_rows(gid_sorted, n_groups)
     rank = np.empty(len(r), dtype=np.int64)
@@ -408,7 +425,8 @@ def _ranked(checks: list[SchoolCheck]) -> tuple[pd.DataFrame, np.ndarray, np.nda
 def school_table(ranked: pd.DataFrame) -> pd.DataFrame:
     """The school rows of :func:`ranked_rows`: :data:`SCHOOL_ITEM_COLUMNS` and the facts."""
     facts = [c for c in ranked.columns if c.startswith("f_")]
-    return ranked[[*SCHOOL_ITEM_COLUMNS, *facts]].reset_index(drop=True)
+    codes = [c for c in (KEY_CODE, SCHOOL_CODE) if c in ranked]  # dropped once sorted
+    return ranked[[*SCHOOL_ITEM_COLUMNS, *facts, *codes]].reset_index(drop=True)
 
 
 def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFrame,
@@ -422,41 +440,59 @@ def aggregate(keys: pd.DataFrame, checks: list[SchoolCheck]) -> tuple[pd.DataFra
     if not checks:
         return (pd.DataFrame({c: pd.Series(dtype=object) for c in SCHOOL_COUNTY_COLUMNS}),
                 empty_school_rows())
-    meta = pd.DataFrame({
-        "id": [ch.id for ch in checks],
-        "blocked": [ch.blocked for ch in checks],
-        "blocked_arg": [ch.blocked_arg for ch in checks],
-        "_empty_met": [ch.empty_met for ch in checks],
-        "note": [ch.note for ch in checks],
-    })
-    out = keys.merge(meta, how="cross")
     r, order, gid, n_groups, first = _ranked(checks)
     fail = r["_fail"].to_numpy(bool)
     n_rows = np.bincount(gid, minlength=n_groups)
     n_fail = np.bincount(gid, weights=fail, minlength=n_groups)
     n_unknown = np.bincount(gid, weights=r["_unknown"].to_numpy(bool), minlength=n_groups)
     worst = order[first[first < len(order)]] if len(order) else np.zeros(0, dtype=np.int64)
-    counts = r[ikey].take(worst).reset_index(drop=True)
-    counts["n_schools"] = n_rows
-    counts["n_failing"] = n_fail.astype("int64")
-    counts["n_unknown"] = n_unknown.astype("int64")
-    counts["value"] = r["value"].to_numpy(float)[worst]
-    counts["threshold"] = r["threshold"].to_numpy(float)[worst]
-    out = out.merge(counts, on=ikey, how="left")
-    for col in ("n_schools", "n_failing", "n_unknown"):
-        out[col] = out[col].fillna(0).astype("int64")
-    n, nf, nu = (out[c].to_numpy() for c in ("n_schools", "n_failing", "n_unknown"))
-    is_blocked = (out["blocked"] != "").to_numpy()
+    # one row per key and check (keys first, checks in order), its group's counts where any
+    k, c = len(keys), len(checks)
+    at = np.full(k * c, -1, dtype=np.int64)
+    if len(worst):
+        key_at = lookup_positions(keys[KEY].reset_index(drop=True),
+                                  r[KEY].take(worst).reset_index(drop=True))
+        check_at = {ch.id: j for j, ch in enumerate(checks)}
+        check_of = np.array([check_at[i] for i in r["id"].to_numpy(dtype=object)[worst]],
+                            dtype=np.int64)
+        ok = key_at >= 0
+        at[key_at[ok] * c + check_of[ok]] = np.flatnonzero(ok)
+    found = at >= 0
+
+    def counted(values: np.ndarray, fill: float) -> np.ndarray:
+        return np.where(found, np.asarray(values)[np.maximum(at, 0)], fill) \
+            if len(values) else np.full(k * c, fill)
+
+    n = counted(n_rows, 0).astype("int64")
+    nf = counted(n_fail, 0).astype("int64")
+    nu = counted(n_unknown, 0).astype("int64")
+    value = counted(r["value"].to_numpy(float)[worst], np.nan)
+    threshold = counted(r["threshold"].to_numpy(float)[worst], np.nan)
+    is_blocked = np.tile(np.array([ch.blocked != "" for ch in checks], dtype=bool), k)
+    empty_met = np.tile(np.array([ch.empty_met for ch in checks], dtype=bool), k)
     empty = n == 0
-    empty_met = out["_empty_met"].to_numpy(bool)
-    out["status"] = np.select([is_blocked, nf > 0, nu > 0, empty & empty_met, empty],
-                              [NOT_ASSESSED, NOT_MET, NOT_ASSESSED, MET, NOT_ASSESSED],
-                              MET).astype(object)
-    for col in ("n_schools", "n_failing", "n_unknown"):
-        out[col] = pd.array(np.where(is_blocked, pd.NA, out[col]), dtype="Int64")
-    out.loc[is_blocked, ["value", "threshold"]] = np.nan
-    out["value"] = out["value"].astype(float)
-    out["threshold"] = out["threshold"].astype(float)
+    status = np.select([is_blocked, nf > 0, nu > 0, empty & empty_met, empty],
+                       [NOT_ASSESSED, NOT_MET, NOT_ASSESSED, MET, NOT_ASSESSED],
+                       MET).astype(object)
+
+    def per_check(values: list[Any]) -> Any:
+        return text_array(np.tile(np.asarray(values, dtype=object), k))
+
+    def ints(values: np.ndarray) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(np.where(is_blocked, 0, values), is_blocked.copy())
+
+    county_id = keys["county_id"].to_numpy(dtype=object)
+    out = pd.DataFrame({
+        "county_id": text_array(np.repeat(county_id, c)),
+        "year": np.repeat(keys["year"].to_numpy(), c),
+        "id": per_check([ch.id for ch in checks]),
+        "status": text_array(status),
+        "value": np.where(is_blocked, np.nan, value),
+        "threshold": np.where(is_blocked, np.nan, threshold),
+        "n_schools": ints(n), "n_failing": ints(nf), "n_unknown": ints(nu),
+        "blocked": per_check([ch.blocked for ch in checks]),
+        "blocked_arg": per_check([ch.blocked_arg for ch in checks]),
+        "note": per_check([ch.note for ch in checks])}, copy=False)
     return out[SCHOOL_COUNTY_COLUMNS], school_table(r)
 
 

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..frames import text_array
 from ..registry import Indicator
 from ..settings import Settings
-from .base import KEY, compare, num, rule, status_of, text, with_county
+from .base import KEY, compare, frame_of, num, rule, status_of, text, with_county
 from .county import CountyTable
 
 #: Facts of the B32 rows (beside county_id, year, id, status, value, threshold, reason).
@@ -60,16 +61,9 @@ def b32(ind: Indicator, keys: pd.DataFrame, county: CountyTable, tables: dict[st
     arg2 = np.where(reason == "population_unknown", pop_arg, "").astype(object)
     met = rate_ok.copy()
     met[reason != ""] = pd.NA
-    out = keys.copy()
-    out["id"] = ind.id
-    out["status"] = status_of(met)
-    out["value"] = rate
-    out["threshold"] = thr
-    out["reason"] = reason
-    out["reason_arg"] = arg
-    out["reason_arg2"] = arg2
-    out["rate_met"] = rate_ok
-    for name, values in zip(FACTS, (total, sat, parents, parent_share, pop, needed),
-                            strict=True):
-        out[name] = values
+    out = frame_of(keys, {
+        "id": ind.id, "status": text_array(status_of(met)), "value": rate, "threshold": thr,
+        "reason": text_array(reason), "reason_arg": text_array(arg),
+        "reason_arg2": text_array(arg2), "rate_met": rate_ok,
+        **dict(zip(FACTS, (total, sat, parents, parent_share, pop, needed), strict=True))})
     return {"rows": out}
