@@ -585,7 +585,15 @@ def report(
                "mapping": mapping, "trend": trend, "scenarios": scenario_files,
                "plans": plan_years, "costs": costs_file, "budget": budget, "lang": lang,
                "indicators": indicators, "counties": counties}
-    key = plan_key(base_hash, options, [*scenario_files, *([costs_file] if costs_file else [])])
+    from .costs import COSTS_FILE
+    from .paths import STANDARDS_FILE
+    from .settings import data_settings_file
+
+    # every file planning reads beyond the data's digest: the settings in force (the project's
+    # under --params too, and a workbook's settings.yaml beside it), scenario and cost files
+    read = [STANDARDS_FILE, *filter(None, [data_settings_file(data)]), *scenario_files,
+            *([costs_file or COSTS_FILE] if plan_years else [])]
+    key = plan_key(base_hash, options, [f for f in read if Path(f).is_file()])
     # unchanged inputs and options: the plan of the last run (its inputs passed validation
     # then), without reading, validating or evaluating the data again
     kept = None if force else cached_plan(out, key, lang)
