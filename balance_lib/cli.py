@@ -578,17 +578,16 @@ def report(
         _fail("--scheduler is only used with --executor dask")
     import os
 
-    from .render import cached_dashboard, cached_plan, data_hash, plan_entry, plan_key
-
-    base_hash = data_hash(data, params, indicators, mapping)  # once: it reads every data file
-    options = {"cwd": os.getcwd(), "data": str(data), "years": years, "schools": schools, "params": params,
-               "mapping": mapping, "trend": trend, "scenarios": scenario_files,
-               "plans": plan_years, "costs": costs_file, "budget": budget, "lang": lang,
-               "indicators": indicators, "counties": counties}
     from .costs import COSTS_FILE
     from .paths import STANDARDS_FILE
+    from .render import cached_dashboard, cached_plan, data_hash, plan_entry, plan_key
     from .settings import data_settings_file
 
+    base_hash = data_hash(data, params, indicators, mapping)  # once: it reads every data file
+    options = {"cwd": os.getcwd(), "data": str(data), "years": years, "schools": schools,
+               "params": params, "mapping": mapping, "trend": trend, "scenarios": scenario_files,
+               "plans": plan_years, "costs": costs_file, "budget": budget, "lang": lang,
+               "indicators": indicators, "counties": counties}
     # every file planning reads beyond the data's digest: the settings in force (the project's
     # under --params too, and a workbook's settings.yaml beside it), scenario and cost files
     read = [STANDARDS_FILE, *filter(None, [data_settings_file(data)]), *scenario_files,
