@@ -131,14 +131,14 @@ def remove_stale_temporaries(folder: str | Path, also_pid: int | None = None) ->
     """Delete, under ``folder``, the temporary files left by processes that no longer run
     (killed while writing), and those of ``also_pid`` (a process cleaning up after itself);
     returns what was removed. Files of other running processes are kept."""
-    import psutil
-
     removed: list[Path] = []
     for root, _dirs, files in os.walk(folder):
         for f in files:
             m = _TEMPORARY.match(f)
             if not m:
                 continue
+            import psutil  # only when there is a temporary file to judge (0.1 s to import)
+
             p = Path(root) / f
             pid = int(m.group(1))
             if pid == also_pid:

@@ -33,10 +33,17 @@ def _fail(message: str) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+#: Warnings printed while a report batch is planned, when recorded (``balance report`` keeps
+#: them with its cached plan, and prints them again when the plan is reused).
+_HEARD: list[str] | None = None
+
+
 def _say(message: str, err: bool = False) -> None:
     """A line for the terminal; data in it (names, ids, paths) cannot control the terminal."""
     from .safetext import terminal
 
+    if err and _HEARD is not None:
+        _HEARD.append(message)
     typer.echo(terminal(message), err=err)
 
 
@@ -557,10 +564,6 @@ def report(
     the other reports are computed without it, its own report is marked failed with the
     problems, and the command exits 1 at the end. Problems not tied to a school exit 2.
     """
-    from .render import parse_years, plan_jobs
-    from .report import ReportParamError, check_params, school_ids_of
-    from .schemas import format_report
-
     _check_lang(lang)
     if executor not in ("local", "dask"):
         _fail(f"--executor must be local or dask, got {executor!r}")
@@ -573,6 +576,70 @@ def report(
             _fail("--executor dask needs the distributed package: pip install 'balance[dask]'")
     elif scheduler:
         _fail("--scheduler is only used with --executor dask")
+    import os
+
+    from .costs import COSTS_FILE
+    from .paths import STANDARDS_FILE
+    from .render import cached_dashboard, cached_plan, data_hash, plan_entry, plan_key
+    from .settings import data_settings_file
+
+    base_hash = data_hash(data, params, indicators, mapping)  # once: it reads every data file
+    options = {"cwd": os.getcwd(), "data": str(data), "years": years, "schools": schools,
+               "params": params, "mapping": mapping, "trend": trend, "scenarios": scenario_files,
+               "plans": plan_years, "costs": costs_file, "budget": budget, "lang": lang,
+               "indicators": indicators, "counties": counties}
+    # every file planning reads beyond the data's digest: the settings in force (the project's
+    # under --params too, and a workbook's settings.yaml beside it), scenario and cost files
+    read = [STANDARDS_FILE, *filter(None, [data_settings_file(data)]), *scenario_files,
+            *([costs_file or COSTS_FILE] if plan_years else [])]
+    key = plan_key(base_hash, options, [f for f in read if Path(f).is_file()])
+    # unchanged inputs and options: the plan of the last run (its inputs passed validation
+    # then), without reading, validating or evaluating the data again
+    kept = None if force else cached_plan(out, key, lang)
+    dashboard = cached_dashboard(out, base_hash, lang) if kept is not None else None
+    if kept is not None and dashboard is not None:
+        for message in kept.get("messages", []):
+            _say(message, err=True)
+        _render(data, out, kept["jobs"], dict.fromkeys(kept.get("excluded", ()), ()), lang, jobs,
+                force, executor, scheduler, base_hash=base_hash, title=kept["title"], pdf=pdf,
+                dashboard=dashboard, info=kept.get("info"))
+        return
+    global _HEARD
+    _HEARD = heard = []
+    try:
+        planned = _plan_county(data, out, years, schools, params, mapping, trend, scenario_files,
+                               plan_years, costs_file, budget, lang, indicators, counties)
+    finally:
+        _HEARD = None
+    plan, excluded, title = planned["jobs"], planned["excluded"], planned["title"]
+    if "counties" in planned:  # a province: its index rows come from evaluating every county
+        _render(data, out, plan, excluded, lang, jobs, force, executor, scheduler,
+                base_hash=base_hash, title=title, pdf=pdf, counties=planned["counties"])
+        return
+    info = dataset_info(data)
+    entry = plan_entry(key, plan, excluded=list(excluded), title=title, info=info,
+                       messages=heard)
+    # the index's results of the same inputs, kept in the manifest: a rebuild does not evaluate
+    dashboard = cached_dashboard(out, base_hash, lang)
+    if dashboard is None:
+        dashboard = _dashboard(planned["county"], planned["settings"], planned["registry"], lang)
+    _render(data, out, plan, excluded, lang, jobs, force, executor, scheduler,
+            base_hash=base_hash, title=title, pdf=pdf, info=info, record=entry,
+            dashboard=dashboard)
+
+
+def _plan_county(data: Path, out: Path, years: str | None, schools: str, params: Path | None,
+                 mapping: Path | None, trend: bool, scenario_files: list[Path],
+                 plan_years: list[int], costs_file: Path | None, budget: float | None,
+                 lang: str, indicators: Path | None, counties: str) -> dict[str, Any]:
+    """Read and validate the inputs of ``balance report`` and plan its jobs: ``jobs``,
+    ``excluded`` (schools set aside, with their problems), the index ``title``, and the
+    ``settings``, ``registry`` and ``county`` read, or for data of several counties the
+    index's ``counties``. Bad input exits 2, writing nothing."""
+    from .render import parse_years, plan_jobs
+    from .report import ReportParamError, check_params, school_ids_of
+    from .schemas import format_report
+
     settings = _settings(params, data)
     registry = _registry(indicators)
     county, excluded = _load_excluding(data, lang, mapping, registry)
@@ -599,16 +666,11 @@ def report(
         _fail(f"--out: {exc.format(lang)}")
 
     title = label("index_title", lang, county=settings.county.title(Path(data).name, lang))
-    from .render import cached_dashboard, data_hash
-
-    base_hash = data_hash(data, params, indicators, mapping)  # once: it reads every data file
     if len(present) > 1:  # a province: a folder of reports per county, the province page
         plan, entries = _plan_province(data, county, excluded, chosen, present, counties,
                                        schools, params, trend, lang, indicators, mapping,
                                        settings, registry)
-        _render(data, out, plan, excluded, lang, jobs, force, executor, scheduler,
-                base_hash=base_hash, title=title, pdf=pdf, counties=entries)
-        return
+        return {"jobs": plan, "excluded": excluded, "title": title, "counties": entries}
     if counties not in ("all", "none"):
         _fail(f"--counties: 数据中没有县代码（county_id）/ the data have no county_id: {counties}")
     if schools == "all":  # the excluded schools too: their reports show them as failed
@@ -636,12 +698,8 @@ def report(
     plan = plan_jobs(data, chosen, ids, params=params, school_names=names, trend=trend,
                      scenarios=scenarios, lang=lang, indicators=indicators, mapping=mapping,
                      plans=plans)
-    # the index's results of the same inputs, kept in the manifest: a rebuild does not evaluate
-    dashboard = cached_dashboard(out, base_hash, lang)
-    _render(data, out, plan, excluded, lang, jobs, force, executor, scheduler,
-            base_hash=base_hash, title=title, pdf=pdf,
-            dashboard=dashboard if dashboard is not None else _dashboard(county, settings,
-                                                                         registry, lang))
+    return {"jobs": plan, "excluded": excluded, "title": title, "settings": settings,
+            "registry": registry, "county": county}
 
 
 def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
@@ -706,16 +764,19 @@ def _plan_province(data: Path, county: Any, excluded: dict, years: list[int],
 def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, jobs: int | None,
             force: bool, executor: str, scheduler: str | None, *, base_hash: str, title: str,
             pdf: bool = False, dashboard: dict | None = None,
-            counties: list | None = None) -> None:
+            counties: list | None = None, info: dict[str, Any] | None = None,
+            record: dict[str, Any] | None = None) -> None:
     """Render ``plan`` into ``out`` with its index (``dashboard``: the county's results) and,
     for a province, the counties' indexes; ``base_hash``: :func:`balance_lib.render.data_hash`
     of the inputs; ``pdf``: each report also as PDF. Exit 1 when a report failed or a school
-    was set aside, 128 + the signal when stopped."""
+    was set aside, 128 + the signal when stopped. ``info``: :func:`dataset_info` of ``data``
+    when known; ``record``: how ``plan`` was planned, kept in the manifest
+    (``render.plan_entry``)."""
     from .lifecycle import Interrupted
     from .render import render_batch
     from .words import label
 
-    info = dataset_info(data)
+    info = info if info is not None else dataset_info(data)
     synthetic = info.get("note") if lang == "zh" else (
         info["synthetic"] and label("note_synthetic", lang))
     note = "\n".join(filter(None, [synthetic, excluded and label(
@@ -724,7 +785,7 @@ def _render(data: Path, out: Path, plan: list, excluded: dict, lang: str, jobs: 
         batch = render_batch(plan, out, base_hash=base_hash, n_jobs=jobs,
                              force=force, note=note or None, dashboard=dashboard,
                              title=title, executor=executor, scheduler=scheduler, lang=lang,
-                             counties=counties)
+                             counties=counties, plan_record=record)
     except OutputError as exc:  # the manifest or the index (each report records its own)
         _fail(exc.format(lang))
     except Interrupted as exc:

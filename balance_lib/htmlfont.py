@@ -22,9 +22,6 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools import subset
-from fontTools.ttLib import TTFont
-
 FAMILY = "balance-cjk"
 _MARK = "/* balance: embedded CJK font */"
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
@@ -49,6 +46,9 @@ def _font_bytes() -> bytes | None:
 
 
 def _subset(data: bytes, chars: str, *, layout: bool, flavor: str | None) -> bytes:
+    from fontTools import subset  # here: importing the module must stay cheap (the rebuild
+    from fontTools.ttLib import TTFont  # of ``balance report`` imports it and cuts no font)
+
     # recalcBBoxes=False: the bounds of the whole font are kept (browsers do not read them),
     # instead of drawing every glyph again at save: 40 % of a page's subsetting
     font = TTFont(io.BytesIO(data), recalcTimestamp=False, recalcBBoxes=False)

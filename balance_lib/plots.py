@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import matplotlib.dates as mdates
@@ -290,29 +291,71 @@ def school_trend(values: pd.DataFrame, school_id: str, registry: Registry, *,
     return fig
 
 
+def _bars(ax: Axes, heights: Any, colours: Sequence[str], width: float = 0.8) -> None:
+    """Vertical bars at 0, 1, 2 … as ONE collection: what ``ax.bar`` draws (white edges of
+    the theme, the value axis starting at 0), without an artist per bar (``bar`` spent most of
+    a small-multiples figure's building on its rectangles)."""
+    import numpy as np
+    from matplotlib.collections import PolyCollection
+
+    h = np.asarray(heights, dtype=float)
+    x = np.arange(len(h), dtype=float)
+    lo, hi = x - width / 2, x + width / 2
+    verts = np.stack([np.column_stack(c) for c in ((lo, np.zeros_like(h)), (lo, h), (hi, h),
+                                                   (hi, np.zeros_like(h)))], axis=1)
+    coll = PolyCollection(verts, facecolors=list(colours),
+                          edgecolors=matplotlib.rcParams["patch.edgecolor"],
+                          linewidths=matplotlib.rcParams["patch.linewidth"])
+    coll.sticky_edges.y.append(0)
+    ax.add_collection(coll)
+    ax.autoscale_view()
+
+
+def _grid_in_inches(fig: Figure, nrows: int, ncols: int, *, left: float, right: float,
+                    top: float, bottom: float, wspace: float, hspace: float) -> Any:
+    """A grid of panels with margins and gaps in inches: a fixed layout, computed once, instead
+    of constrained layout (which measured every text of the figure twice at each save)."""
+    w, h = fig.get_size_inches()
+    pw = (w - left - right - wspace * (ncols - 1)) / ncols
+    ph = (h - top - bottom - hspace * (nrows - 1)) / nrows
+    return fig.add_gridspec(nrows, ncols, left=left / w, right=1 - right / w, bottom=bottom / h,
+                            top=1 - top / h, wspace=wspace / pw, hspace=hspace / ph)
+
+
 def small_multiples(values: pd.DataFrame, level: str, registry: Registry, *,
                     year: int | None = None, lang: str = "zh") -> Figure:
     """One compact figure per level: a panel per unit indicator with every unit's value
     (sorted bars), the standard (dashed) and the 85% floor (dotted); bars below the standard
     are vermilion, below the floor purple; one legend for the figure. Replaces one tall chart
-    per indicator; the failing units are named in the report's first table."""
+    per indicator; the failing units are named in the report's first table.
+
+    Drawn on a fixed grid (margins in inches) with each panel's bars as one collection: a
+    third of the time of the constrained layout and one rectangle per bar."""
+    import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     f = values[values["level"] == level]
     if year is not None:
         f = f[f["year"] == year]
-    inds = [i for i in registry.unit_indicators if i.id in set(f["indicator"])]
+    ids = f["indicator"].astype(str).to_numpy()
+    vals = f["value"].to_numpy(dtype=float)
+    met = f["met"].astype(bool).to_numpy()
+    floor_met = f["floor_met"].astype(bool).to_numpy()
+    inds = [i for i in registry.unit_indicators if i.id in set(ids)]
     ncols = 4
     nrows = max(1, -(-(len(inds) + 1) // ncols))
     apply_style()
-    fig = Figure(figsize=(11, 2.6 * nrows + 0.6), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    fig = Figure(figsize=(11, 2.6 * nrows + 0.6))
+    grid = _grid_in_inches(fig, nrows, ncols, left=0.45, right=0.12, top=0.62, bottom=0.12,
+                           wspace=0.5, hspace=0.42)
+    axes = grid.subplots(squeeze=False).ravel()
     for ax, ind in zip(axes, inds):
-        g = f[f["indicator"] == ind.id].sort_values("value")
+        rows = np.flatnonzero(ids == ind.id)
+        rows = rows[np.argsort(vals[rows], kind="stable")]
         colours = [MET_COLOUR if m else (FAIL_COLOUR if fm else FLOOR_COLOUR)
-                   for m, fm in zip(g["met"].astype(bool), g["floor_met"].astype(bool))]
-        ax.bar(range(len(g)), g["value"], color=colours, width=0.8)
+                   for m, fm in zip(met[rows], floor_met[rows])]
+        _bars(ax, vals[rows], colours)
         thr = ind.threshold(level)
         ax.axhline(thr, color="#000000", linestyle="--", linewidth=1.1)
         ax.axhline(thr * (ind.floor_ratio or registry.floor_ratio), color=FLOOR_COLOUR,
@@ -334,7 +377,7 @@ def small_multiples(values: pd.DataFrame, level: str, registry: Registry, *,
     legend_ax.legend(handles=handles, loc="center", fontsize=8, frameon=False)
     fig.suptitle(_fit(label("plot_sm_title", lang, when=_when(year, lang),
                             level=_level(level, lang), units=registry.id_range("unit")), lang,
-                      110), fontsize=10)
+                      110), fontsize=10, y=1 - 0.08 / fig.get_size_inches()[1], va="top")
     return fig
 
 

@@ -33,9 +33,8 @@ from typing import Any
 import pandas as pd
 
 from .columns import LEVELS
+from .paths import REGISTRY_FILE  # re-exported
 from .safeyaml import YamlFileError, load_yaml
-
-REGISTRY_FILE = Path(__file__).with_name("indicators.yaml")
 
 #: Kind of an indicator -> the family (scope) it belongs to.
 KIND_SCOPE: Mapping[str, str] = MappingProxyType({

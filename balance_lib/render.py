@@ -47,7 +47,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from . import formats
 from .atomic import prepare_folder, remove_stale_temporaries, temporary_prefix, write_atomic
 from .costs import COSTS_FILE
 from .htmlfont import embed_cjk_font
@@ -283,6 +282,8 @@ def plan_jobs(data: Path, years: Sequence[int], schools: Sequence[str],
         budget = float(p.get("budget") or 0.0)
         stem = f"plan/{by}" + (f"-{safe_name(Path(scen).stem)}" if scen else "") + (
             f"-{budget:.0f}" if budget else "")
+        from . import formats  # here: numpy, which the rebuild of unchanged inputs avoids
+
         extra = (f" · {Path(scen).stem}" if scen else "") + (
             f" · {formats.money(budget)}" if budget else "")
         jobs.append(job("plan", stem, label("job_plan", lang, by=by, extra=extra), by=by,
@@ -410,8 +411,7 @@ def data_hash(data: Path, params: Path | None, indicators: Path | None = None,
               mapping: Path | None = None) -> str:
     """Digest of the data (every file of a folder), the settings file in force, the indicator
     registry, a provincial indicator file, the header mapping file and the word table."""
-    from .registry import REGISTRY_FILE
-    from .words import WORDS_FILE
+    from .paths import REGISTRY_FILE, WORDS_FILE
 
     h = hashlib.sha256()
     _hash_path(h, Path(data))
@@ -469,8 +469,7 @@ def expected_characters(job: Job) -> str:
     default cost file too; cached per files and their modification times). Pages are made of
     these texts and of digits, so the worker's font base
     (:func:`balance_lib.htmlfont.expect`) holds every glyph they need."""
-    from .registry import REGISTRY_FILE
-    from .words import WORDS_FILE
+    from .paths import REGISTRY_FILE, WORDS_FILE
 
     roots = [WORDS_FILE, REGISTRY_FILE, STANDARDS_FILE,
              *(Path(v) for k, v in sorted(job.parameters.items())
@@ -610,7 +609,11 @@ def _keep_notebook(tmp_nb: str | Path, nb_path: Path) -> None:
 
 # --- kernel reuse -------------------------------------------------------------------------------
 
-_RESET_CODE = "get_ipython().reset(new_session=True)"  # namespace, execution count, history
+#: namespace, execution count, history; then what survives (modules, the evaluation caches)
+#: is frozen out of the collector's scans (``gc.freeze``): the reset's full ``gc.collect`` and
+#: the collections while the next report runs look only at what that report makes (a quarter
+#: of a school report's kernel time was the reset's collection of every module's objects)
+_RESET_CODE = "get_ipython().reset(new_session=True); import gc as _gc; _gc.freeze(); del _gc"
 _KERNEL_ARGS = ["--HistoryManager.enabled=False", "--IPKernelApp.log_level=ERROR"]
 
 
@@ -651,7 +654,14 @@ def _warm_engine() -> str:
                 startup_timeout=start_timeout, log=logging.getLogger("papermill"),
                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
             client.kc = warm.kc  # the worker's client: no new channels per report
-            return client.execute()
+            # papermill writes the whole notebook (its images too) at every cell's start and
+            # end: 30 writes of a school report; the kept notebook is written when it ends
+            # (``notebook_complete``, also after a failure or a timeout) and not in between
+            save, nb_man.save = nb_man.save, lambda **kw: None
+            try:
+                return client.execute()
+            finally:
+                nb_man.save = save
 
     papermill_engines.register(name, WarmEngine)
     return name
@@ -1054,16 +1064,53 @@ def cached_dashboard(out_dir: Path, base_hash: str, lang: str = "zh") -> dict[st
     return kept.get("summary") if kept.get("input_hash") == base_hash else None
 
 
+#: Bumped when what :func:`cached_plan` keeps changes meaning (an older entry is then unused).
+PLAN_CACHE_VERSION = 1
+
+
+def plan_key(base_hash: str, options: Mapping[str, Any], files: Iterable[Path] = ()) -> str:
+    """The key of a batch's plan (:func:`cached_plan`): the inputs' digest (``base_hash``,
+    :func:`data_hash`), the command's options and the contents of the other files it reads
+    (scenario and cost files)."""
+    h = hashlib.sha256(f"{PLAN_CACHE_VERSION}\0{package_version()}\0{base_hash}\0".encode())
+    h.update(json.dumps(options, sort_keys=True, default=str).encode())
+    for f in files:
+        _hash_path(h, Path(f))
+    return h.hexdigest()
+
+
+def cached_plan(out_dir: Path, key: str, lang: str = "zh") -> dict[str, Any] | None:
+    """What planning a batch of ``key`` (:func:`plan_key`) found the last time, kept in the
+    manifest of ``out_dir``: its jobs (as :class:`Job`), the schools set aside with their
+    problems, the title, the data's description and the warnings printed; None when the key
+    differs. Only plans whose inputs passed validation are kept, so a rebuild of unchanged
+    inputs hashes them but does not read, validate or evaluate them again."""
+    kept = load_manifest(out_dir, lang).get("plan") or {}
+    if kept.get("key") != key:
+        return None
+    try:
+        return {**kept, "jobs": [Job(**j) for j in kept["jobs"]]}
+    except (KeyError, TypeError):
+        return None
+
+
+def plan_entry(key: str, jobs: Sequence[Job], **facts: Any) -> dict[str, Any]:
+    """The manifest's record of a plan (:func:`cached_plan`); ``facts`` must be JSON."""
+    return {"key": key, "jobs": [asdict(j) for j in jobs], **facts}
+
+
 def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", *,
                   title: str | None = None, note: str | None = None,
                   dashboard: Any = None, base_hash: str | None = None,
-                  counties: Sequence[CountyEntry] | None = None) -> dict[str, Any]:
+                  counties: Sequence[CountyEntry] | None = None,
+                  plan_record: dict[str, Any] | None = None) -> dict[str, Any]:
     """Merge ``outcomes`` into the manifest of ``out_dir`` under the folder's lock, then write
     it (and the index, when ``title`` is given) from *every* entry: reports of other runs, and
     of other ``--schools`` or ``--years`` before, are kept; those rebuilt now are replaced.
     ``dashboard`` is kept with ``base_hash`` (:func:`cached_dashboard`); the index is written
     only when its text changed (its digest before the font is in the manifest). ``counties``:
-    data of several counties, whose indexes are :func:`county_index_pages`. Returns the merged
+    data of several counties, whose indexes are :func:`county_index_pages`. ``plan_record``:
+    the batch's plan (:func:`plan_entry`), kept until another replaces it. Returns the merged
     manifest."""
     out_dir = Path(out_dir)
     outcomes = list(outcomes)
@@ -1077,6 +1124,8 @@ def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", 
             manifest["dashboard"] = {"input_hash": base_hash, "summary": dashboard}
         elif old.get("dashboard"):
             manifest["dashboard"] = old["dashboard"]
+        if plan_record is not None or old.get("plan"):
+            manifest["plan"] = plan_record if plan_record is not None else old["plan"]
         if title is not None and counties is not None:
             for path, page in county_index_pages(reports, counties, title, note, lang,
                                                  out_dir).items():
@@ -1089,19 +1138,47 @@ def save_manifest(out_dir: Path, outcomes: Iterable[Outcome], lang: str = "zh", 
             fresh = frozenset(o.stem for o in outcomes if o.status != "skipped")
             _, manifest["navigation"] = apply_navigation(
                 out_dir, every, lang, known=old.get("navigation"), fresh=fresh)
-            page = index_page(every, title, note, lang, dashboard=dashboard, out_dir=out_dir)
-            digest = hashlib.sha256(page.encode("utf-8")).hexdigest()
             target = out_dir / index_name(lang)
-            if old.get("index_digest") != digest or not target.is_file():
-                write_atomic(target, embed_cjk_font(page).encode("utf-8"))
-            manifest["index_digest"] = digest
+            # what the index is made of: when it is what it was, the page is not built again
+            # (building it formats the county's results: numpy, the registry, pandas)
+            made_of = None if base_hash is None else _index_inputs(
+                reports, title, note, lang, dashboard, base_hash, out_dir)
+            if made_of is not None and old.get("index_inputs") == made_of and target.is_file():
+                manifest["index_digest"] = old.get("index_digest")
+            else:
+                page = index_page(every, title, note, lang, dashboard=dashboard,
+                                  out_dir=out_dir)
+                digest = hashlib.sha256(page.encode("utf-8")).hexdigest()
+                if old.get("index_digest") != digest or not target.is_file():
+                    write_atomic(target, embed_cjk_font(page).encode("utf-8"))
+                manifest["index_digest"] = digest
+            if made_of is not None:
+                manifest["index_inputs"] = made_of
         else:
-            for key in ("index_digest", "navigation"):
+            for key in ("index_digest", "index_inputs", "navigation"):
                 if old.get(key):
                     manifest[key] = old[key]
         write_atomic(out_dir / manifest_name(lang), json.dumps(
             manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8"))
     return manifest
+
+
+def _index_inputs(reports: Mapping[str, Any], title: str, note: str | None, lang: str,
+                  dashboard: Any, base_hash: str, out_dir: Path) -> str:
+    """Digest of what :func:`index_page` reads: every report's entry, the title, note and
+    county results, the inputs (``base_hash``: the word table and registry too), the package,
+    and the files beside the index it links or describes (documents by size and time)."""
+    own = {index_name(lang), manifest_name(lang), LOCK_NAME}
+    files = []
+    for p in sorted(out_dir.iterdir()):
+        if p.name in own or not p.is_file():
+            continue
+        st = p.stat() if p.suffix.lower() in (".xlsx", ".docx") else None
+        files.append([p.name, st.st_size if st else 0, st.st_mtime_ns if st else 0])
+    h = hashlib.sha256(json.dumps(
+        [package_version(), base_hash, lang, title, note, dashboard, reports, files],
+        sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+    return h.hexdigest()
 
 
 def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: int | None = None,
@@ -1110,7 +1187,8 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
                  executor: str = "local", scheduler: Any = None,
                  keep_kernels: bool = False, lang: str = "zh",
                  dashboard: Any = None,
-                 counties: Sequence[CountyEntry] | None = None) -> BatchResult:
+                 counties: Sequence[CountyEntry] | None = None,
+                 plan_record: dict[str, Any] | None = None) -> BatchResult:
     """Run ``jobs`` in a bounded process pool (or on Dask), then write the manifest and index.
 
     ``executor="local"``: ``n_jobs`` worker processes (default: cores), each keeping one kernel
@@ -1122,6 +1200,7 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
     same ``lang``: their stems carry the same suffix).
     ``counties``: data of several counties (a province): the index is the main index of
     :func:`county_index_pages`, and each rendered county gets its own.
+    ``plan_record``: how ``jobs`` were planned (:func:`plan_entry`), kept in the manifest.
     """
     from tqdm import tqdm
 
@@ -1177,5 +1256,5 @@ def render_batch(jobs: Sequence[Job], out_dir: Path, *, base_hash: str, n_jobs: 
     bar.close()
     ordered = [outcomes[j.stem] for j in jobs]
     save_manifest(out_dir, ordered, lang, title=title, note=note, dashboard=dashboard,
-                  base_hash=base_hash, counties=counties)
+                  base_hash=base_hash, counties=counties, plan_record=plan_record)
     return BatchResult(ordered, time.perf_counter() - t0, lang, index_name(lang))

@@ -39,7 +39,8 @@ import pandas as pd
 from . import formats
 from .columns import VALUE_LABELS
 from .consistency import cross_checks, mapping_note, warning_summary
-from .indicators import Evaluation, ResourceResult, evaluate, long_values
+from .indicators import Evaluation, ResourceResult, evaluate
+from .indicators import long_values as _long_values
 from .io import CountyData, load_county_excluding
 from .paths import PROJECT_ROOT, STANDARDS_FILE
 from .frames import one_county
@@ -315,6 +316,22 @@ def load_all(data: str | Path, params: str | Path | None = None,
 
 def _cached(data: ReportData, what: Hashable, make: Callable[[], Any]) -> Any:
     return _EVALUATED.get_or_make((data.cache_key, what), make) if data.cache_key else make()
+
+
+#: The long values of the last results (:func:`long_values`), by the result object itself.
+_LONG: list[tuple[ResourceResult, pd.DataFrame]] = []
+
+
+def long_values(result: ResourceResult) -> pd.DataFrame:
+    """:func:`balance_lib.indicators.long_values` of ``result``, made once per result object
+    (read-only, like the other cached results): a school report asked for the long values of
+    the same cached evaluation twice, and every school report of a kept kernel again."""
+    for res, frame in _LONG:
+        if res is result:
+            return frame
+    frame = _long_values(result)
+    _LONG[:] = [(result, frame), *_LONG[:3]]
+    return frame
 
 
 def text(frame: pd.DataFrame, digits: int = DIGITS, *, lang: str = "zh") -> str:
@@ -801,16 +818,22 @@ def other_items(yr: YearResult, lang: str = "zh") -> pd.DataFrame:
 def ledger_table(data: ReportData, year: int, lang: str = "zh") -> pd.DataFrame:
     """问题台账 of ``year``: every shortfall with its gap, 责任单位, first year and 销号 status.
 
-    The ledger runs from the first year of the data to ``year``, so "first seen" looks back
-    over every earlier year; a shortfall of ``year`` itself is open by construction. The
+    The ledger runs from the first year of the data, so "first seen" looks back over every
+    earlier year; a shortfall of ``year`` itself is open by construction. The ledger of every
+    year is made once (cached with ``data``) and its rows of ``year`` shown: a row's columns
+    here look back, never forward, so they are those of a ledger ending in ``year``. The
     responsible departments are the registry's Chinese names in both languages.
     """
     from .ledger import make_ledger
 
-    first = min(years_of(data.county))
-    frames = make_ledger(data.county.tables, data.settings, data.registry,
-                         year_from=first, year_to=year, evaluation=evaluation(data), lang=lang)
-    rows = frames.ledger[frames.ledger["year"] == year]
+    def whole() -> pd.DataFrame:  # every year's rows, once per kernel and language
+        years = years_of(data.county)
+        return make_ledger(data.county.tables, data.settings, data.registry,
+                           year_from=min(years), year_to=max(years),
+                           evaluation=evaluation(data), lang=lang).ledger
+
+    ledger = _cached(data, ("ledger", lang), whole)
+    rows = ledger[ledger["year"] == year]
     gaps = rows["gap_text"].fillna("").to_numpy()
     return pd.DataFrame(_cols(
         lang,

@@ -28,13 +28,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
 import yaml
 
 from .columns import value_label
-
-WORDS_FILE = Path(__file__).with_name("words.yaml")
+from .paths import WORDS_FILE  # re-exported
 
 #: Report languages: Chinese (the default) and English.
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -240,6 +237,9 @@ def fill(key: str, lang: str = "zh", *, index: pd.Index | None = None,
 def fill_text(template: str, *, index: pd.Index | None = None, **fields: Any) -> pd.Series:
     """:func:`fill` of a template given as text (plain Python strings: a million rows in
     about a second, and no per-call pandas overhead for the few rows of one county)."""
+    import numpy as np  # here, not at the top: the word table's other users (the rebuild of
+    import pandas as pd  # ``balance report``, the terminal) do not need pandas
+
     n = None
     for v in fields.values():
         if isinstance(v, (pd.Series, np.ndarray, list)):

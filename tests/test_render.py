@@ -421,3 +421,92 @@ def test_report_command_passes_the_language(monkeypatch, tmp_path):
                                   f"{tmp_path / 'index.en.html'}")
     res = runner.invoke(app, ["report", str(TINY), "--out", str(tmp_path), "--lang", "fr"])
     assert res.exit_code == 2 and "--lang must be zh or en" in res.output
+
+
+def _set_cell(folder: Path, row: int, column: str, value: str) -> None:
+    """Write ``value`` into ``schools.csv`` at data row ``row`` (1 = the first after the header)."""
+    path = folder / "schools.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    rows[row][rows[0].index(column)] = value
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def test_a_rebuild_of_unchanged_inputs_reuses_the_plan_and_reads_no_data(tmp_path, monkeypatch):
+    """``balance report`` keeps its plan in the manifest, keyed by the inputs' contents and its
+    options: an unchanged folder is hashed but not read, validated or evaluated; one changed
+    cell plans again and re-renders what it changed; bad data still exit 2, located, writing
+    nothing; the warnings of a plan are printed again when it is reused."""
+    import balance_lib.cli as cli
+
+    data = tmp_path / "tiny"
+    shutil.copytree(TINY, data)
+    out = tmp_path / "out"
+    rendered: list[str] = []
+
+    def fake_local(todo, out_dir, workers, runner):  # the real batch, reports made in-process
+        for job, digest in todo:
+            page = Path(out_dir) / f"{job.stem}.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(f"<html><head><title>{job.title}</title></head><body><p>x</p>"
+                            f"</body></html>", encoding="utf-8")
+            rendered.append(job.stem)
+            yield job, digest, {"status": "ok", "html": f"{job.stem}.html", "duration_s": 0.0}
+
+    monkeypatch.setattr(render, "_run_local", fake_local)
+    args = ["report", str(data), "--schools", SCHOOL, "--no-trend", "--out", str(out)]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    every = ["county-year/2024", "county-year/2025", f"school/{SCHOOL}"]
+    assert rendered == every
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [j["stem"] for j in manifest["plan"]["jobs"]] == every
+    assert manifest["plan"]["excluded"] == [] and manifest["plan"]["title"].startswith("tiny")
+
+    def not_again(*a, **k):
+        raise AssertionError("the data were read again")
+
+    with monkeypatch.context() as m:
+        m.setattr(cli, "_load_excluding", not_again)
+        m.setattr(cli, "_settings", not_again)
+        m.setattr(cli, "_dashboard", not_again)
+        rendered.clear()
+        res = runner.invoke(app, args)
+        assert res.exit_code == 0, res.output
+        assert rendered == [] and "未变化跳过 3" in res.output
+        index = (out / "index.html").stat().st_mtime_ns  # now showing the reports as unchanged
+        assert runner.invoke(app, args).exit_code == 0
+        assert (out / "index.html").stat().st_mtime_ns == index and rendered == []
+        # another option is another plan: read and planned again
+        res = runner.invoke(app, [*args, "--years", "2025"])
+        assert res.exit_code == 1 and isinstance(res.exception, AssertionError)
+
+    _set_cell(data, 4, "teachers_primary", "98")  # 2025, 6523010002: 97 → 98 teachers
+    rendered.clear()
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "county-year/2025" in rendered and "county-year/2025" in manifest["reports"]
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["plan"]["key"] != (
+        manifest["plan"]["key"])
+
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    county = (data / "county.csv").read_text(encoding="utf-8")
+    # a problem not tied to a school: exit 2, located, nothing written
+    (data / "county.csv").write_text(county.replace(",604200,", ",-604200,"), encoding="utf-8")
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert "county.csv 第 2 行" in res.output and "resident_population" in res.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+    (data / "county.csv").write_text(county, encoding="utf-8")
+    _set_cell(data, 4, "teachers_primary", "-5")  # the school is set aside, with its warning
+    for reuse in (False, True):
+        with monkeypatch.context() as m:
+            if reuse:
+                m.setattr(cli, "_load_excluding", not_again)
+            res = runner.invoke(app, args)
+        assert res.exit_code == 1, res.output
+        assert "1 所学校的数据有问题，已排除" in res.output
+        assert (f"schools.csv 第 5 行 (学校 {BAD}, 2025 年) 列 teachers_primary（小学专任教师数）: "
+                f"负数 -5") in res.output
