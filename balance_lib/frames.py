@@ -30,9 +30,9 @@ import pandas as pd
 #: of a nation's 240,000 schools several times.
 SHARED_STR = pd.StringDtype("python", na_value=np.nan)
 
-__all__ = ["KEY_CODE", "SCHOOL_CODE", "SHARED_STR", "at_positions", "column_codes", "text_array", "first_rows", "group_codes",
-           "key_codes", "lookup", "lookup_positions", "sort_frame", "sort_order", "one_county",
-           "with_key_codes"]
+__all__ = ["KEY_CODE", "SCHOOL_CODE", "SHARED_STR", "at_positions", "column_codes", "text_array",
+           "first_rows", "group_codes", "key_codes", "lookup", "lookup_positions", "sort_frame",
+           "sort_order", "one_county", "with_key_codes"]
 
 
 #: Working columns of the schools frame an evaluation carries through its rules: one
