@@ -347,7 +347,7 @@ def small_multiples(values: pd.DataFrame, level: str, registry: Registry, *,
     nrows = max(1, -(-(len(inds) + 1) // ncols))
     apply_style()
     fig = Figure(figsize=(11, 2.6 * nrows + 0.6))
-    grid = _grid_in_inches(fig, nrows, ncols, left=0.45, right=0.12, top=0.62, bottom=0.12,
+    grid = _grid_in_inches(fig, nrows, ncols, left=0.46, right=0.12, top=0.62, bottom=0.12,
                            wspace=0.5, hspace=0.42)
     axes = grid.subplots(squeeze=False).ravel()
     for ax, ind in zip(axes, inds):
