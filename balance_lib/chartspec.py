@@ -11,7 +11,7 @@ the figure on screen instead of making a new figure (which cost most of a redraw
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -47,7 +47,7 @@ class Chart:
     title: str = ""
     ylim: tuple[float, float] | None = None
     integer_y: bool = False  # whole numbers on the value axis
-    legend: tuple[tuple[str, Any], ...] = field(default=())  # Axes.legend options
+    legend: tuple[tuple[str, Any], ...] = ()  # Axes.legend options
 
     def static_key(self) -> tuple[Any, ...]:
         """All the chart shows except the dynamic series' values and the value range (NaN

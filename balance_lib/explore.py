@@ -290,7 +290,7 @@ class Explorer:
         self._names = {str(s): str(n) for s, n in zip(
             data.county.schools["school_id"], data.county.schools["school_name"], strict=True)}
         self.last: Evaluation | None = None
-        self._runs: dict[int, tuple[Evaluation, ScenarioRun]] = {}  # the last run (run())
+        self._last_run: tuple[Evaluation, ScenarioRun] | None = None  # run()'s last
         self.open(start)
 
     def open(self, start: str | Path | Mapping[str, Any] | None = None) -> None:
@@ -547,11 +547,10 @@ class Explorer:
     def run(self, ev: Evaluation) -> ScenarioRun:
         """``ev`` in the shape the 30-scenario report's tables and charts take."""
         assert ev.scenario is not None and ev.result is not None
-        kept = self._runs.get(id(ev))
-        if kept is not None and kept[0] is ev:  # the same evaluation: the run its tables share
-            return kept[1]
+        if self._last_run is not None and self._last_run[0] is ev:  # the run its tables share
+            return self._last_run[1]
         run = ScenarioRun(self.data, ev.scenario, ev.result, Path(self.file_label))
-        self._runs = {id(ev): (ev, run)}  # only the last one is kept
+        self._last_run = (ev, run)
         return run
 
     # --- saving ---------------------------------------------------------------------------------

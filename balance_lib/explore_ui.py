@@ -140,19 +140,18 @@ class LiveChart:
         chart = self.make(run, lang)
         if chart is None:
             return None
-        if self.fig is not None and self._swap(chart):
+        key = chart.static_key()
+        if self.fig is not None and key == self._key and self._swap(chart):
             self.fast += 1
             return self._blit()
         fig, dynamic = draw(chart)
         self._draw(fig, [a for artists in dynamic for a in artists])
-        self._key = chart.static_key()
+        self._key = key
         return self._blit()
 
     def _swap(self, chart: Chart) -> bool:
-        """Copy the new dynamic data into the figure on screen, if that is all that changed
-        and they fit its value axis."""
-        if chart.static_key() != self._key:
-            return False
+        """Copy the new dynamic data of ``chart`` (whose static part is the one on screen)
+        into the figure on screen, if they fit its value axis."""
         ys = np.asarray([v for s in chart.series if s.dynamic for v in s.y], dtype=float)
         ys = ys[np.isfinite(ys)]
         lo, hi = sorted(self.fig.axes[0].get_ylim())
